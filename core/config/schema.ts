@@ -1,0 +1,101 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { NamePattern } from '../contract/schemas';
+import { DurationPattern } from './duration';
+
+const Duration = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DurationPattern })], {
+  description: 'milliseconds, or a string such as 500ms, 30s, 8h, 7d',
+});
+const strict = { additionalProperties: false } as const;
+
+export const NatsConfigSchema = Type.Object(
+  {
+    servers: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { default: 'nats://127.0.0.1:4222' }),
+    prefix: Type.String({ pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$', default: 'chat' }),
+    name: Type.String({ default: 'chat-gateway' }),
+    user: Type.Optional(Type.String()),
+    pass: Type.Optional(Type.String()),
+    token: Type.Optional(Type.String()),
+    creds: Type.Optional(Type.String({ description: 'path to a .creds file (relative to the config file)' })),
+    tls: Type.Optional(
+      Type.Object(
+        { ca: Type.Optional(Type.String()), cert: Type.Optional(Type.String()), key: Type.Optional(Type.String()) },
+        strict,
+      ),
+    ),
+    /** Start a local `nats-server -js` when the URL is local and nothing listens there. */
+    autoStart: Type.Boolean({ default: true }),
+    /** How long the inbound stream remembers envelope ids: must cover the platform's redelivery. */
+    dedupWindow: Type.Union([Duration], { default: '8h' }),
+    /** How long stored inbound envelopes are kept for durable agents. */
+    inboundMaxAge: Type.Union([Duration], { default: '7d' }),
+    /** How long an outbound envelope waits for its account before it is dropped. */
+    outboundMaxAge: Type.Union([Duration], { default: '1d' }),
+  },
+  strict,
+);
+
+export const GatewayConfigSchema = Type.Object(
+  {
+    nats: Type.Object(NatsConfigSchema.properties, { ...strict, default: {} }),
+    http: Type.Object(
+      {
+        listen: Type.String({ pattern: '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]*):\\d{1,5}$', default: '127.0.0.1:8080' }),
+        enabled: Type.Boolean({ default: true }),
+      },
+      { ...strict, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info' },
+        ),
+      },
+      { ...strict, default: {} },
+    ),
+    delivery: Type.Object(
+      {
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 6 }),
+        initialBackoff: Type.Union([Duration], { default: '500ms' }),
+        maxBackoff: Type.Union([Duration], { default: '30s' }),
+        /** Outbound envelopes in flight per account (conversations run in parallel up to this). */
+        concurrency: Type.Integer({ minimum: 1, maximum: 1000, default: 32 }),
+        /** Longest time one platform call may take before it counts as a retryable timeout. */
+        sendTimeout: Type.Union([Duration], { default: '20s' }),
+        /** Largest outbound payload accepted (bytes). */
+        maxBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+        /** How long an envelope whose recipient is unavailable (a deferred delivery) is kept before it fails. */
+        holdFor: Type.Union([Duration], { default: '12h' }),
+      },
+      { ...strict, default: {} },
+    ),
+    lifecycle: Type.Object(
+      {
+        startTimeout: Type.Union([Duration], { default: '30s' }),
+        stopTimeout: Type.Union([Duration], { default: '10s' }),
+        /** Wait before retrying an instance whose start failed; doubles up to 5 minutes. */
+        restartDelay: Type.Union([Duration], { default: '5s' }),
+      },
+      { ...strict, default: {} },
+    ),
+    plugins: Type.Array(Type.Record(Type.String(), Type.Unknown()), { default: [] }),
+  },
+  strict,
+);
+
+/** The keys of a plugin entry that core owns; every other key belongs to the plugin's schema. */
+export const CoreEntrySchema = Type.Object({
+  use: Type.String({ minLength: 1, description: 'built-in name, package name, or path relative to the config file' }),
+  account: Type.String({ pattern: NamePattern, default: 'default', description: 'letters, digits, _ and -, at most 64 characters (it becomes a NATS subject token)' }),
+  enabled: Type.Boolean({ default: true }),
+  allowFrom: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'sender ids allowed; "*" allows everyone' })),
+  groupPolicy: Type.Union([Type.Literal('mention'), Type.Literal('open'), Type.Literal('off')], { default: 'mention', description: 'group messages: mention (only when the bot is mentioned), open (all), off (none)' }),
+  dmPolicy: Type.Union([Type.Literal('open'), Type.Literal('pairing')], { default: 'open', description: 'senders not allowed yet: open (allowFrom alone decides), pairing (a direct message gets a code an operator approves with `chat-gateway pair approve CODE`)' }),
+  session: Type.Optional(Type.Union([Type.Literal('conversation'), Type.Literal('sender'), Type.Literal('thread')], { description: 'session key policy; unset: per conversation in direct chats, per sender in groups' })),
+  includeRaw: Type.Boolean({ default: false }),
+});
+
+export const CORE_ENTRY_KEYS = Object.keys(CoreEntrySchema.properties);
+
+export type GatewayConfigRaw = Static<typeof GatewayConfigSchema>;
+export type CoreEntry = Static<typeof CoreEntrySchema>;

@@ -1,0 +1,148 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { InboundSchema, OutboundSchema, type InboundEnvelope, type OutboundEnvelope } from './schemas';
+import { didYouMean } from '../util/did-you-mean';
+
+/** An ajv instance with the formats the contract uses; compile schemas once and keep the function. */
+export function createAjv(options: { coerceTypes?: boolean } = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, ...options });
+  addFormats(ajv);
+  return ajv;
+}
+
+const ajv = createAjv();
+const inbound = ajv.compile<InboundEnvelope>(InboundSchema);
+const outbound = ajv.compile<OutboundEnvelope>(OutboundSchema);
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** Turns a JSON pointer (`/message/parts/0/type`) into the dotted path users write (`message.parts[0].type`). */
+export function pointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, token) => (/^\d+$/.test(token) ? `${acc}[${token}]` : acc ? `${acc}.${token}` : token), '');
+}
+
+/** One readable sentence per ajv error, naming the field: `field "text" must be string`. */
+export function describeAjvError(e: ErrorObject, schemaKeys?: (path: string) => string[] | undefined): string {
+  const at = pointerToPath(e.instancePath);
+  const field = (name: string) => (at ? `${at}.${name}` : name);
+  switch (e.keyword) {
+    case 'required':
+      return `missing required field "${field(String(e.params.missingProperty))}"`;
+    case 'additionalProperties': {
+      const key = String(e.params.additionalProperty);
+      const hint = didYouMean(key, schemaKeys?.(at) ?? []);
+      return `unknown field "${field(key)}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
+    }
+    case 'enum':
+      return `field "${at}" must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `field "${at}" must be ${JSON.stringify(e.params.allowedValue)}`;
+    default:
+      return at ? `field "${at}" ${e.message ?? 'is invalid'}` : (e.message ?? 'is invalid');
+  }
+}
+
+/**
+ * Keeps, of a union of objects told apart by `type` (message parts), only the errors of the branch the
+ * value's `type` names; for an unknown or missing `type`, only the error about `type` itself.
+ */
+function pruneUnionBranches(errors: ErrorObject[]): ErrorObject[] {
+  let out = errors;
+  for (const union of errors.filter((e) => e.keyword === 'anyOf')) {
+    if (!out.includes(union)) continue;
+    const prefix = `${union.schemaPath}/`;
+    const branchOf = (e: ErrorObject) => (e.schemaPath.startsWith(prefix) ? e.schemaPath.slice(prefix.length).split('/')[0] : undefined);
+    const inUnion = out.filter((e) => branchOf(e) !== undefined);
+    const typePath = `${union.instancePath}/type`;
+    const typeMissing = (e: ErrorObject) => e.instancePath === union.instancePath && e.keyword === 'required' && e.params.missingProperty === 'type';
+    const aboutType = (e: ErrorObject) => e.instancePath === typePath || typeMissing(e);
+    const branches = [...new Set(inUnion.map(branchOf))];
+    const matching = branches.filter((b) => !inUnion.some((e) => branchOf(e) === b && aboutType(e)));
+    if (matching.length === 1) out = out.filter((e) => branchOf(e) === undefined || branchOf(e) === matching[0]);
+    else if (matching.length === 0) {
+      const missing = inUnion.find(typeMissing);
+      out = out.filter((e) => branchOf(e) === undefined || (missing ? e === missing : e.instancePath === typePath));
+    }
+  }
+  return out;
+}
+
+/** Collapses ajv's union noise (`anyOf` plus one error per branch) into the errors worth showing. */
+export function relevantErrors(all: ErrorObject[]): ErrorObject[] {
+  const errors = pruneUnionBranches(all);
+  const constByPath = new Map<string, unknown[]>();
+  for (const e of errors) {
+    if (e.keyword === 'const') {
+      const list = constByPath.get(e.instancePath) ?? [];
+      list.push(e.params.allowedValue);
+      constByPath.set(e.instancePath, list);
+    }
+  }
+  const out: ErrorObject[] = [];
+  const seenEnum = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'anyOf') continue;
+    if (e.keyword === 'const') {
+      const values = constByPath.get(e.instancePath) ?? [];
+      if (values.length > 1) {
+        if (seenEnum.has(e.instancePath)) continue;
+        seenEnum.add(e.instancePath);
+        out.push({ ...e, keyword: 'enum', params: { allowedValues: values } });
+        continue;
+      }
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+function schemaKeysAt(schema: unknown): (path: string) => string[] | undefined {
+  return (path) => {
+    let node = schema as { properties?: Record<string, unknown> } | undefined;
+    for (const token of path ? path.replace(/\[\d+\]/g, '').split('.') : []) {
+      node = node?.properties?.[token] as typeof node;
+    }
+    return node?.properties ? Object.keys(node.properties) : undefined;
+  };
+}
+
+function check<T>(fn: ValidateFunction<T>, schema: unknown, value: unknown): Checked<T> {
+  if (fn(value)) return { ok: true, value };
+  const keys = schemaKeysAt(schema);
+  const message = relevantErrors(fn.errors ?? [])
+    .map((e) => describeAjvError(e, keys))
+    .join('; ');
+  return { ok: false, message };
+}
+
+/** Validates an inbound envelope a plugin produced. */
+export function checkInbound(value: unknown): Checked<InboundEnvelope> {
+  return check(inbound, InboundSchema, value);
+}
+
+/**
+ * Validates an outbound envelope an agent sent, including the rules a JSON Schema states poorly:
+ * a target (`conversation.id` or `replyTo`) and a body (`text` or `native`).
+ */
+export function checkOutbound(value: unknown): Checked<OutboundEnvelope> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, message: `the envelope must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` };
+  }
+  const result = check(outbound, OutboundSchema, value);
+  if (!result.ok) return result;
+  const env = result.value;
+  if (!env.conversation && env.replyTo === undefined) {
+    return { ok: false, message: 'missing target: set "conversation.id" or "replyTo"' };
+  }
+  if (env.text === undefined && env.native === undefined) {
+    return { ok: false, message: 'missing body: set "text" (or "native" for a platform payload)' };
+  }
+  if (env.native === undefined && env.text!.trim() === '') {
+    return { ok: false, message: 'field "text" is empty: no platform sends a blank message' };
+  }
+  return result;
+}

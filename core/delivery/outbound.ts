@@ -1,0 +1,240 @@
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/load';
+import type { OutboundEnvelope, Receipt } from '../contract/schemas';
+import type { Subjects } from '../contract/subjects';
+import { checkOutbound } from '../contract/validate';
+import { LEASE_TTL_MS, ensureOutConsumer } from '../bus/streams';
+import type { Metrics } from '../http/metrics';
+import { hashId } from '../plugin/text';
+import type { ChannelAdapter } from '../plugin/types';
+import { KeyedQueue } from './keyed-queue';
+import { Lease } from './lease';
+import type { ReceiptError, ReceiptPublisher } from './receipts';
+import { backoffDelay, sleep, toDeliveryError, withTimeout } from './retry';
+
+export interface OutboundDeps {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  subjects: Subjects;
+  delivery: GatewayConfig['delivery'];
+  receipts: ReceiptPublisher;
+  metrics: Metrics;
+  outbox: KV;
+  /** Outbound leases: one replica at a time consumes an account's queue. */
+  leases: KV;
+  /** This process's name in the leases. */
+  owner: string;
+}
+
+/** How long a taken envelope stays with a replica that stopped answering before it is offered again. */
+const ACK_WAIT_MS = 15_000;
+
+/**
+ * Consumes one account's outbound queue and hands each envelope to the adapter: validated, in order
+ * per conversation, retried with backoff while the error is retryable, recorded in the outbox so the
+ * same envelope id is never delivered twice, acknowledged only after the platform took it, and always
+ * ending in exactly one receipt.
+ */
+export class OutboundWorker {
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+  private consumerName?: string;
+  private taking?: Promise<void>;
+  private lease?: Lease;
+  private readonly queue = new KeyedQueue();
+  /**
+   * Envelopes taken from the queue and not yet acknowledged, including those waiting behind earlier
+   * ones of their conversation: all are kept alive together, or the server would offer them again.
+   */
+  private readonly taken = new Set<JsMsg>();
+  private keepAlive?: NodeJS.Timeout;
+  private readonly abort = new AbortController();
+  private readonly stopping = new AbortController();
+  private readonly labels: { channel: string; account: string };
+
+  constructor(
+    private readonly deps: OutboundDeps,
+    private readonly channel: string,
+    private readonly account: string,
+    private readonly adapter: ChannelAdapter,
+    private readonly log: Logger,
+  ) {
+    this.labels = { channel, account };
+  }
+
+  /**
+   * Prepares the account's consumer and starts competing for its lease; envelopes flow once this
+   * replica holds the lease (at once when it is alone).
+   */
+  async start(): Promise<void> {
+    const { jsm, subjects, delivery } = this.deps;
+    this.consumerName = await ensureOutConsumer(jsm, subjects, this.channel, this.account, { ackWaitMs: ACK_WAIT_MS, maxAckPending: delivery.concurrency * 8 });
+    this.lease = new Lease(this.deps.leases, `${this.channel}.${this.account}`, this.deps.owner, LEASE_TTL_MS, this.log, () => (this.taking = this.consume()), () => this.pause());
+    this.lease.start();
+  }
+
+  private async consume(): Promise<void> {
+    const { js, jsm, subjects, delivery } = this.deps;
+    const maxInFlight = delivery.concurrency * 8;
+    if (this.stopping.signal.aborted) return;
+    // Taking over from a replica that died: let the envelopes it had taken come back first, so a
+    // conversation's next envelope cannot overtake the one the previous replica was sending.
+    const pending = (await jsm.consumers.info(subjects.outStream, this.consumerName!)).num_ack_pending;
+    if (pending > 0) {
+      this.log.info({ pending, waitMs: ACK_WAIT_MS }, 'taking over outbound from a replica that stopped: waiting for its envelopes to return');
+      await sleep(ACK_WAIT_MS + 500, this.stopping.signal).catch(() => undefined);
+      if (this.stopping.signal.aborted) return;
+    }
+    const consumer = await js.consumers.get(subjects.outStream, this.consumerName!);
+    if (this.stopping.signal.aborted) return;
+    const messages = await consumer.consume({ max_messages: Math.min(delivery.concurrency * 2, maxInFlight) });
+    if (this.stopping.signal.aborted) {
+      await messages.close();
+      return;
+    }
+    this.messages = messages;
+    this.keepAlive ??= setInterval(() => {
+      for (const m of this.taken) m.working();
+    }, ACK_WAIT_MS / 3);
+    this.keepAlive.unref?.();
+    this.loop = (async () => {
+      for await (const m of messages) {
+        while (this.queue.size >= maxInFlight) await sleep(5);
+        this.accept(m);
+      }
+    })().catch((err: Error) => this.log.error({ err: err.message }, 'outbound consumer stopped unexpectedly'));
+  }
+
+  /** Stops pulling (the lease went to another replica); envelopes already taken still finish. */
+  private async pause(): Promise<void> {
+    this.messages?.stop();
+    await this.loop;
+    this.messages = undefined;
+  }
+
+  /**
+   * Stops taking new envelopes and lets those in flight finish within `deadlineMs` (the rest go back to
+   * the queue), then hands the lease over.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping.abort();
+    await this.taking;
+    await this.pause();
+    const deadline = new AbortController();
+    const timedOut = await Promise.race([this.queue.idle().then(() => false), sleep(deadlineMs, deadline.signal).then(() => true, () => false)]);
+    deadline.abort();
+    if (timedOut) {
+      this.abort.abort(new Error('gateway stopping'));
+      await this.queue.idle();
+    }
+    clearInterval(this.keepAlive);
+    await this.lease?.release();
+  }
+
+  private accept(m: JsMsg): void {
+    this.deps.metrics.outbound.inc(this.labels);
+    this.taken.add(m);
+    const started = Date.now();
+    const { maxBytes } = this.deps.delivery;
+    let value: unknown;
+    let parseError: Error | undefined;
+    try {
+      value = JSON.parse(m.string());
+    } catch (err) {
+      parseError = err as Error;
+    }
+    if (m.data.length > maxBytes) {
+      // Still name the envelope, so the agent can match the refusal to what it sent.
+      const rawId = (value as { id?: unknown } | null)?.id;
+      const message = `envelope is ${m.data.length} bytes; the limit is ${maxBytes} (delivery.maxBytes)`;
+      this.finish(m, started, this.deps.receipts.failed(this.channel, this.account, typeof rawId === 'string' ? rawId : undefined, { code: 'E_TOO_LARGE', message, retryable: false }, 0));
+      return;
+    }
+    if (parseError) {
+      this.finish(m, started, this.deps.receipts.failed(this.channel, this.account, undefined, { code: 'E_SCHEMA', message: `payload is not JSON: ${parseError.message}`, retryable: false }, 0));
+      return;
+    }
+    const checked = checkOutbound(value);
+    if (!checked.ok) {
+      const rawId = (value as { id?: unknown } | null)?.id;
+      const id = typeof rawId === 'string' ? rawId : undefined;
+      this.finish(m, started, this.deps.receipts.failed(this.channel, this.account, id, { code: 'E_SCHEMA', message: checked.message, retryable: false }, 0));
+      return;
+    }
+    const env = checked.value;
+    const key = env.conversation ? `c:${env.conversation.id}` : `r:${env.replyTo}`;
+    this.queue.push(key, () => this.deliver(m, env, started));
+  }
+
+  private async deliver(m: JsMsg, env: OutboundEnvelope, started: number): Promise<void> {
+    const { outbox, receipts, delivery, metrics } = this.deps;
+    const outboxKey = `${this.channel}.${this.account}.${hashId(env.id, 64)}`;
+    const prior = await outbox.get(outboxKey).catch(() => null);
+    if (prior && prior.operation === 'PUT') {
+      this.log.info({ id: env.id }, 'outbound envelope already delivered: not sent again, receipt repeated');
+      this.finish(m, started, { ...(prior.json() as Receipt), time: new Date().toISOString() });
+      return;
+    }
+    const signal = this.abort.signal;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const result = await withTimeout(this.adapter.send(env, { attempt, signal }), delivery.sendTimeout, 'platform send');
+          const receipt = receipts.ok(this.channel, this.account, env.id, result.messageIds, attempt);
+          await outbox.put(outboxKey, JSON.stringify(receipt)).catch((err: Error) => this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'));
+          this.finish(m, started, receipt);
+          return;
+        } catch (thrown) {
+          if (signal.aborted) {
+            m.nak();
+            return;
+          }
+          const err = toDeliveryError(thrown);
+          if (err.deferred && this.hold(m, env, err)) return;
+          const detail: ReceiptError = { code: err.code, message: err.message, retryable: err.retryable, ...(err.platformCode !== undefined ? { platformCode: err.platformCode } : {}) };
+          if (!err.retryable || err.deferred || attempt >= delivery.maxAttempts) {
+            const final = err.deferred
+              ? `${err.message} (kept ${Math.round(delivery.holdFor / 60_000)} min; the recipient did not come back)`
+              : err.retryable ? `${err.message} (gave up after ${attempt} attempts)` : err.message;
+            this.log.warn({ id: env.id, code: err.code, platformCode: err.platformCode, attempts: attempt }, `outbound delivery failed: ${final}`);
+            this.finish(m, started, receipts.failed(this.channel, this.account, env.id, { ...detail, message: final }, attempt));
+            return;
+          }
+          const wait = backoffDelay(delivery, attempt, err.retryAfterMs);
+          metrics.retries.inc({ ...this.labels, code: err.code });
+          this.log.info({ id: env.id, attempt, waitMs: Math.round(wait), code: err.code, platformCode: err.platformCode }, `delivery attempt failed, retrying: ${err.message}`);
+          try {
+            await sleep(wait, signal);
+          } catch {
+            m.nak();
+            return;
+          }
+        }
+      }
+    } finally {
+      this.taken.delete(m);
+    }
+  }
+
+  /**
+   * Puts a deferred envelope back in the queue for later, unless it has waited `holdFor` already.
+   * Returns false when the hold is over and the envelope should fail.
+   */
+  private hold(m: JsMsg, env: OutboundEnvelope, err: { message: string; retryAfterMs?: number }): boolean {
+    const ageMs = Date.now() - m.info.timestampNanos / 1e6;
+    if (ageMs >= this.deps.delivery.holdFor) return false;
+    const delay = Math.min(err.retryAfterMs ?? 5000, this.deps.delivery.holdFor - ageMs);
+    this.log.debug({ id: env.id, delayMs: delay, reason: err.message }, 'recipient unavailable: envelope kept for later');
+    m.nak(delay);
+    return true;
+  }
+
+  private finish(m: JsMsg, started: number, receipt: Receipt): void {
+    this.taken.delete(m);
+    this.deps.receipts.publish(receipt);
+    this.deps.metrics.deliverySeconds.observe(this.labels, (Date.now() - started) / 1000);
+    m.ack();
+  }
+}

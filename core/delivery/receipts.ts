@@ -1,0 +1,36 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { ErrorCode, Receipt } from '../contract/schemas';
+import type { Subjects } from '../contract/subjects';
+import type { Metrics } from '../http/metrics';
+
+export interface ReceiptError {
+  code: ErrorCode;
+  message: string;
+  platformCode?: number | string;
+  retryable: boolean;
+}
+
+/** Builds receipts and publishes them on `<prefix>.receipt.<channel>.<account>`. */
+export class ReceiptPublisher {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly subjects: Subjects,
+    private readonly metrics: Metrics,
+  ) {}
+
+  ok(channel: string, account: string, id: string, messageIds: string[], attempts: number): Receipt {
+    return { v: 1, kind: 'receipt', id, channel, account, ok: true, messageIds, attempts, time: new Date().toISOString() };
+  }
+
+  failed(channel: string, account: string, id: string | undefined, error: ReceiptError, attempts: number): Receipt {
+    const r: Receipt = { v: 1, kind: 'receipt', channel, account, ok: false, attempts, time: new Date().toISOString(), error: { ...error } };
+    if (id !== undefined) r.id = id;
+    return r;
+  }
+
+  /** Publishes on the receipt subject of the receipt's channel and account (tokens taken as given). */
+  publish(receipt: Receipt, subject = this.subjects.receipt(receipt.channel, receipt.account)): void {
+    this.metrics.receipts.inc({ channel: receipt.channel, account: receipt.account, result: receipt.ok ? 'ok' : 'failed', code: receipt.error?.code ?? '' });
+    this.nc.publish(subject, JSON.stringify(receipt));
+  }
+}

@@ -1,0 +1,60 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+const SECRET_KEYS = ['appSecret', 'encryptKey', 'verificationToken', 'token', 'pass', 'password', 'secret', 'accessToken', 'botToken', 'appToken'];
+
+/**
+ * The secret values a logger scrubs from every line it writes. It only grows: a reload that brings
+ * new credentials adds them, and a rotated-out secret stays scrubbed, since it is still a secret.
+ */
+class SecretScrubber {
+  private values = new Set<string>();
+  private escaped: string[] = [];
+
+  add(secrets: Iterable<string>): void {
+    const before = this.values.size;
+    for (const s of secrets) if (typeof s === 'string' && s.length >= 4) this.values.add(s);
+    if (this.values.size === before) return;
+    // Longest first, so a secret that contains another is replaced whole. Lines are JSON: match the escaped form.
+    this.escaped = [...this.values].sort((a, b) => b.length - a.length).map((v) => JSON.stringify(v).slice(1, -1));
+  }
+
+  scrub(line: string): string {
+    return this.escaped.reduce((acc, v) => (acc.includes(v) ? acc.split(v).join('[redacted]') : acc), line);
+  }
+}
+
+const scrubbers = new WeakMap<Logger, SecretScrubber>();
+
+/**
+ * The gateway's JSON logger. Secrets are kept out two ways: known secret keys are redacted wherever
+ * they appear in a logged object, and every configured secret value is scrubbed from the output line,
+ * so even an error message that quotes a secret does not leak it.
+ */
+export function createLogger(level: string, secrets: Iterable<string> = [], destination?: DestinationStream): Logger {
+  const scrubber = new SecretScrubber();
+  scrubber.add(secrets);
+  const logger = pino(
+    {
+      level,
+      base: { name: 'chat-gateway' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
+      hooks: { streamWrite: (line: string) => scrubber.scrub(line) },
+    },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+  scrubbers.set(logger, scrubber);
+  return logger;
+}
+
+/**
+ * Adds secret values to what a logger made by `createLogger` scrubs (its child loggers included), e.g.
+ * after a reload brought new credentials. Returns false for a logger `createLogger` did not make.
+ */
+export function addLogSecrets(logger: Logger, secrets: Iterable<string>): boolean {
+  const scrubber = scrubbers.get(logger);
+  scrubber?.add(secrets);
+  return scrubber !== undefined;
+}
+
+export type { Logger };

@@ -1,0 +1,251 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { container as globalContainer } from 'tsyringe';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { Subscription } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { GatewayConfig, InstanceConfig } from '../config/load';
+import { subjects as makeSubjects } from '../contract/subjects';
+import { ActivityRecorder, openActivityBucket } from '../bus/activity';
+import { connectNats, type NatsHandle } from '../bus/connect';
+import { ensureStreams, openBuckets } from '../bus/streams';
+import { StatusReporter } from '../bus/status';
+import { InboundPublisher } from '../delivery/inbound';
+import { ReceiptPublisher } from '../delivery/receipts';
+import { UnroutedHandler } from '../delivery/unrouted';
+import { HttpServer } from '../http/server';
+import { Metrics } from '../http/metrics';
+import { addLogSecrets, createLogger } from '../log';
+import { PairingDirectory } from '../pairing/directory';
+import { DEFAULT_PAIRING_LIMITS, type PairingLimits } from '../pairing/gate';
+import { openPairingBucket } from '../pairing/records';
+import { ConfigWatcher } from './config-watch';
+import { serveControl, type ReloadOutcome } from './control';
+import { Instance, type InstanceDeps } from './instance';
+import { instanceKey, planReload, type ReloadSummary } from './reload-plan';
+import { readConfigFile, readForReload, type ConfigReader } from './reload-file';
+
+const OUTBOX_TTL_MS = 24 * 3_600_000;
+
+/** Every secret value in a config, so the logger can scrub it from any line. */
+export function configSecrets(config: GatewayConfig): string[] {
+  const out: string[] = [];
+  for (const v of [config.nats.pass, config.nats.token]) if (v) out.push(v);
+  for (const inst of config.instances) {
+    const names = new Set([...(inst.manifest.secrets ?? []), 'appSecret', 'encryptKey', 'verificationToken', 'token', 'secret', 'password']);
+    for (const n of names) {
+      const v = inst.options[n];
+      if (typeof v === 'string' && v) out.push(v);
+    }
+  }
+  return out;
+}
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** How a reload reads the config file again (default: `loadConfig` with the process environment). */
+  read?: ConfigReader;
+  /** Reload when the config file changes (`chat-gateway start` turns it on). */
+  watch?: boolean;
+  /** Pairing code limits; defaults: valid 1 hour, 3 pending per instance, sent again at most once a minute. */
+  pairing?: Partial<PairingLimits>;
+}
+
+/** What every instance shares; the delivery and lifecycle settings come from the config it starts with. */
+type Shared = Omit<InstanceDeps, 'outbound' | 'lifecycle'> & { outbound: Omit<InstanceDeps['outbound'], 'delivery'> };
+
+/**
+ * The running gateway: one NATS connection, the streams and buckets, the HTTP server, and one
+ * `Instance` per enabled plugin entry. `reload()` applies a new config by restarting only the
+ * instances whose entries changed; the others keep their connections and queues untouched.
+ */
+export class Gateway {
+  readonly instances: Instance[] = [];
+  private stopping?: Promise<void>;
+  private natsUp = false;
+  private reloading: Promise<unknown> = Promise.resolve();
+  /** Accounts that outbound envelopes may address: the unrouted handler refuses the others. */
+  private readonly routable = new Set<string>();
+  private watcher?: ConfigWatcher;
+  private control?: Subscription;
+
+  private constructor(
+    private current: GatewayConfig,
+    readonly log: Logger,
+    private readonly nats: NatsHandle,
+    readonly http: HttpServer,
+    readonly metrics: Metrics,
+    private readonly unrouted: UnroutedHandler,
+    private readonly status: StatusReporter,
+    private readonly shared: Shared,
+    private readonly read: ConfigReader,
+  ) {}
+
+  /** The config the gateway runs with (after a reload: the new one, except `nats` and `http`, which need a restart). */
+  get config(): GatewayConfig {
+    return this.current;
+  }
+
+  /** Connects, prepares NATS, serves HTTP and starts every enabled instance (failures are reported, not thrown). */
+  static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
+    const log = opts.logger ?? createLogger(config.log.level, configSecrets(config));
+    const s = makeSubjects(config.nats.prefix);
+    const nats = await connectNats(config.nats, log);
+    try {
+      const { nc } = nats;
+      const jsm = await jetstreamManager(nc);
+      const js = jetstream(nc);
+      await ensureStreams(jsm, s, { dedupWindowMs: config.nats.dedupWindow, inboundMaxAgeMs: config.nats.inboundMaxAge, outboundMaxAgeMs: config.nats.outboundMaxAge }, log);
+      const buckets = await openBuckets(nc, s, OUTBOX_TTL_MS);
+      const metrics = new Metrics();
+      const status = new StatusReporter(nc, buckets.status, s, log);
+      const receipts = new ReceiptPublisher(nc, s, metrics);
+      const inbound = new InboundPublisher(js, s, metrics);
+      const activity = new ActivityRecorder(await openActivityBucket(nc, s), log);
+      const directory = await PairingDirectory.open(await openPairingBucket(nc, s), log);
+      let gateway: Gateway | undefined;
+      const unrouted = new UnroutedHandler(nc, jsm, s, receipts, () => gateway!.routable, log);
+      const http = new HttpServer(config.http.listen, { ready: () => gateway!.readiness(), metrics: () => metrics.render() }, log);
+      if (config.http.enabled) await http.start();
+
+      const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+      const shared: Shared = {
+        container: globalContainer.createChildContainer(),
+        inbound, status, http, metrics, activity,
+        outbound: { js, jsm, subjects: s, receipts, metrics, outbox: buckets.outbox, leases: buckets.leases, owner },
+        pairing: { directory, limits: { ...DEFAULT_PAIRING_LIMITS, ...opts.pairing } },
+      };
+      gateway = new Gateway(config, log, nats, http, metrics, unrouted, status, shared, opts.read ?? readConfigFile);
+      gateway.natsUp = true;
+      gateway.watchNats();
+      const enabled = config.instances.filter((i) => i.enabled);
+      for (const inst of enabled) gateway.routable.add(instanceKey(inst));
+      unrouted.start();
+      gateway.control = serveControl(nc, s, owner, (reason) => gateway!.reloadFromFile(reason), log);
+      for (const inst of enabled) gateway.instances.push(gateway.createInstance(inst, config));
+      for (const inst of config.instances.filter((i) => !i.enabled)) log.info({ channel: inst.channel, account: inst.account }, 'instance disabled (enabled: false)');
+      await Promise.all(gateway.instances.map((i) => i.start()));
+      if (opts.watch) {
+        gateway.watcher = new ConfigWatcher(config.file, () => void gateway!.reloadFromFile('config file changed'), log);
+        gateway.watcher.start();
+      }
+      const started = gateway.instances.filter((i) => i.state === 'started').length;
+      log.info({ instances: gateway.instances.length, started, http: http.url || 'off' }, 'gateway started');
+      return gateway;
+    } catch (err) {
+      await nats.nc.close().catch(() => undefined);
+      nats.local?.kill('SIGTERM');
+      throw err;
+    }
+  }
+
+  private createInstance(entry: InstanceConfig, config: GatewayConfig): Instance {
+    const deps: InstanceDeps = { ...this.shared, outbound: { ...this.shared.outbound, delivery: config.delivery }, lifecycle: config.lifecycle };
+    return new Instance(entry, deps, this.log);
+  }
+
+  /**
+   * Re-reads the config file and applies it (SIGHUP, the file watch, `chat-gateway reload`). A file
+   * with problems is refused with each problem logged, and the running config stays. Never rejects.
+   */
+  async reloadFromFile(reason: string): Promise<ReloadOutcome> {
+    const result = readForReload(this.current.file, this.read, this.log);
+    if (result.text !== undefined) this.watcher?.seen(result.text);
+    if (!result.ok) return result;
+    try {
+      return { ok: true, summary: await this.reload(result.config, reason) };
+    } catch (err) {
+      const message = `config reload failed: ${(err as Error).message}`;
+      this.log.error({ reason }, message);
+      return { ok: false, problems: [message] };
+    }
+  }
+
+  /**
+   * Applies a new, validated config: instances whose resolved entry changed are restarted, new ones
+   * started, removed ones stopped; the others, their connections and their outbound consumers are not
+   * touched. Reloads run one at a time. `nats` and `http` changes are logged as needing a restart.
+   */
+  reload(next: GatewayConfig, reason = 'reload'): Promise<ReloadSummary> {
+    const run = this.reloading.then(() => this.apply(next, reason));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(next: GatewayConfig, reason: string): Promise<ReloadSummary> {
+    if (this.stopping) throw new Error('the gateway is stopping');
+    const began = Date.now();
+    const plan = planReload(this.current, next);
+    if (plan.needsRestart.length) {
+      this.log.warn({ sections: plan.needsRestart }, `${plan.needsRestart.join(' and ')} settings changed: they take effect after a restart; running with the previous ones`);
+    }
+    addLogSecrets(this.log, configSecrets(next));
+    if (next.log.level !== this.current.log.level) this.log.level = next.log.level;
+    for (const i of plan.added) this.routable.add(instanceKey(i));
+    const leaving = new Set([...plan.removed, ...plan.restarted.map(instanceKey)]);
+    await Promise.all(this.instances.filter((i) => leaving.has(i.key)).map((i) => i.stop()));
+    for (const key of plan.removed) {
+      this.routable.delete(key);
+      this.metrics.instanceUp.delete(key);
+    }
+    const fresh = [...plan.restarted, ...plan.added].map((i) => this.createInstance(i, next));
+    const byKey = new Map([...this.instances.filter((i) => !leaving.has(i.key)), ...fresh].map((i) => [i.key, i]));
+    this.instances.splice(0, this.instances.length, ...next.instances.filter((i) => i.enabled).map((i) => byKey.get(instanceKey(i))!));
+    this.current = { ...next, nats: this.current.nats, http: this.current.http };
+    await Promise.all(fresh.map((i) => i.start()));
+    const summary: ReloadSummary = { added: plan.added.map(instanceKey), removed: plan.removed, restarted: plan.restarted.map(instanceKey), unchanged: plan.unchanged };
+    const part = (n: string, list: string[]) => `${list.length} ${n}${list.length ? ` (${list.join(', ')})` : ''}`;
+    this.log.info({ reason, ...summary, ms: Date.now() - began }, `config reloaded (${reason}): ${part('added', summary.added)}, ${part('removed', summary.removed)}, ${part('restarted', summary.restarted)}, ${summary.unchanged.length} unchanged`);
+    return summary;
+  }
+
+  /** Ready when NATS is connected and every enabled instance has started. */
+  readiness(): { ready: boolean; detail: Record<string, unknown> } {
+    const instances = Object.fromEntries(this.instances.map((i) => [i.key, { state: i.state, status: this.status.get(i.config.channel, i.config.account)?.state, ...(i.lastError ? { error: i.lastError } : {}) }]));
+    const ready = this.natsUp && this.instances.every((i) => i.state === 'started');
+    return { ready, detail: { nats: this.natsUp ? 'connected' : 'disconnected', instances } };
+  }
+
+  private watchNats(): void {
+    void (async () => {
+      for await (const s of this.nats.nc.status()) {
+        if (s.type === 'disconnect') {
+          this.natsUp = false;
+          this.log.warn({ server: s.server }, 'NATS connection lost; reconnecting');
+        } else if (s.type === 'reconnect') {
+          this.natsUp = true;
+          this.log.info({ server: s.server }, 'NATS connection restored');
+          this.status.refresh();
+        }
+      }
+    })().catch(() => undefined);
+  }
+
+  /** Stops instances (in-flight work finishes within the stop deadline), drains NATS, closes HTTP. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info('gateway stopping');
+      this.watcher?.stop();
+      this.control?.unsubscribe();
+      await this.reloading;
+      await Promise.all(this.instances.map((i) => i.stop()));
+      await this.shared.activity.flush();
+      this.shared.pairing.directory.stop();
+      this.unrouted.stop();
+      await this.nats.nc.drain().catch(() => undefined);
+      await this.http.stop();
+      if (this.nats.local) {
+        const child = this.nats.local;
+        await new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        });
+      }
+      this.log.info('gateway stopped');
+      this.log.flush?.();
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,192 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { Logger } from 'pino';
+import type { InstanceConfig } from '../config/load';
+import type { OutboundEnvelope, StatusState } from '../contract/schemas';
+import type { ActivityRecorder } from '../bus/activity';
+import type { StatusReporter } from '../bus/status';
+import type { InboundPublisher } from '../delivery/inbound';
+import { OutboundWorker, type OutboundDeps } from '../delivery/outbound';
+import { sleep } from '../delivery/retry';
+import type { HttpServer } from '../http/server';
+import type { PairingDirectory } from '../pairing/directory';
+import { PairingGate, type PairingLimits } from '../pairing/gate';
+import type { Metrics } from '../http/metrics';
+import { Context, Logger as LoggerToken, Options } from '../plugin/tokens';
+import type { ChannelAdapter, PluginContext, PublishResult } from '../plugin/types';
+
+export interface InstanceDeps {
+  container: DependencyContainer;
+  inbound: InboundPublisher;
+  status: StatusReporter;
+  http: HttpServer;
+  metrics: Metrics;
+  outbound: OutboundDeps;
+  lifecycle: { startTimeout: number; stopTimeout: number; restartDelay: number };
+  activity: ActivityRecorder;
+  pairing: { directory: PairingDirectory; limits: PairingLimits };
+}
+
+/** pending → starting → started | failed (retried with backoff) → stopped. */
+export type InstanceState = 'pending' | 'starting' | 'started' | 'failed' | 'stopped';
+
+const MAX_RESTART_DELAY = 5 * 60_000;
+
+/**
+ * One configured plugin instance: its own child DI container (context, options, logger), its adapter,
+ * and its outbound worker. A failed start is reported and retried; it never affects other instances.
+ */
+export class Instance {
+  state: InstanceState = 'pending';
+  lastError?: string;
+  private adapter?: ChannelAdapter;
+  private worker?: OutboundWorker;
+  private readonly abort = new AbortController();
+  private retry?: Promise<void>;
+  private readonly publishing = new Set<Promise<unknown>>();
+  private readonly pairing?: PairingGate;
+  readonly log: Logger;
+
+  constructor(
+    readonly config: InstanceConfig,
+    private readonly deps: InstanceDeps,
+    parentLog: Logger,
+  ) {
+    this.log = parentLog.child({ channel: config.channel, account: config.account });
+    if (config.dmPolicy === 'pairing') {
+      const { directory, limits } = deps.pairing;
+      this.pairing = new PairingGate(directory, config.channel, config.account, limits, (envelope) => this.sendDirect(envelope), this.log);
+    }
+  }
+
+  get key(): string {
+    return `${this.config.channel}/${this.config.account}`;
+  }
+
+  /** Starts the adapter and its outbound worker. Never throws: failures become status `failed` and a retry. */
+  async start(): Promise<void> {
+    await this.attempt(1);
+  }
+
+  private async attempt(n: number): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    const { channel, account } = this.config;
+    this.state = 'starting';
+    this.report('starting');
+    try {
+      this.adapter = this.createAdapter();
+      await within(this.adapter.start(), this.deps.lifecycle.startTimeout, `start did not finish within ${this.deps.lifecycle.startTimeout} ms (lifecycle.startTimeout)`);
+      this.worker = new OutboundWorker(this.deps.outbound, channel, account, this.recording(this.adapter), this.log);
+      await this.worker.start();
+      this.state = 'started';
+      this.lastError = undefined;
+      this.deps.metrics.instanceUp.set(this.key, true);
+      const current = this.deps.status.get(channel, account)?.state;
+      if (current === 'starting') this.report('connected');
+      this.log.info('instance started');
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.state = 'failed';
+      this.lastError = message;
+      this.deps.metrics.instanceUp.set(this.key, false);
+      await this.safeStopAdapter();
+      const delay = Math.min(MAX_RESTART_DELAY, this.deps.lifecycle.restartDelay * 2 ** (n - 1));
+      this.report('failed', message);
+      this.log.error({ err: message, retryInMs: delay }, `instance failed to start: ${message}`);
+      this.retry = sleep(delay, this.abort.signal).then(() => this.attempt(n + 1), () => undefined);
+    }
+  }
+
+  private createAdapter(): ChannelAdapter {
+    const { channel, account, options, manifest } = this.config;
+    const child = this.deps.container.createChildContainer();
+    const ctx: PluginContext = {
+      channel,
+      account,
+      logger: this.log,
+      publish: (draft) => this.track(this.deps.inbound.publish({ channel, account, entry: this.config, log: this.log, pairing: this.pairing }, draft).then((r) => this.noteInbound(r))),
+      status: (state, detail) => {
+        if (this.abort.signal.aborted && state !== 'stopped') return;
+        this.report(state, detail);
+      },
+      http: this.deps.http.routesFor(channel, account),
+      signal: this.abort.signal,
+    };
+    child.register(Context, { useValue: ctx });
+    child.register(Options, { useValue: options });
+    child.register(LoggerToken, { useValue: this.log });
+    return child.resolve(manifest.adapter as never) as ChannelAdapter;
+  }
+
+  private noteInbound(result: PublishResult): PublishResult {
+    if (result.outcome === 'stored') this.deps.activity.mark(this.config.channel, this.config.account, 'inbound');
+    return result;
+  }
+
+  /** The adapter as the outbound worker sees it: every accepted delivery is recorded as activity. */
+  private recording(adapter: ChannelAdapter): ChannelAdapter {
+    const { channel, account } = this.config;
+    return {
+      start: () => adapter.start(),
+      stop: () => adapter.stop(),
+      send: async (envelope, info) => {
+        const result = await adapter.send(envelope, info);
+        this.deps.activity.mark(channel, account, 'outbound');
+        return result;
+      },
+    };
+  }
+
+  /** Sends a message core wrote itself (a pairing code): one attempt, no queue, no receipt. */
+  private async sendDirect(envelope: OutboundEnvelope): Promise<unknown> {
+    const adapter = this.adapter;
+    if (!adapter) throw new Error('instance is not started');
+    const { sendTimeout } = this.deps.outbound.delivery;
+    return within(adapter.send(envelope, { attempt: 1, signal: this.abort.signal }), sendTimeout, `send did not finish within ${sendTimeout} ms (delivery.sendTimeout)`);
+  }
+
+  /** Stops taking work, lets in-flight deliveries finish, then stops the adapter, all within the stop deadline. */
+  async stop(): Promise<void> {
+    this.abort.abort(new Error('instance stopping'));
+    await this.retry;
+    const deadline = this.deps.lifecycle.stopTimeout;
+    await this.worker?.stop(deadline * 0.6);
+    await this.safeStopAdapter(deadline * 0.3);
+    // Inbound messages the platform handed over before the stop are stored before NATS is drained.
+    await within(Promise.allSettled([...this.publishing]), deadline * 0.1, 'inbound publishes still pending').catch((err: Error) => this.log.warn(err.message));
+    this.deps.http.unmount(this.config.channel, this.config.account);
+    this.state = 'stopped';
+    this.deps.metrics.instanceUp.set(this.key, false);
+    this.report('stopped');
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.publishing.add(p);
+    const done = () => this.publishing.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  private async safeStopAdapter(deadline = this.deps.lifecycle.stopTimeout): Promise<void> {
+    const adapter = this.adapter;
+    this.adapter = undefined;
+    if (!adapter) return;
+    try {
+      await within(adapter.stop(), deadline, `stop did not finish within ${Math.round(deadline)} ms`);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'adapter stop failed');
+    }
+  }
+
+  private report(state: StatusState, detail?: string): void {
+    this.deps.status.report(this.config.channel, this.config.account, state, detail);
+  }
+}
+
+async function within<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => { t = setTimeout(() => reject(new Error(message)), ms); })]);
+  } finally {
+    clearTimeout(t);
+  }
+}

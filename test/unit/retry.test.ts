@@ -1,0 +1,53 @@
+import { DeliveryError } from '../../core/errors';
+import { backoffDelay, sleep, toDeliveryError, withTimeout } from '../../core/delivery/retry';
+
+const policy = { maxAttempts: 6, initialBackoff: 100, maxBackoff: 1000 };
+
+test('delivery - backoffDelay doubles per attempt with jitter, up to maxBackoff', () => {
+  for (let attempt = 1; attempt <= 8; attempt++) {
+    const ceiling = Math.min(1000, 100 * 2 ** (attempt - 1));
+    for (let i = 0; i < 200; i++) {
+      const d = backoffDelay(policy, attempt);
+      expect(d).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(d).toBeLessThanOrEqual(ceiling);
+    }
+  }
+});
+
+test('delivery - backoffDelay waits at least the platform reset hint, even past maxBackoff', () => {
+  for (let i = 0; i < 100; i++) {
+    expect(backoffDelay(policy, 1, 700)).toBeGreaterThanOrEqual(700);
+    expect(backoffDelay(policy, 8, 5000)).toBe(5000);
+  }
+  expect(backoffDelay(policy, 8, 10)).toBeGreaterThanOrEqual(500);
+});
+
+test('delivery - toDeliveryError keeps a plugin DeliveryError and makes anything else a retryable E_PLATFORM', () => {
+  const permanent = DeliveryError.permanent('no permission', { platformCode: 230027 });
+  expect(toDeliveryError(permanent)).toBe(permanent);
+  const other = toDeliveryError(new TypeError('socket hang up'));
+  expect(other).toMatchObject({ code: 'E_PLATFORM', retryable: true, message: 'unexpected error from the plugin: socket hang up' });
+  expect(toDeliveryError('weird')).toMatchObject({ retryable: true, message: 'unexpected error from the plugin: weird' });
+});
+
+test('delivery - DeliveryError helpers say whether a retry can help', () => {
+  expect(DeliveryError.retryable('429', { rateLimited: true, retryAfterMs: 2000 })).toMatchObject({ code: 'E_RATE_LIMITED', retryable: true, retryAfterMs: 2000 });
+  expect(DeliveryError.retryable('502')).toMatchObject({ code: 'E_PLATFORM', retryable: true });
+  expect(DeliveryError.permanent('too big', { code: 'E_TOO_LARGE' })).toMatchObject({ code: 'E_TOO_LARGE', retryable: false });
+  expect(new DeliveryError('E_UNSUPPORTED', 'no stickers')).toMatchObject({ retryable: false, deferred: false });
+  expect(DeliveryError.deferred('visitor offline', { retryAfterMs: 10_000 })).toMatchObject({ code: 'E_PLATFORM', retryable: true, deferred: true, retryAfterMs: 10_000 });
+});
+
+test('delivery - withTimeout turns a slow call into a retryable timeout', async () => {
+  await expect(withTimeout(new Promise(() => undefined), 20, 'platform send')).rejects.toMatchObject({ retryable: true, message: 'platform send timed out after 20 ms' });
+  await expect(withTimeout(Promise.resolve('sent'), 1000, 'platform send')).resolves.toBe('sent');
+});
+
+test('delivery - sleep ends early with the reason when its signal aborts', async () => {
+  const ac = new AbortController();
+  const started = Date.now();
+  const p = sleep(5000, ac.signal);
+  ac.abort(new Error('gateway stopping'));
+  await expect(p).rejects.toThrow('gateway stopping');
+  expect(Date.now() - started).toBeLessThan(1000);
+});
