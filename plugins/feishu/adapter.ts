@@ -1,0 +1,126 @@
+import { Context, DeliveryError, Options, inject, injectable, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendInfo, type SendResult } from '../../core/plugin';
+import { FeishuApi, type FeishuMessage } from './api';
+import { LongConnection, explainConnectError } from './connection';
+import { toDraft, type ReceiveEvent } from './inbound';
+import { postMdContent } from './markdown';
+import type { FeishuOptions } from './options';
+import { renderMessages, targetOf, type Target } from './outbound';
+import { Pacer } from './pacing';
+import { webhookHandler } from './webhook';
+
+const MAX_TRACKED_REACTIONS = 10_000;
+
+/**
+ * One Feishu app. Start: check the credentials and learn the bot's open id (bot info), then open the
+ * long connection or mount the webhook route. Every received message is published to core before the
+ * event is acknowledged, so Feishu redelivers whatever was not stored.
+ */
+@injectable()
+export class FeishuAdapter implements ChannelAdapter {
+  private readonly api: FeishuApi;
+  private connection?: LongConnection;
+  private botOpenId = '';
+  /** Reactions put on received messages, removed once the reply is sent. */
+  private readonly reactions = new Map<string, string>();
+  /** Feishu's limits, with a margin for clock skew: 5 messages/s per chat, 50 calls/s per app. */
+  private readonly perChat = new Pacer(5, 1100);
+  private readonly perApp = new Pacer(50, 1050);
+  private pruneTimer?: NodeJS.Timeout;
+
+  constructor(
+    @inject(Context) private readonly ctx: PluginContext,
+    @inject(Options) private readonly options: FeishuOptions,
+  ) {
+    this.api = new FeishuApi(options, ctx.logger);
+  }
+
+  async start(): Promise<void> {
+    let bot: { openId: string; name: string };
+    try {
+      bot = await this.api.botInfo();
+    } catch (err) {
+      throw new Error(explainConnectError((err as Error).message));
+    }
+    this.botOpenId = bot.openId;
+    this.ctx.logger.info({ botOpenId: bot.openId, botName: bot.name, mode: this.options.mode }, 'Feishu bot identified');
+    this.pruneTimer = setInterval(() => {
+      this.perChat.prune();
+      this.perApp.prune();
+    }, 60_000).unref();
+    const onMessage = (event: Record<string, unknown>) => this.onMessage(event as ReceiveEvent);
+    if (this.options.mode === 'webhook') {
+      const path = this.ctx.http.route('POST', this.options.webhookPath, webhookHandler(this.options, onMessage, this.ctx.logger));
+      this.ctx.logger.info({ url: `${this.ctx.http.baseUrl}${path}` }, 'Feishu channel listening for webhook events');
+      this.ctx.status('connected', `webhook at ${path}`);
+      return;
+    }
+    this.connection = new LongConnection(this.options, this.ctx, this.ctx.logger, this.api.http);
+    await this.connection.open(onMessage);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.pruneTimer);
+    this.connection?.close();
+    this.connection = undefined;
+    this.api.close();
+  }
+
+  async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
+    const messages = renderMessages(env, this.options);
+    const target = targetOf(env);
+    const chatKey = env.conversation?.id ?? env.replyTo!;
+    const messageIds: string[] = [];
+    for (const m of messages) {
+      await this.perChat.take(chatKey, info.signal);
+      await this.perApp.take('app', info.signal);
+      messageIds.push(await this.deliver(target, m));
+    }
+    if (env.replyTo) this.clearReaction(env.replyTo);
+    return { messageIds };
+  }
+
+  private async deliver(target: Target, m: FeishuMessage & { uuid: string }): Promise<string> {
+    try {
+      return await this.post(target, m, m.uuid);
+    } catch (err) {
+      // Feishu's table limit varies by client and card version: a card it refuses still goes out as a post.
+      const tableLimit = err instanceof DeliveryError && /11310/.test(err.message);
+      if (!tableLimit || m.msgType !== 'interactive') throw err;
+      const md = (JSON.parse(m.content) as { body: { elements: Array<{ content: string }> } }).body.elements[0]!.content;
+      this.ctx.logger.info('card refused for its tables (11310); sending the piece as a post instead');
+      return this.post(target, { msgType: 'post', content: postMdContent(md) }, `${m.uuid.slice(0, 48)}-p`);
+    }
+  }
+
+  private post(target: Target, m: FeishuMessage, uuid: string): Promise<string> {
+    return target.kind === 'reply' ? this.api.reply(target.messageId, m, uuid, this.options.replyInThread) : this.api.create(target.receiveIdType, target.receiveId, m, uuid);
+  }
+
+  private async onMessage(event: ReceiveEvent): Promise<void> {
+    const draft = toDraft(event, this.botOpenId);
+    if ('skip' in draft) {
+      this.ctx.logger.warn({ eventId: event.event_id }, `Feishu event skipped: ${draft.skip}`);
+      return;
+    }
+    const result = await this.ctx.publish(draft);
+    if (result.outcome === 'stored' && this.options.reactEmoji) this.react(draft.messageId);
+  }
+
+  private react(messageId: string): void {
+    this.api.addReaction(messageId, this.options.reactEmoji).then(
+      (reactionId) => {
+        if (!reactionId) return;
+        if (this.reactions.size >= MAX_TRACKED_REACTIONS) this.reactions.delete(this.reactions.keys().next().value!);
+        this.reactions.set(messageId, reactionId);
+      },
+      (err: Error) => this.ctx.logger.warn({ messageId, err: err.message }, 'could not add the reaction (needs the im:message.reactions:write_only permission?)'),
+    );
+  }
+
+  private clearReaction(messageId: string): void {
+    const reactionId = this.reactions.get(messageId);
+    if (!reactionId) return;
+    this.reactions.delete(messageId);
+    this.api.removeReaction(messageId, reactionId).catch((err: Error) => this.ctx.logger.warn({ messageId, err: err.message }, 'could not remove the reaction'));
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * FeishuEmulator: a local Feishu/Lark Open Platform speaking the real wire protocol to the real
+ * `@larksuiteoapi/node-sdk` (pass `emu.url` as the SDK's `domain`). See README.md.
+ */
+import { EventEmitter } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AppRegistry } from './apps';
+import type { ApiDeps } from './deps';
+import { EventDelivery, type DeliveryRecord } from './event-delivery';
+import { buildMessageEvent, type SchemaV2Event } from './events';
+import { Faults } from './faults';
+import { hex } from './ids';
+import { MessageStore } from './messages';
+import { RateLimiter } from './rate-limit';
+import { createEmulatorServer } from './server';
+import type {
+  AckResult, ApiName, AppOptions, ClientConfig, EmulatorOptions, FailRule, MessageEventInput, PushOptions,
+  ReactionRecord, RequestLogEntry, SentMessage,
+} from './types';
+import { buildWebhookRequest, postJson, type WebhookOptions, type WebhookResponse } from './webhook';
+import { nextEvent, until } from './waiters';
+import { WsGateway } from './ws-gateway';
+
+export * from './types';
+export { AckTimeoutError, type DeliveryRecord } from './event-delivery';
+export type { SchemaV2Event } from './events';
+export { buildWebhookRequest, encryptPayload, signature, type WebhookOptions, type WebhookResponse } from './webhook';
+export { decodeFrame, encodeFrame, type Frame } from './pbbp2';
+
+/** Feishu's own long-connection defaults (seconds). */
+const DEFAULT_CLIENT_CONFIG: ClientConfig = { ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30, PingInterval: 120 };
+
+/** Public facts about a registered app. */
+export interface AppInfo {
+  appId: string;
+  botOpenId: string;
+  botName: string;
+  tenantKey: string;
+  verificationToken: string;
+}
+
+/**
+ * The emulator. Events (via `on`): 'request' (RequestLogEntry), 'sent' (SentMessage), 'ack' (AckResult),
+ * 'timeout' / 'redelivery' (DeliveryRecord), 'connection' / 'ready' / 'disconnect' / 'ping' ({appId, id}),
+ * 'protocolError' ({appId, error}).
+ */
+export class FeishuEmulator extends EventEmitter {
+  /** Every message accepted by create or reply (uuid duplicates are not repeated). */
+  readonly sent: SentMessage[] = [];
+  /** Every reaction added (deleted ones carry `deletedAt`). */
+  readonly reactions: ReactionRecord[] = [];
+  /** Every HTTP request answered. */
+  readonly requests: RequestLogEntry[] = [];
+  /** Frames from clients that broke the protocol (should stay empty). */
+  readonly protocolErrors: Array<{ appId: string; error: Error }> = [];
+
+  private readonly apps = new AppRegistry();
+  private readonly faults = new Faults();
+  private readonly limiter = new RateLimiter();
+  private readonly store = new MessageStore();
+  private readonly events = new Map<string, unknown>();
+  private clientConfig: ClientConfig;
+  private readonly gateway: WsGateway;
+  private readonly delivery: EventDelivery;
+  private server?: Server;
+  private baseUrl = '';
+
+  /** @param options ClientConfig handed out, default ack timeout, card table limit, ticket lifetime. */
+  constructor(private readonly options: EmulatorOptions = {}) {
+    super();
+    this.clientConfig = { ...DEFAULT_CLIENT_CONFIG, ...(options.clientConfig ?? {}) };
+    this.gateway = new WsGateway(this.apps, () => this.clientConfig, options.ticketTtlMs ?? 60_000);
+    this.delivery = new EventDelivery(this.gateway, () => this.options.ackTimeoutMs ?? 3000);
+    for (const name of ['connection', 'ready', 'disconnect', 'ping'] as const) {
+      this.gateway.on(name, (c: { appId: string; id: string }) => this.emit(name, { appId: c.appId, id: c.id }));
+    }
+    this.gateway.on('protocolError', (e: { appId: string; error: Error }) => {
+      this.protocolErrors.push(e);
+      this.emit('protocolError', e);
+    });
+    for (const name of ['ack', 'timeout', 'redelivery'] as const) this.delivery.on(name, (x: unknown) => this.emit(name, x));
+  }
+
+  /** Listen on 127.0.0.1 on a free port. */
+  async start(): Promise<void> {
+    const deps: ApiDeps = {
+      apps: this.apps, faults: this.faults, limiter: this.limiter, store: this.store, reactions: this.reactions,
+      clientConfig: () => this.clientConfig,
+      cardTableLimit: () => this.options.cardTableLimit ?? 5,
+      issueWsUrl: (appId) => this.gateway.issueUrl(appId, this.baseUrl.replace(/^http/, 'ws')),
+      connectionCount: (appId) => this.gateway.connections(appId).length,
+      onSent: (m) => {
+        this.sent.push(m);
+        this.emit('sent', m);
+      },
+    };
+    const server = createEmulatorServer(deps, this.gateway, (e) => {
+      this.requests.push(e);
+      this.emit('request', e);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  /** Base URL to give the SDK as `domain`, e.g. `http://127.0.0.1:41234`. */
+  get url(): string {
+    if (!this.baseUrl) throw new Error('FeishuEmulator: call start() first');
+    return this.baseUrl;
+  }
+
+  /** Close every socket and the server. */
+  async stop(): Promise<void> {
+    this.delivery.close();
+    this.gateway.closeAll();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /** Register an app (several may coexist). */
+  addApp(opts: AppOptions): AppInfo {
+    const a = this.apps.add(opts);
+    return { appId: a.appId, botOpenId: a.botOpenId, botName: a.botName, tenantKey: a.tenantKey, verificationToken: a.verificationToken };
+  }
+
+  /** Revoke the app's tenant tokens: the next API call with one gets 99991663. */
+  expireTokens(appId: string): void {
+    this.apps.require(appId);
+    this.apps.expireTokens(appId);
+  }
+
+  /** Cap the app's live long connections (Feishu: 50). Refused at the WS handshake (514 + 1000040350)
+   * by default, or at the endpoint call (code 1000040350) with `stage: 'endpoint'`. */
+  setConnectionLimit(appId: string, n: number, stage: 'handshake' | 'endpoint' = 'handshake'): void {
+    const app = this.apps.require(appId);
+    app.connectionLimit = n;
+    app.connectionLimitStage = stage;
+  }
+
+  /** Override the ClientConfig sent by the endpoint and in every pong (seconds). */
+  setClientConfig(cfg: Partial<ClientConfig>): void {
+    this.clientConfig = { ...this.clientConfig, ...cfg };
+  }
+
+  /** Make the next `times` calls of an API fail with `code` (see FailRule for defaults). */
+  failNext(rule: FailRule): void {
+    this.faults.failNext(rule);
+  }
+
+  /** Delay every answer of `api` by `ms`. */
+  setLatency(api: ApiName, ms: number): void {
+    this.faults.setLatency(api, ms);
+  }
+
+  /** Switch the 5 QPS per chat (230020) and 50 QPS per app (HTTP 429, 99991400) limits on or off. */
+  enforceRateLimits(on: boolean): void {
+    this.limiter.enabled = on;
+  }
+
+  /** The bot leaves `chatId`: sends and replies there get 230002. */
+  removeBotFromChat(appId: string, chatId: string): void {
+    this.apps.require(appId).chatsWithoutBot.add(chatId);
+  }
+
+  /** The user is outside the bot's availability: sends to them get 230013. */
+  setUserUnavailable(appId: string, userId: string): void {
+    this.apps.require(appId).unavailableUsers.add(userId);
+  }
+
+  /** Recall a message: replies get 230011, reactions 231003. */
+  recallMessage(messageId: string): void {
+    this.store.recall(messageId);
+  }
+
+  /** Number of live long connections of the app. */
+  connections(appId: string): number {
+    return this.gateway.connections(appId).length;
+  }
+
+  /** Details of the app's live connections (ids, pings received, ready = first ping seen). */
+  connectionInfo(appId: string): Array<{ id: string; deviceId: string; serviceId: number; pings: number; ready: boolean; connectedAt: number }> {
+    return this.gateway
+      .connections(appId)
+      .map(({ id, deviceId, serviceId, pings, ready, connectedAt }) => ({ id, deviceId, serviceId, pings, ready, connectedAt }));
+  }
+
+  /**
+   * Resolve once the app has at least `n` ready connections (handshake done and the client's first ping
+   * received, i.e. the SDK is listening for frames).
+   */
+  waitForConnections(appId: string, n = 1, timeoutMs = 5000): Promise<void> {
+    const ready = (): number => this.gateway.connections(appId).filter((c) => c.ready).length;
+    return until(this, () => ready() >= n, ['ready'], timeoutMs, `${n} ready connection(s) of ${appId}`);
+  }
+
+  /** Abruptly close the app's WebSockets (TCP reset); returns how many were dropped. */
+  dropConnections(appId: string): number {
+    return this.gateway.drop(appId);
+  }
+
+  /** Build an im.message.receive_v1 schema 2.0 event; the message becomes known (reply/reactions work). */
+  message(input: MessageEventInput): SchemaV2Event {
+    const { event, stored } = buildMessageEvent(this.apps.require(input.appId), input);
+    this.store.put(stored);
+    return event;
+  }
+
+  /** Deliver an event over a long connection; resolves with the SDK's ack, rejects on timeout. */
+  pushEvent(appId: string, event: unknown, opts: PushOptions = {}): Promise<AckResult> {
+    this.apps.require(appId);
+    const id = (event as SchemaV2Event).header?.event_id;
+    if (id) this.events.set(id, event);
+    return this.delivery.push(appId, event, opts);
+  }
+
+  /** Deliver an already pushed event again (same payload: same event_id and message_id). */
+  redeliver(eventOrId: string | SchemaV2Event, opts: PushOptions = {}): Promise<AckResult> {
+    const event = typeof eventOrId === 'string' ? this.events.get(eventOrId) : eventOrId;
+    if (!event) return Promise.reject(new Error(`unknown event ${String(eventOrId)}`));
+    const appId = (event as SchemaV2Event).header.app_id;
+    const attempts = this.delivery.deliveries.filter((d) => d.eventId === (event as SchemaV2Event).header.event_id).length;
+    return this.delivery.push(appId, event, opts, attempts + 1);
+  }
+
+  /** Every delivery attempt with its ack (or timeout). */
+  get deliveries(): readonly DeliveryRecord[] {
+    return this.delivery.deliveries;
+  }
+
+  /** Resolve with the next ack matching `pred` (e.g. a redelivery). */
+  waitForAck(pred: (a: AckResult) => boolean = () => true, timeoutMs = 5000): Promise<AckResult> {
+    return nextEvent(this, 'ack', pred, timeoutMs);
+  }
+
+  /** POST an event to a webhook URL as Feishu does (optionally encrypted and signed). */
+  postWebhook(url: string, event: unknown, opts: WebhookOptions = {}): Promise<WebhookResponse> {
+    const { body, headers } = buildWebhookRequest(event, opts);
+    return postJson(url, body, headers, opts.timeoutMs);
+  }
+
+  /** Send the URL-verification challenge; `ok` tells whether the answer echoed it. */
+  async urlVerification(url: string, opts: WebhookOptions = {}): Promise<WebhookResponse & { challenge: string; ok: boolean }> {
+    const challenge = hex(18);
+    const payload = { challenge, token: opts.verificationToken ?? '', type: 'url_verification' };
+    const res = await this.postWebhook(url, payload, opts);
+    const echoed = (res.json as { challenge?: unknown } | undefined)?.challenge;
+    return { ...res, challenge, ok: res.status === 200 && echoed === challenge };
+  }
+}
