@@ -1,0 +1,73 @@
+import { runConformance, type FailureKind, type InjectedMessage, type PlatformDriver, type ReceivedMessage } from '../../core/testing';
+import feishu from '../../plugins/feishu';
+import type { FeishuEmulator, SchemaV2Event } from '../emulators/feishu';
+import { newApp, startEmulator } from '../support/feishu';
+
+/** Ids in Feishu's shapes: chats `oc_`, users `ou_`, messages `om_`, 32 hex digits after the prefix. */
+const hexId = (prefix: string, kind: number, n: number) => `${prefix}${kind.toString(16)}${n.toString(16).padStart(31, '0')}`;
+
+/** Feishu through its emulator: events over the long connection in, the message API out. */
+class FeishuDriver implements PlatformDriver {
+  readonly ids = { conversation: (type: 'direct' | 'group', n: number) => hexId('oc_', type === 'direct' ? 0xd : 0xa, n), sender: (n: number) => hexId('ou_', 0xe, n) };
+  readonly supports = { groups: true, failures: ['retryable', 'permanent'] as FailureKind[] };
+  private emu!: FeishuEmulator;
+  private app!: ReturnType<typeof newApp>;
+  private readonly events = new Map<string, SchemaV2Event>();
+
+  async start(): Promise<void> {
+    this.emu = await startEmulator();
+  }
+
+  async stop(): Promise<void> {
+    await this.emu.stop();
+  }
+
+  /** A fresh app for every gateway, so a previous gateway's connection cannot take its events. */
+  options(): Record<string, unknown> {
+    this.app = newApp(this.emu);
+    return { appId: this.app.appId, appSecret: this.app.appSecret, domain: this.emu.url };
+  }
+
+  async attached(): Promise<void> {
+    await this.emu.waitForConnections(this.app.appId, 1);
+  }
+
+  async inject(m: InjectedMessage): Promise<{ messageId: string }> {
+    const messageId = `om_${m.id}`;
+    let event = this.events.get(m.id);
+    const first = !event;
+    if (!event) {
+      const mention = m.mentionsBot ? [{ key: '@_user_1', openId: this.app.botOpenId, name: this.app.botName }] : undefined;
+      event = this.emu.message({
+        appId: this.app.appId,
+        chatId: m.conversation.id,
+        chatType: m.conversation.type === 'direct' ? 'p2p' : 'group',
+        senderOpenId: m.sender.id,
+        messageType: 'text',
+        content: { text: mention ? `@_user_1 ${m.text}` : m.text },
+        ...(mention ? { mentions: mention } : {}),
+        messageId,
+      });
+      this.events.set(m.id, event);
+    }
+    const ack = first ? await this.emu.pushEvent(this.app.appId, event) : await this.emu.redeliver(event);
+    if (ack.code !== 200) throw new Error(`the plugin answered the event with code ${ack.code}`);
+    return { messageId };
+  }
+
+  async received(): Promise<ReceivedMessage[]> {
+    return this.emu.sent.map((s) => ({ conversationId: s.chatId, text: textOf(s.content), platformId: s.messageId }));
+  }
+
+  /** The kit addresses failing sends by conversation id: Feishu's create API. */
+  failNext(kind: FailureKind): void {
+    if (kind === 'retryable') this.emu.failNext({ api: 'create', code: 99991400, resetSeconds: 0 });
+    else this.emu.failNext({ api: 'create', code: 230002 });
+  }
+}
+
+function textOf(content: unknown): string {
+  return typeof (content as { text?: unknown })?.text === 'string' ? (content as { text: string }).text : JSON.stringify(content);
+}
+
+runConformance({ plugin: feishu, platform: new FeishuDriver() });
