@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { Context, Options, inject, injectable, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendInfo, type SendResult } from '../../core/plugin';
+import { BotApi, TelegramApiError, TelegramNetworkError } from './api';
+import type { BotIdentity } from './entities';
+import { isParseError, toDeliveryError } from './errors';
+import { toDraft } from './inbound';
+import type { TelegramOptions } from './options';
+import { planCalls, type Call } from './outbound';
+import { Pacer } from './pacing';
+import { Poller, explainConflict } from './poller';
+import type { Message, Update, User, WebhookInfo } from './types';
+
+/** Envelopes whose delivery stopped part way (a split text), so a retry resumes instead of repeating. */
+const MAX_PARTIAL = 1000;
+
+interface Progress {
+  done: number;
+  ids: string[];
+  /** The forum topic the first piece landed in (a reply in a topic): later pieces go there too. */
+  threadId?: number;
+}
+
+/** Ids of the messages a call created, as `<chat_id>:<message_id>` (Telegram counts ids per chat). */
+function createdIds(result: unknown, chatId: unknown): string[] {
+  const one = (m: Partial<Message>) => (m.chat ? `${m.chat.id}:${m.message_id}` : `${String(chatId)}:${m.message_id}`);
+  if (Array.isArray(result)) return result.filter((m) => m && typeof m === 'object' && 'message_id' in m).map(one);
+  if (result && typeof result === 'object' && 'message_id' in result) return [one(result as Partial<Message>)];
+  return [];
+}
+
+/**
+ * One Telegram bot over the raw Bot API. Start: `getMe` (proves the token, learns the bot's id and
+ * username), remove a webhook if one is set, then long-poll `getUpdates`. Updates are confirmed to
+ * Telegram only after core stored their envelopes; replies go out with `sendMessage`.
+ */
+@injectable()
+export class TelegramAdapter implements ChannelAdapter {
+  private readonly api: BotApi;
+  private bot?: BotIdentity;
+  private poller?: Poller;
+  /** About 30 messages a second per bot is what Telegram allows before answering 429. */
+  private readonly pacer = new Pacer(30, 1050);
+  private readonly partial = new Map<string, Progress>();
+
+  constructor(
+    @inject(Context) private readonly ctx: PluginContext,
+    @inject(Options) private readonly options: TelegramOptions,
+  ) {
+    this.api = new BotApi(options.token, options.apiRoot, options.requestTimeoutMs);
+  }
+
+  async start(): Promise<void> {
+    const me = await this.startCall<User>('getMe', {});
+    this.bot = { id: me.id, username: me.username ?? '' };
+    const privacy = !me.can_read_all_group_messages;
+    this.ctx.logger.info({ botId: me.id, username: me.username, privacyMode: privacy }, 'Telegram bot identified');
+    if (privacy) {
+      this.ctx.logger.info('privacy mode is on: in groups the bot receives only commands, @mentions and replies to its messages (turn it off with /setprivacy in @BotFather to receive every message)');
+    }
+    const hook = await this.startCall<WebhookInfo>('getWebhookInfo', {});
+    if (hook.url) {
+      let host = 'unknown host';
+      try {
+        host = new URL(hook.url).host;
+      } catch {
+        // Not a URL we can read: the host stays unnamed (the path may hold a secret, so it is never logged).
+      }
+      this.ctx.logger.warn({ webhookHost: host, pendingUpdates: hook.pending_update_count }, 'a webhook is set for this bot; long polling and a webhook cannot coexist (getUpdates answers 409 Conflict), so the webhook is deleted (pending updates are kept)');
+      await this.startCall('deleteWebhook', { drop_pending_updates: false });
+    }
+    // A short poll proves getUpdates works (no other poller, no webhook) before saying connected.
+    await this.startCall('getUpdates', { limit: 1, timeout: 0, allowed_updates: this.options.allowedUpdates });
+    this.poller = new Poller(this.api, this.options, this.ctx, (u) => this.onUpdate(u));
+    this.poller.start();
+    this.ctx.logger.info({ username: me.username }, 'Telegram channel connected via long polling');
+    this.ctx.status('connected', `long polling as @${me.username}`);
+  }
+
+  async stop(): Promise<void> {
+    const poller = this.poller;
+    this.poller = undefined;
+    await poller?.stop();
+  }
+
+  async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
+    const calls = planCalls(env, this.options);
+    const key = `${env.id}#${createHash('sha256').update(JSON.stringify(calls)).digest('hex').slice(0, 16)}`;
+    const progress = this.partial.get(key) ?? { done: 0, ids: [] };
+    try {
+      for (let k = progress.done; k < calls.length; k++) {
+        const call = withThread(calls[k]!, k > 0 ? progress.threadId : undefined);
+        await this.pacer.take(info.signal);
+        const result = await this.deliver(call, info.signal);
+        progress.ids.push(...createdIds(result, call.params.chat_id));
+        progress.done = k + 1;
+        const first = result as Partial<Message>;
+        if (k === 0 && first?.is_topic_message && first.message_thread_id !== undefined) progress.threadId = first.message_thread_id;
+        if (progress.done < calls.length) this.remember(key, progress);
+      }
+    } catch (err) {
+      // Stopping: leave the envelope to core as it is (it is offered again later).
+      if (info.signal.aborted) throw err;
+      const failure = toDeliveryError(err);
+      if (!failure.retryable) this.partial.delete(key);
+      throw failure;
+    }
+    this.partial.delete(key);
+    return { messageIds: progress.ids };
+  }
+
+  /** One call; refused markup is sent again as plain text, a migrated group at its new id. */
+  private async deliver(call: Call, signal: AbortSignal, migrated = false): Promise<unknown> {
+    try {
+      return await this.api.call(call.method, call.params, { signal });
+    } catch (err) {
+      if (call.fallback && isParseError(err)) {
+        this.ctx.logger.warn({ description: err.description }, 'Telegram refused the markup; sending the text as plain text');
+        return this.deliver({ method: call.method, params: call.fallback }, signal, migrated);
+      }
+      const to = err instanceof TelegramApiError ? err.parameters.migrate_to_chat_id : undefined;
+      if (to !== undefined && !migrated) {
+        this.ctx.logger.warn({ from: call.params.chat_id, to }, 'the group became a supergroup with a new chat id; sending there (agents should use the new conversation.id)');
+        const move = (p: Record<string, unknown>) => ({ ...p, chat_id: String(to) });
+        return this.deliver({ method: call.method, params: move(call.params), ...(call.fallback ? { fallback: move(call.fallback) } : {}) }, signal, true);
+      }
+      throw err;
+    }
+  }
+
+  private remember(key: string, progress: Progress): void {
+    this.partial.delete(key);
+    if (this.partial.size >= MAX_PARTIAL) this.partial.delete(this.partial.keys().next().value!);
+    this.partial.set(key, progress);
+  }
+
+  private async onUpdate(update: Update): Promise<void> {
+    const draft = toDraft(update, this.bot!);
+    if ('skip' in draft) {
+      this.ctx.logger.debug({ updateId: update.update_id }, `Telegram update skipped: ${draft.skip}`);
+      return;
+    }
+    await this.ctx.publish(draft);
+  }
+
+  /** A call made while starting, its failure worded for the operator. */
+  private async startCall<T>(method: string, params: Record<string, unknown>): Promise<T> {
+    try {
+      return await this.api.call<T>(method, params, { signal: this.ctx.signal });
+    } catch (err) {
+      if (err instanceof TelegramApiError) {
+        if (err.errorCode === 401) throw new Error(`Unauthorized: check token from @BotFather (${method} answered 401)`);
+        if (err.errorCode === 404) throw new Error(`Not Found: the Bot API at ${this.options.apiRoot} does not know this token; check token from @BotFather and apiRoot`);
+        if (err.errorCode === 409) throw new Error(explainConflict(err.description));
+        throw new Error(`${method} failed: ${err.errorCode} ${err.description}`);
+      }
+      if (err instanceof TelegramNetworkError) throw new Error(`cannot reach the Bot API at ${this.options.apiRoot}: ${err.message}`);
+      throw err;
+    }
+  }
+}
+
+/** Later pieces of a reply that landed in a forum topic go to that topic too. */
+function withThread(call: Call, threadId: number | undefined): Call {
+  if (threadId === undefined || 'message_thread_id' in call.params) return call;
+  return { ...call, params: { ...call.params, message_thread_id: threadId }, ...(call.fallback ? { fallback: { ...call.fallback, message_thread_id: threadId } } : {}) };
+}

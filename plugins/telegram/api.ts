@@ -1,0 +1,123 @@
+/**
+ * The few Bot API calls the channel makes, over Node's global `fetch`: JSON in, `{ ok, result }` or
+ * `{ ok: false, error_code, description, parameters }` out. The token is part of every URL, so no
+ * URL, and no error text that could quote one, leaves this file without the token scrubbed.
+ */
+
+/** `ResponseParameters` of a failed call. */
+export interface ResponseParameters {
+  retry_after?: number;
+  migrate_to_chat_id?: number;
+}
+
+/** Telegram answered, and refused the call (`ok: false`), or answered something that is not the Bot API. */
+export class TelegramApiError extends Error {
+  constructor(
+    readonly method: string,
+    /** `error_code` of the answer, or the HTTP status when the body was not a Bot API answer. */
+    readonly errorCode: number,
+    /** Telegram's description, e.g. `Forbidden: bot was blocked by the user`. */
+    readonly description: string,
+    readonly parameters: ResponseParameters = {},
+  ) {
+    super(`${method}: ${errorCode} ${description}`);
+    this.name = 'TelegramApiError';
+  }
+}
+
+/** The call got no answer: connection refused or dropped, DNS, TLS, or the request timed out. */
+export class TelegramNetworkError extends Error {
+  constructor(
+    readonly method: string,
+    reason: string,
+    readonly timedOut = false,
+  ) {
+    super(`${method}: ${reason}`);
+    this.name = 'TelegramNetworkError';
+  }
+}
+
+export interface CallOptions {
+  /** Abandons the call (the error thrown is the signal's reason). */
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** A signal that aborts when any of `signals` does. */
+export function anySignal(signals: AbortSignal[]): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onAbort = (s: AbortSignal) => () => controller.abort(s.reason);
+  const listeners = signals.map((s) => {
+    const l = onAbort(s);
+    if (s.aborted) controller.abort(s.reason);
+    else s.addEventListener('abort', l, { once: true });
+    return [s, l] as const;
+  });
+  return { signal: controller.signal, dispose: () => listeners.forEach(([s, l]) => s.removeEventListener('abort', l)) };
+}
+
+export class BotApi {
+  private readonly base: string;
+
+  constructor(
+    private readonly token: string,
+    apiRoot: string,
+    private readonly requestTimeoutMs: number,
+  ) {
+    this.base = apiRoot.replace(/\/+$/, '');
+  }
+
+  /** Calls a Bot API method and returns its `result`; throws `TelegramApiError` or `TelegramNetworkError`. */
+  async call<T>(method: string, params: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<T> {
+    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(new Error('timeout')), timeoutMs);
+    const { signal, dispose } = anySignal(opts.signal ? [opts.signal, timer.signal] : [timer.signal]);
+    let status = 0;
+    let text: string;
+    try {
+      const res = await fetch(`${this.base}/bot${this.token}/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(params),
+        signal,
+      });
+      status = res.status;
+      text = await res.text();
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+      if (timer.signal.aborted) throw new TelegramNetworkError(method, `no answer within ${timeoutMs} ms`, true);
+      throw new TelegramNetworkError(method, this.scrub(networkReason(err)));
+    } finally {
+      clearTimeout(timeout);
+      dispose();
+    }
+    let body: { ok?: unknown; result?: unknown; error_code?: unknown; description?: unknown; parameters?: ResponseParameters } | undefined;
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      body = undefined;
+    }
+    if (body && body.ok === true) return body.result as T;
+    if (body && body.ok === false) {
+      const code = typeof body.error_code === 'number' ? body.error_code : status;
+      const description = typeof body.description === 'string' ? body.description : `HTTP ${status}`;
+      throw new TelegramApiError(method, code, this.scrub(description), body.parameters ?? {});
+    }
+    // A proxy's or load balancer's page (nginx 502), not the Bot API: keep only the status.
+    throw new TelegramApiError(method, status, `HTTP ${status} without a Bot API answer`);
+  }
+
+  /** Removes the token from text that may quote a URL. */
+  scrub(text: string): string {
+    return text.split(this.token).join('<token>');
+  }
+}
+
+/** The most useful words of a fetch failure: undici puts the socket error in `cause`. */
+function networkReason(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  const cause = e?.cause;
+  if (cause?.code && cause.message) return cause.message.includes(cause.code) ? cause.message : `${cause.code} ${cause.message}`;
+  return cause?.message ?? e?.message ?? String(err);
+}
