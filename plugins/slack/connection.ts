@@ -1,0 +1,148 @@
+import { SocketModeClient } from '@slack/socket-mode';
+import type { Logger } from 'pino';
+import { sleep, type PluginContext } from '../../core/plugin';
+import { AUTH_ERRORS, describeFailure, explainStartError } from './errors';
+import type { InstanceFetch } from './http';
+import type { SlackOptions } from './options';
+import { slackLogger } from './sdk-logger';
+
+/** An Events API event (`message`, `app_mention`, ...) as it arrives in an `events_api` envelope. */
+export type SlackEvent = Record<string, unknown> & { type?: string };
+export type EventHandler = (event: SlackEvent) => Promise<void>;
+
+/** What the SDK hands a `slack_event` listener. */
+interface SocketEnvelope {
+  type: string;
+  envelope_id?: string;
+  body?: { event?: SlackEvent; event_id?: string };
+  retry_num?: number;
+  ack: (response?: Record<string, unknown>) => Promise<void>;
+}
+
+const STOP_WAIT_MS = 2000;
+const MAX_RECONNECT_DELAY_MS = 30_000;
+const MAX_AUTH_RETRY_DELAY_MS = 5 * 60_000;
+
+/**
+ * The Socket Mode connection: the SDK's `SocketModeClient`, acking each envelope only after the handler
+ * resolved (so an event that was not stored is redelivered by Slack). The SDK's own reconnection is off:
+ * it retries from timers whose failures surface as unhandled rejections (a revoked token would crash the
+ * process), and it reconnects only after a fixed 5 s. This class reconnects at once, then with backoff,
+ * and turns each transition into a status event.
+ */
+export class SocketConnection {
+  private client?: SocketModeClient;
+  private connected = false;
+  private stopping = false;
+  private reconnecting = false;
+  private lastReason = '';
+
+  constructor(
+    private readonly options: SlackOptions,
+    private readonly ctx: PluginContext,
+    private readonly log: Logger,
+    /** The Web API client's fetch: apps.connections.open shares its connections, closed on stop. */
+    private readonly fetch: InstanceFetch['fetch'],
+  ) {}
+
+  /** Connects; resolves on Slack's `hello`, rejects with the reason in operator terms. */
+  async open(onEvent: EventHandler): Promise<void> {
+    const client = new SocketModeClient({
+      appToken: this.options.appToken,
+      logger: slackLogger(this.log),
+      autoReconnectEnabled: false,
+      clientOptions: { slackApiUrl: this.options.apiUrl, timeout: this.options.requestTimeoutMs, retryConfig: { retries: 0 }, fetch: this.fetch },
+    });
+    client.on('slack_event', (envelope: SocketEnvelope) => void this.dispatch(envelope, onEvent));
+    // The SDK handles `disconnect` messages without telling why; its raw-message event does.
+    client.on('ws_message', (data: unknown) => this.noteDisconnectReason(data));
+    client.on('disconnected', () => this.onDisconnected());
+    this.client = client;
+    try {
+      await client.start();
+    } catch (err) {
+      throw new Error(this.explain(err));
+    }
+    this.connected = true;
+    this.log.info('Slack channel connected via Socket Mode');
+    this.ctx.status('connected', 'Socket Mode');
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([client.disconnect(), new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
+    client.removeAllListeners();
+  }
+
+  private async dispatch(envelope: SocketEnvelope, onEvent: EventHandler): Promise<void> {
+    const event = envelope.body?.event;
+    if (envelope.type === 'events_api' && event) {
+      try {
+        await onEvent(event);
+      } catch (err) {
+        this.log.warn({ envelopeId: envelope.envelope_id, eventId: envelope.body?.event_id, retry: envelope.retry_num, err: (err as Error).message }, 'Slack event not stored and not acknowledged; Slack will deliver it again');
+        return;
+      }
+    } else {
+      // Interactivity and slash commands are not handled: acknowledge them so Slack does not retry.
+      this.log.debug({ type: envelope.type }, 'Slack envelope of an unhandled type acknowledged');
+    }
+    await envelope.ack().catch((err: Error) => this.log.warn({ envelopeId: envelope.envelope_id, err: err.message }, 'Slack envelope could not be acknowledged (connection closed?); Slack will deliver it again'));
+  }
+
+  private noteDisconnectReason(data: unknown): void {
+    if (typeof data !== 'string' || !data.includes('"disconnect"')) return;
+    try {
+      const msg = JSON.parse(data) as { type?: string; reason?: string };
+      if (msg.type === 'disconnect') this.lastReason = `Slack asked to reconnect (${msg.reason ?? 'no reason'})`;
+    } catch {
+      // Not JSON: the SDK logs and ignores it.
+    }
+  }
+
+  private onDisconnected(): void {
+    if (this.stopping || !this.connected || this.reconnecting) return;
+    this.reconnecting = true;
+    void this.reconnect().finally(() => (this.reconnecting = false));
+  }
+
+  private async reconnect(): Promise<void> {
+    const reason = this.lastReason || 'connection lost';
+    this.lastReason = '';
+    this.log.warn({ reason }, 'Slack Socket Mode connection closed; reconnecting');
+    this.ctx.status('reconnecting', `Socket Mode: ${reason}`);
+    for (let attempt = 1; !this.stopping && this.client; attempt++) {
+      try {
+        await this.client.start();
+        this.log.info('Slack channel reconnected via Socket Mode');
+        this.ctx.status('connected', 'Socket Mode');
+        return;
+      } catch (err) {
+        if (this.stopping) return;
+        const detail = this.explain(err);
+        const auth = isAuthFailure(err);
+        const delay = Math.min(auth ? MAX_AUTH_RETRY_DELAY_MS : MAX_RECONNECT_DELAY_MS, 500 * 2 ** (attempt - 1));
+        this.log.warn({ err: detail, attempt, retryInMs: delay }, 'Slack Socket Mode reconnect failed');
+        // A refused token will not fix itself: say so, and keep trying slowly in case it is replaced.
+        this.ctx.status(auth ? 'failed' : 'reconnecting', detail);
+        await sleep(delay, this.ctx.signal).catch(() => undefined);
+      }
+    }
+  }
+
+  private explain(err: unknown): string {
+    // The SDK rejects start() without a reason when the socket closes before Slack's hello.
+    if (err === undefined) return 'the Socket Mode WebSocket closed before Slack said hello';
+    return explainStartError(describeFailure(err), 'appToken', this.options.apiUrl);
+  }
+}
+
+function isAuthFailure(err: unknown): boolean {
+  const error = (err as { data?: { error?: string } })?.data?.error;
+  return error !== undefined && (AUTH_ERRORS.has(error) || error === 'missing_scope');
+}

@@ -1,0 +1,120 @@
+import { DeliveryError } from '../../core/plugin';
+
+/** What a Web API call answered, however it failed. */
+export interface SlackFailure {
+  /** Slack's error string (`channel_not_found`) from an `ok: false` body. */
+  error?: string;
+  /** HTTP status of a non-200 answer. */
+  status?: number;
+  /** Seconds to wait (`Retry-After` of a 429). */
+  retryAfterSec?: number;
+  /** The request never got an answer (DNS, refused, reset, timeout). */
+  network?: boolean;
+  /** The scope a `missing_scope` answer says is needed. */
+  needed?: string;
+  message: string;
+}
+
+/**
+ * Reads a `@slack/web-api` error by its `code` (the SDK's own classes, compared by code so a second
+ * copy of the SDK in node_modules does not break `instanceof`).
+ */
+export function describeFailure(err: unknown): SlackFailure {
+  const e = err as { code?: string; data?: { error?: string; needed?: string; response_metadata?: { retryAfter?: number } }; retryAfter?: number; statusCode?: number; message?: string; original?: Error };
+  const message = e?.message ?? String(err);
+  switch (e?.code) {
+    case 'slack_webapi_platform_error': {
+      const retryAfter = e.data?.response_metadata?.retryAfter;
+      return { error: e.data?.error ?? 'unknown_error', message, ...(e.data?.needed ? { needed: e.data.needed } : {}), ...(typeof retryAfter === 'number' ? { retryAfterSec: retryAfter } : {}) };
+    }
+    case 'slack_webapi_rate_limited_error':
+      return { status: 429, error: 'ratelimited', message, ...(typeof e.retryAfter === 'number' ? { retryAfterSec: e.retryAfter } : {}) };
+    case 'slack_webapi_http_error':
+      return { status: e.statusCode, message };
+    case 'slack_webapi_request_error':
+      return { network: true, message: e.original?.message ?? message };
+  }
+  // With rejectRateLimitedCalls, a 429 without a usable Retry-After comes as a plain Error.
+  if (/rate limit|Retry header/i.test(message)) return { status: 429, error: 'ratelimited', message };
+  return { network: true, message };
+}
+
+/** Slack errors that say "slow down". */
+const RATE_LIMITED = new Set(['ratelimited', 'rate_limited']);
+/** Slack errors a later attempt may not get. */
+const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org', 'org_login_required']);
+/** Errors about the bot token itself: also what start() explains. */
+export const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'not_allowed_token_type', 'team_disabled', 'user_removed_from_team']);
+
+/** What each permanent error means for the agent's author or the operator. */
+const HINTS: Record<string, string> = {
+  channel_not_found: 'the conversation does not exist or the bot cannot see it: check conversation.id, and invite the bot to private channels',
+  not_in_channel: 'the bot is not a member of this channel: invite it (/invite @your-bot)',
+  is_archived: 'the channel is archived',
+  msg_too_long: 'the message text is over Slack\'s 40,000 characters',
+  no_text: 'the message has no text',
+  invalid_blocks: 'Slack refused the Block Kit blocks (check them in the Block Kit Builder)',
+  invalid_blocks_format: 'blocks must be a JSON array of Block Kit blocks',
+  invalid_thread_ts: 'the message replyTo names was not found in this conversation',
+  thread_not_found: 'the message replyTo names was not found in this conversation',
+  user_not_found: 'no such user in this workspace',
+  cannot_dm_bot: 'Slack does not let a bot open a direct message with another bot',
+  restricted_action: 'a workspace setting prevents the bot from posting here',
+  restricted_action_read_only_channel: 'the channel is read-only',
+  restricted_action_thread_only_channel: 'the channel takes replies in threads only: set replyTo',
+  restricted_action_non_threadable_channel: 'the channel has no threads: send without replyTo, or set replyInThread: false',
+  invalid_auth: 'Slack refused the bot token: check botToken',
+  not_authed: 'no bot token was sent: check botToken',
+  token_revoked: 'the bot token was revoked (app uninstalled?): reinstall the app and update botToken',
+  account_inactive: 'the bot user or workspace is deactivated',
+  not_allowed_token_type: 'botToken is not a bot token (xoxb-...)',
+};
+
+function hint(f: SlackFailure): string {
+  if (f.error === 'missing_scope') return `the bot token lacks the ${f.needed ?? 'required'} scope: add it under OAuth & Permissions > Bot Token Scopes and reinstall the app`;
+  return f.error ? HINTS[f.error] ?? '' : '';
+}
+
+/**
+ * Maps a failed Web API call to a delivery error: rate limits, 5xx, transient Slack errors and network
+ * failures are retryable (with Slack's Retry-After); `msg_too_long` is E_TOO_LARGE; every other Slack
+ * error is permanent and carries Slack's error string as `platformCode`.
+ */
+export function toDeliveryError(f: SlackFailure, what: string): DeliveryError {
+  const why = hint(f);
+  if (f.error && RATE_LIMITED.has(f.error)) {
+    return DeliveryError.retryable(`${what}: Slack rate limit (${f.error})`, {
+      platformCode: f.error,
+      rateLimited: true,
+      ...(f.retryAfterSec !== undefined ? { retryAfterMs: f.retryAfterSec * 1000 } : {}),
+    });
+  }
+  if (f.network) return DeliveryError.retryable(`${what}: no answer from Slack: ${f.message}`);
+  if (f.status !== undefined) {
+    const detail = `${what}: Slack answered HTTP ${f.status}`;
+    return f.status >= 500 || f.status === 408 ? DeliveryError.retryable(detail, { platformCode: f.status }) : DeliveryError.permanent(detail, { platformCode: f.status });
+  }
+  const error = f.error ?? 'unknown_error';
+  const detail = `${what}: Slack error ${error}${why ? ` (${why})` : ''}`;
+  if (TRANSIENT.has(error)) return DeliveryError.retryable(detail, { platformCode: error });
+  if (error === 'msg_too_long') return DeliveryError.permanent(detail, { platformCode: error, code: 'E_TOO_LARGE' });
+  return DeliveryError.permanent(detail, { platformCode: error });
+}
+
+/** A start failure in operator terms: which token is wrong and where to get the right one. */
+export function explainStartError(f: SlackFailure, token: 'botToken' | 'appToken', apiUrl: string): string {
+  if (f.network) return `cannot reach the Slack Web API at ${apiUrl}: ${f.message}`;
+  if (f.status !== undefined && f.error === undefined) return `the Slack Web API at ${apiUrl} answered HTTP ${f.status}`;
+  const error = f.error ?? 'unknown_error';
+  if (error === 'missing_scope') {
+    return token === 'appToken'
+      ? `Slack refused the app-level token (missing_scope): appToken needs the connections:write scope (Basic Information > App-Level Tokens)`
+      : `Slack refused the bot token (missing_scope): add the ${f.needed ?? 'missing'} scope under OAuth & Permissions and reinstall the app`;
+  }
+  if (AUTH_ERRORS.has(error)) {
+    return token === 'appToken'
+      ? `Slack refused the app-level token (${error}): check appToken, the App-Level Token (xapp-...) with the connections:write scope under Basic Information > App-Level Tokens, and that Socket Mode is enabled`
+      : `Slack refused the bot token (${error}): check botToken, the Bot User OAuth Token (xoxb-...) under OAuth & Permissions; reinstall the app if it was removed`;
+  }
+  return `Slack answered ${error} to ${token === 'appToken' ? 'apps.connections.open' : 'auth.test'}`;
+}

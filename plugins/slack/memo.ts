@@ -1,0 +1,54 @@
+/** A Map that forgets its oldest entries past `max`, so memory follows recent traffic. */
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    if (this.has(key)) this.delete(key);
+    super.set(key, value);
+    while (this.size > this.max) this.delete(this.keys().next().value as K);
+    return this;
+  }
+}
+
+/**
+ * User display names by id, looked up once per hour at most. A lookup that takes longer than the
+ * caller can wait (Slack wants events acknowledged within 3 s) answers the id; the name still lands in
+ * the cache for the next message. Failures are not cached.
+ */
+export class UserNames {
+  private readonly names = new BoundedMap<string, { name: string; at: number }>(5000);
+  private readonly pending = new Map<string, Promise<string | undefined>>();
+
+  constructor(
+    private readonly lookup: (id: string) => Promise<string | undefined>,
+    private readonly ttlMs = 3_600_000,
+  ) {}
+
+  async name(id: string, waitMs: number): Promise<string> {
+    const hit = this.names.get(id);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.name;
+    let p = this.pending.get(id);
+    if (!p) {
+      p = this.lookup(id).then(
+        (name) => {
+          if (name) this.names.set(id, { name, at: Date.now() });
+          return name;
+        },
+        () => undefined,
+      );
+      this.pending.set(id, p);
+      void p.finally(() => this.pending.delete(id));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    });
+    try {
+      return (await Promise.race([p, late])) ?? hit?.name ?? id;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

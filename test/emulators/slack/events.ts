@@ -1,0 +1,99 @@
+/**
+ * Events API payloads as Slack sends them over Socket Mode: the `event_callback` wrapper with its
+ * authorizations, and `message` / `app_mention` events in the shape Slack gives them (client_msg_id,
+ * rich_text blocks, channel_type, thread fields, file_share files).
+ */
+import { randomUUID } from 'node:crypto';
+import type { App, Conversation, StoredMessage, Workspace } from './workspace';
+import { slackId } from './workspace';
+
+export type SlackEvent = Record<string, unknown> & { type: string };
+
+export interface EventCallback {
+  token: string;
+  team_id: string;
+  context_team_id: string;
+  context_enterprise_id: null;
+  api_app_id: string;
+  event: SlackEvent;
+  type: 'event_callback';
+  event_id: string;
+  event_time: number;
+  authorizations: Array<Record<string, unknown>>;
+  is_ext_shared_channel: boolean;
+  event_context: string;
+}
+
+export function eventCallback(ws: Workspace, app: App, event: SlackEvent): EventCallback {
+  return {
+    token: app.verificationToken,
+    team_id: ws.teamId,
+    context_team_id: ws.teamId,
+    context_enterprise_id: null,
+    api_app_id: app.appId,
+    event,
+    type: 'event_callback',
+    event_id: slackId('Ev', 10),
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: ws.teamId, user_id: app.botUserId, is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+    event_context: `4-${Buffer.from(JSON.stringify({ et: event.type, tid: ws.teamId, aid: app.appId })).toString('base64url')}`,
+  };
+}
+
+const CHANNEL_TYPES: Record<Conversation['kind'], string> = { public: 'channel', private: 'group', im: 'im', mpim: 'mpim' };
+
+function richText(text: string): unknown[] {
+  return [{ type: 'rich_text', block_id: slackId('', 5), elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text }] }] }];
+}
+
+function files(m: StoredMessage): Record<string, unknown> {
+  if (!m.files?.length) return {};
+  return {
+    files: m.files.map((f) => ({ id: f.id, created: Math.floor(Number(m.ts)), name: f.name, title: f.name, mimetype: f.mimetype, filetype: f.name.split('.').pop() ?? '', user: m.user, mode: 'hosted', url_private: `https://files.slack.com/files-pri/${f.id}/${encodeURIComponent(f.name)}` })),
+    upload: false,
+  };
+}
+
+function thread(ws: Workspace, m: StoredMessage): Record<string, unknown> {
+  if (!m.threadTs) return {};
+  return { thread_ts: m.threadTs, parent_user_id: ws.message(m.channel, m.threadTs)?.user ?? '' };
+}
+
+/** The `message` event of a stored message, as delivered to an app subscribed to it. */
+export function messageEvent(ws: Workspace, m: StoredMessage): SlackEvent {
+  const conv = ws.conversations.get(m.channel)!;
+  const base: SlackEvent = { type: 'message' };
+  if (m.subtype) base.subtype = m.subtype;
+  if (m.botId) {
+    const bot = ws.users.get(m.user);
+    Object.assign(base, { text: m.text, user: m.user, bot_id: m.botId, app_id: m.appId, ...(m.blocks ? { blocks: m.blocks } : {}), bot_profile: { id: m.botId, app_id: m.appId, name: bot?.realName ?? '', deleted: false, team_id: ws.teamId } });
+  } else {
+    Object.assign(base, { client_msg_id: randomUUID(), text: m.text, user: m.user, blocks: richText(m.text) });
+  }
+  return { ...base, ts: m.ts, team: ws.teamId, ...files(m), ...thread(ws, m), channel: m.channel, event_ts: m.ts, channel_type: CHANNEL_TYPES[conv.kind] };
+}
+
+/** The `app_mention` event of a stored message (no channel_type: Slack sends none). */
+export function appMentionEvent(ws: Workspace, m: StoredMessage): SlackEvent {
+  return { type: 'app_mention', user: m.user, text: m.text, ts: m.ts, team: ws.teamId, client_msg_id: randomUUID(), blocks: richText(m.text), ...files(m), ...thread(ws, m), channel: m.channel, event_ts: m.ts };
+}
+
+/** `message_changed`: an edit, hidden, with the new and previous versions nested. */
+export function editEvent(ws: Workspace, m: StoredMessage, previousText: string): SlackEvent {
+  const conv = ws.conversations.get(m.channel)!;
+  const now = ws.nextTs();
+  return {
+    type: 'message', subtype: 'message_changed', hidden: true,
+    message: { type: 'message', user: m.user, text: m.text, edited: { user: m.user, ts: now }, ts: m.ts, ...thread(ws, m) },
+    previous_message: { type: 'message', user: m.user, text: previousText, ts: m.ts },
+    channel: m.channel, ts: now, event_ts: now, channel_type: CHANNEL_TYPES[conv.kind],
+  };
+}
+
+/** `message_deleted`, hidden. */
+export function deleteEvent(ws: Workspace, m: StoredMessage): SlackEvent {
+  const conv = ws.conversations.get(m.channel)!;
+  const now = ws.nextTs();
+  return { type: 'message', subtype: 'message_deleted', hidden: true, deleted_ts: m.ts, previous_message: { type: 'message', user: m.user, text: m.text, ts: m.ts }, channel: m.channel, ts: now, event_ts: now, channel_type: CHANNEL_TYPES[conv.kind] };
+}

@@ -1,0 +1,74 @@
+import { runConformance, type FailureKind, type InjectedMessage, type PlatformDriver, type ReceivedMessage } from '../../../core/testing';
+import slack from '../../../plugins/slack';
+import type { AppInfo, SlackEmulator } from '../../emulators/slack';
+import { startEmulator } from './setup';
+
+const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/** Slack through its emulator: Socket Mode in, the Web API out. DMs are D..., channels C..., users U.... */
+class SlackDriver implements PlatformDriver {
+  readonly ids = {
+    conversation: (type: 'direct' | 'group', n: number) => `${type === 'direct' ? 'D' : 'C'}0CONF${String(n).padStart(4, '0')}`,
+    sender: (n: number) => `U0CONF${String(n).padStart(4, '0')}`,
+  };
+  readonly supports = { groups: true, failures: ['retryable', 'permanent'] as FailureKind[] };
+  private emu!: SlackEmulator;
+  private app!: AppInfo;
+  private readonly events = new Map<string, { eventIds: string[]; messageId: string }>();
+
+  async start(): Promise<void> {
+    this.emu = await startEmulator();
+  }
+
+  async stop(): Promise<void> {
+    await this.emu.stop();
+  }
+
+  /** A fresh app for every gateway, so a previous gateway's connection cannot take its events. */
+  options(): Record<string, unknown> {
+    this.app = this.emu.addApp({ name: 'Conformance Bot' });
+    return { appToken: this.app.appToken, botToken: this.app.botToken, apiUrl: this.emu.apiUrl };
+  }
+
+  async attached(): Promise<void> {
+    await this.emu.waitForConnections(this.app.appId, 1);
+  }
+
+  async inject(m: InjectedMessage): Promise<{ messageId: string }> {
+    const known = this.events.get(m.id);
+    if (known) {
+      const outcomes = await Promise.all(known.eventIds.map((id) => this.emu.redeliver(id)));
+      if (!outcomes.every((o) => o.acked)) throw new Error('the plugin did not acknowledge the redelivered event');
+      return { messageId: known.messageId };
+    }
+    this.conversation(m);
+    const text = m.mentionsBot ? `<@${this.app.botUserId}> ${m.text}` : m.text;
+    const sent = this.emu.post({ channel: m.conversation.id, user: m.sender.id, text });
+    const outcomes = await sent.deliveries;
+    if (!outcomes.every((o) => o.acked)) throw new Error('the plugin did not acknowledge the event');
+    const messageId = `${m.conversation.id}:${sent.ts}`;
+    this.events.set(m.id, { eventIds: sent.eventIds, messageId });
+    return { messageId };
+  }
+
+  async received(): Promise<ReceivedMessage[]> {
+    return this.emu.posted.map((p) => ({ conversationId: p.channel, text: unescape(p.text), platformId: `${p.channel}:${p.ts}` }));
+  }
+
+  failNext(kind: FailureKind): void {
+    if (kind === 'retryable') this.emu.failNext({ method: 'chat.postMessage', status: 429, retryAfter: 0 });
+    else this.emu.failNext({ method: 'chat.postMessage', error: 'is_archived' });
+  }
+
+  /** The kit's conversation and sender, with this gateway's bot in it. */
+  private conversation(m: InjectedMessage): void {
+    this.emu.addUser({ id: m.sender.id, name: m.sender.name ?? m.sender.id });
+    if (!this.emu.hasConversation(m.conversation.id)) {
+      this.emu.addChannel({ id: m.conversation.id, name: m.conversation.id.toLowerCase(), kind: m.conversation.type === 'direct' ? 'im' : 'public' });
+    }
+    this.emu.addMember(m.conversation.id, this.app.botUserId);
+    this.emu.addMember(m.conversation.id, m.sender.id);
+  }
+}
+
+runConformance({ plugin: slack, platform: new SlackDriver(), title: 'slack - conformance' });
