@@ -31,7 +31,7 @@ export class FeishuAdapter implements ChannelAdapter {
     @inject(Context) private readonly ctx: PluginContext,
     @inject(Options) private readonly options: FeishuOptions,
   ) {
-    this.api = new FeishuApi(options, ctx.logger);
+    this.api = new FeishuApi(options);
   }
 
   async start(): Promise<void> {

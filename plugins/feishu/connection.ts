@@ -10,7 +10,7 @@ export type EventHandler = (event: Record<string, unknown>) => Promise<void>;
 
 /** Explains the SDK's terminal errors (`pullConnectConfig failed: code=..., msg=...`) in operator terms. */
 export function explainConnectError(message: string): string {
-  const code = Number(/code=(\d+)/.exec(message)?.[1]);
+  const code = Number(/code[=:\s]+(\d+)/i.exec(message)?.[1]);
   if ([10014, 10003, 99991663, 1000040345].includes(code) || /secret|invalid app/i.test(message)) {
     return `${message} — Feishu refused the app credentials: check appId and appSecret (Credentials & Basic Info)`;
   }

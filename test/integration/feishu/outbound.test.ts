@@ -174,6 +174,17 @@ test('feishu outbound - an expired tenant token is refreshed once and the send s
   expect(emu.requests.some((q) => q.code === 99991663)).toBe(true);
 });
 
+test('feishu outbound - concurrent sends after a token expiry share one token fetch', async () => {
+  await boot();
+  emu.expireTokens(app.appId);
+  const tokenCalls = () => emu.requests.filter((q) => q.path === '/open-apis/auth/v3/tenant_access_token/internal').length;
+  const before = tokenCalls();
+  for (let i = 0; i < 8; i++) send({ id: `tok-c${i}`, conversation: { id: `oc_${String(i).repeat(32).slice(0, 32)}` }, text: `reply ${i}` });
+  const items = await receipts.waitFor(8);
+  expect(items.every((r) => r.ok)).toBe(true);
+  expect(tokenCalls() - before).toBe(1);
+});
+
 test('feishu outbound - a retried envelope never posts twice (uuid), even when the first call timed out late', async () => {
   await boot();
   send({ id: 'dupe', conversation: { id: CHAT }, text: 'only once' });
