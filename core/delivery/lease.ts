@@ -1,11 +1,24 @@
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 
+/** What the lease's log lines say it is for. */
+export interface LeaseWords {
+  acquired: string;
+  lost: string;
+  /** Logged once when another replica holds the lease at the first try. */
+  standby?: string;
+}
+
+const OUTBOUND_WORDS: LeaseWords = {
+  acquired: 'outbound lease acquired: this replica sends for the account',
+  lost: 'outbound lease lost: another replica sends for the account now',
+};
+
 /**
  * A lease in a KV bucket whose entries expire (`max_age`): whoever holds the key is the only replica
- * that consumes an account's outbound queue, so one conversation's envelopes leave in order even when
- * several gateways share the queue. The holder renews it well before it expires; if the holder dies,
- * the entry ages out and another replica takes over.
+ * doing a job (consuming an account's outbound queue, so one conversation's envelopes leave in order
+ * even when several gateways share the queue; or a plugin's exclusive role). The holder renews it well
+ * before it expires; if the holder dies, the entry ages out and another replica takes over.
  */
 export class Lease {
   private revision = 0;
@@ -21,7 +34,10 @@ export class Lease {
     private readonly log: Logger,
     private readonly onAcquired: () => Promise<unknown>,
     private readonly onLost: () => Promise<void>,
+    private readonly words: LeaseWords = OUTBOUND_WORDS,
   ) {}
+
+  private tries = 0;
 
   get held(): boolean {
     return this.revision > 0;
@@ -43,6 +59,7 @@ export class Lease {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
+    this.tries++;
     try {
       if (this.revision) {
         this.revision = await this.kv.update(this.key, this.owner, this.revision);
@@ -50,7 +67,7 @@ export class Lease {
         this.revision = await this.kv.create(this.key, this.owner);
         // Released while the create was on its way: give the key back instead of starting to send.
         if (this.stopped) return;
-        this.log.info({ lease: this.key }, 'outbound lease acquired: this replica sends for the account');
+        this.log.info({ lease: this.key }, this.words.acquired);
         // Not awaited: renewing must go on while the holder gets ready.
         this.onAcquired().catch((err: Error) => this.log.error({ err: err.message }, 'outbound consumer failed to start'));
       }
@@ -58,8 +75,10 @@ export class Lease {
     } catch (err) {
       if (this.revision) {
         this.revision = 0;
-        this.log.warn({ lease: this.key, err: (err as Error).message }, 'outbound lease lost: another replica sends for the account now');
+        this.log.warn({ lease: this.key, err: (err as Error).message }, this.words.lost);
         this.onLost().catch(() => undefined);
+      } else if (this.tries === 1 && this.words.standby) {
+        this.log.info({ lease: this.key }, this.words.standby);
       }
       this.schedule(this.ttlMs / 4);
     }

@@ -66,6 +66,15 @@ export interface PluginContext {
   readonly http: HttpRoutes;
   /** Aborted when the instance stops: end loops and pending requests. */
   readonly signal: AbortSignal;
+  /**
+   * Runs `hold` only on the one gateway replica that holds this instance's exclusive `role` (a lease in
+   * NATS; `role` is 1-64 characters of `A-Z a-z 0-9 _ -`). For platforms that allow a single receiver per
+   * bot, such as a long-poll loop: with several replicas one receives and the others stand by, and one of
+   * them takes over within seconds when the holder stops or dies. `signal` is aborted when the role moves
+   * to another replica or the instance stops; `hold` should run until then and end promptly after. Alone,
+   * a gateway gets the role at once. Returns immediately. Plugin API 1.1.
+   */
+  exclusive(role: string, hold: (signal: AbortSignal) => Promise<void>): void;
 }
 
 /** Details of one delivery attempt. */

@@ -12,6 +12,7 @@ import type { PairingDirectory } from '../pairing/directory';
 import { PairingGate, type PairingLimits } from '../pairing/gate';
 import type { Metrics } from '../http/metrics';
 import { Context, Logger as LoggerToken, Options } from '../plugin/tokens';
+import { ExclusiveRole } from './exclusive';
 import type { ChannelAdapter, PluginContext, PublishResult } from '../plugin/types';
 
 export interface InstanceDeps {
@@ -44,6 +45,8 @@ export class Instance {
   private retry?: Promise<void>;
   private readonly publishing = new Set<Promise<unknown>>();
   private readonly pairing?: PairingGate;
+  /** The adapter's exclusive roles (`ctx.exclusive`), ended with it. */
+  private roles: ExclusiveRole[] = [];
   readonly log: Logger;
 
   constructor(
@@ -110,6 +113,13 @@ export class Instance {
       },
       http: this.deps.http.routesFor(channel, account),
       signal: this.abort.signal,
+      exclusive: (role, hold) => {
+        if (this.roles.some((r) => r.role === role)) throw new Error(`exclusive role "${role}" is already taken by this instance`);
+        const { leases, owner } = this.deps.outbound;
+        const exclusive = new ExclusiveRole(leases, `${channel}.${account}.role`, role, owner, this.log, hold);
+        this.roles.push(exclusive);
+        exclusive.start();
+      },
     };
     child.register(Context, { useValue: ctx });
     child.register(Options, { useValue: options });
@@ -167,6 +177,9 @@ export class Instance {
   }
 
   private async safeStopAdapter(deadline = this.deps.lifecycle.stopTimeout): Promise<void> {
+    const roles = this.roles;
+    this.roles = [];
+    await Promise.all(roles.map((r) => r.stop(deadline / 2)));
     const adapter = this.adapter;
     this.adapter = undefined;
     if (!adapter) return;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Context, Options, inject, injectable, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendInfo, type SendResult } from '../../core/plugin';
+import { Context, Options, inject, injectable, sleep, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendInfo, type SendResult } from '../../core/plugin';
 import { BotApi, TelegramApiError, TelegramNetworkError } from './api';
 import type { BotIdentity } from './entities';
 import { isParseError, toDeliveryError } from './errors';
@@ -30,7 +30,8 @@ function createdIds(result: unknown, chatId: unknown): string[] {
 
 /**
  * One Telegram bot over the raw Bot API. Start: `getMe` (proves the token, learns the bot's id and
- * username), remove a webhook if one is set, then long-poll `getUpdates`. Updates are confirmed to
+ * username); then, on the one replica holding the "poll" role, remove a webhook if one is set and
+ * long-poll `getUpdates`. Updates are confirmed to
  * Telegram only after core stored their envelopes; replies go out with `sendMessage`.
  */
 @injectable()
@@ -57,7 +58,42 @@ export class TelegramAdapter implements ChannelAdapter {
     if (privacy) {
       this.ctx.logger.info('privacy mode is on: in groups the bot receives only commands, @mentions and replies to its messages (turn it off with /setprivacy in @BotFather to receive every message)');
     }
-    const hook = await this.startCall<WebhookInfo>('getWebhookInfo', {});
+    // Telegram serves getUpdates to one caller per token: with several gateway replicas, one polls.
+    this.ctx.exclusive('poll', (signal) => this.receive(me.username ?? '', signal));
+  }
+
+  /**
+   * The receiving side, run on the replica holding the "poll" role: removes a webhook left set, proves
+   * getUpdates works with a short poll, then long-polls until the role moves or the instance stops.
+   * What blocks it is reported as status `failed` and tried again with backoff.
+   */
+  private async receive(username: string, signal: AbortSignal): Promise<void> {
+    for (let failures = 0; ; failures++) {
+      try {
+        await this.prepareToPoll(signal);
+        break;
+      } catch (err) {
+        if (signal.aborted) return;
+        const detail = (err as Error).message;
+        const retryInMs = Math.min(60_000, 1000 * 2 ** failures);
+        this.ctx.logger.error({ err: detail, retryInMs }, `Telegram long polling cannot start: ${detail}`);
+        this.ctx.status('failed', detail);
+        await sleep(retryInMs, signal).catch(() => undefined);
+        if (signal.aborted) return;
+      }
+    }
+    const poller = new Poller(this.api, this.options, this.ctx, (u) => this.onUpdate(u));
+    this.poller = poller;
+    poller.start();
+    this.ctx.logger.info({ username }, 'Telegram channel connected via long polling');
+    this.ctx.status('connected', `long polling as @${username}`);
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    if (this.poller === poller) this.poller = undefined;
+    await poller.stop();
+  }
+
+  private async prepareToPoll(signal: AbortSignal): Promise<void> {
+    const hook = await this.startCall<WebhookInfo>('getWebhookInfo', {}, signal);
     if (hook.url) {
       let host = 'unknown host';
       try {
@@ -66,14 +102,10 @@ export class TelegramAdapter implements ChannelAdapter {
         // Not a URL we can read: the host stays unnamed (the path may hold a secret, so it is never logged).
       }
       this.ctx.logger.warn({ webhookHost: host, pendingUpdates: hook.pending_update_count }, 'a webhook is set for this bot; long polling and a webhook cannot coexist (getUpdates answers 409 Conflict), so the webhook is deleted (pending updates are kept)');
-      await this.startCall('deleteWebhook', { drop_pending_updates: false });
+      await this.startCall('deleteWebhook', { drop_pending_updates: false }, signal);
     }
     // A short poll proves getUpdates works (no other poller, no webhook) before saying connected.
-    await this.startCall('getUpdates', { limit: 1, timeout: 0, allowed_updates: this.options.allowedUpdates });
-    this.poller = new Poller(this.api, this.options, this.ctx, (u) => this.onUpdate(u));
-    this.poller.start();
-    this.ctx.logger.info({ username: me.username }, 'Telegram channel connected via long polling');
-    this.ctx.status('connected', `long polling as @${me.username}`);
+    await this.startCall('getUpdates', { limit: 1, timeout: 0, allowed_updates: this.options.allowedUpdates }, signal);
   }
 
   async stop(): Promise<void> {
@@ -143,9 +175,9 @@ export class TelegramAdapter implements ChannelAdapter {
   }
 
   /** A call made while starting, its failure worded for the operator. */
-  private async startCall<T>(method: string, params: Record<string, unknown>): Promise<T> {
+  private async startCall<T>(method: string, params: Record<string, unknown>, signal = this.ctx.signal): Promise<T> {
     try {
-      return await this.api.call<T>(method, params, { signal: this.ctx.signal });
+      return await this.api.call<T>(method, params, { signal });
     } catch (err) {
       if (err instanceof TelegramApiError) {
         if (err.errorCode === 401) throw new Error(`Unauthorized: check token from @BotFather (${method} answered 401)`);

@@ -5,7 +5,7 @@ import { TOKEN_PATTERN, optionsSchema } from './options';
 /** The Telegram channel: Bot API long polling in (works behind NAT), sendMessage out. */
 export default definePlugin({
   name: 'telegram',
-  apiVersion: 1,
+  apiVersion: '1.1',
   options: optionsSchema,
   adapter: TelegramAdapter,
   secrets: ['token'],

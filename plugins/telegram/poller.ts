@@ -15,7 +15,7 @@ function backoff(failures: number, firstMs: number, maxMs: number): number {
 export function explainConflict(description: string): string {
   return /webhook/i.test(description)
     ? `${description} — a webhook was set for this bot (by another deployment?); long polling cannot run while it exists: remove it or stop that deployment`
-    : `${description} — another process polls with this token (a second gateway or bot program); Telegram allows one poller per token: stop it, or give this gateway its own bot`;
+    : `${description} — another process polls with this token (another deployment, a script or an old bot program; replicas of this gateway share one poller); Telegram allows one poller per token: stop it, or give this gateway its own bot`;
 }
 
 /** What the loop reports and how long it waits after a failed getUpdates. */
