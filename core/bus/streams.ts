@@ -93,11 +93,13 @@ export async function ensureOutConsumer(jsm: JetStreamManager, s: Subjects, chan
 /** How long an outbound lease outlives its holder: the longest pause before another replica sends. */
 export const LEASE_TTL_MS = 10_000;
 
-/** Opens (creating if needed) the status, outbox and lease KV buckets. */
-export async function openBuckets(nc: NatsConnection, s: Subjects, outboxTtlMs: number): Promise<{ status: KV; outbox: KV; leases: KV }> {
+/** Opens (creating if needed) the status, outbox, lease and plugin-store KV buckets. */
+export async function openBuckets(nc: NatsConnection, s: Subjects, outboxTtlMs: number): Promise<{ status: KV; outbox: KV; leases: KV; store: KV }> {
   const kvm = new Kvm(nc);
   const status = await kvm.create(s.statusBucket, { history: 1 });
   const outbox = await kvm.create(s.outboxBucket, { history: 1, ttl: outboxTtlMs });
   const leases = await kvm.create(s.leaseBucket, { history: 1, ttl: LEASE_TTL_MS });
-  return { status, outbox, leases };
+  // Plugins keep what a retry needs (split-message progress): as long as the outbox remembers a delivery.
+  const store = await kvm.create(s.storeBucket, { history: 1, ttl: outboxTtlMs });
+  return { status, outbox, leases, store };
 }

@@ -20,6 +20,8 @@ export interface Subjects {
   activityBucket: string;
   /** Pairing codes and the senders operators approved with them. */
   pairingBucket: string;
+  /** Plugins' own durable state (`ctx.store`), per instance. */
+  storeBucket: string;
   /** `<prefix>.control.<command>`: operator requests every gateway answers (`reload`). */
   control(command: string): string;
 }
@@ -42,6 +44,7 @@ export function subjects(prefix = 'chat'): Subjects {
     leaseBucket: `${token}_leases`,
     activityBucket: `${token}_activity`,
     pairingBucket: `${token}_pairing`,
+    storeBucket: `${token}_plugins`,
     control: (command) => `${prefix}.control.${command}`,
   };
 }

@@ -11,6 +11,7 @@ export { Context, Options, Logger } from './tokens';
 export { DeliveryError } from '../errors';
 export { renderText, markdownToPlain, hashId } from './text';
 export { chunkText } from './chunk';
+export { SendProgress } from './progress';
 export { sleep } from '../delivery/retry';
 export { PLUGIN_API_VERSION, PLUGIN_API_MINOR, type ApiVersion } from './version';
 export type {
@@ -20,6 +21,7 @@ export type {
   OptionsSchema,
   PluginContext,
   PluginManifest,
+  PluginStore,
   PublishOutcome,
   PublishResult,
   RouteHandler,

@@ -75,6 +75,20 @@ export interface PluginContext {
    * a gateway gets the role at once. Returns immediately. Plugin API 1.1.
    */
   exclusive(role: string, hold: (signal: AbortSignal) => Promise<void>): void;
+  /**
+   * A small durable key-value store of this instance, in NATS: shared by every replica and kept across
+   * restarts for 24 hours after the last write of a key. For what a retry on another replica or after a
+   * crash must know, such as how many pieces of a split message already went out. Any string is a key;
+   * values are strings up to 64 KiB. Calls reject when NATS is unavailable. Plugin API 1.1.
+   */
+  readonly store: PluginStore;
+}
+
+/** `ctx.store`: see {@link PluginContext.store}. */
+export interface PluginStore {
+  get(key: string): Promise<string | undefined>;
+  put(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
 }
 
 /** Details of one delivery attempt. */

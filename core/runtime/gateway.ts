@@ -113,6 +113,7 @@ export class Gateway {
       const shared: Shared = {
         container: globalContainer.createChildContainer(),
         inbound, status, http, metrics, activity,
+        store: buckets.store,
         outbound: { js, jsm, subjects: s, receipts, metrics, outbox: buckets.outbox, leases: buckets.leases, owner },
         pairing: { directory, limits: { ...DEFAULT_PAIRING_LIMITS, ...opts.pairing } },
       };

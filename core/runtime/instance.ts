@@ -1,3 +1,4 @@
+import type { KV } from '@nats-io/kv';
 import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { InstanceConfig } from '../config/load';
@@ -13,6 +14,7 @@ import { PairingGate, type PairingLimits } from '../pairing/gate';
 import type { Metrics } from '../http/metrics';
 import { Context, Logger as LoggerToken, Options } from '../plugin/tokens';
 import { ExclusiveRole } from './exclusive';
+import { InstanceStore } from './store';
 import type { ChannelAdapter, PluginContext, PublishResult } from '../plugin/types';
 
 export interface InstanceDeps {
@@ -24,6 +26,8 @@ export interface InstanceDeps {
   outbound: OutboundDeps;
   lifecycle: { startTimeout: number; stopTimeout: number; restartDelay: number };
   activity: ActivityRecorder;
+  /** The plugins' store bucket (`ctx.store`). */
+  store: KV;
   pairing: { directory: PairingDirectory; limits: PairingLimits };
 }
 
@@ -113,6 +117,7 @@ export class Instance {
       },
       http: this.deps.http.routesFor(channel, account),
       signal: this.abort.signal,
+      store: new InstanceStore(this.deps.store, channel, account),
       exclusive: (role, hold) => {
         if (this.roles.some((r) => r.role === role)) throw new Error(`exclusive role "${role}" is already taken by this instance`);
         const { leases, owner } = this.deps.outbound;

@@ -1,4 +1,4 @@
-import { Context, Options, inject, injectable, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendInfo, type SendResult } from '../../core/plugin';
+import { Context, DeliveryError, Options, SendProgress, inject, injectable, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendInfo, type SendResult } from '../../core/plugin';
 import { SlackApi, SlackCallError, type BotIdentity } from './api';
 import { SocketConnection, type SlackEvent } from './connection';
 import { explainStartError } from './errors';
@@ -17,8 +17,8 @@ const NAME_WAIT_MS = 1500;
  * core before its envelope is acknowledged, so Slack redelivers whatever was not stored.
  *
  * Slack has no idempotency key for `chat.postMessage`: core's outbox keeps an envelope id from being
- * delivered twice, and the pieces of a split message already posted are remembered here, so a retry
- * after a failure in the middle posts only the rest.
+ * delivered twice, and the pieces of a split message already posted are remembered (`SendProgress`, in
+ * NATS), so a retry after a failure in the middle, on any replica, posts only the rest.
  */
 @injectable()
 export class SlackAdapter implements ChannelAdapter {
@@ -32,7 +32,7 @@ export class SlackAdapter implements ChannelAdapter {
   /** DM channel of each user written to by user id. */
   private readonly dms = new BoundedMap<string, string>(5_000);
   /** Message ids already posted for an envelope whose delivery failed part-way. */
-  private readonly progress = new BoundedMap<string, string[]>(1_000);
+  private readonly progress: SendProgress<string[]>;
 
   constructor(
     @inject(Context) private readonly ctx: PluginContext,
@@ -40,6 +40,7 @@ export class SlackAdapter implements ChannelAdapter {
   ) {
     this.api = new SlackApi(options, ctx.logger, this.http.fetch);
     this.names = new UserNames((id) => this.api.userName(id));
+    this.progress = new SendProgress(ctx.store, ctx.logger);
   }
 
   async start(): Promise<void> {
@@ -66,14 +67,19 @@ export class SlackAdapter implements ChannelAdapter {
     const address = addressOf(env);
     const channel = address.channel ?? (await this.dmWith(address.user!));
     const threadTs = await this.threadFor(channel, address);
-    const done = this.progress.get(env.id) ?? [];
-    for (let i = done.length; i < pieces.length; i++) {
-      info.signal.throwIfAborted();
-      const posted = await this.api.postMessage({ channel, ...pieces[i]!, ...(threadTs ? { thread_ts: threadTs } : {}) });
-      done.push(messageIdOf(posted.channel, posted.ts));
-      if (i < pieces.length - 1) this.progress.set(env.id, done);
+    const done = (pieces.length > 1 ? await this.progress.load(env.id) : undefined) ?? [];
+    try {
+      for (let i = done.length; i < pieces.length; i++) {
+        info.signal.throwIfAborted();
+        const posted = await this.api.postMessage({ channel, ...pieces[i]!, ...(threadTs ? { thread_ts: threadTs } : {}) });
+        done.push(messageIdOf(posted.channel, posted.ts));
+        if (i < pieces.length - 1) await this.progress.save(env.id, done);
+      }
+    } catch (err) {
+      if (err instanceof DeliveryError && !err.retryable) await this.progress.clear(env.id);
+      throw err;
     }
-    this.progress.delete(env.id);
+    await this.progress.clear(env.id);
     return { messageIds: done };
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Context, Options, inject, injectable, sleep, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendInfo, type SendResult } from '../../core/plugin';
+import { Context, Options, SendProgress, inject, injectable, sleep, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendInfo, type SendResult } from '../../core/plugin';
 import { BotApi, TelegramApiError, TelegramNetworkError } from './api';
 import type { BotIdentity } from './entities';
 import { isParseError, toDeliveryError } from './errors';
@@ -9,9 +9,6 @@ import { planCalls, type Call } from './outbound';
 import { Pacer } from './pacing';
 import { Poller, explainConflict } from './poller';
 import type { Message, Update, User, WebhookInfo } from './types';
-
-/** Envelopes whose delivery stopped part way (a split text), so a retry resumes instead of repeating. */
-const MAX_PARTIAL = 1000;
 
 interface Progress {
   done: number;
@@ -41,13 +38,15 @@ export class TelegramAdapter implements ChannelAdapter {
   private poller?: Poller;
   /** About 30 messages a second per bot is what Telegram allows before answering 429. */
   private readonly pacer = new Pacer(30, 1050);
-  private readonly partial = new Map<string, Progress>();
+  /** Envelopes whose delivery stopped part way (a split text), so a retry resumes instead of repeating. */
+  private readonly partial: SendProgress<Progress>;
 
   constructor(
     @inject(Context) private readonly ctx: PluginContext,
     @inject(Options) private readonly options: TelegramOptions,
   ) {
     this.api = new BotApi(options.token, options.apiRoot, options.requestTimeoutMs);
+    this.partial = new SendProgress(ctx.store, ctx.logger);
   }
 
   async start(): Promise<void> {
@@ -117,7 +116,7 @@ export class TelegramAdapter implements ChannelAdapter {
   async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
     const calls = planCalls(env, this.options);
     const key = `${env.id}#${createHash('sha256').update(JSON.stringify(calls)).digest('hex').slice(0, 16)}`;
-    const progress = this.partial.get(key) ?? { done: 0, ids: [] };
+    const progress = (calls.length > 1 ? await this.partial.load(key) : undefined) ?? { done: 0, ids: [] };
     try {
       for (let k = progress.done; k < calls.length; k++) {
         const call = withThread(calls[k]!, k > 0 ? progress.threadId : undefined);
@@ -127,16 +126,16 @@ export class TelegramAdapter implements ChannelAdapter {
         progress.done = k + 1;
         const first = result as Partial<Message>;
         if (k === 0 && first?.is_topic_message && first.message_thread_id !== undefined) progress.threadId = first.message_thread_id;
-        if (progress.done < calls.length) this.remember(key, progress);
+        if (progress.done < calls.length) await this.partial.save(key, progress);
       }
     } catch (err) {
       // Stopping: leave the envelope to core as it is (it is offered again later).
       if (info.signal.aborted) throw err;
       const failure = toDeliveryError(err);
-      if (!failure.retryable) this.partial.delete(key);
+      if (!failure.retryable) await this.partial.clear(key);
       throw failure;
     }
-    this.partial.delete(key);
+    await this.partial.clear(key);
     return { messageIds: progress.ids };
   }
 
@@ -157,12 +156,6 @@ export class TelegramAdapter implements ChannelAdapter {
       }
       throw err;
     }
-  }
-
-  private remember(key: string, progress: Progress): void {
-    this.partial.delete(key);
-    if (this.partial.size >= MAX_PARTIAL) this.partial.delete(this.partial.keys().next().value!);
-    this.partial.set(key, progress);
   }
 
   private async onUpdate(update: Update): Promise<void> {

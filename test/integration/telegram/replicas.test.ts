@@ -72,3 +72,31 @@ test('telegram replicas - one replica polls, the other stands by; no 409; the st
   const [sent] = await emu.waitForSent(1, 15_000);
   expect(sent).toMatchObject({ text: 'still here' });
 });
+
+test('telegram replicas - a split text that failed part-way on one replica is finished by another without repeating pieces', async () => {
+  const bot = emu.addBot({ username: 'data_bot' });
+  const prefix = uniquePrefix();
+  const receipts = new Collector<{ id: string; ok: boolean; messageIds?: string[] }>(nc, `${prefix}.receipt.>`);
+  await nc.flush();
+  const yaml = telegramConfig(nats.url, prefix, emu.url, bot.token, '    allowFrom: ["*"]\n');
+  const first = await startGateway(yaml);
+  runs.push(first);
+  const user = emu.user({ firstName: 'Tom' });
+  const dm = emu.privateChat(bot, user).id;
+  // The first piece goes out; then Telegram says to wait 30 s, and this replica stops meanwhile.
+  emu.once('sent', () => emu.failNext({ method: 'sendMessage', errorCode: 429, retryAfter: 30 }));
+  const long = Array.from({ length: 3 }, (_, i) => `Part ${i}: ${'word '.repeat(700)}`).join('\n\n');
+  nc.publish(`${prefix}.out.telegram.default`, JSON.stringify({ id: 'split-1', conversation: { id: String(dm) }, text: long }));
+  await eventually(() => emu.sent.length === 1 && emu.requests.some((r) => r.method === 'sendmessage' && r.status === 429), 'first piece sent, then a rate limit');
+  await first.gateway.stop();
+  runs.splice(runs.indexOf(first), 1);
+  expect(receipts.items).toEqual([]);
+
+  const second = await startGateway(yaml);
+  runs.push(second);
+  const [r] = await receipts.waitFor(1, 30_000);
+  receipts.close();
+  expect(emu.sent.map((m) => m.text.slice(0, 7))).toEqual(['Part 0:', 'Part 1:', 'Part 2:']);
+  expect(r).toMatchObject({ id: 'split-1', ok: true });
+  expect(r!.messageIds).toEqual(emu.sent.map((m) => `${m.chatId}:${m.messageId}`));
+});
