@@ -30,6 +30,63 @@ export interface OutboundDeps {
 
 /** How long a taken envelope stays with a replica that stopped answering before it is offered again. */
 const ACK_WAIT_MS = 15_000;
+/**
+ * The longest a new holder waits for the previous one's envelopes: the server notices an expired ack
+ * wait on a timer of the same period, so a dead replica's envelopes return within two periods.
+ */
+const TAKEOVER_WAIT_MS = 2 * ACK_WAIT_MS + 1000;
+/**
+ * A stopping replica hands its taken envelopes back with this delay: the server would otherwise offer
+ * them at once to the pull requests this replica still has open, where nobody takes them any more,
+ * and the next holder would wait out the ack wait for them. By then this replica's connection is gone.
+ */
+const HAND_BACK_DELAY_MS = 2500;
+
+/**
+ * The envelopes a new lease holder receives while the previous holder's come back: those at or below
+ * the stream sequence the consumer had delivered at takeover are the previous holder's; the rest are
+ * newer. Nothing is acknowledged meanwhile, so the previous holder's envelopes are all back when the
+ * server counts as taken exactly the envelopes in hand. Done then, or after `waitMs`.
+ */
+class Takeover {
+  /** By stream sequence: the server may hand the same envelope over twice; the later copy is kept. */
+  private readonly previous = new Map<number, JsMsg>();
+  private readonly newer = new Map<number, JsMsg>();
+  private readonly started = Date.now();
+  private ended = false;
+
+  constructor(
+    private readonly lastDelivered: number,
+    waitMs: number,
+    pendingNow: () => Promise<number>,
+    done: (waitedMs: number) => void,
+  ) {
+    void (async () => {
+      while (!this.ended && Date.now() - this.started < waitMs) {
+        await sleep(200);
+        if (this.ended) return;
+        const pending = await pendingNow().catch(() => Infinity);
+        if (pending <= this.previous.size + this.newer.size) break;
+      }
+      if (!this.ended) done(Date.now() - this.started);
+    })();
+  }
+
+  /** Keeps `m`; returns the earlier copy of the same envelope it replaces, if any. */
+  add(m: JsMsg): JsMsg | undefined {
+    const into = m.seq <= this.lastDelivered ? this.previous : this.newer;
+    const earlier = into.get(m.seq);
+    into.set(m.seq, m);
+    return earlier;
+  }
+
+  release(): { previous: JsMsg[]; newer: JsMsg[]; all: JsMsg[] } {
+    this.ended = true;
+    const previous = [...this.previous.values()].sort((x, y) => x.seq - y.seq);
+    const newer = [...this.newer.values()];
+    return { previous, newer, all: [...previous, ...newer] };
+  }
+}
 
 /**
  * Consumes one account's outbound queue and hands each envelope to the adapter: validated, in order
@@ -53,6 +110,8 @@ export class OutboundWorker {
   private readonly abort = new AbortController();
   private readonly stopping = new AbortController();
   private readonly labels: { channel: string; account: string };
+  /** While taking over from another replica: the envelopes it had taken, gathered before any newer one. */
+  private takeover?: Takeover;
 
   constructor(
     private readonly deps: OutboundDeps,
@@ -79,13 +138,16 @@ export class OutboundWorker {
     const { js, jsm, subjects, delivery } = this.deps;
     const maxInFlight = delivery.concurrency * 8;
     if (this.stopping.signal.aborted) return;
-    // Taking over from a replica that died: let the envelopes it had taken come back first, so a
-    // conversation's next envelope cannot overtake the one the previous replica was sending.
-    const pending = (await jsm.consumers.info(subjects.outStream, this.consumerName!)).num_ack_pending;
-    if (pending > 0) {
-      this.log.info({ pending, waitMs: ACK_WAIT_MS }, 'taking over outbound from a replica that stopped: waiting for its envelopes to return');
-      await sleep(ACK_WAIT_MS + 500, this.stopping.signal).catch(() => undefined);
-      if (this.stopping.signal.aborted) return;
+    // Taking over from another replica: the envelopes it had taken and not acknowledged come back
+    // (at once when it handed them back on a clean stop, after the ack wait when it died). They are
+    // gathered and accepted in stream order before anything newer, so a conversation's next envelope
+    // cannot overtake one the previous replica was sending.
+    const info = await jsm.consumers.info(subjects.outStream, this.consumerName!);
+    if (this.stopping.signal.aborted) return;
+    if (info.num_ack_pending > 0) {
+      this.log.info({ pending: info.num_ack_pending }, 'taking over outbound from another replica: the envelopes it had taken go first');
+      const pendingNow = async () => (await jsm.consumers.info(subjects.outStream, this.consumerName!)).num_ack_pending;
+      this.takeover = new Takeover(info.delivered.stream_seq, TAKEOVER_WAIT_MS, pendingNow, (ms) => this.endTakeover(ms));
     }
     const consumer = await js.consumers.get(subjects.outStream, this.consumerName!);
     if (this.stopping.signal.aborted) return;
@@ -101,14 +163,41 @@ export class OutboundWorker {
     this.keepAlive.unref?.();
     this.loop = (async () => {
       for await (const m of messages) {
+        if (this.takeover) {
+          this.taken.add(m);
+          const earlier = this.takeover.add(m);
+          if (earlier) this.taken.delete(earlier);
+          continue;
+        }
         while (this.queue.size >= maxInFlight) await sleep(5);
         this.accept(m);
       }
     })().catch((err: Error) => this.log.error({ err: err.message }, 'outbound consumer stopped unexpectedly'));
   }
 
+  /** Accepts what the takeover gathered: the previous holder's envelopes in stream order, then the newer ones. */
+  private endTakeover(waitedMs: number): void {
+    const t = this.takeover;
+    if (!t) return;
+    this.takeover = undefined;
+    const late = waitedMs >= TAKEOVER_WAIT_MS;
+    const { previous, newer } = t.release();
+    this.log[late ? 'warn' : 'info']({ returned: previous.length, newer: newer.length, waitedMs }, late
+      ? 'taking over outbound: not every envelope of the previous replica came back in time (deferred ones come later); going on'
+      : 'taking over outbound: the previous replica\'s envelopes are back; going on');
+    for (const m of [...previous, ...newer]) this.accept(m);
+  }
+
   /** Stops pulling (the lease went to another replica); envelopes already taken still finish. */
   private async pause(): Promise<void> {
+    if (this.takeover) {
+      // Stopping mid-takeover: what was gathered goes back to the queue untouched.
+      for (const m of this.takeover.release().all) {
+        this.taken.delete(m);
+        m.nak(HAND_BACK_DELAY_MS);
+      }
+      this.takeover = undefined;
+    }
     this.messages?.stop();
     await this.loop;
     this.messages = undefined;
@@ -188,7 +277,7 @@ export class OutboundWorker {
           return;
         } catch (thrown) {
           if (signal.aborted) {
-            m.nak();
+            m.nak(HAND_BACK_DELAY_MS);
             return;
           }
           const err = toDeliveryError(thrown);
@@ -208,7 +297,7 @@ export class OutboundWorker {
           try {
             await sleep(wait, signal);
           } catch {
-            m.nak();
+            m.nak(HAND_BACK_DELAY_MS);
             return;
           }
         }
