@@ -13,6 +13,8 @@ export class HttpServer {
   private readonly server: Server;
   private readonly routes = new Map<string, RouteHandler>();
   private readonly upgrades = new Map<string, UpgradeHandler>();
+  /** What each instance mounted, by its base path: unmounting removes exactly these. */
+  private readonly owned = new Map<string, { routes: Set<string>; upgrades: Set<string> }>();
   private address = '';
 
   constructor(
@@ -48,30 +50,39 @@ export class HttpServer {
 
   /** A route registrar that mounts a plugin instance's paths under `/<channel>/<account>`. */
   routesFor(channel: string, account: string): HttpRoutes {
-    const mount = (path: string) => `/${channel}/${account}${path.startsWith('/') ? path : `/${path}`}`.replace(/\/$/, '') || '/';
-    const self = this;
+    const base = `/${channel}/${account}`;
+    const mount = (path: string) => `${base}${path.startsWith('/') ? path : `/${path}`}`.replace(/\/$/, '') || '/';
+    const owned = this.owned.get(base) ?? { routes: new Set<string>(), upgrades: new Set<string>() };
+    this.owned.set(base, owned);
+    const address = () => this.address;
     return {
       route: (method, path, handler) => {
         const full = mount(path);
-        this.routes.set(`${method.toUpperCase()} ${full}`, handler);
+        const key = `${method.toUpperCase()} ${full}`;
+        this.routes.set(key, handler);
+        owned.routes.add(key);
         return full;
       },
       upgrade: (path, handler) => {
         const full = mount(path);
         this.upgrades.set(full, handler);
+        owned.upgrades.add(full);
         return full;
       },
       get baseUrl() {
-        return self.address;
+        return address();
       },
     };
   }
 
-  /** Removes every route of an instance (on stop or reload). */
+  /** Removes every route an instance mounted (on stop or reload); a sibling whose name starts alike keeps its own. */
   unmount(channel: string, account: string): void {
-    const prefix = `/${channel}/${account}`;
-    for (const k of [...this.routes.keys()]) if (k.split(' ')[1]!.startsWith(prefix)) this.routes.delete(k);
-    for (const k of [...this.upgrades.keys()]) if (k.startsWith(prefix)) this.upgrades.delete(k);
+    const base = `/${channel}/${account}`;
+    const owned = this.owned.get(base);
+    if (!owned) return;
+    this.owned.delete(base);
+    for (const k of owned.routes) this.routes.delete(k);
+    for (const k of owned.upgrades) this.upgrades.delete(k);
   }
 
   async stop(): Promise<void> {

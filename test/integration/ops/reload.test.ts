@@ -211,3 +211,19 @@ test('reload - reloading an unchanged file restarts nothing', async () => {
   expect(loopback.get('same')).toBe(adapter);
   expect(adapter.stopped).toBe(false);
 });
+
+test('reload - restarting account "sales" keeps the routes of its sibling "sales-bot"', async () => {
+  const prefix = uniquePrefix();
+  const webchat = (account: string, title: string) => `  - use: webchat\n    account: ${account}\n    title: ${title}\n`;
+  const run = await boot(loopbackConfig(nats.url, prefix, webchat('sales', 'Sales') + webchat('sales-bot', 'Bot')));
+  const base = run.gateway.http.url;
+  const page = async (account: string) => (await fetch(`${base}/webchat/${account}/`)).status;
+  expect(await page('sales')).toBe(200);
+  expect(await page('sales-bot')).toBe(200);
+
+  writeFileSync(run.file, loopbackConfig(nats.url, prefix, webchat('sales', 'Sales desk') + webchat('sales-bot', 'Bot')));
+  const outcome = await run.gateway.reloadFromFile('test');
+  expect(outcome).toEqual({ ok: true, summary: { added: [], removed: [], restarted: ['webchat/sales'], unchanged: ['webchat/sales-bot'] } });
+  expect(await page('sales')).toBe(200);
+  expect(await page('sales-bot')).toBe(200);
+});
