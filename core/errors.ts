@@ -5,16 +5,56 @@ import type { ErrorCode } from './contract/schemas';
  * start-up codes (what an operator sees). `docs/errors.md` documents each; a test keeps them in step.
  */
 export const errorCatalog = {
-  E_SCHEMA: { retryable: false, summary: 'the outbound payload is not JSON or breaks the envelope schema', fix: 'fix the field the message names; see docs/contract.md for the envelope' },
-  E_UNKNOWN_ACCOUNT: { retryable: false, summary: 'no enabled plugin instance serves the channel and account of the subject', fix: 'publish on chat.out.<channel>.<account> of a configured, enabled instance' },
-  E_PLATFORM: { retryable: false, summary: 'the platform refused the message or kept failing', fix: 'read error.platformCode and error.message; the plugin docs list common codes' },
-  E_RATE_LIMITED: { retryable: true, summary: 'the platform kept rate-limiting the message after every retry', fix: 'send less often or spread messages over conversations' },
-  E_TOO_LARGE: { retryable: false, summary: 'the envelope or a platform payload exceeds a size limit', fix: 'send less text or a smaller native payload' },
-  E_UNSUPPORTED: { retryable: false, summary: 'the plugin cannot deliver this kind of message', fix: 'use text/markdown or a native payload the plugin documents' },
-  E_CONFIG: { retryable: false, summary: 'the configuration file is invalid', fix: 'fix each reported file:line:col; run chat-gateway validate -c FILE' },
-  E_PLUGIN_LOAD: { retryable: false, summary: 'a plugin module could not be loaded or its manifest is wrong', fix: 'check the use: value and that the module default-exports definePlugin(...)' },
-  E_NATS: { retryable: true, summary: 'NATS is unreachable or refused an operation', fix: 'check nats.servers and credentials; the server needs JetStream (-js)' },
-  E_START: { retryable: true, summary: 'a plugin instance failed to start or timed out', fix: 'read the instance log lines above the error; other instances keep running' },
+  E_SCHEMA: {
+    retryable: false,
+    summary: 'the outbound payload is not JSON or breaks the envelope schema',
+    fix: 'fix the field the message names; see docs/contract.md for the envelope',
+  },
+  E_UNKNOWN_ACCOUNT: {
+    retryable: false,
+    summary: 'no enabled plugin instance serves the channel and account of the subject',
+    fix: 'publish on chat.out.<channel>.<account> of a configured, enabled instance',
+  },
+  E_PLATFORM: {
+    retryable: false,
+    summary: 'the platform refused the message or kept failing',
+    fix: 'read error.platformCode and error.message; the plugin docs list common codes',
+  },
+  E_RATE_LIMITED: {
+    retryable: true,
+    summary: 'the platform kept rate-limiting the message after every retry',
+    fix: 'send less often or spread messages over conversations',
+  },
+  E_TOO_LARGE: {
+    retryable: false,
+    summary: 'the envelope or a platform payload exceeds a size limit',
+    fix: 'send less text or a smaller native payload',
+  },
+  E_UNSUPPORTED: {
+    retryable: false,
+    summary: 'the plugin cannot deliver this kind of message',
+    fix: 'use text/markdown or a native payload the plugin documents',
+  },
+  E_CONFIG: {
+    retryable: false,
+    summary: 'the configuration file is invalid',
+    fix: 'fix each reported file:line:col; run chat-gateway validate -c FILE',
+  },
+  E_PLUGIN_LOAD: {
+    retryable: false,
+    summary: 'a plugin module could not be loaded or its manifest is wrong',
+    fix: 'check the use: value and that the module default-exports definePlugin(...)',
+  },
+  E_NATS: {
+    retryable: true,
+    summary: 'NATS is unreachable or refused an operation',
+    fix: 'check nats.servers and credentials; the server needs JetStream (-js)',
+  },
+  E_START: {
+    retryable: true,
+    summary: 'a plugin instance failed to start or timed out',
+    fix: 'read the instance log lines above the error; other instances keep running',
+  },
 } as const satisfies Record<string, { retryable: boolean; summary: string; fix: string }>;
 
 export type GatewayErrorCode = keyof typeof errorCatalog;
@@ -67,7 +107,10 @@ export class DeliveryError extends Error {
   }
 
   /** A retryable failure: rate limits, 5xx, timeouts, a peer that is offline for now. */
-  static retryable(message: string, options: { platformCode?: number | string; retryAfterMs?: number; rateLimited?: boolean; cause?: unknown } = {}): DeliveryError {
+  static retryable(
+    message: string,
+    options: { platformCode?: number | string; retryAfterMs?: number; rateLimited?: boolean; cause?: unknown } = {},
+  ): DeliveryError {
     return new DeliveryError(options.rateLimited ? 'E_RATE_LIMITED' : 'E_PLATFORM', message, { ...options, retryable: true });
   }
 

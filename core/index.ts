@@ -3,15 +3,7 @@
  * subjects, validators, error codes) and the runtime for embedding the gateway in a program.
  * Plugin authors import `chat-gateway/plugin` instead.
  */
-export {
-  InboundSchema,
-  OutboundSchema,
-  ReceiptSchema,
-  StatusSchema,
-  PartSchema,
-  contractSchemas,
-  NamePattern,
-} from './contract/schemas';
+export { InboundSchema, OutboundSchema, ReceiptSchema, StatusSchema, PartSchema, contractSchemas, NamePattern } from './contract/schemas';
 export type { InboundEnvelope, OutboundEnvelope, Receipt, StatusEvent, StatusState, Part, ErrorCode } from './contract/schemas';
 export { subjects, parseSubject, type Subjects } from './contract/subjects';
 export { checkInbound, checkOutbound, type Checked } from './contract/validate';

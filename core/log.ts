@@ -1,6 +1,17 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 
-const SECRET_KEYS = ['appSecret', 'encryptKey', 'verificationToken', 'token', 'pass', 'password', 'secret', 'accessToken', 'botToken', 'appToken'];
+const SECRET_KEYS = [
+  'appSecret',
+  'encryptKey',
+  'verificationToken',
+  'token',
+  'pass',
+  'password',
+  'secret',
+  'accessToken',
+  'botToken',
+  'appToken',
+];
 
 /**
  * The secret values a logger scrubs from every line it writes. It only grows: a reload that brings

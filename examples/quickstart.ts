@@ -18,8 +18,16 @@ async function main(): Promise<number> {
   try {
     const config = loadConfig(file);
     gateway = await Gateway.start(config);
-    const stopAgent = await startEchoAgent({ servers: config.nats.servers, prefix: config.nats.prefix, ...(config.nats.user ? { user: config.nats.user, pass: config.nats.pass } : {}), ...(config.nats.token ? { token: config.nats.token } : {}), log: (line) => gateway.log.info({ component: 'echo-agent' }, line) });
-    const pages = gateway.instances.filter((i) => i.config.channel === 'webchat' && i.state === 'started').map((i) => `${gateway.http.url}/webchat/${i.config.account}/`);
+    const stopAgent = await startEchoAgent({
+      servers: config.nats.servers,
+      prefix: config.nats.prefix,
+      ...(config.nats.user ? { user: config.nats.user, pass: config.nats.pass } : {}),
+      ...(config.nats.token ? { token: config.nats.token } : {}),
+      log: (line) => gateway.log.info({ component: 'echo-agent' }, line),
+    });
+    const pages = gateway.instances
+      .filter((i) => i.config.channel === 'webchat' && i.state === 'started')
+      .map((i) => `${gateway.http.url}/webchat/${i.config.account}/`);
     const lines = [
       '',
       `  chat-gateway is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s), with the echo agent answering.`,
@@ -34,7 +42,10 @@ async function main(): Promise<number> {
         process.stdout.write('\n  stopping…\n');
         void stopAgent()
           .then(() => gateway.stop())
-          .then(() => done(0), () => done(1));
+          .then(
+            () => done(0),
+            () => done(1),
+          );
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -23,7 +23,11 @@ export class AgentError extends Error {
   /** The failed receipt, when the gateway sent one. */
   readonly receipt?: Receipt;
 
-  constructor(code: AgentErrorCode, message: string, options: { retryable: boolean; platformCode?: number | string; id?: string; receipt?: Receipt }) {
+  constructor(
+    code: AgentErrorCode,
+    message: string,
+    options: { retryable: boolean; platformCode?: number | string; id?: string; receipt?: Receipt },
+  ) {
     super(message);
     this.name = 'AgentError';
     this.code = code;
@@ -36,7 +40,12 @@ export class AgentError extends Error {
   /** The error a failed receipt stands for. */
   static fromReceipt(receipt: Receipt): AgentError {
     const e = receipt.error;
-    const options = { retryable: e?.retryable ?? false, receipt, ...(receipt.id !== undefined ? { id: receipt.id } : {}), ...(e?.platformCode !== undefined ? { platformCode: e.platformCode } : {}) };
+    const options = {
+      retryable: e?.retryable ?? false,
+      receipt,
+      ...(receipt.id !== undefined ? { id: receipt.id } : {}),
+      ...(e?.platformCode !== undefined ? { platformCode: e.platformCode } : {}),
+    };
     return new AgentError(e?.code ?? 'E_PLATFORM', e?.message ?? 'delivery failed', options);
   }
 }

@@ -38,7 +38,12 @@ const NAME = new RegExp(NamePattern);
 
 function defaultServers(): string[] {
   const env = process.env.NATS_URL?.trim();
-  return env ? env.split(',').map((s) => s.trim()).filter(Boolean) : ['nats://127.0.0.1:4222'];
+  return env
+    ? env
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : ['nats://127.0.0.1:4222'];
 }
 
 /**
@@ -76,12 +81,17 @@ export class AgentClient {
         ...(options.token !== undefined ? { token: options.token } : {}),
       });
     } catch (err) {
-      throw new Error(`cannot connect to NATS at ${[servers].flat().join(', ')}: ${(err as Error).message} (set NATS_URL or the servers option)`, { cause: err });
+      throw new Error(
+        `cannot connect to NATS at ${[servers].flat().join(', ')}: ${(err as Error).message} (set NATS_URL or the servers option)`,
+        { cause: err },
+      );
     }
     const s = subjects(options.prefix ?? 'chat');
     const receipts = new ReceiptWaiter(nc, s.prefix, options.receiptTimeoutMs ?? 60_000);
     await receipts.start();
-    const onError: ErrorListener = options.onError ?? ((err, ctx) => console.error(`chat-gateway agent: ${err.message}${ctx.envelopeId ? ` (envelope ${ctx.envelopeId})` : ''}`));
+    const onError: ErrorListener =
+      options.onError ??
+      ((err, ctx) => console.error(`chat-gateway agent: ${err.message}${ctx.envelopeId ? ` (envelope ${ctx.envelopeId})` : ''}`));
     return new AgentClient(nc, s, receipts, onError);
   }
 
@@ -97,8 +107,21 @@ export class AgentClient {
     const counted: MessageHandler = (msg) => replyScope.run({ inboundId: msg.id, count: 0 }, () => handler(msg));
     const runner = new HandlerRunner(counted, this.onError);
     const sub = options.durable
-      ? await subscribeDurable(this.nc, this.subjects.inStream, checkName('durable', options.durable)!, `${this.subjects.prefix}.ingest.${channel}.${account}`, options.redeliveryDelayMs ?? 1000, runner, options.from ?? 'new')
-      : await subscribeCore(this.nc, this.subjects.in(channel, account), options.queue === false ? undefined : (options.queue ?? 'agents'), runner);
+      ? await subscribeDurable(
+          this.nc,
+          this.subjects.inStream,
+          checkName('durable', options.durable)!,
+          `${this.subjects.prefix}.ingest.${channel}.${account}`,
+          options.redeliveryDelayMs ?? 1000,
+          runner,
+          options.from ?? 'new',
+        )
+      : await subscribeCore(
+          this.nc,
+          this.subjects.in(channel, account),
+          options.queue === false ? undefined : (options.queue ?? 'agents'),
+          runner,
+        );
     const tracked: AgentSubscription = {
       stop: async () => {
         await sub.stop();
@@ -115,7 +138,12 @@ export class AgentClient {
    */
   reply(inbound: InboundEnvelope, body: string | ReplyBody): Promise<Receipt> {
     const { id, ...rest } = typeof body === 'string' ? { text: body } : body;
-    const draft: OutboundDraft = { conversation: { id: inbound.conversation.id }, replyTo: inbound.message.id, ...rest, id: id ?? this.replyId(inbound.id) };
+    const draft: OutboundDraft = {
+      conversation: { id: inbound.conversation.id },
+      replyTo: inbound.message.id,
+      ...rest,
+      id: id ?? this.replyId(inbound.id),
+    };
     return this.send(inbound.channel, inbound.account, draft);
   }
 
@@ -137,8 +165,14 @@ export class AgentClient {
    * is rejected here without being published.
    */
   async send(channel: string, account: string, outbound: OutboundEnvelope | OutboundDraft): Promise<Receipt> {
-    for (const [what, value] of [['channel', channel], ['account', account]] as const) {
-      if (!NAME.test(value)) throw new AgentError('E_UNKNOWN_ACCOUNT', `${what} ${JSON.stringify(value)} is not a valid name (${NamePattern})`, { retryable: false });
+    for (const [what, value] of [
+      ['channel', channel],
+      ['account', account],
+    ] as const) {
+      if (!NAME.test(value))
+        throw new AgentError('E_UNKNOWN_ACCOUNT', `${what} ${JSON.stringify(value)} is not a valid name (${NamePattern})`, {
+          retryable: false,
+        });
     }
     const envelope = { v: 1 as const, ...outbound, id: outbound.id ?? randomUUID() };
     const checked = checkOutbound(envelope);
@@ -146,7 +180,10 @@ export class AgentClient {
     if (this.closing) throw new AgentError('E_CLOSED', 'the agent client is closed', { retryable: true, id: envelope.id });
     const receipt = this.receipts.expect(channel, account, envelope.id);
     let settled = false;
-    receipt.then(() => (settled = true), () => (settled = true));
+    receipt.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     const duplicate = await this.publishStored(this.subjects.out(channel, account), JSON.stringify(envelope), envelope.id, () => settled);
     // The stream already had this id (a resend): its receipt may have gone by; the outbox keeps delivered ones.
     if (duplicate) await this.receiptFromOutbox(channel, account, envelope.id);
@@ -164,7 +201,8 @@ export class AgentClient {
         return (await this.js.publish(subject, data, { msgID: id, timeout: 5000 })).duplicate;
       } catch (err) {
         if (this.closing) return false;
-        if (attempt === 1 || attempt % 10 === 0) this.onError(new Error(`outbound envelope not stored yet, retrying: ${(err as Error).message}`), { subject, envelopeId: id });
+        if (attempt === 1 || attempt % 10 === 0)
+          this.onError(new Error(`outbound envelope not stored yet, retrying: ${(err as Error).message}`), { subject, envelopeId: id });
         await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
       }
     }

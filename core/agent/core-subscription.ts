@@ -6,7 +6,12 @@ import type { AgentSubscription } from './types';
  * A core subscription on `<prefix>.in.<channel|*>.<account|*>`: what the inbound stream republishes,
  * each stored envelope once. Resolves once the server has registered it.
  */
-export async function subscribeCore(nc: NatsConnection, subject: string, queue: string | undefined, runner: HandlerRunner): Promise<AgentSubscription> {
+export async function subscribeCore(
+  nc: NatsConnection,
+  subject: string,
+  queue: string | undefined,
+  runner: HandlerRunner,
+): Promise<AgentSubscription> {
   const sub = nc.subscribe(subject, {
     ...(queue ? { queue } : {}),
     callback: (err, msg) => {

@@ -1,4 +1,12 @@
-import { AckPolicy, DeliverPolicy, JetStreamApiError, jetstream, jetstreamManager, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { millis, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { HandlerRunner } from './handler-runner';
 import type { AgentSubscription } from './types';
@@ -9,16 +17,26 @@ const ACK_WAIT_MS = 30_000;
  * Creates the durable pull consumer on the inbound stream if it is missing and returns its ack wait.
  * An existing consumer must have the same filter: a durable's filter is its identity.
  */
-async function ensureConsumer(jsm: JetStreamManager, stream: string, durable: string, filter: string, from: 'new' | 'all'): Promise<number> {
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  durable: string,
+  filter: string,
+  from: 'new' | 'all',
+): Promise<number> {
   try {
     const info = await jsm.consumers.info(stream, durable);
     if (info.config.filter_subject !== filter) {
-      throw new Error(`durable consumer "${durable}" on stream ${stream} exists with filter "${info.config.filter_subject ?? ''}", not "${filter}": use another durable name, or delete it (nats consumer rm ${stream} ${durable})`);
+      throw new Error(
+        `durable consumer "${durable}" on stream ${stream} exists with filter "${info.config.filter_subject ?? ''}", not "${filter}": use another durable name, or delete it (nats consumer rm ${stream} ${durable})`,
+      );
     }
     return info.config.ack_wait ? millis(info.config.ack_wait) : ACK_WAIT_MS;
   } catch (err) {
     if (err instanceof JetStreamApiError && err.code === 10059) {
-      throw new Error(`stream ${stream} does not exist: start the gateway first (it creates the stream), and check that the agent's prefix is the gateway's nats.prefix`);
+      throw new Error(
+        `stream ${stream} does not exist: start the gateway first (it creates the stream), and check that the agent's prefix is the gateway's nats.prefix`,
+      );
     }
     if (!(err instanceof JetStreamApiError && err.code === 10014)) throw err;
     await jsm.consumers.add(stream, {
@@ -38,7 +56,15 @@ async function ensureConsumer(jsm: JetStreamManager, stream: string, durable: st
  * handler resolved and delivered again after `redeliveryDelayMs` when it threw; while it waits or runs,
  * the client tells the server it is still working on it so it is not redelivered meanwhile.
  */
-export async function subscribeDurable(nc: NatsConnection, stream: string, durable: string, filter: string, redeliveryDelayMs: number, runner: HandlerRunner, from: 'new' | 'all' = 'new'): Promise<AgentSubscription> {
+export async function subscribeDurable(
+  nc: NatsConnection,
+  stream: string,
+  durable: string,
+  filter: string,
+  redeliveryDelayMs: number,
+  runner: HandlerRunner,
+  from: 'new' | 'all' = 'new',
+): Promise<AgentSubscription> {
   const ackWaitMs = await ensureConsumer(await jetstreamManager(nc), stream, durable, filter, from);
   const consumer = await jetstream(nc).consumers.get(stream, durable);
   const messages = await consumer.consume();

@@ -44,7 +44,13 @@ export class ReceiptWaiter {
       const timer = setTimeout(() => {
         this.remove(key, waiter);
         const where = `${this.prefix}.receipt.${channel}.${account}`;
-        reject(new AgentError('E_TIMEOUT', `no receipt for "${id}" on ${where} within ${this.timeoutMs} ms: is a gateway running with nats.prefix "${this.prefix}"? It may still deliver the envelope; sending it again with the same id is safe`, { retryable: true, id }));
+        reject(
+          new AgentError(
+            'E_TIMEOUT',
+            `no receipt for "${id}" on ${where} within ${this.timeoutMs} ms: is a gateway running with nats.prefix "${this.prefix}"? It may still deliver the envelope; sending it again with the same id is safe`,
+            { retryable: true, id },
+          ),
+        );
       }, this.timeoutMs);
       const waiter: Waiter = { resolve, reject, timer };
       const list = this.pending.get(key) ?? [];

@@ -59,7 +59,9 @@ export class ActivityRecorder {
     clearTimeout(state.timer);
     state.timer = undefined;
     state.written = Date.now();
-    await this.kv.put(k, new Date(state.at).toISOString()).catch((err: Error) => this.log.debug({ err: err.message, key: k }, 'activity not recorded: NATS unavailable'));
+    await this.kv
+      .put(k, new Date(state.at).toISOString())
+      .catch((err: Error) => this.log.debug({ err: err.message, key: k }, 'activity not recorded: NATS unavailable'));
   }
 }
 

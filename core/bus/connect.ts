@@ -53,7 +53,11 @@ export async function connectNats(cfg: GatewayConfig['nats'], log: Logger): Prom
     return local ? { nc, local } : { nc };
   } catch (err) {
     local?.kill('SIGTERM');
-    throw new GatewayError('E_NATS', `cannot connect to NATS at ${cfg.servers.join(', ')}: ${(err as Error).message}`, 'check nats.servers (or NATS_URL), credentials and TLS settings; the server must run with JetStream (-js)');
+    throw new GatewayError(
+      'E_NATS',
+      `cannot connect to NATS at ${cfg.servers.join(', ')}: ${(err as Error).message}`,
+      'check nats.servers (or NATS_URL), credentials and TLS settings; the server must run with JetStream (-js)',
+    );
   }
 }
 
@@ -73,7 +77,10 @@ function parseLocal(servers: string[]): { host: string; port: number } | undefin
 function listening(host: string, port: number): Promise<boolean> {
   return new Promise((res) => {
     const s = tcpConnect(port, host);
-    s.once('connect', () => { s.destroy(); res(true); });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
     s.once('error', () => res(false));
   });
 }
@@ -88,21 +95,33 @@ async function maybeStartLocal(servers: string[], log: Logger): Promise<ChildPro
   if (!local || (await listening(local.host, local.port))) return undefined;
   const bin = findNatsServer();
   if (!bin) {
-    throw new GatewayError('E_NATS', `nothing listens on ${local.host}:${local.port} and nats-server is not installed`, 'install it (Debian/Ubuntu: apt-get install nats-server; macOS: brew install nats-server; or docker run -p 4222:4222 nats -js), or point NATS_URL at a running server');
+    throw new GatewayError(
+      'E_NATS',
+      `nothing listens on ${local.host}:${local.port} and nats-server is not installed`,
+      'install it (Debian/Ubuntu: apt-get install nats-server; macOS: brew install nats-server; or docker run -p 4222:4222 nats -js), or point NATS_URL at a running server',
+    );
   }
   const storeDir = resolve('.nats-data');
   mkdirSync(storeDir, { recursive: true });
   const child = spawn(bin, ['-js', '-a', local.host, '-p', String(local.port), '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
   const deadline = Date.now() + 10_000;
   while (!(await listening(local.host, local.port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGTERM');
-      throw new GatewayError('E_NATS', `started ${bin} but it did not listen on ${local.host}:${local.port}: ${stderr.trim() || `exit code ${child.exitCode}`}`);
+      throw new GatewayError(
+        'E_NATS',
+        `started ${bin} but it did not listen on ${local.host}:${local.port}: ${stderr.trim() || `exit code ${child.exitCode}`}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  log.info({ bin, pid: child.pid, storeDir, server: `${local.host}:${local.port}` }, 'no NATS server was running: started a local nats-server with JetStream; it stops with the gateway');
+  log.info(
+    { bin, pid: child.pid, storeDir, server: `${local.host}:${local.port}` },
+    'no NATS server was running: started a local nats-server with JetStream; it stops with the gateway',
+  );
   return child;
 }

@@ -16,7 +16,15 @@ export class StatusReporter {
   ) {}
 
   report(channel: string, account: string, state: StatusState, detail?: string): StatusEvent {
-    const event: StatusEvent = { v: 1, kind: 'status', channel, account, state, ...(detail ? { detail } : {}), time: new Date().toISOString() };
+    const event: StatusEvent = {
+      v: 1,
+      kind: 'status',
+      channel,
+      account,
+      state,
+      ...(detail ? { detail } : {}),
+      time: new Date().toISOString(),
+    };
     this.latest.set(`${channel}/${account}`, event);
     this.write(event);
     return event;

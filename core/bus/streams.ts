@@ -1,4 +1,13 @@
-import { AckPolicy, DeliverPolicy, DiscardPolicy, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -42,7 +51,11 @@ async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & 
   try {
     const info = await jsm.streams.info(cfg.name);
     if (info.config.retention !== cfg.retention) {
-      throw new GatewayError('E_NATS', `stream ${cfg.name} exists with retention "${info.config.retention}", expected "${cfg.retention}"`, `delete it (nats stream rm ${cfg.name}) or choose another nats.prefix`);
+      throw new GatewayError(
+        'E_NATS',
+        `stream ${cfg.name} exists with retention "${info.config.retention}", expected "${cfg.retention}"`,
+        `delete it (nats stream rm ${cfg.name}) or choose another nats.prefix`,
+      );
     }
     await jsm.streams.update(cfg.name, { ...info.config, ...cfg });
     log.debug({ stream: cfg.name }, 'stream updated');
@@ -53,7 +66,11 @@ async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & 
       log.info({ stream: cfg.name, subjects: cfg.subjects }, 'stream created');
       return;
     }
-    throw new GatewayError('E_NATS', `cannot create or update stream ${cfg.name}: ${(err as Error).message}`, 'the NATS server must run with JetStream enabled (nats-server -js) and the account needs JetStream access');
+    throw new GatewayError(
+      'E_NATS',
+      `cannot create or update stream ${cfg.name}: ${(err as Error).message}`,
+      'the NATS server must run with JetStream enabled (nats-server -js) and the account needs JetStream access',
+    );
   }
 }
 
@@ -69,7 +86,13 @@ export function outConsumerName(channel: string, account: string): string {
 }
 
 /** Creates the account's durable pull consumer if missing (shared by every replica). */
-export async function ensureOutConsumer(jsm: JetStreamManager, s: Subjects, channel: string, account: string, opts: { ackWaitMs: number; maxAckPending: number }): Promise<string> {
+export async function ensureOutConsumer(
+  jsm: JetStreamManager,
+  s: Subjects,
+  channel: string,
+  account: string,
+  opts: { ackWaitMs: number; maxAckPending: number },
+): Promise<string> {
   const name = outConsumerName(channel, account);
   const config = {
     durable_name: name,
@@ -94,7 +117,11 @@ export async function ensureOutConsumer(jsm: JetStreamManager, s: Subjects, chan
 export const LEASE_TTL_MS = 10_000;
 
 /** Opens (creating if needed) the status, outbox, lease and plugin-store KV buckets. */
-export async function openBuckets(nc: NatsConnection, s: Subjects, outboxTtlMs: number): Promise<{ status: KV; outbox: KV; leases: KV; store: KV }> {
+export async function openBuckets(
+  nc: NatsConnection,
+  s: Subjects,
+  outboxTtlMs: number,
+): Promise<{ status: KV; outbox: KV; leases: KV; store: KV }> {
   const kvm = new Kvm(nc);
   const status = await kvm.create(s.statusBucket, { history: 1 });
   const outbox = await kvm.create(s.outboxBucket, { history: 1, ttl: outboxTtlMs });

@@ -52,7 +52,8 @@ function parseArgs(argv: string[]): Args {
   const fail = (error: string) => ({ ...args, error });
   while (rest.length) {
     const a = rest.shift()!;
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = () => inline ?? rest.shift();
     if (flag === '-h' || flag === '--help') args.command = 'help';
     else if (flag === '-c' || flag === '--config') {
@@ -91,7 +92,16 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     case 'status':
       return status(args.config, args.json, io);
     case 'pair':
-      return pair(args.config, { action: args.positionals[0], target: args.positionals[1], json: args.json, ...(args.instance ? { instance: args.instance } : {}) }, io);
+      return pair(
+        args.config,
+        {
+          action: args.positionals[0],
+          target: args.positionals[1],
+          json: args.json,
+          ...(args.instance ? { instance: args.instance } : {}),
+        },
+        io,
+      );
     default:
       io.err(`chat-gateway: unknown command "${args.command}"\n\n${USAGE}`);
       return 2;

@@ -32,14 +32,19 @@ export function readOpsConfig(file: string, env: NodeJS.ProcessEnv = process.env
   try {
     source = new YamlSource(file);
   } catch (err) {
-    throw new GatewayError('E_CONFIG', `cannot read config file ${resolve(file)}: ${(err as Error).message}`, 'pass an existing file with -c FILE (default config/gateway.yaml)');
+    throw new GatewayError(
+      'E_CONFIG',
+      `cannot read config file ${resolve(file)}: ${(err as Error).message}`,
+      'pass an existing file with -c FILE (default config/gateway.yaml)',
+    );
   }
   const syntax = source.syntaxIssues();
   if (syntax.length) throw new ConfigError(syntax);
   source.substitute(env);
   const raw = (source.toJS() ?? {}) as { nats?: unknown; plugins?: unknown };
   const issues: ConfigIssue[] = [];
-  const at = (path: (string | number)[], message: string, hint?: string, key = false) => issues.push({ file, ...source.locate(path, key), path: path.join('.'), message, ...(hint ? { hint } : {}) });
+  const at = (path: (string | number)[], message: string, hint?: string, key = false) =>
+    issues.push({ file, ...source.locate(path, key), path: path.join('.'), message, ...(hint ? { hint } : {}) });
   for (const p of source.envProblems) if (p.path[0] === 'nats') at(p.path, p.message, p.hint);
   const nats = (typeof raw.nats === 'object' && raw.nats !== null ? raw.nats : {}) as Record<string, unknown>;
   if (!validateNats(nats)) {
@@ -58,7 +63,12 @@ export function readOpsConfig(file: string, env: NodeJS.ProcessEnv = process.env
     file,
     nats: {
       ...n,
-      servers: Array.isArray(n.servers) ? n.servers : n.servers.split(',').map((s) => s.trim()).filter(Boolean),
+      servers: Array.isArray(n.servers)
+        ? n.servers
+        : n.servers
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
       ...(n.creds ? { creds: resolve(dirname(resolve(file)), n.creds) } : {}),
       dedupWindow: parseDuration(n.dedupWindow),
       inboundMaxAge: parseDuration(n.inboundMaxAge),
@@ -91,6 +101,10 @@ export async function connectOps(cfg: OpsConfig['nats']): Promise<NatsConnection
   try {
     return await connect({ ...connectionOptions(cfg), maxReconnectAttempts: 0, reconnect: false, timeout: 5000 });
   } catch (err) {
-    throw new GatewayError('E_NATS', `cannot connect to NATS at ${cfg.servers.join(', ')}: ${(err as Error).message}`, 'the commands use nats.servers of the config file (or NATS_URL); is the gateway\'s NATS running and reachable from here?');
+    throw new GatewayError(
+      'E_NATS',
+      `cannot connect to NATS at ${cfg.servers.join(', ')}: ${(err as Error).message}`,
+      "the commands use nats.servers of the config file (or NATS_URL); is the gateway's NATS running and reachable from here?",
+    );
   }
 }

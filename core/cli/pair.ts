@@ -40,9 +40,21 @@ export async function pair(file: string, args: PairArgs, io: Io, now = new Date(
       }
       const t = now.getTime();
       io.out(`Pending codes (${pending.length}):\n`);
-      if (pending.length) io.out(renderTable(['code', 'instance', 'sender', 'name', 'expires'], pending.map((p) => [p.code, `${p.channel}/${p.account}`, p.sender.id, p.sender.name ?? '-', until(p.expiresAt, t)])));
+      if (pending.length)
+        io.out(
+          renderTable(
+            ['code', 'instance', 'sender', 'name', 'expires'],
+            pending.map((p) => [p.code, `${p.channel}/${p.account}`, p.sender.id, p.sender.name ?? '-', until(p.expiresAt, t)]),
+          ),
+        );
       io.out(`\nApproved senders (${approved.length}):\n`);
-      if (approved.length) io.out(renderTable(['instance', 'sender', 'name', 'approved'], approved.map((a) => [`${a.channel}/${a.account}`, a.sender.id, a.sender.name ?? '-', ago(a.approvedAt, t)])));
+      if (approved.length)
+        io.out(
+          renderTable(
+            ['instance', 'sender', 'name', 'approved'],
+            approved.map((a) => [`${a.channel}/${a.account}`, a.sender.id, a.sender.name ?? '-', ago(a.approvedAt, t)]),
+          ),
+        );
       return 0;
     }
     if (args.action === 'approve') {
@@ -50,12 +62,16 @@ export async function pair(file: string, args: PairArgs, io: Io, now = new Date(
       const result = await approveCode(kv, code, now);
       if (result.ok) {
         const { sender, channel, account } = result.approval;
-        io.out(`approved ${sender.id}${sender.name ? ` (${sender.name})` : ''} for ${channel}/${account}: their next message reaches the agent\n`);
+        io.out(
+          `approved ${sender.id}${sender.name ? ` (${sender.name})` : ''} for ${channel}/${account}: their next message reaches the agent\n`,
+        );
         return 0;
       }
-      io.err(result.reason === 'expired'
-        ? `chat-gateway: pairing code ${code} expired at ${result.pending.expiresAt}; ask ${result.pending.sender.id} to send a new message for a new code\n`
-        : `chat-gateway: no pending pairing code ${code} (chat-gateway pair list shows the pending ones)\n`);
+      io.err(
+        result.reason === 'expired'
+          ? `chat-gateway: pairing code ${code} expired at ${result.pending.expiresAt}; ask ${result.pending.sender.id} to send a new message for a new code\n`
+          : `chat-gateway: no pending pairing code ${code} (chat-gateway pair list shows the pending ones)\n`,
+      );
       return 1;
     }
     const [channel, account] = args.instance!.split('/') as [string, string];
@@ -80,7 +96,9 @@ function checkArgs(a: PairArgs): string | undefined {
       return a.target ? `pair list takes no argument (got "${a.target}")` : undefined;
     case 'approve':
       if (!a.target) return 'pair approve needs the code the sender got';
-      return isCode(normalizeCode(a.target)) ? undefined : `"${a.target}" is not a pairing code (6 letters and digits, as in the message the sender got)`;
+      return isCode(normalizeCode(a.target))
+        ? undefined
+        : `"${a.target}" is not a pairing code (6 letters and digits, as in the message the sender got)`;
     case 'revoke':
       if (!a.target) return 'pair revoke needs the sender id (chat-gateway pair list shows them)';
       return /^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/.test(a.instance ?? '') ? undefined : 'pair revoke needs --instance CHANNEL/ACCOUNT';

@@ -19,7 +19,9 @@ export async function reload(file: string, json: boolean, io: Io, opts: { accept
     const answers = await requestReload(nc, s, opts);
     if (json) io.out(`${JSON.stringify(answers, null, 2)}\n`);
     if (!answers.length) {
-      io.err(`chat-gateway: no gateway answered on ${s.control('reload')}: none runs against ${cfg.nats.servers.join(', ')} with prefix "${cfg.nats.prefix}"\n  hint: start one, or send SIGHUP to the process (docker kill -s HUP <container>)\n`);
+      io.err(
+        `chat-gateway: no gateway answered on ${s.control('reload')}: none runs against ${cfg.nats.servers.join(', ')} with prefix "${cfg.nats.prefix}"\n  hint: start one, or send SIGHUP to the process (docker kill -s HUP <container>)\n`,
+      );
       return 1;
     }
     if (!json) for (const a of answers) print(a, io);
@@ -34,10 +36,14 @@ export async function reload(file: string, json: boolean, io: Io, opts: { accept
 
 function print(a: ReloadAnswer, io: Io): void {
   if (!a.ok) {
-    io.err(`${a.replica}: reload refused, still running the previous config:\n${a.problems.map((p) => `  ${p.replace(/\n/g, '\n  ')}`).join('\n')}\n`);
+    io.err(
+      `${a.replica}: reload refused, still running the previous config:\n${a.problems.map((p) => `  ${p.replace(/\n/g, '\n  ')}`).join('\n')}\n`,
+    );
     return;
   }
   const { added, removed, restarted, unchanged } = a.summary;
   const part = (n: string, list: string[]) => `${list.length} ${n}${list.length ? ` (${list.join(', ')})` : ''}`;
-  io.out(`${a.replica}: reloaded: ${part('added', added)}, ${part('removed', removed)}, ${part('restarted', restarted)}, ${unchanged.length} unchanged\n`);
+  io.out(
+    `${a.replica}: reloaded: ${part('added', added)}, ${part('removed', removed)}, ${part('restarted', restarted)}, ${unchanged.length} unchanged\n`,
+  );
 }

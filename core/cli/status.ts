@@ -51,10 +51,22 @@ export async function status(file: string, json: boolean, io: Io, now = Date.now
     if (json) {
       io.out(`${JSON.stringify({ ok, prefix: cfg.nats.prefix, instances: rows }, null, 2)}\n`);
     } else {
-      io.out(renderTable(['channel', 'account', 'state', 'since', 'detail', 'last in', 'last out'], rows.map((r) => [
-        r.channel, r.account, r.state, ago(r.since, now), clip(r.inConfig ? r.detail : `not in ${file}${r.detail ? `; ${r.detail}` : ''}`), ago(r.lastInbound, now), ago(r.lastOutbound, now),
-      ])));
-      if (!reported) io.out(`\nno status bucket ${s.statusBucket} on this NATS: no gateway with prefix "${cfg.nats.prefix}" has run here yet\n`);
+      io.out(
+        renderTable(
+          ['channel', 'account', 'state', 'since', 'detail', 'last in', 'last out'],
+          rows.map((r) => [
+            r.channel,
+            r.account,
+            r.state,
+            ago(r.since, now),
+            clip(r.inConfig ? r.detail : `not in ${file}${r.detail ? `; ${r.detail}` : ''}`),
+            ago(r.lastInbound, now),
+            ago(r.lastOutbound, now),
+          ]),
+        ),
+      );
+      if (!reported)
+        io.out(`\nno status bucket ${s.statusBucket} on this NATS: no gateway with prefix "${cfg.nats.prefix}" has run here yet\n`);
       else if (!ok) io.out(`\nnot every enabled instance is connected: see the detail column and the gateway's log\n`);
     }
     return ok ? 0 : 1;
@@ -66,8 +78,24 @@ export async function status(file: string, json: boolean, io: Io, now = Date.now
   }
 }
 
-async function row(kv: KV, channel: string, account: string, enabled: boolean, inConfig: boolean, e: StatusEvent | undefined): Promise<InstanceStatus> {
+async function row(
+  kv: KV,
+  channel: string,
+  account: string,
+  enabled: boolean,
+  inConfig: boolean,
+  e: StatusEvent | undefined,
+): Promise<InstanceStatus> {
   const state: InstanceStatus['state'] = inConfig && !enabled ? 'disabled' : (e?.state ?? 'unknown');
   const activity = await readActivity(kv, channel, account).catch((): Activity => ({}));
-  return { channel, account, enabled, inConfig, state, ...(e ? { since: e.time } : {}), ...(e?.detail ? { detail: e.detail } : {}), ...activity };
+  return {
+    channel,
+    account,
+    enabled,
+    inConfig,
+    state,
+    ...(e ? { since: e.time } : {}),
+    ...(e?.detail ? { detail: e.detail } : {}),
+    ...activity,
+  };
 }

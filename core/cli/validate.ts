@@ -6,6 +6,8 @@ export function validate(file: string, io: Io): number {
   const config = readOrReport(file, io, (f) => loadConfig(f));
   if (!config) return 1;
   const list = config.instances.map((i) => `  ${i.channel}/${i.account}${i.enabled ? '' : ' (disabled)'}`).join('\n');
-  io.out(`${file}: valid, ${config.instances.length} plugin instance${config.instances.length === 1 ? '' : 's'}${list ? `:\n${list}` : ''}\n`);
+  io.out(
+    `${file}: valid, ${config.instances.length} plugin instance${config.instances.length === 1 ? '' : 's'}${list ? `:\n${list}` : ''}\n`,
+  );
   return 0;
 }

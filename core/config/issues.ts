@@ -19,7 +19,11 @@ export function formatIssue(i: ConfigIssue): string {
 /** Thrown when a config file has any problem: carries every issue found, not only the first. */
 export class ConfigError extends GatewayError {
   constructor(readonly issues: ConfigIssue[]) {
-    super('E_CONFIG', `${issues.length} problem${issues.length === 1 ? '' : 's'} in the configuration:\n${issues.map(formatIssue).join('\n')}`, 'fix each reported file:line:col; run `chat-gateway validate -c FILE` to check without starting');
+    super(
+      'E_CONFIG',
+      `${issues.length} problem${issues.length === 1 ? '' : 's'} in the configuration:\n${issues.map(formatIssue).join('\n')}`,
+      'fix each reported file:line:col; run `chat-gateway validate -c FILE` to check without starting',
+    );
     this.name = 'ConfigError';
   }
 }

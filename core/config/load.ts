@@ -56,7 +56,11 @@ export function loadConfig(file: string, opts: LoadOptions = {}): GatewayConfig 
   try {
     source = new YamlSource(file, opts.text);
   } catch (err) {
-    throw new GatewayError('E_CONFIG', `cannot read config file ${path}: ${(err as Error).message}`, 'pass an existing file with -c FILE (default config/gateway.yaml)');
+    throw new GatewayError(
+      'E_CONFIG',
+      `cannot read config file ${path}: ${(err as Error).message}`,
+      'pass an existing file with -c FILE (default config/gateway.yaml)',
+    );
   }
   const syntax = source.syntaxIssues();
   if (syntax.length) throw new ConfigError(syntax);
@@ -106,7 +110,11 @@ export function loadConfig(file: string, opts: LoadOptions = {}): GatewayConfig 
     const key = `${manifest.name}/${core.account}`;
     if (core.enabled) {
       if (seen.has(key)) {
-        at([...base, 'account'], `a second enabled "${manifest.name}" instance with account "${core.account}" (the first is plugins[${seen.get(key)}])`, 'give each instance of a channel its own account name');
+        at(
+          [...base, 'account'],
+          `a second enabled "${manifest.name}" instance with account "${core.account}" (the first is plugins[${seen.get(key)}])`,
+          'give each instance of a channel its own account name',
+        );
       }
       seen.set(key, index);
     }
@@ -129,7 +137,12 @@ export function loadConfig(file: string, opts: LoadOptions = {}): GatewayConfig 
     file: path,
     nats: {
       ...n,
-      servers: Array.isArray(n.servers) ? n.servers : n.servers.split(',').map((s) => s.trim()).filter(Boolean),
+      servers: Array.isArray(n.servers)
+        ? n.servers
+        : n.servers
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
       ...(n.creds ? { creds: resolve(dirname(path), n.creds) } : {}),
       dedupWindow: parseDuration(n.dedupWindow),
       inboundMaxAge: parseDuration(n.inboundMaxAge),
@@ -185,7 +198,10 @@ function reportAjv(
   // A value that fits no branch of a union (a duration: integer or "30s") gets one issue, not one per branch.
   const values = new Map<string, { path: (string | number)[]; tokens: (string | number)[]; messages: string[] }>();
   for (const e of relevantErrors(errors)) {
-    const tokens = e.instancePath.split('/').slice(1).map((t) => (/^\d+$/.test(t) ? Number(t) : t.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const tokens = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((t) => (/^\d+$/.test(t) ? Number(t) : t.replace(/~1/g, '/').replace(/~0/g, '~')));
     const path = [...base, ...tokens];
     if (e.keyword === 'additionalProperties') {
       const key = String(e.params.additionalProperty);

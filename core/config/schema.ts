@@ -9,7 +9,9 @@ const strict = { additionalProperties: false } as const;
 
 export const NatsConfigSchema = Type.Object(
   {
-    servers: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { default: 'nats://127.0.0.1:4222' }),
+    servers: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+      default: 'nats://127.0.0.1:4222',
+    }),
     prefix: Type.String({ pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$', default: 'chat' }),
     name: Type.String({ default: 'chat-gateway' }),
     user: Type.Optional(Type.String()),
@@ -17,10 +19,7 @@ export const NatsConfigSchema = Type.Object(
     token: Type.Optional(Type.String()),
     creds: Type.Optional(Type.String({ description: 'path to a .creds file (relative to the config file)' })),
     tls: Type.Optional(
-      Type.Object(
-        { ca: Type.Optional(Type.String()), cert: Type.Optional(Type.String()), key: Type.Optional(Type.String()) },
-        strict,
-      ),
+      Type.Object({ ca: Type.Optional(Type.String()), cert: Type.Optional(Type.String()), key: Type.Optional(Type.String()) }, strict),
     ),
     /** Start a local `nats-server -js` when the URL is local and nothing listens there. */
     autoStart: Type.Boolean({ default: true }),
@@ -86,12 +85,27 @@ export const GatewayConfigSchema = Type.Object(
 /** The keys of a plugin entry that core owns; every other key belongs to the plugin's schema. */
 export const CoreEntrySchema = Type.Object({
   use: Type.String({ minLength: 1, description: 'built-in name, package name, or path relative to the config file' }),
-  account: Type.String({ pattern: NamePattern, default: 'default', description: 'letters, digits, _ and -, at most 64 characters (it becomes a NATS subject token)' }),
+  account: Type.String({
+    pattern: NamePattern,
+    default: 'default',
+    description: 'letters, digits, _ and -, at most 64 characters (it becomes a NATS subject token)',
+  }),
   enabled: Type.Boolean({ default: true }),
   allowFrom: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'sender ids allowed; "*" allows everyone' })),
-  groupPolicy: Type.Union([Type.Literal('mention'), Type.Literal('open'), Type.Literal('off')], { default: 'mention', description: 'group messages: mention (only when the bot is mentioned), open (all), off (none)' }),
-  dmPolicy: Type.Union([Type.Literal('open'), Type.Literal('pairing')], { default: 'open', description: 'senders not allowed yet: open (allowFrom alone decides), pairing (a direct message gets a code an operator approves with `chat-gateway pair approve CODE`)' }),
-  session: Type.Optional(Type.Union([Type.Literal('conversation'), Type.Literal('sender'), Type.Literal('thread')], { description: 'session key policy; unset: per conversation in direct chats, per sender in groups' })),
+  groupPolicy: Type.Union([Type.Literal('mention'), Type.Literal('open'), Type.Literal('off')], {
+    default: 'mention',
+    description: 'group messages: mention (only when the bot is mentioned), open (all), off (none)',
+  }),
+  dmPolicy: Type.Union([Type.Literal('open'), Type.Literal('pairing')], {
+    default: 'open',
+    description:
+      'senders not allowed yet: open (allowFrom alone decides), pairing (a direct message gets a code an operator approves with `chat-gateway pair approve CODE`)',
+  }),
+  session: Type.Optional(
+    Type.Union([Type.Literal('conversation'), Type.Literal('sender'), Type.Literal('thread')], {
+      description: 'session key policy; unset: per conversation in direct chats, per sender in groups',
+    }),
+  ),
   includeRaw: Type.Boolean({ default: false }),
 });
 

@@ -10,7 +10,10 @@ export class YamlSource {
   /** `${VAR}` problems keyed by the path of the value that holds them. */
   readonly envProblems: Array<{ path: (string | number)[]; message: string; hint: string }> = [];
 
-  constructor(readonly file: string, text = readFileSync(file, 'utf8')) {
+  constructor(
+    readonly file: string,
+    text = readFileSync(file, 'utf8'),
+  ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
   }
 
@@ -20,7 +23,14 @@ export class YamlSource {
       // Without prettyErrors the yaml package leaves linePos unset: locate the offset ourselves.
       const pos = e.linePos?.[0] ?? this.lines.linePos(e.pos[0]);
       const first = e.message.split('\n')[0] ?? e.message;
-      return { file: this.file, line: pos.line, col: pos.col, path: '', message: `YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`, hint: 'check indentation and quoting around this position' };
+      return {
+        file: this.file,
+        line: pos.line,
+        col: pos.col,
+        path: '',
+        message: `YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`,
+        hint: 'check indentation and quoting around this position',
+      };
     });
   }
 
@@ -32,10 +42,18 @@ export class YamlSource {
         const result = substituteEnv(node.value, env);
         const path = pathOf(ancestors, node);
         for (const name of result.missing) {
-          this.envProblems.push({ path, message: `environment variable ${name} is not set`, hint: `export ${name}=..., or give a default: \${${name}:-value}` });
+          this.envProblems.push({
+            path,
+            message: `environment variable ${name} is not set`,
+            hint: `export ${name}=..., or give a default: \${${name}:-value}`,
+          });
         }
         for (const ref of result.malformed) {
-          this.envProblems.push({ path, message: `malformed reference ${ref}`, hint: 'write ${NAME} or ${NAME:-default}; $$ is a literal $' });
+          this.envProblems.push({
+            path,
+            message: `malformed reference ${ref}`,
+            hint: 'write ${NAME} or ${NAME:-default}; $$ is a literal $',
+          });
         }
         node.value = result.value;
       },

@@ -25,19 +25,10 @@ const MentionPart = Type.Object(
   strict,
 );
 const LinkPart = Type.Object({ type: Type.Literal('link'), url: NonEmpty, text: Type.Optional(Type.String()) }, strict);
-const CodePart = Type.Object(
-  { type: Type.Literal('code'), text: Type.String(), language: Type.Optional(Type.String()) },
-  strict,
-);
+const CodePart = Type.Object({ type: Type.Literal('code'), text: Type.String(), language: Type.Optional(Type.String()) }, strict);
 const MediaPart = Type.Object(
   {
-    type: Type.Union([
-      Type.Literal('image'),
-      Type.Literal('file'),
-      Type.Literal('audio'),
-      Type.Literal('video'),
-      Type.Literal('sticker'),
-    ]),
+    type: Type.Union([Type.Literal('image'), Type.Literal('file'), Type.Literal('audio'), Type.Literal('video'), Type.Literal('sticker')]),
     ref: Type.String({ description: 'platform key of the resource (e.g. Feishu image_key / file_key)' }),
     name: Type.Optional(Type.String()),
     durationMs: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -53,10 +44,7 @@ const SharePart = Type.Object(
   },
   strict,
 );
-const CardPart = Type.Object(
-  { type: Type.Literal('card'), title: Type.Optional(Type.String()), text: Type.String() },
-  strict,
-);
+const CardPart = Type.Object({ type: Type.Literal('card'), title: Type.Optional(Type.String()), text: Type.String() }, strict);
 
 export const PartSchema = Type.Union([TextPart, MentionPart, LinkPart, CodePart, MediaPart, SharePart, CardPart]);
 
@@ -109,9 +97,7 @@ export const OutboundSchema = Type.Object(
     replyTo: Type.Optional(NonEmpty),
     text: Type.Optional(Type.String()),
     format: Type.Optional(Type.Union([Type.Literal('plain'), Type.Literal('markdown')])),
-    native: Type.Optional(
-      Type.Record(Type.String(), Type.Unknown(), { description: 'platform-specific payload, checked by the plugin' }),
-    ),
+    native: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'platform-specific payload, checked by the plugin' })),
   },
   { ...strict, $id: 'chat-gateway/outbound.json', title: 'Outbound message envelope' },
 );

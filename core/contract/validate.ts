@@ -58,7 +58,8 @@ function pruneUnionBranches(errors: ErrorObject[]): ErrorObject[] {
     const branchOf = (e: ErrorObject) => (e.schemaPath.startsWith(prefix) ? e.schemaPath.slice(prefix.length).split('/')[0] : undefined);
     const inUnion = out.filter((e) => branchOf(e) !== undefined);
     const typePath = `${union.instancePath}/type`;
-    const typeMissing = (e: ErrorObject) => e.instancePath === union.instancePath && e.keyword === 'required' && e.params.missingProperty === 'type';
+    const typeMissing = (e: ErrorObject) =>
+      e.instancePath === union.instancePath && e.keyword === 'required' && e.params.missingProperty === 'type';
     const aboutType = (e: ErrorObject) => e.instancePath === typePath || typeMissing(e);
     const branches = [...new Set(inUnion.map(branchOf))];
     const matching = branches.filter((b) => !inUnion.some((e) => branchOf(e) === b && aboutType(e)));
@@ -130,7 +131,10 @@ export function checkInbound(value: unknown): Checked<InboundEnvelope> {
  */
 export function checkOutbound(value: unknown): Checked<OutboundEnvelope> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, message: `the envelope must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` };
+    return {
+      ok: false,
+      message: `the envelope must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`,
+    };
   }
   const result = check(outbound, OutboundSchema, value);
   if (!result.ok) return result;

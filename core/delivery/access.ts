@@ -11,7 +11,12 @@ type AccessEntry = Pick<CoreEntry, 'allowFrom' | 'groupPolicy'> & Partial<Pick<C
  * `open`: every message, `off`: none). With `dmPolicy: pairing` the senders an operator approved
  * (`approved`) count as listed, and an unset `allowFrom` means nobody is listed yet.
  */
-export function decideAccess(entry: AccessEntry, draft: InboundDraft, mentioned: boolean, approved: (senderId: string) => boolean = () => false): AccessDecision {
+export function decideAccess(
+  entry: AccessEntry,
+  draft: InboundDraft,
+  mentioned: boolean,
+  approved: (senderId: string) => boolean = () => false,
+): AccessDecision {
   if (!senderAllowed(entry, draft.sender.id, approved)) return { allowed: false, reason: 'not-in-allowFrom' };
   if (draft.conversation.type === 'group') {
     if (entry.groupPolicy === 'off') return { allowed: false, reason: 'group-policy-off' };

@@ -29,7 +29,12 @@ export function isMentioned(draft: InboundDraft): boolean {
 }
 
 /** Builds the inbound envelope of the contract from a plugin's draft. */
-export function buildEnvelope(channel: string, account: string, entry: Pick<CoreEntry, 'session' | 'includeRaw'>, draft: InboundDraft): InboundEnvelope {
+export function buildEnvelope(
+  channel: string,
+  account: string,
+  entry: Pick<CoreEntry, 'session' | 'includeRaw'>,
+  draft: InboundDraft,
+): InboundEnvelope {
   const time = draft.time === undefined ? new Date() : new Date(draft.time);
   const conversation: InboundEnvelope['conversation'] = { id: draft.conversation.id, type: draft.conversation.type };
   if (draft.conversation.thread) conversation.thread = draft.conversation.thread;

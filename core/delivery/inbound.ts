@@ -68,18 +68,28 @@ export class InboundPublisher {
     const checked = checkInbound(envelope);
     if (!checked.ok) {
       this.metrics.inbound.inc({ ...labels, outcome: 'ignored' });
-      log.error({ id, problem: checked.message }, 'plugin produced an invalid inbound envelope; message dropped (a plugin bug: please report it)');
+      log.error(
+        { id, problem: checked.message },
+        'plugin produced an invalid inbound envelope; message dropped (a plugin bug: please report it)',
+      );
       return { outcome: 'ignored', id, reason: `invalid envelope: ${checked.message}` };
     }
     try {
-      const ack = await this.js.publish(this.subjects.ingest(channel, account), JSON.stringify(envelope), { msgID: id, timeout: this.publishTimeoutMs });
+      const ack = await this.js.publish(this.subjects.ingest(channel, account), JSON.stringify(envelope), {
+        msgID: id,
+        timeout: this.publishTimeoutMs,
+      });
       const outcome = ack.duplicate ? 'duplicate' : 'stored';
       this.metrics.inbound.inc({ ...labels, outcome });
       log.debug({ id, seq: ack.seq, outcome }, 'inbound message stored');
       return { outcome, id };
     } catch (err) {
       this.metrics.inbound.inc({ ...labels, outcome: 'error' });
-      throw new GatewayError('E_NATS', `inbound message ${id} not stored: ${(err as Error).message}`, 'the platform should redeliver it once NATS is back');
+      throw new GatewayError(
+        'E_NATS',
+        `inbound message ${id} not stored: ${(err as Error).message}`,
+        'the platform should redeliver it once NATS is back',
+      );
     }
   }
 }

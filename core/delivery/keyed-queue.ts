@@ -14,11 +14,14 @@ export class KeyedQueue {
   push(key: string, task: () => Promise<void>): void {
     this.pending++;
     const prev = this.tails.get(key) ?? Promise.resolve();
-    const next = prev.then(task).catch(() => undefined).finally(() => {
-      this.pending--;
-      if (this.tails.get(key) === next) this.tails.delete(key);
-      if (this.pending === 0) this.idleWaiters.splice(0).forEach((w) => w());
-    });
+    const next = prev
+      .then(task)
+      .catch(() => undefined)
+      .finally(() => {
+        this.pending--;
+        if (this.tails.get(key) === next) this.tails.delete(key);
+        if (this.pending === 0) this.idleWaiters.splice(0).forEach((w) => w());
+      });
     this.tails.set(key, next);
   }
 

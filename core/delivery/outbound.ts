@@ -129,8 +129,19 @@ export class OutboundWorker {
    */
   async start(): Promise<void> {
     const { jsm, subjects, delivery } = this.deps;
-    this.consumerName = await ensureOutConsumer(jsm, subjects, this.channel, this.account, { ackWaitMs: ACK_WAIT_MS, maxAckPending: delivery.concurrency * 8 });
-    this.lease = new Lease(this.deps.leases, `${this.channel}.${this.account}`, this.deps.owner, LEASE_TTL_MS, this.log, () => (this.taking = this.consume()), () => this.pause());
+    this.consumerName = await ensureOutConsumer(jsm, subjects, this.channel, this.account, {
+      ackWaitMs: ACK_WAIT_MS,
+      maxAckPending: delivery.concurrency * 8,
+    });
+    this.lease = new Lease(
+      this.deps.leases,
+      `${this.channel}.${this.account}`,
+      this.deps.owner,
+      LEASE_TTL_MS,
+      this.log,
+      () => (this.taking = this.consume()),
+      () => this.pause(),
+    );
     this.lease.start();
   }
 
@@ -182,9 +193,12 @@ export class OutboundWorker {
     this.takeover = undefined;
     const late = waitedMs >= TAKEOVER_WAIT_MS;
     const { previous, newer } = t.release();
-    this.log[late ? 'warn' : 'info']({ returned: previous.length, newer: newer.length, waitedMs }, late
-      ? 'taking over outbound: not every envelope of the previous replica came back in time (deferred ones come later); going on'
-      : 'taking over outbound: the previous replica\'s envelopes are back; going on');
+    this.log[late ? 'warn' : 'info'](
+      { returned: previous.length, newer: newer.length, waitedMs },
+      late
+        ? 'taking over outbound: not every envelope of the previous replica came back in time (deferred ones come later); going on'
+        : "taking over outbound: the previous replica's envelopes are back; going on",
+    );
     for (const m of [...previous, ...newer]) this.accept(m);
   }
 
@@ -212,7 +226,13 @@ export class OutboundWorker {
     await this.taking;
     await this.pause();
     const deadline = new AbortController();
-    const timedOut = await Promise.race([this.queue.idle().then(() => false), sleep(deadlineMs, deadline.signal).then(() => true, () => false)]);
+    const timedOut = await Promise.race([
+      this.queue.idle().then(() => false),
+      sleep(deadlineMs, deadline.signal).then(
+        () => true,
+        () => false,
+      ),
+    ]);
     deadline.abort();
     if (timedOut) {
       this.abort.abort(new Error('gateway stopping'));
@@ -238,18 +258,42 @@ export class OutboundWorker {
       // Still name the envelope, so the agent can match the refusal to what it sent.
       const rawId = (value as { id?: unknown } | null)?.id;
       const message = `envelope is ${m.data.length} bytes; the limit is ${maxBytes} (delivery.maxBytes)`;
-      this.finish(m, started, this.deps.receipts.failed(this.channel, this.account, typeof rawId === 'string' ? rawId : undefined, { code: 'E_TOO_LARGE', message, retryable: false }, 0));
+      this.finish(
+        m,
+        started,
+        this.deps.receipts.failed(
+          this.channel,
+          this.account,
+          typeof rawId === 'string' ? rawId : undefined,
+          { code: 'E_TOO_LARGE', message, retryable: false },
+          0,
+        ),
+      );
       return;
     }
     if (parseError) {
-      this.finish(m, started, this.deps.receipts.failed(this.channel, this.account, undefined, { code: 'E_SCHEMA', message: `payload is not JSON: ${parseError.message}`, retryable: false }, 0));
+      this.finish(
+        m,
+        started,
+        this.deps.receipts.failed(
+          this.channel,
+          this.account,
+          undefined,
+          { code: 'E_SCHEMA', message: `payload is not JSON: ${parseError.message}`, retryable: false },
+          0,
+        ),
+      );
       return;
     }
     const checked = checkOutbound(value);
     if (!checked.ok) {
       const rawId = (value as { id?: unknown } | null)?.id;
       const id = typeof rawId === 'string' ? rawId : undefined;
-      this.finish(m, started, this.deps.receipts.failed(this.channel, this.account, id, { code: 'E_SCHEMA', message: checked.message, retryable: false }, 0));
+      this.finish(
+        m,
+        started,
+        this.deps.receipts.failed(this.channel, this.account, id, { code: 'E_SCHEMA', message: checked.message, retryable: false }, 0),
+      );
       return;
     }
     const env = checked.value;
@@ -272,7 +316,11 @@ export class OutboundWorker {
         try {
           const result = await withTimeout(this.adapter.send(env, { attempt, signal }), delivery.sendTimeout, 'platform send');
           const receipt = receipts.ok(this.channel, this.account, env.id, result.messageIds, attempt);
-          await outbox.put(outboxKey, JSON.stringify(receipt)).catch((err: Error) => this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'));
+          await outbox
+            .put(outboxKey, JSON.stringify(receipt))
+            .catch((err: Error) =>
+              this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'),
+            );
           this.finish(m, started, receipt);
           return;
         } catch (thrown) {
@@ -282,18 +330,31 @@ export class OutboundWorker {
           }
           const err = toDeliveryError(thrown);
           if (err.deferred && this.hold(m, env, err)) return;
-          const detail: ReceiptError = { code: err.code, message: err.message, retryable: err.retryable, ...(err.platformCode !== undefined ? { platformCode: err.platformCode } : {}) };
+          const detail: ReceiptError = {
+            code: err.code,
+            message: err.message,
+            retryable: err.retryable,
+            ...(err.platformCode !== undefined ? { platformCode: err.platformCode } : {}),
+          };
           if (!err.retryable || err.deferred || attempt >= delivery.maxAttempts) {
             const final = err.deferred
               ? `${err.message} (kept ${Math.round(delivery.holdFor / 60_000)} min; the recipient did not come back)`
-              : err.retryable ? `${err.message} (gave up after ${attempt} attempts)` : err.message;
-            this.log.warn({ id: env.id, code: err.code, platformCode: err.platformCode, attempts: attempt }, `outbound delivery failed: ${final}`);
+              : err.retryable
+                ? `${err.message} (gave up after ${attempt} attempts)`
+                : err.message;
+            this.log.warn(
+              { id: env.id, code: err.code, platformCode: err.platformCode, attempts: attempt },
+              `outbound delivery failed: ${final}`,
+            );
             this.finish(m, started, receipts.failed(this.channel, this.account, env.id, { ...detail, message: final }, attempt));
             return;
           }
           const wait = backoffDelay(delivery, attempt, err.retryAfterMs);
           metrics.retries.inc({ ...this.labels, code: err.code });
-          this.log.info({ id: env.id, attempt, waitMs: Math.round(wait), code: err.code, platformCode: err.platformCode }, `delivery attempt failed, retrying: ${err.message}`);
+          this.log.info(
+            { id: env.id, attempt, waitMs: Math.round(wait), code: err.code, platformCode: err.platformCode },
+            `delivery attempt failed, retrying: ${err.message}`,
+          );
           try {
             await sleep(wait, signal);
           } catch {

@@ -23,14 +23,28 @@ export class ReceiptPublisher {
   }
 
   failed(channel: string, account: string, id: string | undefined, error: ReceiptError, attempts: number): Receipt {
-    const r: Receipt = { v: 1, kind: 'receipt', channel, account, ok: false, attempts, time: new Date().toISOString(), error: { ...error } };
+    const r: Receipt = {
+      v: 1,
+      kind: 'receipt',
+      channel,
+      account,
+      ok: false,
+      attempts,
+      time: new Date().toISOString(),
+      error: { ...error },
+    };
     if (id !== undefined) r.id = id;
     return r;
   }
 
   /** Publishes on the receipt subject of the receipt's channel and account (tokens taken as given). */
   publish(receipt: Receipt, subject = this.subjects.receipt(receipt.channel, receipt.account)): void {
-    this.metrics.receipts.inc({ channel: receipt.channel, account: receipt.account, result: receipt.ok ? 'ok' : 'failed', code: receipt.error?.code ?? '' });
+    this.metrics.receipts.inc({
+      channel: receipt.channel,
+      account: receipt.account,
+      result: receipt.ok ? 'ok' : 'failed',
+      code: receipt.error?.code ?? '',
+    });
     this.nc.publish(subject, JSON.stringify(receipt));
   }
 }

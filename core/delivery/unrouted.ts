@@ -36,7 +36,10 @@ export class UnroutedHandler {
         } catch {
           // Not JSON: the receipt says so through its missing id; the account is the real problem.
         }
-        const tokens = msg.subject.slice(prefix.length + 1).split('.').slice(1);
+        const tokens = msg.subject
+          .slice(prefix.length + 1)
+          .split('.')
+          .slice(1);
         const channel = parsed?.channel ?? tokens[0] ?? '';
         const account = parsed?.account ?? tokens.slice(1).join('.');
         const message = parsed
@@ -45,7 +48,9 @@ export class UnroutedHandler {
         this.log.warn({ subject: msg.subject, id }, `outbound envelope refused: ${message}`);
         const receipt = this.receipts.failed(channel, account, id, { code: 'E_UNKNOWN_ACCOUNT', message, retryable: false }, 0);
         this.receipts.publish(receipt, msg.subject.replace(`${prefix}.out.`, `${prefix}.receipt.`));
-        this.jsm.streams.purge(this.subjects.outStream, { filter: msg.subject }).catch((e: Error) => this.log.debug({ err: e.message }, 'purge of unrouted subject failed'));
+        this.jsm.streams
+          .purge(this.subjects.outStream, { filter: msg.subject })
+          .catch((e: Error) => this.log.debug({ err: e.message }, 'purge of unrouted subject failed'));
       },
     });
   }

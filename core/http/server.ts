@@ -107,7 +107,8 @@ export class HttpServer {
       }
       const handler = this.routes.get(`${req.method} ${path}`);
       if (handler) return await handler(req, res);
-      if (this.routes.has(`GET ${path}`) || this.routes.has(`POST ${path}`)) return json(res, 405, { error: `method ${req.method} not allowed on ${path}` });
+      if (this.routes.has(`GET ${path}`) || this.routes.has(`POST ${path}`))
+        return json(res, 405, { error: `method ${req.method} not allowed on ${path}` });
       json(res, 404, { error: `no route ${req.method} ${path}` });
     } catch (err) {
       this.log.error({ err: (err as Error).message, path }, 'HTTP handler failed');

@@ -20,9 +20,7 @@ export async function listPairing(kv: KV): Promise<{ pending: PendingPairing[]; 
 }
 
 export type ApproveResult =
-  | { ok: true; approval: Approval }
-  | { ok: false; reason: 'unknown' }
-  | { ok: false; reason: 'expired'; pending: PendingPairing };
+  { ok: true; approval: Approval } | { ok: false; reason: 'unknown' } | { ok: false; reason: 'expired'; pending: PendingPairing };
 
 /**
  * Approves the sender a code was issued to, for the instance that issued it: the approval is written
@@ -39,7 +37,13 @@ export async function approveCode(kv: KV, code: string, now = new Date()): Promi
       await kv.delete(key);
       return { ok: false, reason: 'expired', pending };
     }
-    const approval: Approval = { channel: pending.channel, account: pending.account, sender: pending.sender, approvedAt: now.toISOString(), code };
+    const approval: Approval = {
+      channel: pending.channel,
+      account: pending.account,
+      sender: pending.sender,
+      approvedAt: now.toISOString(),
+      code,
+    };
     await kv.put(approvalKey(pending.channel, pending.account, pending.sender.id), JSON.stringify(approval));
     await kv.delete(pendingKey(pending.channel, pending.account, code));
     return { ok: true, approval };

@@ -17,7 +17,10 @@ export class PairingDirectory {
   private loaded = false;
   private stopWatch?: () => void;
 
-  private constructor(private readonly kv: KV, private readonly log: Logger) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly log: Logger,
+  ) {}
 
   /** Opens the directory and resolves once the bucket's current content is loaded. */
   static async open(kv: KV, log: Logger): Promise<PairingDirectory> {
@@ -37,7 +40,9 @@ export class PairingDirectory {
         this.apply(e);
         if (e.delta === 0) ready();
       }
-    })().catch((err: Error) => this.log.error({ err: err.message }, 'pairing watch ended: approvals made from now on are not seen until restart'));
+    })().catch((err: Error) =>
+      this.log.error({ err: err.message }, 'pairing watch ended: approvals made from now on are not seen until restart'),
+    );
     const timer = setTimeout(() => {
       this.log.warn('pairing approvals not fully loaded yet; continuing, the rest arrive through the watch');
       ready();
@@ -65,13 +70,20 @@ export class PairingDirectory {
     const known = bySender.get(id);
     if (removed) {
       bySender.delete(id);
-      if (known && this.loaded) this.log.info({ channel: parsed.channel, account: parsed.account, senderId: known.sender.id }, `pairing revoked: ${known.sender.id} no longer reaches ${instance}`);
+      if (known && this.loaded)
+        this.log.info(
+          { channel: parsed.channel, account: parsed.account, senderId: known.sender.id },
+          `pairing revoked: ${known.sender.id} no longer reaches ${instance}`,
+        );
       return;
     }
     const a = e.json<Approval>();
     bySender.set(id, a);
     if (!known && this.loaded) {
-      this.log.info({ channel: a.channel, account: a.account, senderId: a.sender.id, senderName: a.sender.name, code: a.code }, `pairing approved: ${a.sender.id} may now message ${instance}`);
+      this.log.info(
+        { channel: a.channel, account: a.account, senderId: a.sender.id, senderName: a.sender.name, code: a.code },
+        `pairing approved: ${a.sender.id} may now message ${instance}`,
+      );
     }
   }
 

@@ -48,7 +48,9 @@ export class PairingGate {
   challenge(draft: InboundDraft): Promise<void> {
     const run = this.chain.then(() => this.answer(draft));
     this.chain = run.catch(() => undefined);
-    return run.catch((err: Error) => this.log.warn({ senderId: draft.sender.id, err: err.message }, `pairing request from ${draft.sender.id} not handled: ${err.message}`));
+    return run.catch((err: Error) =>
+      this.log.warn({ senderId: draft.sender.id, err: err.message }, `pairing request from ${draft.sender.id} not handled: ${err.message}`),
+    );
   }
 
   private async answer(draft: InboundDraft): Promise<void> {
@@ -66,24 +68,44 @@ export class PairingGate {
     const mine = live.find((p) => p.sender.id === sender.id);
     if (mine) {
       if (now - Date.parse(mine.repliedAt) < this.limits.replyEveryMs) {
-        this.log.debug({ ...who, code: mine.code }, `message from ${sender.id} dropped: pairing code already sent moments ago, not sent again`);
+        this.log.debug(
+          { ...who, code: mine.code },
+          `message from ${sender.id} dropped: pairing code already sent moments ago, not sent again`,
+        );
         return;
       }
       await this.dir.update({ ...mine, repliedAt: new Date(now).toISOString() });
-      this.log.info({ ...who, code: mine.code, expiresAt: mine.expiresAt }, `message from ${sender.id} dropped: pairing code ${mine.code} sent again; approve with: chat-gateway pair approve ${mine.code}`);
+      this.log.info(
+        { ...who, code: mine.code, expiresAt: mine.expiresAt },
+        `message from ${sender.id} dropped: pairing code ${mine.code} sent again; approve with: chat-gateway pair approve ${mine.code}`,
+      );
       this.reply(draft, mine);
       return;
     }
     if (live.length >= this.limits.maxPending) {
-      this.log.warn({ ...who, pending: live.length }, `message from ${sender.id} dropped: ${live.length} pairing codes are already waiting for approval on ${this.channel}/${this.account} (the most); approve or revoke them (chat-gateway pair list) or wait until they expire`);
+      this.log.warn(
+        { ...who, pending: live.length },
+        `message from ${sender.id} dropped: ${live.length} pairing codes are already waiting for approval on ${this.channel}/${this.account} (the most); approve or revoke them (chat-gateway pair list) or wait until they expire`,
+      );
       return;
     }
     const stamp = new Date(now).toISOString();
-    const base = { channel: this.channel, account: this.account, sender: { id: sender.id, ...(sender.name ? { name: sender.name } : {}) }, conversation: draft.conversation.id, createdAt: stamp, repliedAt: stamp, expiresAt: new Date(now + this.limits.codeTtlMs).toISOString() };
+    const base = {
+      channel: this.channel,
+      account: this.account,
+      sender: { id: sender.id, ...(sender.name ? { name: sender.name } : {}) },
+      conversation: draft.conversation.id,
+      createdAt: stamp,
+      repliedAt: stamp,
+      expiresAt: new Date(now + this.limits.codeTtlMs).toISOString(),
+    };
     for (let tries = 0; tries < 3; tries++) {
       const pending: PendingPairing = { code: newCode(), ...base };
       if (!(await this.dir.issue(pending))) continue;
-      this.log.info({ ...who, code: pending.code, expiresAt: pending.expiresAt }, `message from ${sender.id} dropped: sender not allowed yet; pairing code ${pending.code} sent; approve with: chat-gateway pair approve ${pending.code}`);
+      this.log.info(
+        { ...who, code: pending.code, expiresAt: pending.expiresAt },
+        `message from ${sender.id} dropped: sender not allowed yet; pairing code ${pending.code} sent; approve with: chat-gateway pair approve ${pending.code}`,
+      );
       this.reply(draft, pending);
       return;
     }
@@ -92,10 +114,19 @@ export class PairingGate {
 
   // Not awaited: the platform gets its acknowledgement without waiting for the reply to go out.
   private reply(draft: InboundDraft, p: PendingPairing): void {
-    const envelope: OutboundEnvelope = { v: 1, id: `pairing-${p.code}-${this.now()}`, conversation: { id: draft.conversation.id }, text: pairingText(p.code, this.limits.codeTtlMs) };
+    const envelope: OutboundEnvelope = {
+      v: 1,
+      id: `pairing-${p.code}-${this.now()}`,
+      conversation: { id: draft.conversation.id },
+      text: pairingText(p.code, this.limits.codeTtlMs),
+    };
     this.send(envelope).then(
       () => this.log.debug({ senderId: p.sender.id, code: p.code }, 'pairing reply delivered'),
-      (err: Error) => this.log.warn({ senderId: p.sender.id, code: p.code, err: err.message }, `pairing reply to ${p.sender.id} not delivered: ${err.message}`),
+      (err: Error) =>
+        this.log.warn(
+          { senderId: p.sender.id, code: p.code, err: err.message },
+          `pairing reply to ${p.sender.id} not delivered: ${err.message}`,
+        ),
     );
   }
 }

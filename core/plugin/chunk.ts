@@ -113,7 +113,9 @@ function toUnits(text: string, limit: number, measure: (s: string) => number): U
       units.push({ text: line, joined: false, fence, fenceLine, paragraphEnd: fenceLine ? !fence : !fence && line.trim() === '' });
       continue;
     }
-    splitLine(line, budget, measure).forEach((piece, n) => units.push({ text: piece, joined: n > 0, fence, fenceLine: false, paragraphEnd: false }));
+    splitLine(line, budget, measure).forEach((piece, n) =>
+      units.push({ text: piece, joined: n > 0, fence, fenceLine: false, paragraphEnd: false }),
+    );
   }
   return units;
 }

@@ -21,7 +21,8 @@ export function manifestProblems(m: unknown): string[] {
   const x = m as Partial<PluginManifest>;
   const problems: string[] = [];
   if (typeof x.name !== 'string' || !new RegExp(NamePattern).test(x.name)) problems.push(`name must match ${NamePattern}`);
-  if (!parseApiVersion(x.apiVersion)) problems.push(`apiVersion must be a whole number or a string such as "1.2" or "1.x" (got ${JSON.stringify(x.apiVersion)})`);
+  if (!parseApiVersion(x.apiVersion))
+    problems.push(`apiVersion must be a whole number or a string such as "1.2" or "1.x" (got ${JSON.stringify(x.apiVersion)})`);
   if (typeof x.options !== 'object' || x.options === null || (x.options as { type?: unknown }).type !== 'object') {
     problems.push('options must be a JSON Schema with type "object"');
   }

@@ -42,7 +42,10 @@ export class SendProgress<T> {
       this.stored.add(key);
       return JSON.parse(raw) as T;
     } catch (err) {
-      this.log.warn({ key, err: (err as Error).message }, 'send progress could not be read; the pieces of this message are sent from the first');
+      this.log.warn(
+        { key, err: (err as Error).message },
+        'send progress could not be read; the pieces of this message are sent from the first',
+      );
       return undefined;
     }
   }
@@ -56,7 +59,10 @@ export class SendProgress<T> {
       await this.store.put(this.storeKey(key), JSON.stringify(value));
       this.stored.add(key);
     } catch (err) {
-      this.log.warn({ key, err: (err as Error).message }, 'send progress kept in memory only (store unavailable): a retry elsewhere would repeat pieces');
+      this.log.warn(
+        { key, err: (err as Error).message },
+        'send progress kept in memory only (store unavailable): a retry elsewhere would repeat pieces',
+      );
     }
   }
 
@@ -64,7 +70,9 @@ export class SendProgress<T> {
   async clear(key: string): Promise<void> {
     this.recent.delete(key);
     if (!this.stored.delete(key)) return;
-    await this.store.delete(this.storeKey(key)).catch((err: Error) => this.log.debug({ key, err: err.message }, 'send progress not deleted; it expires with the bucket TTL'));
+    await this.store
+      .delete(this.storeKey(key))
+      .catch((err: Error) => this.log.debug({ key, err: err.message }, 'send progress not deleted; it expires with the bucket TTL'));
   }
 
   private storeKey(key: string): string {

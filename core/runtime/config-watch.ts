@@ -23,7 +23,9 @@ export class ConfigWatcher {
   start(): void {
     this.text ??= this.read();
     this.watcher = watch(dirname(this.file), { persistent: false }, () => this.poke());
-    this.watcher.on('error', (err) => this.log.warn({ err: err.message, file: this.file }, 'config file watch stopped; reload with SIGHUP or `chat-gateway reload`'));
+    this.watcher.on('error', (err) =>
+      this.log.warn({ err: err.message, file: this.file }, 'config file watch stopped; reload with SIGHUP or `chat-gateway reload`'),
+    );
     this.log.debug({ file: this.file }, 'watching the config file for changes');
   }
 

@@ -16,7 +16,13 @@ type Reply = { replica: string; phase: 'accepted' } | ({ replica: string; phase:
  * one request reloads every replica sharing the NATS and prefix, in whatever container it runs. Each
  * answers twice: `accepted` at once, so the requester knows how many results to wait for, then `done`.
  */
-export function serveControl(nc: NatsConnection, s: Subjects, replica: string, reload: (reason: string) => Promise<ReloadOutcome>, log: Logger): Subscription {
+export function serveControl(
+  nc: NatsConnection,
+  s: Subjects,
+  replica: string,
+  reload: (reason: string) => Promise<ReloadOutcome>,
+  log: Logger,
+): Subscription {
   return nc.subscribe(s.control('reload'), {
     callback: (err, msg) => {
       if (err || !msg.reply) return;
@@ -39,7 +45,11 @@ function respond(msg: Msg, reply: Reply): void {
  * gateways that accepted within `acceptMs` are waited for up to `doneMs`. Resolves with one answer per
  * gateway (none when nobody runs).
  */
-export async function requestReload(nc: NatsConnection, s: Subjects, opts: { acceptMs?: number; doneMs?: number } = {}): Promise<ReloadAnswer[]> {
+export async function requestReload(
+  nc: NatsConnection,
+  s: Subjects,
+  opts: { acceptMs?: number; doneMs?: number } = {},
+): Promise<ReloadAnswer[]> {
   const { acceptMs = 1000, doneMs = 120_000 } = opts;
   const inbox = createInbox();
   const accepted = new Set<string>();
@@ -73,7 +83,12 @@ export async function requestReload(nc: NatsConnection, s: Subjects, opts: { acc
   clearTimeout(doneTimer);
   sub.unsubscribe();
   for (const replica of accepted) {
-    if (!done.has(replica)) done.set(replica, { replica, ok: false, problems: [`no result within ${Math.round(doneMs / 1000)} s; the reload may still be running (see that gateway's log)`] });
+    if (!done.has(replica))
+      done.set(replica, {
+        replica,
+        ok: false,
+        problems: [`no result within ${Math.round(doneMs / 1000)} s; the reload may still be running (see that gateway's log)`],
+      });
   }
   return [...done.values()];
 }

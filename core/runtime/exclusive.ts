@@ -25,11 +25,20 @@ export class ExclusiveRole {
     private readonly hold: (signal: AbortSignal) => Promise<void>,
   ) {
     if (!ROLE.test(role)) throw new Error(`exclusive role "${role}" is not a valid name: use 1-64 characters of A-Z a-z 0-9 _ -`);
-    this.lease = new Lease(kv, `${keyPrefix}.${role}`, owner, LEASE_TTL_MS, log, async () => this.begin(), () => this.end(`role "${role}" moved to another replica`), {
-      acquired: `exclusive role "${role}" acquired: this replica does it`,
-      lost: `exclusive role "${role}" lost: another replica does it now`,
-      standby: `exclusive role "${role}" is held by another replica: this one stands by and takes over if that one stops`,
-    });
+    this.lease = new Lease(
+      kv,
+      `${keyPrefix}.${role}`,
+      owner,
+      LEASE_TTL_MS,
+      log,
+      async () => this.begin(),
+      () => this.end(`role "${role}" moved to another replica`),
+      {
+        acquired: `exclusive role "${role}" acquired: this replica does it`,
+        lost: `exclusive role "${role}" lost: another replica does it now`,
+        standby: `exclusive role "${role}" is held by another replica: this one stands by and takes over if that one stops`,
+      },
+    );
   }
 
   start(): void {

@@ -33,7 +33,15 @@ export function configSecrets(config: GatewayConfig): string[] {
   const out: string[] = [];
   for (const v of [config.nats.pass, config.nats.token]) if (v) out.push(v);
   for (const inst of config.instances) {
-    const names = new Set([...(inst.manifest.secrets ?? []), 'appSecret', 'encryptKey', 'verificationToken', 'token', 'secret', 'password']);
+    const names = new Set([
+      ...(inst.manifest.secrets ?? []),
+      'appSecret',
+      'encryptKey',
+      'verificationToken',
+      'token',
+      'secret',
+      'password',
+    ]);
     for (const n of names) {
       const v = inst.options[n];
       if (typeof v === 'string' && v) out.push(v);
@@ -53,7 +61,7 @@ export interface GatewayOptions {
 }
 
 /** What every instance shares; the delivery and lifecycle settings come from the config it starts with. */
-type Shared = Omit<InstanceDeps, 'outbound' | 'lifecycle'> & { outbound: Omit<InstanceDeps['outbound'], 'delivery'> };
+type Shared = Omit<InstanceDeps, 'outbound' | 'lifecycle' | 'http'> & { outbound: Omit<InstanceDeps['outbound'], 'delivery'> };
 
 /**
  * The running gateway: one NATS connection, the streams and buckets, the HTTP server, and one
@@ -65,84 +73,126 @@ export class Gateway {
   private stopping?: Promise<void>;
   private natsUp = false;
   private reloading: Promise<unknown> = Promise.resolve();
-  /** Accounts that outbound envelopes may address: the unrouted handler refuses the others. */
-  private readonly routable = new Set<string>();
   private watcher?: ConfigWatcher;
   private control?: Subscription;
+
+  readonly http: HttpServer;
 
   private constructor(
     private current: GatewayConfig,
     readonly log: Logger,
     private readonly nats: NatsHandle,
-    readonly http: HttpServer,
     readonly metrics: Metrics,
     private readonly unrouted: UnroutedHandler,
     private readonly status: StatusReporter,
     private readonly shared: Shared,
     private readonly read: ConfigReader,
-  ) {}
+    /** Accounts that outbound envelopes may address: the unrouted handler refuses the others. */
+    private readonly routable: Set<string>,
+  ) {
+    this.http = new HttpServer(current.http.listen, { ready: () => this.readiness(), metrics: () => metrics.render() }, log);
+  }
 
   /** The config the gateway runs with (after a reload: the new one, except `nats` and `http`, which need a restart). */
   get config(): GatewayConfig {
     return this.current;
   }
 
-  /** Connects, prepares NATS, serves HTTP and starts every enabled instance (failures are reported, not thrown). */
+  /**
+   * Connects, prepares NATS, serves HTTP and starts every enabled instance (failures are reported, not
+   * thrown). When a step before the instances fails, what the earlier steps started is undone.
+   */
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
     const log = opts.logger ?? createLogger(config.log.level, configSecrets(config));
-    const s = makeSubjects(config.nats.prefix);
     const nats = await connectNats(config.nats, log);
+    let gateway: Gateway | undefined;
     try {
-      const { nc } = nats;
-      const jsm = await jetstreamManager(nc);
-      const js = jetstream(nc);
-      await ensureStreams(jsm, s, { dedupWindowMs: config.nats.dedupWindow, inboundMaxAgeMs: config.nats.inboundMaxAge, outboundMaxAgeMs: config.nats.outboundMaxAge }, log);
-      const buckets = await openBuckets(nc, s, OUTBOX_TTL_MS);
-      const metrics = new Metrics();
-      const status = new StatusReporter(nc, buckets.status, s, log);
-      const receipts = new ReceiptPublisher(nc, s, metrics);
-      const inbound = new InboundPublisher(js, s, metrics);
-      const activity = new ActivityRecorder(await openActivityBucket(nc, s), log);
-      const directory = await PairingDirectory.open(await openPairingBucket(nc, s), log);
-      let gateway: Gateway | undefined;
-      const unrouted = new UnroutedHandler(nc, jsm, s, receipts, () => gateway!.routable, log);
-      const http = new HttpServer(config.http.listen, { ready: () => gateway!.readiness(), metrics: () => metrics.render() }, log);
-      if (config.http.enabled) await http.start();
-
-      const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-      const shared: Shared = {
-        container: globalContainer.createChildContainer(),
-        inbound, status, http, metrics, activity,
-        store: buckets.store,
-        outbound: { js, jsm, subjects: s, receipts, metrics, outbox: buckets.outbox, leases: buckets.leases, owner },
-        pairing: { directory, limits: { ...DEFAULT_PAIRING_LIMITS, ...opts.pairing } },
-      };
-      gateway = new Gateway(config, log, nats, http, metrics, unrouted, status, shared, opts.read ?? readConfigFile);
-      gateway.natsUp = true;
-      gateway.watchNats();
-      const enabled = config.instances.filter((i) => i.enabled);
-      for (const inst of enabled) gateway.routable.add(instanceKey(inst));
-      unrouted.start();
-      gateway.control = serveControl(nc, s, owner, (reason) => gateway!.reloadFromFile(reason), log);
-      for (const inst of enabled) gateway.instances.push(gateway.createInstance(inst, config));
-      for (const inst of config.instances.filter((i) => !i.enabled)) log.info({ channel: inst.channel, account: inst.account }, 'instance disabled (enabled: false)');
-      await Promise.all(gateway.instances.map((i) => i.start()));
-      if (opts.watch) {
-        gateway.watcher = new ConfigWatcher(config.file, () => void gateway!.reloadFromFile('config file changed'), log);
-        gateway.watcher.start();
-      }
-      const started = gateway.instances.filter((i) => i.state === 'started').length;
-      log.info({ instances: gateway.instances.length, started, http: http.url || 'off' }, 'gateway started');
+      gateway = await Gateway.prepare(config, opts, log, nats);
+      await gateway.begin(config, opts);
       return gateway;
     } catch (err) {
+      await Promise.all(gateway?.instances.map((i) => i.stop()) ?? []);
+      await gateway?.http.stop().catch(() => undefined);
+      gateway?.shared.pairing.directory.stop();
       await nats.nc.close().catch(() => undefined);
       nats.local?.kill('SIGTERM');
       throw err;
     }
   }
 
+  /** Streams, buckets and the services every instance shares; nothing listens or consumes yet. */
+  private static async prepare(config: GatewayConfig, opts: GatewayOptions, log: Logger, nats: NatsHandle): Promise<Gateway> {
+    const s = makeSubjects(config.nats.prefix);
+    const { nc } = nats;
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    await ensureStreams(
+      jsm,
+      s,
+      { dedupWindowMs: config.nats.dedupWindow, inboundMaxAgeMs: config.nats.inboundMaxAge, outboundMaxAgeMs: config.nats.outboundMaxAge },
+      log,
+    );
+    const buckets = await openBuckets(nc, s, OUTBOX_TTL_MS);
+    const metrics = new Metrics();
+    const status = new StatusReporter(nc, buckets.status, s, log);
+    const receipts = new ReceiptPublisher(nc, s, metrics);
+    const inbound = new InboundPublisher(js, s, metrics);
+    const activity = new ActivityRecorder(await openActivityBucket(nc, s), log);
+    const pairingBucket = await openPairingBucket(nc, s);
+    const routable = new Set<string>();
+    const unrouted = new UnroutedHandler(nc, jsm, s, receipts, () => routable, log);
+    // Last: the directory runs a timer that only `stop()` ends.
+    const directory = await PairingDirectory.open(pairingBucket, log);
+    const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    const shared: Shared = {
+      container: globalContainer.createChildContainer(),
+      inbound,
+      status,
+      metrics,
+      activity,
+      store: buckets.store,
+      outbound: { js, jsm, subjects: s, receipts, metrics, outbox: buckets.outbox, leases: buckets.leases, owner },
+      pairing: { directory, limits: { ...DEFAULT_PAIRING_LIMITS, ...opts.pairing } },
+    };
+    return new Gateway(config, log, nats, metrics, unrouted, status, shared, opts.read ?? readConfigFile, routable);
+  }
+
+  /** Serves HTTP, answers control requests, refuses unrouted envelopes and starts the instances. */
+  private async begin(config: GatewayConfig, opts: GatewayOptions): Promise<void> {
+    const log = this.log;
+    if (config.http.enabled) await this.http.start();
+    this.natsUp = true;
+    this.watchNats();
+    const enabled = config.instances.filter((i) => i.enabled);
+    for (const inst of enabled) this.routable.add(instanceKey(inst));
+    this.unrouted.start();
+    const { nc } = this.nats;
+    this.control = serveControl(
+      nc,
+      this.shared.outbound.subjects,
+      this.shared.outbound.owner,
+      (reason) => this.reloadFromFile(reason),
+      log,
+    );
+    for (const inst of enabled) this.instances.push(this.createInstance(inst, config));
+    for (const inst of config.instances.filter((i) => !i.enabled))
+      log.info({ channel: inst.channel, account: inst.account }, 'instance disabled (enabled: false)');
+    await Promise.all(this.instances.map((i) => i.start()));
+    if (opts.watch) {
+      this.watcher = new ConfigWatcher(config.file, () => void this.reloadFromFile('config file changed'), log);
+      this.watcher.start();
+    }
+    const started = this.instances.filter((i) => i.state === 'started').length;
+    log.info({ instances: this.instances.length, started, http: this.http.url || 'off' }, 'gateway started');
+  }
+
   private createInstance(entry: InstanceConfig, config: GatewayConfig): Instance {
-    const deps: InstanceDeps = { ...this.shared, outbound: { ...this.shared.outbound, delivery: config.delivery }, lifecycle: config.lifecycle };
+    const deps: InstanceDeps = {
+      ...this.shared,
+      http: this.http,
+      outbound: { ...this.shared.outbound, delivery: config.delivery },
+      lifecycle: config.lifecycle,
+    };
     return new Instance(entry, deps, this.log);
   }
 
@@ -179,7 +229,10 @@ export class Gateway {
     const began = Date.now();
     const plan = planReload(this.current, next);
     if (plan.needsRestart.length) {
-      this.log.warn({ sections: plan.needsRestart }, `${plan.needsRestart.join(' and ')} settings changed: they take effect after a restart; running with the previous ones`);
+      this.log.warn(
+        { sections: plan.needsRestart },
+        `${plan.needsRestart.join(' and ')} settings changed: they take effect after a restart; running with the previous ones`,
+      );
     }
     addLogSecrets(this.log, configSecrets(next));
     if (next.log.level !== this.current.log.level) this.log.level = next.log.level;
@@ -195,15 +248,32 @@ export class Gateway {
     this.instances.splice(0, this.instances.length, ...next.instances.filter((i) => i.enabled).map((i) => byKey.get(instanceKey(i))!));
     this.current = { ...next, nats: this.current.nats, http: this.current.http };
     await Promise.all(fresh.map((i) => i.start()));
-    const summary: ReloadSummary = { added: plan.added.map(instanceKey), removed: plan.removed, restarted: plan.restarted.map(instanceKey), unchanged: plan.unchanged };
+    const summary: ReloadSummary = {
+      added: plan.added.map(instanceKey),
+      removed: plan.removed,
+      restarted: plan.restarted.map(instanceKey),
+      unchanged: plan.unchanged,
+    };
     const part = (n: string, list: string[]) => `${list.length} ${n}${list.length ? ` (${list.join(', ')})` : ''}`;
-    this.log.info({ reason, ...summary, ms: Date.now() - began }, `config reloaded (${reason}): ${part('added', summary.added)}, ${part('removed', summary.removed)}, ${part('restarted', summary.restarted)}, ${summary.unchanged.length} unchanged`);
+    this.log.info(
+      { reason, ...summary, ms: Date.now() - began },
+      `config reloaded (${reason}): ${part('added', summary.added)}, ${part('removed', summary.removed)}, ${part('restarted', summary.restarted)}, ${summary.unchanged.length} unchanged`,
+    );
     return summary;
   }
 
   /** Ready when NATS is connected and every enabled instance has started. */
   readiness(): { ready: boolean; detail: Record<string, unknown> } {
-    const instances = Object.fromEntries(this.instances.map((i) => [i.key, { state: i.state, status: this.status.get(i.config.channel, i.config.account)?.state, ...(i.lastError ? { error: i.lastError } : {}) }]));
+    const instances = Object.fromEntries(
+      this.instances.map((i) => [
+        i.key,
+        {
+          state: i.state,
+          status: this.status.get(i.config.channel, i.config.account)?.state,
+          ...(i.lastError ? { error: i.lastError } : {}),
+        },
+      ]),
+    );
     const ready = this.natsUp && this.instances.every((i) => i.state === 'started');
     return { ready, detail: { nats: this.natsUp ? 'connected' : 'disconnected', instances } };
   }

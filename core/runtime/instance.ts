@@ -81,7 +81,11 @@ export class Instance {
     this.report('starting');
     try {
       this.adapter = this.createAdapter();
-      await within(this.adapter.start(), this.deps.lifecycle.startTimeout, `start did not finish within ${this.deps.lifecycle.startTimeout} ms (lifecycle.startTimeout)`);
+      await within(
+        this.adapter.start(),
+        this.deps.lifecycle.startTimeout,
+        `start did not finish within ${this.deps.lifecycle.startTimeout} ms (lifecycle.startTimeout)`,
+      );
       this.worker = new OutboundWorker(this.deps.outbound, channel, account, this.recording(this.adapter), this.log);
       await this.worker.start();
       this.state = 'started';
@@ -99,7 +103,10 @@ export class Instance {
       const delay = Math.min(MAX_RESTART_DELAY, this.deps.lifecycle.restartDelay * 2 ** (n - 1));
       this.report('failed', message);
       this.log.error({ err: message, retryInMs: delay }, `instance failed to start: ${message}`);
-      this.retry = sleep(delay, this.abort.signal).then(() => this.attempt(n + 1), () => undefined);
+      this.retry = sleep(delay, this.abort.signal).then(
+        () => this.attempt(n + 1),
+        () => undefined,
+      );
     }
   }
 
@@ -110,7 +117,12 @@ export class Instance {
       channel,
       account,
       logger: this.log,
-      publish: (draft) => this.track(this.deps.inbound.publish({ channel, account, entry: this.config, log: this.log, pairing: this.pairing }, draft).then((r) => this.noteInbound(r))),
+      publish: (draft) =>
+        this.track(
+          this.deps.inbound
+            .publish({ channel, account, entry: this.config, log: this.log, pairing: this.pairing }, draft)
+            .then((r) => this.noteInbound(r)),
+        ),
       status: (state, detail) => {
         if (this.abort.signal.aborted && state !== 'stopped') return;
         this.report(state, detail);
@@ -156,7 +168,11 @@ export class Instance {
     const adapter = this.adapter;
     if (!adapter) throw new Error('instance is not started');
     const { sendTimeout } = this.deps.outbound.delivery;
-    return within(adapter.send(envelope, { attempt: 1, signal: this.abort.signal }), sendTimeout, `send did not finish within ${sendTimeout} ms (delivery.sendTimeout)`);
+    return within(
+      adapter.send(envelope, { attempt: 1, signal: this.abort.signal }),
+      sendTimeout,
+      `send did not finish within ${sendTimeout} ms (delivery.sendTimeout)`,
+    );
   }
 
   /** Stops taking work, lets in-flight deliveries finish, then stops the adapter, all within the stop deadline. */
@@ -167,7 +183,9 @@ export class Instance {
     await this.worker?.stop(deadline * 0.6);
     await this.safeStopAdapter(deadline * 0.3);
     // Inbound messages the platform handed over before the stop are stored before NATS is drained.
-    await within(Promise.allSettled([...this.publishing]), deadline * 0.1, 'inbound publishes still pending').catch((err: Error) => this.log.warn(err.message));
+    await within(Promise.allSettled([...this.publishing]), deadline * 0.1, 'inbound publishes still pending').catch((err: Error) =>
+      this.log.warn(err.message),
+    );
     this.deps.http.unmount(this.config.channel, this.config.account);
     this.state = 'stopped';
     this.deps.metrics.instanceUp.set(this.key, false);
@@ -203,7 +221,12 @@ export class Instance {
 async function within<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => { t = setTimeout(() => reject(new Error(message)), ms); })]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        t = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(t);
   }

@@ -38,7 +38,11 @@ export const loadPlugin: PluginLoader = (use, baseDir) => {
       const e = err as NodeJS.ErrnoException;
       if (!isPath && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`'${use}'`)) {
         const names = BUILTIN_PLUGINS.length ? `built-in plugins: ${BUILTIN_PLUGINS.join(', ')}` : 'no built-in plugin has this name';
-        throw new GatewayError('E_PLUGIN_LOAD', `plugin "${use}" is neither built in nor an installed package (${names})`, `install it (npm install ${use}) or give a path such as ./plugins/${use}`);
+        throw new GatewayError(
+          'E_PLUGIN_LOAD',
+          `plugin "${use}" is neither built in nor an installed package (${names})`,
+          `install it (npm install ${use}) or give a path such as ./plugins/${use}`,
+        );
       }
       throw new GatewayError('E_PLUGIN_LOAD', `plugin "${use}" failed to load: ${e.message}`);
     }
@@ -46,7 +50,11 @@ export const loadPlugin: PluginLoader = (use, baseDir) => {
   const manifest = (mod as { default?: unknown })?.default ?? mod;
   const problems = manifestProblems(manifest);
   if (problems.length) {
-    throw new GatewayError('E_PLUGIN_LOAD', `plugin "${use}" has an invalid manifest: ${problems.join('; ')}`, 'the module must default-export definePlugin({ name, apiVersion: 1, options, adapter })');
+    throw new GatewayError(
+      'E_PLUGIN_LOAD',
+      `plugin "${use}" has an invalid manifest: ${problems.join('; ')}`,
+      'the module must default-export definePlugin({ name, apiVersion: 1, options, adapter })',
+    );
   }
   const mismatch = apiVersionMismatch((manifest as PluginManifest).apiVersion);
   if (mismatch) throw new GatewayError('E_PLUGIN_LOAD', `plugin "${use}" cannot run on this gateway: ${mismatch.message}`, mismatch.hint);

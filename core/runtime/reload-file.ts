@@ -14,7 +14,11 @@ export const readConfigFile: ConfigReader = (file, text) => loadConfig(file, tex
  * own line with file:line:col (the same text `chat-gateway validate` prints), then one line saying the
  * previous config keeps running.
  */
-export function readForReload(file: string, read: ConfigReader, log: Logger): { ok: true; config: GatewayConfig; text?: string } | { ok: false; problems: string[]; text?: string } {
+export function readForReload(
+  file: string,
+  read: ConfigReader,
+  log: Logger,
+): { ok: true; config: GatewayConfig; text?: string } | { ok: false; problems: string[]; text?: string } {
   let text: string | undefined;
   try {
     text = readFileSync(file, 'utf8');
@@ -27,12 +31,16 @@ export function readForReload(file: string, read: ConfigReader, log: Logger): { 
     let problems: string[];
     if (err instanceof ConfigError) {
       problems = err.issues.map(formatIssue);
-      for (const i of err.issues) log.error({ file: i.file, line: i.line, col: i.col, key: i.path, hint: i.hint }, formatIssue({ ...i, hint: undefined }));
+      for (const i of err.issues)
+        log.error({ file: i.file, line: i.line, col: i.col, key: i.path, hint: i.hint }, formatIssue({ ...i, hint: undefined }));
     } else if (err instanceof GatewayError) {
       problems = [err.message];
       log.error({ hint: err.hint }, err.message);
     } else throw err;
-    log.error({ file, problems: problems.length }, `config reload refused: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${file}; still running the previous config`);
+    log.error(
+      { file, problems: problems.length },
+      `config reload refused: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${file}; still running the previous config`,
+    );
     return { ok: false, problems, ...(text === undefined ? {} : { text }) };
   }
 }

@@ -26,7 +26,10 @@ export class InstanceStore implements PluginStore {
   async put(key: string, value: string): Promise<void> {
     if (typeof value !== 'string') throw new TypeError(`ctx.store.put("${key}"): the value must be a string (JSON.stringify it)`);
     const bytes = Buffer.byteLength(value);
-    if (bytes > MAX_STORE_VALUE_BYTES) throw new RangeError(`ctx.store.put("${key}"): ${bytes} bytes is over the ${MAX_STORE_VALUE_BYTES}-byte limit; keep state, not payloads`);
+    if (bytes > MAX_STORE_VALUE_BYTES)
+      throw new RangeError(
+        `ctx.store.put("${key}"): ${bytes} bytes is over the ${MAX_STORE_VALUE_BYTES}-byte limit; keep state, not payloads`,
+      );
     await this.kv.put(this.keyOf(key), value);
   }
 

@@ -1,7 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 
 /** Polls `probe` until it returns a value (not undefined/false), or fails saying what was awaited. */
-export async function eventually<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs: number): Promise<T> {
+export async function eventually<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -37,7 +41,8 @@ export function activeResources(): Map<string, number> {
  * closes already under way to finish. Empty when nothing was left behind.
  */
 export async function leftOpen(before: Map<string, number>, graceMs: number): Promise<string[]> {
-  const extra = () => [...activeResources()].filter(([kind, n]) => n > (before.get(kind) ?? 0)).map(([kind, n]) => `${n - (before.get(kind) ?? 0)}× ${kind}`);
+  const extra = () =>
+    [...activeResources()].filter(([kind, n]) => n > (before.get(kind) ?? 0)).map(([kind, n]) => `${n - (before.get(kind) ?? 0)}× ${kind}`);
   const deadline = Date.now() + graceMs;
   let now = extra();
   while (now.length && Date.now() < deadline) {

@@ -26,7 +26,7 @@ export function runConformance(opts: ConformanceOptions): void {
     hooks.beforeAll(() => kit.setUp(), testMs);
     hooks.afterAll(() => kit.tearDown(), testMs);
 
-    test('manifest - is well-formed and made for this gateway\'s plugin API', async () => {
+    test("manifest - is well-formed and made for this gateway's plugin API", async () => {
       same(manifestProblems(opts.plugin), [], 'problems of the manifest');
       const mismatch = apiVersionMismatch(opts.plugin.apiVersion);
       ensure(!mismatch, `apiVersion ${String(opts.plugin.apiVersion)}: ${mismatch?.message}`);
@@ -46,7 +46,10 @@ export function runConformance(opts: ConformanceOptions): void {
       }
       s.require(took < STOP_TIMEOUT_MS, `the gateway took ${took} ms to stop; lifecycle.stopTimeout is ${STOP_TIMEOUT_MS} ms`);
       const failed = s.logs.lines.find((l) => l.msg === 'adapter stop failed');
-      s.require(!failed, `the adapter's stop() failed or missed its deadline (${Math.round(STOP_TIMEOUT_MS * 0.3)} ms): ${String(failed?.err)}`);
+      s.require(
+        !failed,
+        `the adapter's stop() failed or missed its deadline (${Math.round(STOP_TIMEOUT_MS * 0.3)} ms): ${String(failed?.err)}`,
+      );
       same(mine().at(-1), 'stopped', 'last status on the status subject');
       same((await s.statusInKv())?.state, 'stopped', 'status in the KV bucket once stopped');
       const open = await leftOpen(before, 2000);
@@ -63,7 +66,8 @@ export function runConformance(opts: ConformanceOptions): void {
       });
 
       const group = 'inbound - a group message becomes an envelope of the group conversation';
-      if (kit.groups) test(group, async () => void (await kit.roundTrip(s, kit.message('group', 1, 'hello group', { sender: 2, mentionsBot: true }))));
+      if (kit.groups)
+        test(group, async () => void (await kit.roundTrip(s, kit.message('group', 1, 'hello group', { sender: 2, mentionsBot: true }))));
       else skip(group, 'the driver has no groups');
 
       test('inbound - a platform message delivered twice is published once', async () => {
@@ -73,7 +77,11 @@ export function runConformance(opts: ConformanceOptions): void {
         const again = await kit.inject(m);
         same(again, first, 'platform message id of the redelivery');
         await pause(QUIET_MS);
-        same(s.inbox.where((e) => e.message?.text?.includes(m.text)).length, 1, `envelopes on ${s.prefix}.in.> for one message delivered twice`);
+        same(
+          s.inbox.where((e) => e.message?.text?.includes(m.text)).length,
+          1,
+          `envelopes on ${s.prefix}.in.> for one message delivered twice`,
+        );
       });
 
       test('outbound - a message reaches its conversation and the ok receipt lists the platform ids', async () => {
@@ -85,10 +93,21 @@ export function runConformance(opts: ConformanceOptions): void {
           s.publish({ v: 1, id, ...target, text });
           const receipt = await kit.receipt(s, id);
           s.require(receipt.ok, `receipt for ${JSON.stringify(target)} is not ok: ${JSON.stringify(receipt.error)}`);
-          ensure(receipt.messageIds && receipt.messageIds.length > 0, `the ok receipt lists no platform message ids: ${JSON.stringify(receipt)}`);
+          ensure(
+            receipt.messageIds && receipt.messageIds.length > 0,
+            `the ok receipt lists no platform message ids: ${JSON.stringify(receipt)}`,
+          );
           const got = await delivered(s, text);
-          same(got.map((r) => r.conversationId), [conversation], `conversations "${text}" appeared in (sent with ${Object.keys(target)[0]})`);
-          if (got[0]!.platformId) ensure(receipt.messageIds.includes(got[0]!.platformId), `receipt messageIds ${JSON.stringify(receipt.messageIds)} lack the platform's id ${got[0]!.platformId}`);
+          same(
+            got.map((r) => r.conversationId),
+            [conversation],
+            `conversations "${text}" appeared in (sent with ${Object.keys(target)[0]})`,
+          );
+          if (got[0]!.platformId)
+            ensure(
+              receipt.messageIds.includes(got[0]!.platformId),
+              `receipt messageIds ${JSON.stringify(receipt.messageIds)} lack the platform's id ${got[0]!.platformId}`,
+            );
         }
       });
 
@@ -102,7 +121,10 @@ export function runConformance(opts: ConformanceOptions): void {
           const receipt = await kit.receipt(s, id);
           s.require(receipt.ok, `the retried delivery did not succeed: ${JSON.stringify(receipt.error)}`);
           const deferred = s.logs.lines.some((l) => l.id === id && String(l.msg).includes('kept for later'));
-          ensure(receipt.attempts >= 2 || deferred, `the delivery was not retried (attempts ${receipt.attempts}): did failNext("retryable") make the next send fail?`);
+          ensure(
+            receipt.attempts >= 2 || deferred,
+            `the delivery was not retried (attempts ${receipt.attempts}): did failNext("retryable") make the next send fail?`,
+          );
           await pause(QUIET_MS);
           same(s.receipts.where((r) => r.id === id).length, 1, 'receipts for one envelope');
           same((await delivered(s, answer(id))).length, 1, 'copies delivered to the platform');
@@ -117,8 +139,14 @@ export function runConformance(opts: ConformanceOptions): void {
           kit.driver.failNext!('permanent', kit.conversation('direct', 5));
           s.publish({ v: 1, id, conversation: { id: kit.conversation('direct', 5) }, text: answer(id) });
           const receipt = await kit.receipt(s, id);
-          ensure(receipt.attempts === 1 || !receipt.ok, `the permanent failure was retried (${receipt.attempts} attempts): send() must throw DeliveryError.permanent(...) when no retry can help`);
-          ensure(!receipt.ok, `expected a failed receipt, got ${JSON.stringify(receipt)}: did failNext("permanent") make the next send fail?`);
+          ensure(
+            receipt.attempts === 1 || !receipt.ok,
+            `the permanent failure was retried (${receipt.attempts} attempts): send() must throw DeliveryError.permanent(...) when no retry can help`,
+          );
+          ensure(
+            !receipt.ok,
+            `expected a failed receipt, got ${JSON.stringify(receipt)}: did failNext("permanent") make the next send fail?`,
+          );
           same(receipt.error?.retryable, false, 'error.retryable of the failed receipt');
           same(receipt.attempts, 1, 'attempts of a permanent failure');
           await pause(QUIET_MS);
@@ -185,7 +213,9 @@ function globalHooks(): TestHooks {
   const beforeAll = g.beforeAll ?? g.before;
   const afterAll = g.afterAll ?? g.after;
   if (!describe || !test || !beforeAll || !afterAll) {
-    throw new Error('runConformance: no test framework found (globals describe, test, beforeAll, afterAll): run it under jest, vitest or mocha, or pass `hooks`');
+    throw new Error(
+      'runConformance: no test framework found (globals describe, test, beforeAll, afterAll): run it under jest, vitest or mocha, or pass `hooks`',
+    );
   }
   const skip = test.skip;
   return {

@@ -72,10 +72,27 @@ export class Kit {
   /** Starts a gateway with the plugin and these access rules; resolves once it is connected and the driver attached. */
   async open(access: SessionSettings['access']): Promise<Session> {
     const options = { ...(this.opts.options ?? {}), ...(this.driver.options?.() ?? {}) };
-    const s = await Session.open(this.nc, { plugin: this.opts.plugin, options, account: this.account, natsUrl: this.natsUrl, waitMs: this.waitMs, access });
+    const s = await Session.open(this.nc, {
+      plugin: this.opts.plugin,
+      options,
+      account: this.account,
+      natsUrl: this.natsUrl,
+      waitMs: this.waitMs,
+      access,
+    });
     try {
-      await s.statuses.first((e) => e.state === 'connected', `status "connected" on ${s.subjects.status(this.channel, this.account)}`, this.waitMs);
-      await this.driver.attached?.({ channel: this.channel, account: this.account, httpUrl: s.gateway!.http.url, natsUrl: this.natsUrl, prefix: s.prefix });
+      await s.statuses.first(
+        (e) => e.state === 'connected',
+        `status "connected" on ${s.subjects.status(this.channel, this.account)}`,
+        this.waitMs,
+      );
+      await this.driver.attached?.({
+        channel: this.channel,
+        account: this.account,
+        httpUrl: s.gateway!.http.url,
+        natsUrl: this.natsUrl,
+        prefix: s.prefix,
+      });
     } catch (err) {
       await s.close();
       throw s.explain((err as Error).message);
@@ -125,7 +142,11 @@ export class Kit {
   /** Injects and waits for the message's envelope on `<prefix>.in.>`, checking it says what was sent. */
   async roundTrip(s: Session, m: InjectedMessage): Promise<InboundEnvelope> {
     const messageId = await this.inject(m);
-    const { subject, value } = await s.inbox.first((e) => e.message?.text?.includes(m.text), `the envelope of "${m.text}" on ${s.prefix}.in.>`, this.waitMs);
+    const { subject, value } = await s.inbox.first(
+      (e) => e.message?.text?.includes(m.text),
+      `the envelope of "${m.text}" on ${s.prefix}.in.>`,
+      this.waitMs,
+    );
     checkEnvelope(s, subject, value, { messageId, conversation: m.conversation, senderId: m.sender.id, text: m.text });
     return value;
   }

@@ -45,7 +45,10 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000
     if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = tcpConnect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
     if (ok) return;
@@ -61,7 +64,14 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000
 export async function startNats(opts: { args?: string[]; own?: boolean } = {}): Promise<TestNats> {
   const external = opts.own ? undefined : process.env.NATS_URL;
   if (external) {
-    return { url: external, port: Number(new URL(external).port || 4222), storeDir: '', stop: async () => {}, restart: async () => {}, close: async () => {} };
+    return {
+      url: external,
+      port: Number(new URL(external).port || 4222),
+      storeDir: '',
+      stop: async () => {},
+      restart: async () => {},
+      close: async () => {},
+    };
   }
   const bin = natsServerBinary();
   const port = await freePort();
@@ -75,7 +85,10 @@ export async function startNats(opts: { args?: string[]; own?: boolean } = {}): 
     const c = child;
     child = undefined;
     if (!c || c.exitCode !== null) return;
-    await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill('SIGTERM'); });
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill('SIGTERM');
+    });
   };
   await launch();
   return {
@@ -84,7 +97,10 @@ export async function startNats(opts: { args?: string[]; own?: boolean } = {}): 
     storeDir,
     stop,
     restart: launch,
-    close: async () => { await stop(); rmSync(storeDir, { recursive: true, force: true }); },
+    close: async () => {
+      await stop();
+      rmSync(storeDir, { recursive: true, force: true });
+    },
   };
 }
 

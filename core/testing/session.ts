@@ -140,7 +140,9 @@ export class Session {
 
   /** An error for a failed check, with the gateway's recent warnings and errors to show why. */
   explain(message: string): Error {
-    const recent = this.warnings().slice(-15).map((l) => `  ${l.level === 40 ? 'WARN' : 'ERROR'} ${String(l.msg)}${l.err ? ` (${String(l.err)})` : ''}`);
+    const recent = this.warnings()
+      .slice(-15)
+      .map((l) => `  ${l.level === 40 ? 'WARN' : 'ERROR'} ${String(l.msg)}${l.err ? ` (${String(l.err)})` : ''}`);
     return new Error(recent.length ? `${message}\n\ngateway warnings and errors:\n${recent.join('\n')}` : message);
   }
 

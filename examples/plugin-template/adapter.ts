@@ -1,7 +1,17 @@
 import { connect, type Socket } from 'node:net';
 import {
-  Context, DeliveryError, Options, chunkText, inject, injectable, markdownToPlain, sleep,
-  type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendResult,
+  Context,
+  DeliveryError,
+  Options,
+  chunkText,
+  inject,
+  injectable,
+  markdownToPlain,
+  sleep,
+  type ChannelAdapter,
+  type OutboundEnvelope,
+  type PluginContext,
+  type SendResult,
 } from 'chat-gateway/plugin';
 import { format, parseLine, type Line } from './protocol';
 
@@ -44,8 +54,11 @@ export class LineChatAdapter implements ChannelAdapter {
   async send(env: OutboundEnvelope): Promise<SendResult> {
     if (env.native) throw DeliveryError.permanent('linechat has no native messages; send text', { code: 'E_UNSUPPORTED' });
     const conversation = env.conversation?.id ?? this.conversations.get(env.replyTo!);
-    if (!conversation) throw DeliveryError.permanent(`replyTo "${env.replyTo}" is not a message this bot received; set conversation.id`, { code: 'E_SCHEMA' });
-    const text = env.format === 'markdown' ? markdownToPlain(env.text ?? '') : env.text ?? '';
+    if (!conversation)
+      throw DeliveryError.permanent(`replyTo "${env.replyTo}" is not a message this bot received; set conversation.id`, {
+        code: 'E_SCHEMA',
+      });
+    const text = env.format === 'markdown' ? markdownToPlain(env.text ?? '') : (env.text ?? '');
     const messageIds: string[] = [];
     for (const piece of chunkText(text, MAX_TEXT_BYTES)) messageIds.push(await this.request(format.msg(conversation, piece)));
     return { messageIds };
@@ -84,7 +97,13 @@ export class LineChatAdapter implements ChannelAdapter {
             this.socket = socket;
             resolve();
           } else if (!welcomed && line?.cmd === 'ERR') {
-            reject(new Error(line.code === 401 ? `the linechat server refused ${name}'s password (option password)` : `the linechat server refused HELLO: ${line.reason}`));
+            reject(
+              new Error(
+                line.code === 401
+                  ? `the linechat server refused ${name}'s password (option password)`
+                  : `the linechat server refused HELLO: ${line.reason}`,
+              ),
+            );
           } else if (line) this.onLine(line);
         }
       });

@@ -13,7 +13,12 @@ export default definePlugin({
     properties: {
       host: { type: 'string', default: '127.0.0.1', description: 'host of the linechat server' },
       port: { type: 'integer', minimum: 1, maximum: 65535, description: 'TCP port of the linechat server' },
-      name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', default: 'bot', description: 'the name the bot says HELLO with; users write @<name> to mention it' },
+      name: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_.-]{1,64}$',
+        default: 'bot',
+        description: 'the name the bot says HELLO with; users write @<name> to mention it',
+      },
       password: { type: 'string', default: '', description: 'the server password, if it has one' },
     },
     required: ['port'],

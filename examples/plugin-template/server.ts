@@ -117,7 +117,8 @@ export class LineChatServer extends EventEmitter {
     }
     this.clients.set(cmd.name, (this.clients.get(cmd.name) ?? new Set()).add(socket));
     socket.write(format.welcome());
-    for (const m of this.pending.get(cmd.name)?.values() ?? []) socket.write(format.deliver(m.id, this.seenAs(m, cmd.name), m.from, m.text));
+    for (const m of this.pending.get(cmd.name)?.values() ?? [])
+      socket.write(format.deliver(m.id, this.seenAs(m, cmd.name), m.from, m.text));
     return cmd.name;
   }
 

@@ -1,4 +1,15 @@
-import { Context, DeliveryError, Options, inject, injectable, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendInfo, type SendResult } from '../../core/plugin';
+import {
+  Context,
+  DeliveryError,
+  Options,
+  inject,
+  injectable,
+  type ChannelAdapter,
+  type OutboundEnvelope,
+  type PluginContext,
+  type SendInfo,
+  type SendResult,
+} from '../../core/plugin';
 import { FeishuApi, type FeishuMessage } from './api';
 import { LongConnection, explainConnectError } from './connection';
 import { toDraft, type ReceiveEvent } from './inbound';
@@ -93,7 +104,9 @@ export class FeishuAdapter implements ChannelAdapter {
   }
 
   private post(target: Target, m: FeishuMessage, uuid: string): Promise<string> {
-    return target.kind === 'reply' ? this.api.reply(target.messageId, m, uuid, this.options.replyInThread) : this.api.create(target.receiveIdType, target.receiveId, m, uuid);
+    return target.kind === 'reply'
+      ? this.api.reply(target.messageId, m, uuid, this.options.replyInThread)
+      : this.api.create(target.receiveIdType, target.receiveId, m, uuid);
   }
 
   private async onMessage(event: ReceiveEvent): Promise<void> {
@@ -113,7 +126,11 @@ export class FeishuAdapter implements ChannelAdapter {
         if (this.reactions.size >= MAX_TRACKED_REACTIONS) this.reactions.delete(this.reactions.keys().next().value!);
         this.reactions.set(messageId, reactionId);
       },
-      (err: Error) => this.ctx.logger.warn({ messageId, err: err.message }, 'could not add the reaction (needs the im:message.reactions:write_only permission?)'),
+      (err: Error) =>
+        this.ctx.logger.warn(
+          { messageId, err: err.message },
+          'could not add the reaction (needs the im:message.reactions:write_only permission?)',
+        ),
     );
   }
 
@@ -121,6 +138,8 @@ export class FeishuAdapter implements ChannelAdapter {
     const reactionId = this.reactions.get(messageId);
     if (!reactionId) return;
     this.reactions.delete(messageId);
-    this.api.removeReaction(messageId, reactionId).catch((err: Error) => this.ctx.logger.warn({ messageId, err: err.message }, 'could not remove the reaction'));
+    this.api
+      .removeReaction(messageId, reactionId)
+      .catch((err: Error) => this.ctx.logger.warn({ messageId, err: err.message }, 'could not remove the reaction'));
   }
 }

@@ -39,8 +39,16 @@ class TenantToken {
   }
 
   private async fetch(): Promise<string> {
-    const body = (await this.http.post(`${this.baseUrl}/open-apis/auth/v3/tenant_access_token/internal`, { app_id: this.appId, app_secret: this.appSecret })) as unknown as Body<never> & { tenant_access_token?: string; expire?: number };
-    if (!body?.tenant_access_token) throw new FeishuCallError({ httpStatus: 200, ...(typeof body?.code === 'number' ? { code: body.code } : {}), msg: `failed to get tenant_access_token: ${body?.msg ?? 'no token in the answer'}` });
+    const body = (await this.http.post(`${this.baseUrl}/open-apis/auth/v3/tenant_access_token/internal`, {
+      app_id: this.appId,
+      app_secret: this.appSecret,
+    })) as unknown as Body<never> & { tenant_access_token?: string; expire?: number };
+    if (!body?.tenant_access_token)
+      throw new FeishuCallError({
+        httpStatus: 200,
+        ...(typeof body?.code === 'number' ? { code: body.code } : {}),
+        msg: `failed to get tenant_access_token: ${body?.msg ?? 'no token in the answer'}`,
+      });
     this.value = body.tenant_access_token;
     this.expiresAt = Date.now() + (body.expire ?? 7200) * 1000 - TOKEN_MARGIN_MS;
     return this.value;
@@ -130,12 +138,18 @@ export class FeishuApi {
   }
 
   async addReaction(messageIdToMark: string, emojiType: string): Promise<string> {
-    const body = await this.call('add reaction', 'POST', `/open-apis/im/v1/messages/${encodeURIComponent(messageIdToMark)}/reactions`, { data: { reaction_type: { emoji_type: emojiType } } });
+    const body = await this.call('add reaction', 'POST', `/open-apis/im/v1/messages/${encodeURIComponent(messageIdToMark)}/reactions`, {
+      data: { reaction_type: { emoji_type: emojiType } },
+    });
     return (body.data as { reaction_id?: string } | undefined)?.reaction_id ?? '';
   }
 
   async removeReaction(messageIdMarked: string, reactionId: string): Promise<void> {
-    await this.call('remove reaction', 'DELETE', `/open-apis/im/v1/messages/${encodeURIComponent(messageIdMarked)}/reactions/${encodeURIComponent(reactionId)}`);
+    await this.call(
+      'remove reaction',
+      'DELETE',
+      `/open-apis/im/v1/messages/${encodeURIComponent(messageIdMarked)}/reactions/${encodeURIComponent(reactionId)}`,
+    );
   }
 
   /** Closes the connections kept open for later calls: the instance is stopping. */
@@ -144,13 +158,23 @@ export class FeishuApi {
     this.agents.httpsAgent.destroy();
   }
 
-  private async call<T = unknown>(what: string, method: 'GET' | 'POST' | 'DELETE', path: string, req: { params?: Record<string, string>; data?: unknown } = {}): Promise<Body<T> & T> {
+  private async call<T = unknown>(
+    what: string,
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    req: { params?: Record<string, string>; data?: unknown } = {},
+  ): Promise<Body<T> & T> {
     for (let attempt = 1; ; attempt++) {
       let failure: FeishuFailure;
       let token = '';
       try {
         token = await this.token.get();
-        const body = (await this.http.request({ method, url: `${this.baseUrl}${path}`, ...req, headers: { Authorization: `Bearer ${token}` } })) as unknown as Body<T> & T;
+        const body = (await this.http.request({
+          method,
+          url: `${this.baseUrl}${path}`,
+          ...req,
+          headers: { Authorization: `Bearer ${token}` },
+        })) as unknown as Body<T> & T;
         if (!body || body.code === undefined || body.code === 0) return body;
         failure = { code: body.code, msg: body.msg ?? 'unknown error' };
       } catch (err) {

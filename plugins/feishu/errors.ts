@@ -18,7 +18,11 @@ export interface FeishuFailure {
 
 /** Reads code, message and rate-limit hint out of an axios error or a non-zero Feishu body. */
 export function describeFailure(err: unknown): FeishuFailure {
-  const e = err as { response?: { status?: number; data?: { code?: number; msg?: string }; headers?: Record<string, unknown> }; code?: string; message?: string };
+  const e = err as {
+    response?: { status?: number; data?: { code?: number; msg?: string }; headers?: Record<string, unknown> };
+    code?: string;
+    message?: string;
+  };
   if (e?.response) {
     const reset = Number(e.response.headers?.['x-ogw-ratelimit-reset']);
     return {
@@ -46,7 +50,11 @@ export function toDeliveryError(f: FeishuFailure, what: string): DeliveryError {
   const platformCode = f.code ?? f.httpStatus;
   const base = platformCode !== undefined ? { platformCode } : {};
   if (f.httpStatus === 429 || (f.code !== undefined && RATE_LIMIT_CODES.has(f.code))) {
-    return DeliveryError.retryable(detail, { ...base, rateLimited: true, ...(f.resetSeconds !== undefined ? { retryAfterMs: f.resetSeconds * 1000 } : {}) });
+    return DeliveryError.retryable(detail, {
+      ...base,
+      rateLimited: true,
+      ...(f.resetSeconds !== undefined ? { retryAfterMs: f.resetSeconds * 1000 } : {}),
+    });
   }
   if (f.code !== undefined && TOO_LARGE_CODES.has(f.code)) return DeliveryError.permanent(detail, { ...base, code: 'E_TOO_LARGE' });
   if (f.httpStatus === undefined || f.httpStatus >= 500) return DeliveryError.retryable(detail, base);

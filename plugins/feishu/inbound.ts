@@ -28,7 +28,10 @@ export interface Mention {
 /** Resolves `@_user_N` placeholders to mention parts. */
 export class Mentions {
   private readonly byKey = new Map<string, Mention>();
-  constructor(list: Mention[] | undefined, private readonly botOpenId: string) {
+  constructor(
+    list: Mention[] | undefined,
+    private readonly botOpenId: string,
+  ) {
     for (const m of list ?? []) this.byKey.set(m.key, m);
   }
 
@@ -81,9 +84,22 @@ export function messageParts(type: string, content: Record<string, unknown>, men
     case 'file':
       return [{ type: 'file', ref: String(content.file_key ?? ''), ...(str(content.file_name) ? { name: str(content.file_name)! } : {}) }];
     case 'audio':
-      return [{ type: 'audio', ref: String(content.file_key ?? ''), ...(typeof content.duration === 'number' ? { durationMs: content.duration } : {}) }];
+      return [
+        {
+          type: 'audio',
+          ref: String(content.file_key ?? ''),
+          ...(typeof content.duration === 'number' ? { durationMs: content.duration } : {}),
+        },
+      ];
     case 'media':
-      return [{ type: 'video', ref: String(content.file_key ?? ''), ...(str(content.file_name) ? { name: str(content.file_name)! } : {}), ...(typeof content.duration === 'number' ? { durationMs: content.duration } : {}) }];
+      return [
+        {
+          type: 'video',
+          ref: String(content.file_key ?? ''),
+          ...(str(content.file_name) ? { name: str(content.file_name)! } : {}),
+          ...(typeof content.duration === 'number' ? { durationMs: content.duration } : {}),
+        },
+      ];
     case 'sticker':
       return [{ type: 'sticker', ref: String(content.file_key ?? '') }];
     case 'share_chat':
@@ -131,7 +147,11 @@ export function toDraft(event: ReceiveEvent, botOpenId: string): InboundDraft | 
   const millis = Number(msg.create_time);
   const draft: InboundDraft = {
     messageId: msg.message_id,
-    conversation: { id: msg.chat_id, type: msg.chat_type === 'p2p' ? 'direct' : 'group', ...(msg.thread_id ? { thread: msg.thread_id } : {}) },
+    conversation: {
+      id: msg.chat_id,
+      type: msg.chat_type === 'p2p' ? 'direct' : 'group',
+      ...(msg.thread_id ? { thread: msg.thread_id } : {}),
+    },
     sender: { id: senderId, kind: event.sender?.sender_type === 'user' || !event.sender?.sender_type ? 'user' : 'bot' },
     parts,
     mentioned,

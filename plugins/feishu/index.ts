@@ -12,10 +12,18 @@ export default definePlugin({
   validate: (o) => {
     const problems: Array<{ key: string; message: string; hint?: string }> = [];
     if (typeof o.appId === 'string' && !new RegExp(APP_ID_PATTERN).test(o.appId)) {
-      problems.push({ key: 'appId', message: `"${o.appId}" is not a Feishu app id`, hint: 'copy the App ID from Credentials & Basic Info: cli_ followed by 16 hex characters (the SDK silently refuses any other value)' });
+      problems.push({
+        key: 'appId',
+        message: `"${o.appId}" is not a Feishu app id`,
+        hint: 'copy the App ID from Credentials & Basic Info: cli_ followed by 16 hex characters (the SDK silently refuses any other value)',
+      });
     }
     if (o.mode === 'webhook' && !o.verificationToken && !o.encryptKey) {
-      problems.push({ key: 'mode', message: 'webhook mode needs verificationToken or encryptKey to tell Feishu requests from forged ones', hint: 'copy them from Events & Callbacks > Encryption Strategy' });
+      problems.push({
+        key: 'mode',
+        message: 'webhook mode needs verificationToken or encryptKey to tell Feishu requests from forged ones',
+        hint: 'copy them from Events & Callbacks > Encryption Strategy',
+      });
     }
     return problems;
   },

@@ -19,7 +19,10 @@ export function targetOf(env: OutboundEnvelope): Target {
   const id = env.conversation!.id;
   const type = ID_TYPES.find(([re]) => re.test(id))?.[1];
   if (!type) {
-    throw DeliveryError.permanent(`cannot tell the Feishu id type of conversation.id "${id}": use a chat_id (oc_...), open_id (ou_...), union_id (on_...) or an email`, { code: 'E_SCHEMA' });
+    throw DeliveryError.permanent(
+      `cannot tell the Feishu id type of conversation.id "${id}": use a chat_id (oc_...), open_id (ou_...), union_id (on_...) or an email`,
+      { code: 'E_SCHEMA' },
+    );
   }
   return { kind: 'create', receiveIdType: type, receiveId: id };
 }
@@ -38,10 +41,13 @@ function nativeMessage(native: Record<string, unknown>): FeishuMessage {
       throw DeliveryError.permanent('native.content is a string but not JSON; pass an object or a JSON string', { code: 'E_SCHEMA' });
     }
   }
-  if (native.content === undefined || native.content === null) throw DeliveryError.permanent('native.content is missing', { code: 'E_SCHEMA' });
+  if (native.content === undefined || native.content === null)
+    throw DeliveryError.permanent('native.content is missing', { code: 'E_SCHEMA' });
   const limit = msgType === 'text' ? TEXT_LIMIT : CARD_LIMIT;
   if (Buffer.byteLength(content) > limit) {
-    throw DeliveryError.permanent(`native ${msgType} content is ${Buffer.byteLength(content)} bytes; Feishu accepts at most ${limit}`, { code: 'E_TOO_LARGE' });
+    throw DeliveryError.permanent(`native ${msgType} content is ${Buffer.byteLength(content)} bytes; Feishu accepts at most ${limit}`, {
+      code: 'E_TOO_LARGE',
+    });
   }
   return { msgType, content };
 }
@@ -51,12 +57,17 @@ function nativeMessage(native: Record<string, unknown>): FeishuMessage {
  * split by size and table count, plain text split under the text limit. Each gets a `uuid` derived
  * from the envelope id, so a retried envelope never posts a piece twice.
  */
-export function renderMessages(env: OutboundEnvelope, opts: Pick<FeishuOptions, 'markdown' | 'maxTablesPerCard'>): Array<FeishuMessage & { uuid: string }> {
+export function renderMessages(
+  env: OutboundEnvelope,
+  opts: Pick<FeishuOptions, 'markdown' | 'maxTablesPerCard'>,
+): Array<FeishuMessage & { uuid: string }> {
   let messages: FeishuMessage[];
   if (env.native) messages = [nativeMessage(env.native)];
   else if (env.format === 'markdown') {
     const pieces = markdownPieces(env.text ?? '', opts.maxTablesPerCard);
-    messages = pieces.map((md) => (opts.markdown === 'post' ? { msgType: 'post', content: postMdContent(md) } : { msgType: 'interactive', content: cardContent(md) }));
+    messages = pieces.map((md) =>
+      opts.markdown === 'post' ? { msgType: 'post', content: postMdContent(md) } : { msgType: 'interactive', content: cardContent(md) },
+    );
   } else messages = textPieces(env.text ?? '').map((t) => ({ msgType: 'text', content: textContent(t) }));
   if (messages.length === 0) throw DeliveryError.permanent('text is empty: Feishu does not send empty messages', { code: 'E_SCHEMA' });
   return messages.map((m, i) => ({ ...m, uuid: hashId(messages.length === 1 ? env.id : `${env.id}#${i}`, 50) }));

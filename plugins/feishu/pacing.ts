@@ -1,6 +1,5 @@
 import { sleep } from '../../core/plugin';
 
-
 /**
  * Waits before a call that would exceed a rate: at most `limit` calls per `windowMs` per key. Feishu
  * allows 5 messages per second per chat and 50 per second per app; pacing below them avoids the
@@ -33,4 +32,3 @@ export class Pacer {
     for (const [k, v] of this.calls) if (v.every((t) => now - t >= this.windowMs)) this.calls.delete(k);
   }
 }
-

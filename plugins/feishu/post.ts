@@ -5,9 +5,14 @@ type Node = Record<string, unknown> & { tag?: string };
 
 /** A received post's body: `{ title, content: [[node]] }`, sometimes wrapped in a locale key. */
 function body(content: Record<string, unknown>): { title?: string; lines: Node[][] } {
-  const pick = (o: Record<string, unknown>) => ({ title: typeof o.title === 'string' ? o.title : undefined, lines: (Array.isArray(o.content) ? o.content : []) as Node[][] });
+  const pick = (o: Record<string, unknown>) => ({
+    title: typeof o.title === 'string' ? o.title : undefined,
+    lines: (Array.isArray(o.content) ? o.content : []) as Node[][],
+  });
   if (Array.isArray(content.content)) return pick(content);
-  const locale = Object.values(content).find((v): v is Record<string, unknown> => typeof v === 'object' && v !== null && Array.isArray((v as { content?: unknown }).content));
+  const locale = Object.values(content).find(
+    (v): v is Record<string, unknown> => typeof v === 'object' && v !== null && Array.isArray((v as { content?: unknown }).content),
+  );
   return locale ? pick(locale) : { lines: [] };
 }
 
@@ -34,11 +39,21 @@ export function parsePost(content: Record<string, unknown>, mentions: Mentions):
         case 'at': {
           const key = String(node.user_id ?? '');
           const name = typeof node.user_name === 'string' ? node.user_name : undefined;
-          parts.push(key === 'all' || key === '@_all' ? mentions.part('@_all') : key.startsWith('@_') ? mentions.part(key, name) : mentions.byId(key, name));
+          parts.push(
+            key === 'all' || key === '@_all'
+              ? mentions.part('@_all')
+              : key.startsWith('@_')
+                ? mentions.part(key, name)
+                : mentions.byId(key, name),
+          );
           break;
         }
         case 'code_block':
-          parts.push({ type: 'code', text: String(node.text ?? ''), ...(node.language ? { language: String(node.language).toLowerCase() } : {}) });
+          parts.push({
+            type: 'code',
+            text: String(node.text ?? ''),
+            ...(node.language ? { language: String(node.language).toLowerCase() } : {}),
+          });
           break;
         case 'img':
           parts.push({ type: 'image', ref: String(node.image_key ?? '') });

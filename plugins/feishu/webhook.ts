@@ -16,7 +16,9 @@ export function decryptEvent(encrypted: string, encryptKey: string): string {
 
 /** Feishu's signature: sha256 hex of timestamp + nonce + encryptKey + raw body. */
 export function signature(timestamp: string, nonce: string, encryptKey: string, body: string): string {
-  return createHash('sha256').update(timestamp + nonce + encryptKey + body).digest('hex');
+  return createHash('sha256')
+    .update(timestamp + nonce + encryptKey + body)
+    .digest('hex');
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -1,4 +1,16 @@
-import { Context, DeliveryError, Options, SendProgress, inject, injectable, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendInfo, type SendResult } from '../../core/plugin';
+import {
+  Context,
+  DeliveryError,
+  Options,
+  SendProgress,
+  inject,
+  injectable,
+  type ChannelAdapter,
+  type OutboundEnvelope,
+  type PluginContext,
+  type SendInfo,
+  type SendResult,
+} from '../../core/plugin';
 import { SlackApi, SlackCallError, type BotIdentity } from './api';
 import { SocketConnection, type SlackEvent } from './connection';
 import { explainStartError } from './errors';
@@ -50,7 +62,10 @@ export class SlackAdapter implements ChannelAdapter {
       if (err instanceof SlackCallError) throw new Error(explainStartError(err.failure, 'botToken', this.options.apiUrl));
       throw err;
     }
-    this.ctx.logger.info({ botUserId: this.bot.userId, botId: this.bot.botId, team: this.bot.team, teamId: this.bot.teamId }, 'Slack bot identified');
+    this.ctx.logger.info(
+      { botUserId: this.bot.userId, botId: this.bot.botId, team: this.bot.team, teamId: this.bot.teamId },
+      'Slack bot identified',
+    );
     this.connection = new SocketConnection(this.options, this.ctx, this.ctx.logger, this.http.fetch);
     await this.connection.open((event) => this.onEvent(event));
   }

@@ -26,7 +26,10 @@ export interface PostArgs {
 
 /** A failed call, with what Slack answered: start() explains it, send() maps it to a DeliveryError. */
 export class SlackCallError extends Error {
-  constructor(readonly failure: SlackFailure, what: string) {
+  constructor(
+    readonly failure: SlackFailure,
+    what: string,
+  ) {
     super(`${what}: ${failure.error ?? failure.message}`);
     this.name = 'SlackCallError';
   }
@@ -59,7 +62,9 @@ export class SlackApi {
 
   /** Posts one message; returns its ts. Throws a DeliveryError. */
   async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {
-    const r = await this.deliveryCall('chat.postMessage', () => this.web.chat.postMessage(args as Parameters<WebClient['chat']['postMessage']>[0]));
+    const r = await this.deliveryCall('chat.postMessage', () =>
+      this.web.chat.postMessage(args as Parameters<WebClient['chat']['postMessage']>[0]),
+    );
     if (!r.ts) throw toDeliveryError({ error: 'no_ts', message: 'chat.postMessage answered without ts' }, 'chat.postMessage');
     return { channel: r.channel ?? args.channel, ts: r.ts };
   }
@@ -68,7 +73,8 @@ export class SlackApi {
   async openDm(user: string): Promise<string> {
     const r = await this.deliveryCall('conversations.open', () => this.web.conversations.open({ users: user }));
     const id = r.channel?.id;
-    if (!id) throw toDeliveryError({ error: 'channel_not_found', message: 'conversations.open answered without a channel' }, 'conversations.open');
+    if (!id)
+      throw toDeliveryError({ error: 'channel_not_found', message: 'conversations.open answered without a channel' }, 'conversations.open');
     return id;
   }
 

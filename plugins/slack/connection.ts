@@ -51,7 +51,12 @@ export class SocketConnection {
       appToken: this.options.appToken,
       logger: slackLogger(this.log),
       autoReconnectEnabled: false,
-      clientOptions: { slackApiUrl: this.options.apiUrl, timeout: this.options.requestTimeoutMs, retryConfig: { retries: 0 }, fetch: this.fetch },
+      clientOptions: {
+        slackApiUrl: this.options.apiUrl,
+        timeout: this.options.requestTimeoutMs,
+        retryConfig: { retries: 0 },
+        fetch: this.fetch,
+      },
     });
     client.on('slack_event', (envelope: SocketEnvelope) => void this.dispatch(envelope, onEvent));
     // The SDK handles `disconnect` messages without telling why; its raw-message event does.
@@ -85,14 +90,24 @@ export class SocketConnection {
       try {
         await onEvent(event);
       } catch (err) {
-        this.log.warn({ envelopeId: envelope.envelope_id, eventId: envelope.body?.event_id, retry: envelope.retry_num, err: (err as Error).message }, 'Slack event not stored and not acknowledged; Slack will deliver it again');
+        this.log.warn(
+          { envelopeId: envelope.envelope_id, eventId: envelope.body?.event_id, retry: envelope.retry_num, err: (err as Error).message },
+          'Slack event not stored and not acknowledged; Slack will deliver it again',
+        );
         return;
       }
     } else {
       // Interactivity and slash commands are not handled: acknowledge them so Slack does not retry.
       this.log.debug({ type: envelope.type }, 'Slack envelope of an unhandled type acknowledged');
     }
-    await envelope.ack().catch((err: Error) => this.log.warn({ envelopeId: envelope.envelope_id, err: err.message }, 'Slack envelope could not be acknowledged (connection closed?); Slack will deliver it again'));
+    await envelope
+      .ack()
+      .catch((err: Error) =>
+        this.log.warn(
+          { envelopeId: envelope.envelope_id, err: err.message },
+          'Slack envelope could not be acknowledged (connection closed?); Slack will deliver it again',
+        ),
+      );
   }
 
   private noteDisconnectReason(data: unknown): void {

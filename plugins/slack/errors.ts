@@ -20,12 +20,24 @@ export interface SlackFailure {
  * copy of the SDK in node_modules does not break `instanceof`).
  */
 export function describeFailure(err: unknown): SlackFailure {
-  const e = err as { code?: string; data?: { error?: string; needed?: string; response_metadata?: { retryAfter?: number } }; retryAfter?: number; statusCode?: number; message?: string; original?: Error };
+  const e = err as {
+    code?: string;
+    data?: { error?: string; needed?: string; response_metadata?: { retryAfter?: number } };
+    retryAfter?: number;
+    statusCode?: number;
+    message?: string;
+    original?: Error;
+  };
   const message = e?.message ?? String(err);
   switch (e?.code) {
     case 'slack_webapi_platform_error': {
       const retryAfter = e.data?.response_metadata?.retryAfter;
-      return { error: e.data?.error ?? 'unknown_error', message, ...(e.data?.needed ? { needed: e.data.needed } : {}), ...(typeof retryAfter === 'number' ? { retryAfterSec: retryAfter } : {}) };
+      return {
+        error: e.data?.error ?? 'unknown_error',
+        message,
+        ...(e.data?.needed ? { needed: e.data.needed } : {}),
+        ...(typeof retryAfter === 'number' ? { retryAfterSec: retryAfter } : {}),
+      };
     }
     case 'slack_webapi_rate_limited_error':
       return { status: 429, error: 'ratelimited', message, ...(typeof e.retryAfter === 'number' ? { retryAfterSec: e.retryAfter } : {}) };
@@ -42,16 +54,33 @@ export function describeFailure(err: unknown): SlackFailure {
 /** Slack errors that say "slow down". */
 const RATE_LIMITED = new Set(['ratelimited', 'rate_limited']);
 /** Slack errors a later attempt may not get. */
-const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org', 'org_login_required']);
+const TRANSIENT = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+  'org_login_required',
+]);
 /** Errors about the bot token itself: also what start() explains. */
-export const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'not_allowed_token_type', 'team_disabled', 'user_removed_from_team']);
+export const AUTH_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+  'not_allowed_token_type',
+  'team_disabled',
+  'user_removed_from_team',
+]);
 
 /** What each permanent error means for the agent's author or the operator. */
 const HINTS: Record<string, string> = {
-  channel_not_found: 'the conversation does not exist or the bot cannot see it: check conversation.id, and invite the bot to private channels',
+  channel_not_found:
+    'the conversation does not exist or the bot cannot see it: check conversation.id, and invite the bot to private channels',
   not_in_channel: 'the bot is not a member of this channel: invite it (/invite @your-bot)',
   is_archived: 'the channel is archived',
-  msg_too_long: 'the message text is over Slack\'s 40,000 characters',
+  msg_too_long: "the message text is over Slack's 40,000 characters",
   no_text: 'the message has no text',
   invalid_blocks: 'Slack refused the Block Kit blocks (check them in the Block Kit Builder)',
   invalid_blocks_format: 'blocks must be a JSON array of Block Kit blocks',
@@ -71,8 +100,9 @@ const HINTS: Record<string, string> = {
 };
 
 function hint(f: SlackFailure): string {
-  if (f.error === 'missing_scope') return `the bot token lacks the ${f.needed ?? 'required'} scope: add it under OAuth & Permissions > Bot Token Scopes and reinstall the app`;
-  return f.error ? HINTS[f.error] ?? '' : '';
+  if (f.error === 'missing_scope')
+    return `the bot token lacks the ${f.needed ?? 'required'} scope: add it under OAuth & Permissions > Bot Token Scopes and reinstall the app`;
+  return f.error ? (HINTS[f.error] ?? '') : '';
 }
 
 /**
@@ -92,7 +122,9 @@ export function toDeliveryError(f: SlackFailure, what: string): DeliveryError {
   if (f.network) return DeliveryError.retryable(`${what}: no answer from Slack: ${f.message}`);
   if (f.status !== undefined) {
     const detail = `${what}: Slack answered HTTP ${f.status}`;
-    return f.status >= 500 || f.status === 408 ? DeliveryError.retryable(detail, { platformCode: f.status }) : DeliveryError.permanent(detail, { platformCode: f.status });
+    return f.status >= 500 || f.status === 408
+      ? DeliveryError.retryable(detail, { platformCode: f.status })
+      : DeliveryError.permanent(detail, { platformCode: f.status });
   }
   const error = f.error ?? 'unknown_error';
   const detail = `${what}: Slack error ${error}${why ? ` (${why})` : ''}`;

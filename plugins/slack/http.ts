@@ -1,7 +1,13 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
-type FetchInit = { method?: string; headers?: ConstructorParameters<typeof Headers>[0]; body?: ConstructorParameters<typeof Response>[0]; signal?: AbortSignal | null; redirect?: string };
+type FetchInit = {
+  method?: string;
+  headers?: ConstructorParameters<typeof Headers>[0];
+  body?: ConstructorParameters<typeof Response>[0];
+  signal?: AbortSignal | null;
+  redirect?: string;
+};
 
 /**
  * A `fetch` for the Slack clients over this instance's own keep-alive agents. The global `fetch` keeps
@@ -24,17 +30,33 @@ export class InstanceFetch {
     }
     const https = url.protocol === 'https:';
     return new Promise<Response>((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(url, { method: init.method ?? 'GET', headers, agent: https ? this.agents.https : this.agents.http, ...(init.signal ? { signal: init.signal } : {}) }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 300 && status < 400 && init.redirect === 'error') return reject(new TypeError(`redirected to ${String(res.headers.location)}`));
-          const noBody = status === 204 || status === 304;
-          resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? '', headers: toHeaders(res.headers) }));
-        });
-      });
+      const req = (https ? httpsRequest : httpRequest)(
+        url,
+        {
+          method: init.method ?? 'GET',
+          headers,
+          agent: https ? this.agents.https : this.agents.http,
+          ...(init.signal ? { signal: init.signal } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 300 && status < 400 && init.redirect === 'error')
+              return reject(new TypeError(`redirected to ${String(res.headers.location)}`));
+            const noBody = status === 204 || status === 304;
+            resolve(
+              new Response(noBody ? null : Buffer.concat(chunks), {
+                status,
+                statusText: res.statusMessage ?? '',
+                headers: toHeaders(res.headers),
+              }),
+            );
+          });
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -77,7 +77,7 @@ export function toDraft(e: MessageEvent, botUserId: string, names: ReadonlyMap<s
   const direct = e.channel_type ? e.channel_type === 'im' : channel.startsWith('D');
   const inThread = !!e.thread_ts && e.thread_ts !== ts;
   const bot = !!e.bot_id || e.subtype === 'bot_message';
-  const senderId = bot ? e.user ?? e.bot_id! : e.user!;
+  const senderId = bot ? (e.user ?? e.bot_id!) : e.user!;
   const senderName = bot ? e.username : names.get(senderId);
   const draft: InboundDraft = {
     messageId: messageIdOf(channel, ts),

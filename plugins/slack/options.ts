@@ -20,10 +20,24 @@ export const optionsSchema: OptionsSchema = {
   type: 'object',
   required: ['appToken', 'botToken'],
   properties: {
-    appToken: { type: 'string', minLength: 1, description: 'App-Level Token from Basic Information > App-Level Tokens: xapp-..., with the connections:write scope' },
+    appToken: {
+      type: 'string',
+      minLength: 1,
+      description: 'App-Level Token from Basic Information > App-Level Tokens: xapp-..., with the connections:write scope',
+    },
     botToken: { type: 'string', minLength: 1, description: 'Bot User OAuth Token from OAuth & Permissions: xoxb-...' },
-    apiUrl: { type: 'string', default: DEFAULT_API_URL, pattern: '^https?://\\S+$', description: 'base URL of the Slack Web API (https://slack.com/api/); Socket Mode connects through it too' },
-    replyInThread: { type: 'boolean', default: true, description: 'replies (replyTo) go in the thread of the message answered; false: in the channel, unless that message was already in a thread' },
+    apiUrl: {
+      type: 'string',
+      default: DEFAULT_API_URL,
+      pattern: '^https?://\\S+$',
+      description: 'base URL of the Slack Web API (https://slack.com/api/); Socket Mode connects through it too',
+    },
+    replyInThread: {
+      type: 'boolean',
+      default: true,
+      description:
+        'replies (replyTo) go in the thread of the message answered; false: in the channel, unless that message was already in a thread',
+    },
     requestTimeoutMs: { type: 'integer', minimum: 1000, default: 10000, description: 'timeout of one Slack Web API call (ms)' },
   },
 };
@@ -49,9 +63,21 @@ export function tokenProblems(o: Record<string, unknown>): Problem[] {
     const v = o[key];
     if (typeof v !== 'string' || v.startsWith(prefix)) return;
     const kind = kindOf(v);
-    problems.push({ key, message: kind ? `${key} is ${kind} (${v.slice(0, 5)}...), not ${prefix}...` : `${key} does not start with ${prefix}`, hint });
+    problems.push({
+      key,
+      message: kind ? `${key} is ${kind} (${v.slice(0, 5)}...), not ${prefix}...` : `${key} does not start with ${prefix}`,
+      hint,
+    });
   };
-  check('appToken', 'xapp-', 'create an App-Level Token with the connections:write scope under Basic Information > App-Level Tokens; it starts with xapp-');
-  check('botToken', 'xoxb-', 'copy the Bot User OAuth Token from OAuth & Permissions (install the app to the workspace first); it starts with xoxb-');
+  check(
+    'appToken',
+    'xapp-',
+    'create an App-Level Token with the connections:write scope under Basic Information > App-Level Tokens; it starts with xapp-',
+  );
+  check(
+    'botToken',
+    'xoxb-',
+    'copy the Bot User OAuth Token from OAuth & Permissions (install the app to the workspace first); it starts with xoxb-',
+  );
   return problems;
 }

@@ -37,7 +37,9 @@ const TS = /^\d+\.\d+$/;
 export function addressOf(env: OutboundEnvelope): Address {
   const conv = env.conversation?.id;
   if (conv !== undefined && !CONVERSATION.test(conv) && !USER.test(conv)) {
-    throw DeliveryError.permanent(`conversation.id "${conv}" is not a Slack channel id (C..., D..., G...) or user id (U..., W...)`, { code: 'E_SCHEMA' });
+    throw DeliveryError.permanent(`conversation.id "${conv}" is not a Slack channel id (C..., D..., G...) or user id (U..., W...)`, {
+      code: 'E_SCHEMA',
+    });
   }
   const target: Address = conv === undefined ? {} : CONVERSATION.test(conv) ? { channel: conv } : { user: conv };
   if (env.replyTo === undefined) return target;
@@ -56,15 +58,29 @@ export function addressOf(env: OutboundEnvelope): Address {
 function nativePiece(native: Record<string, unknown>, fallback: string | undefined): Piece {
   const allowed = ['blocks', 'text', 'unfurl_links', 'unfurl_media'];
   const unknown = Object.keys(native).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw DeliveryError.permanent(`native has unknown key(s) ${unknown.join(', ')}; Slack native messages take ${allowed.join(', ')}`, { code: 'E_SCHEMA' });
+  if (unknown.length)
+    throw DeliveryError.permanent(`native has unknown key(s) ${unknown.join(', ')}; Slack native messages take ${allowed.join(', ')}`, {
+      code: 'E_SCHEMA',
+    });
   const { blocks, text } = native;
-  if (!Array.isArray(blocks) || blocks.length === 0 || !blocks.every((b) => typeof b === 'object' && b !== null && typeof (b as { type?: unknown }).type === 'string')) {
+  if (
+    !Array.isArray(blocks) ||
+    blocks.length === 0 ||
+    !blocks.every((b) => typeof b === 'object' && b !== null && typeof (b as { type?: unknown }).type === 'string')
+  ) {
     throw DeliveryError.permanent('native.blocks must be a non-empty array of Block Kit blocks, each with a "type"', { code: 'E_SCHEMA' });
   }
-  if (blocks.length > MAX_BLOCKS) throw DeliveryError.permanent(`native.blocks has ${blocks.length} blocks; Slack takes at most ${MAX_BLOCKS} in one message`, { code: 'E_TOO_LARGE' });
-  if (text !== undefined && typeof text !== 'string') throw DeliveryError.permanent('native.text must be a string (the notification text)', { code: 'E_SCHEMA' });
+  if (blocks.length > MAX_BLOCKS)
+    throw DeliveryError.permanent(`native.blocks has ${blocks.length} blocks; Slack takes at most ${MAX_BLOCKS} in one message`, {
+      code: 'E_TOO_LARGE',
+    });
+  if (text !== undefined && typeof text !== 'string')
+    throw DeliveryError.permanent('native.text must be a string (the notification text)', { code: 'E_SCHEMA' });
   const fallbackText = text ?? (fallback !== undefined ? escapeSlack(fallback) : '');
-  if (fallbackText.length > TEXT_LIMIT) throw DeliveryError.permanent(`native.text is ${fallbackText.length} characters; Slack takes at most ${TEXT_LIMIT}`, { code: 'E_TOO_LARGE' });
+  if (fallbackText.length > TEXT_LIMIT)
+    throw DeliveryError.permanent(`native.text is ${fallbackText.length} characters; Slack takes at most ${TEXT_LIMIT}`, {
+      code: 'E_TOO_LARGE',
+    });
   const piece: Piece = { text: fallbackText, blocks };
   for (const k of ['unfurl_links', 'unfurl_media'] as const) if (typeof native[k] === 'boolean') piece[k] = native[k] as boolean;
   return piece;
@@ -78,9 +94,10 @@ function nativePiece(native: Record<string, unknown>, fallback: string | undefin
 export function renderPieces(env: OutboundEnvelope): Piece[] {
   if (env.native) return [nativePiece(env.native, env.text)];
   const text = env.text ?? '';
-  const pieces = env.format === 'markdown'
-    ? chunkText(text, SPLIT_AT, (s) => markdownToMrkdwn(s).length).map((md) => ({ text: markdownToMrkdwn(md) }))
-    : chunkText(text, SPLIT_AT, (s) => escapeSlack(s).length).map((t) => ({ text: escapeSlack(t), mrkdwn: false }));
+  const pieces =
+    env.format === 'markdown'
+      ? chunkText(text, SPLIT_AT, (s) => markdownToMrkdwn(s).length).map((md) => ({ text: markdownToMrkdwn(md) }))
+      : chunkText(text, SPLIT_AT, (s) => escapeSlack(s).length).map((t) => ({ text: escapeSlack(t), mrkdwn: false }));
   const sendable = pieces.filter((p) => p.text.trim() !== '');
   if (sendable.length === 0) throw DeliveryError.permanent('text is empty: Slack does not send empty messages', { code: 'E_SCHEMA' });
   return sendable;

@@ -1,5 +1,17 @@
 import { createHash } from 'node:crypto';
-import { Context, Options, SendProgress, inject, injectable, sleep, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendInfo, type SendResult } from '../../core/plugin';
+import {
+  Context,
+  Options,
+  SendProgress,
+  inject,
+  injectable,
+  sleep,
+  type ChannelAdapter,
+  type OutboundEnvelope,
+  type PluginContext,
+  type SendInfo,
+  type SendResult,
+} from '../../core/plugin';
 import { BotApi, TelegramApiError, TelegramNetworkError } from './api';
 import type { BotIdentity } from './entities';
 import { isParseError, toDeliveryError } from './errors';
@@ -55,7 +67,9 @@ export class TelegramAdapter implements ChannelAdapter {
     const privacy = !me.can_read_all_group_messages;
     this.ctx.logger.info({ botId: me.id, username: me.username, privacyMode: privacy }, 'Telegram bot identified');
     if (privacy) {
-      this.ctx.logger.info('privacy mode is on: in groups the bot receives only commands, @mentions and replies to its messages (turn it off with /setprivacy in @BotFather to receive every message)');
+      this.ctx.logger.info(
+        'privacy mode is on: in groups the bot receives only commands, @mentions and replies to its messages (turn it off with /setprivacy in @BotFather to receive every message)',
+      );
     }
     // Telegram serves getUpdates to one caller per token: with several gateway replicas, one polls.
     this.ctx.exclusive('poll', (signal) => this.receive(me.username ?? '', signal));
@@ -100,7 +114,10 @@ export class TelegramAdapter implements ChannelAdapter {
       } catch {
         // Not a URL we can read: the host stays unnamed (the path may hold a secret, so it is never logged).
       }
-      this.ctx.logger.warn({ webhookHost: host, pendingUpdates: hook.pending_update_count }, 'a webhook is set for this bot; long polling and a webhook cannot coexist (getUpdates answers 409 Conflict), so the webhook is deleted (pending updates are kept)');
+      this.ctx.logger.warn(
+        { webhookHost: host, pendingUpdates: hook.pending_update_count },
+        'a webhook is set for this bot; long polling and a webhook cannot coexist (getUpdates answers 409 Conflict), so the webhook is deleted (pending updates are kept)',
+      );
       await this.startCall('deleteWebhook', { drop_pending_updates: false }, signal);
     }
     // A short poll proves getUpdates works (no other poller, no webhook) before saying connected.
@@ -150,9 +167,16 @@ export class TelegramAdapter implements ChannelAdapter {
       }
       const to = err instanceof TelegramApiError ? err.parameters.migrate_to_chat_id : undefined;
       if (to !== undefined && !migrated) {
-        this.ctx.logger.warn({ from: call.params.chat_id, to }, 'the group became a supergroup with a new chat id; sending there (agents should use the new conversation.id)');
+        this.ctx.logger.warn(
+          { from: call.params.chat_id, to },
+          'the group became a supergroup with a new chat id; sending there (agents should use the new conversation.id)',
+        );
         const move = (p: Record<string, unknown>) => ({ ...p, chat_id: String(to) });
-        return this.deliver({ method: call.method, params: move(call.params), ...(call.fallback ? { fallback: move(call.fallback) } : {}) }, signal, true);
+        return this.deliver(
+          { method: call.method, params: move(call.params), ...(call.fallback ? { fallback: move(call.fallback) } : {}) },
+          signal,
+          true,
+        );
       }
       throw err;
     }
@@ -174,7 +198,10 @@ export class TelegramAdapter implements ChannelAdapter {
     } catch (err) {
       if (err instanceof TelegramApiError) {
         if (err.errorCode === 401) throw new Error(`Unauthorized: check token from @BotFather (${method} answered 401)`);
-        if (err.errorCode === 404) throw new Error(`Not Found: the Bot API at ${this.options.apiRoot} does not know this token; check token from @BotFather and apiRoot`);
+        if (err.errorCode === 404)
+          throw new Error(
+            `Not Found: the Bot API at ${this.options.apiRoot} does not know this token; check token from @BotFather and apiRoot`,
+          );
         if (err.errorCode === 409) throw new Error(explainConflict(err.description));
         throw new Error(`${method} failed: ${err.errorCode} ${err.description}`);
       }
@@ -187,5 +214,9 @@ export class TelegramAdapter implements ChannelAdapter {
 /** Later pieces of a reply that landed in a forum topic go to that topic too. */
 function withThread(call: Call, threadId: number | undefined): Call {
   if (threadId === undefined || 'message_thread_id' in call.params) return call;
-  return { ...call, params: { ...call.params, message_thread_id: threadId }, ...(call.fallback ? { fallback: { ...call.fallback, message_thread_id: threadId } } : {}) };
+  return {
+    ...call,
+    params: { ...call.params, message_thread_id: threadId },
+    ...(call.fallback ? { fallback: { ...call.fallback, message_thread_id: threadId } } : {}),
+  };
 }

@@ -26,7 +26,10 @@ function entityParts(e: MessageEntity, text: string, bot: BotIdentity): Part[] |
       // `/start@this_bot`: the command as text, the bot as a mention, so it renders as typed.
       const at = text.indexOf('@');
       if (at < 0 || !sameName(text.slice(at + 1), bot.username)) return undefined;
-      return [{ type: 'text', text: text.slice(0, at) }, { type: 'mention', id: String(bot.id), name: bot.username, self: true }];
+      return [
+        { type: 'text', text: text.slice(0, at) },
+        { type: 'mention', id: String(bot.id), name: bot.username, self: true },
+      ];
     }
     case 'url':
       return [{ type: 'link', url: text }];

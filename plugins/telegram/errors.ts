@@ -2,7 +2,8 @@ import { DeliveryError } from '../../core/plugin';
 import { TelegramApiError, TelegramNetworkError } from './api';
 
 /** Telegram refused the markup: `Bad Request: can't parse entities: ...`. */
-export const isParseError = (err: unknown): err is TelegramApiError => err instanceof TelegramApiError && err.errorCode === 400 && /can't parse entities/i.test(err.description);
+export const isParseError = (err: unknown): err is TelegramApiError =>
+  err instanceof TelegramApiError && err.errorCode === 400 && /can't parse entities/i.test(err.description);
 
 /** What an operator or agent author can do about Telegram's common refusals. */
 const ADVICE: Array<[RegExp, string]> = [
@@ -24,11 +25,17 @@ export function toDeliveryError(err: unknown): DeliveryError {
   const platformCode = `${err.errorCode} ${err.description}`;
   if (err.errorCode === 429) {
     const retryAfter = err.parameters.retry_after;
-    return DeliveryError.retryable(`Telegram rate limit: ${err.description}`, { rateLimited: true, platformCode, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter * 1000 } : {}) });
+    return DeliveryError.retryable(`Telegram rate limit: ${err.description}`, {
+      rateLimited: true,
+      platformCode,
+      ...(retryAfter !== undefined ? { retryAfterMs: retryAfter * 1000 } : {}),
+    });
   }
   if (err.errorCode >= 500 || err.errorCode < 400) return DeliveryError.retryable(`Telegram failed: ${err.description}`, { platformCode });
-  if (/message is too long|caption is too long/i.test(err.description)) return DeliveryError.permanent(`Telegram refused the size: ${err.description}`, { code: 'E_TOO_LARGE', platformCode });
-  if (err.errorCode === 401) return DeliveryError.permanent('Unauthorized: the bot token was revoked or is wrong; check token from @BotFather', { platformCode });
+  if (/message is too long|caption is too long/i.test(err.description))
+    return DeliveryError.permanent(`Telegram refused the size: ${err.description}`, { code: 'E_TOO_LARGE', platformCode });
+  if (err.errorCode === 401)
+    return DeliveryError.permanent('Unauthorized: the bot token was revoked or is wrong; check token from @BotFather', { platformCode });
   const advice = ADVICE.find(([re]) => re.test(err.description))?.[1];
   return DeliveryError.permanent(`Telegram refused the message: ${err.description}${advice ? ` (${advice})` : ''}`, { platformCode });
 }

@@ -62,7 +62,14 @@ function isTopicRoot(m: Message, reply: Message): boolean {
  */
 export function toDraft(update: Update, bot: BotIdentity): InboundDraft | { skip: string } {
   const m = update.message ?? update.edited_message;
-  if (!m) return { skip: `update of type ${Object.keys(update).filter((k) => k !== 'update_id').join(', ') || 'unknown'} is not handled` };
+  if (!m)
+    return {
+      skip: `update of type ${
+        Object.keys(update)
+          .filter((k) => k !== 'update_id')
+          .join(', ') || 'unknown'
+      } is not handled`,
+    };
   const edited = !update.message;
   if (m.chat.type === 'channel') return { skip: 'channel posts are not handled' };
   const parts = messageParts(m, bot);

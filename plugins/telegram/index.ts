@@ -13,10 +13,18 @@ export default definePlugin({
     const problems: Array<{ key: string; message: string; hint?: string }> = [];
     if (typeof o.token === 'string' && !TOKEN_PATTERN.test(o.token)) {
       // Never echo the value: it may be a real token with a typo.
-      problems.push({ key: 'token', message: 'not a Telegram bot token', hint: 'copy the token @BotFather gave you (/mybots → API Token): the bot id, a colon, then 35 letters, digits, _ or -, e.g. 123456789:AAE...' });
+      problems.push({
+        key: 'token',
+        message: 'not a Telegram bot token',
+        hint: 'copy the token @BotFather gave you (/mybots → API Token): the bot id, a colon, then 35 letters, digits, _ or -, e.g. 123456789:AAE...',
+      });
     }
     if (Array.isArray(o.allowedUpdates) && !o.allowedUpdates.includes('message')) {
-      problems.push({ key: 'allowedUpdates', message: 'allowedUpdates must include "message"', hint: 'without it no new message reaches the gateway; use ["message"] or ["message", "edited_message"]' });
+      problems.push({
+        key: 'allowedUpdates',
+        message: 'allowedUpdates must include "message"',
+        hint: 'without it no new message reaches the gateway; use ["message"] or ["message", "edited_message"]',
+      });
     }
     return problems;
   },

@@ -28,8 +28,19 @@ export const optionsSchema: OptionsSchema = {
   required: ['token'],
   properties: {
     token: { type: 'string', minLength: 1, description: 'bot token from @BotFather: <bot id>:<35 characters>' },
-    apiRoot: { type: 'string', default: 'https://api.telegram.org', pattern: '^https?://[^\\s/]+(/[^\\s]*)?$', description: 'Bot API base URL, e.g. https://api.telegram.org or a local Bot API server' },
-    pollTimeoutSec: { type: 'integer', minimum: 1, maximum: 50, default: 25, description: 'long-poll timeout of getUpdates in seconds (1-50)' },
+    apiRoot: {
+      type: 'string',
+      default: 'https://api.telegram.org',
+      pattern: '^https?://[^\\s/]+(/[^\\s]*)?$',
+      description: 'Bot API base URL, e.g. https://api.telegram.org or a local Bot API server',
+    },
+    pollTimeoutSec: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 50,
+      default: 25,
+      description: 'long-poll timeout of getUpdates in seconds (1-50)',
+    },
     allowedUpdates: {
       type: 'array',
       items: { enum: [...UPDATE_TYPES] },
@@ -39,6 +50,11 @@ export const optionsSchema: OptionsSchema = {
       description: 'update types to receive: message, edited_message',
     },
     parseMode: { enum: ['HTML', 'MarkdownV2'], default: 'HTML', description: 'how format: markdown is sent: HTML or MarkdownV2' },
-    requestTimeoutMs: { type: 'integer', minimum: 1000, default: 10000, description: 'timeout of one Bot API call (ms); the long poll gets pollTimeoutSec on top' },
+    requestTimeoutMs: {
+      type: 'integer',
+      minimum: 1000,
+      default: 10000,
+      description: 'timeout of one Bot API call (ms); the long poll gets pollTimeoutSec on top',
+    },
   },
 };

@@ -33,19 +33,34 @@ export function targetOf(env: OutboundEnvelope): Target {
   let replyId: number | undefined;
   if (env.replyTo) {
     const m = /^(-?\d{1,20}|@[A-Za-z0-9_]+):(\d{1,12})(?::.*)?$/.exec(env.replyTo) ?? /^()(\d{1,12})$/.exec(env.replyTo);
-    if (!m) throw DeliveryError.permanent(`replyTo "${env.replyTo}" is not a Telegram message id: use <chat_id>:<message_id> as inbound message.id carries it`, { code: 'E_SCHEMA' });
+    if (!m)
+      throw DeliveryError.permanent(
+        `replyTo "${env.replyTo}" is not a Telegram message id: use <chat_id>:<message_id> as inbound message.id carries it`,
+        { code: 'E_SCHEMA' },
+      );
     replyChat = m[1] || undefined;
     replyId = Number(m[2]);
   }
   const chatId = env.conversation?.id ?? replyChat;
-  if (!chatId) throw DeliveryError.permanent(`replyTo "${env.replyTo}" names no chat: set conversation.id too, or use <chat_id>:<message_id>`, { code: 'E_SCHEMA' });
-  if (!CHAT_ID.test(chatId)) throw DeliveryError.permanent(`conversation.id "${chatId}" is not a Telegram chat id: a number such as 123456789 or -1001234567890, or @channelusername`, { code: 'E_SCHEMA' });
+  if (!chatId)
+    throw DeliveryError.permanent(`replyTo "${env.replyTo}" names no chat: set conversation.id too, or use <chat_id>:<message_id>`, {
+      code: 'E_SCHEMA',
+    });
+  if (!CHAT_ID.test(chatId))
+    throw DeliveryError.permanent(
+      `conversation.id "${chatId}" is not a Telegram chat id: a number such as 123456789 or -1001234567890, or @channelusername`,
+      { code: 'E_SCHEMA' },
+    );
   if (replyId === undefined) return { chatId };
   return { chatId, reply: { message_id: replyId, ...(replyChat && replyChat !== chatId ? { chat_id: replyChat } : {}) } };
 }
 
 /** The text of an envelope as message texts under the limit, each with its parse mode and plain fallback. */
-export function renderTexts(text: string, format: OutboundEnvelope['format'], parseMode: TelegramOptions['parseMode']): Array<{ text: string; parseMode?: string; plain: string }> {
+export function renderTexts(
+  text: string,
+  format: OutboundEnvelope['format'],
+  parseMode: TelegramOptions['parseMode'],
+): Array<{ text: string; parseMode?: string; plain: string }> {
   if (format !== 'markdown') return chunkText(text, TEXT_LIMIT, (s) => s.length).map((t) => ({ text: t, plain: t }));
   // Cut the markdown, then render each piece: a code block cut in two is closed and reopened, never broken.
   const pieces = chunkText(text, TEXT_LIMIT, (s) => toPlain(parseMarkdown(s)).length);
@@ -58,7 +73,10 @@ export function renderTexts(text: string, format: OutboundEnvelope['format'], pa
 function nativePayload(env: OutboundEnvelope): { method: string; params: Record<string, unknown> } {
   const { method = 'sendMessage', ...params } = env.native as Record<string, unknown> & { method?: unknown };
   if (typeof method !== 'string' || !NATIVE_METHOD.test(method)) {
-    throw DeliveryError.permanent(`native.method "${String(method)}" is not a Bot API method that sends or changes messages (sendMessage, sendPhoto, copyMessage, editMessageText, ...)`, { code: 'E_UNSUPPORTED' });
+    throw DeliveryError.permanent(
+      `native.method "${String(method)}" is not a Bot API method that sends or changes messages (sendMessage, sendPhoto, copyMessage, editMessageText, ...)`,
+      { code: 'E_UNSUPPORTED' },
+    );
   }
   return { method, params };
 }
@@ -82,14 +100,23 @@ export function planCalls(env: OutboundEnvelope, options: Pick<TelegramOptions, 
   let extra: Record<string, unknown> = {};
   if (env.native) {
     const { method, params } = nativePayload(env);
-    if (method !== 'sendMessage') throw DeliveryError.permanent(`native.method "${method}" cannot go with text: text is sent with sendMessage (drop text, or drop native.method)`, { code: 'E_UNSUPPORTED' });
+    if (method !== 'sendMessage')
+      throw DeliveryError.permanent(
+        `native.method "${method}" cannot go with text: text is sent with sendMessage (drop text, or drop native.method)`,
+        { code: 'E_UNSUPPORTED' },
+      );
     extra = params;
   }
   const { reply_markup: markup, ...shared } = extra;
   const texts = renderTexts(env.text ?? '', env.format, options.parseMode).filter((t) => t.plain.trim() !== '');
   if (!texts.length) throw DeliveryError.permanent('text is empty: Telegram does not send empty messages', { code: 'E_SCHEMA' });
   return texts.map((t, i) => {
-    const own = { ...base, ...(i === 0 ? reply : {}), ...shared, ...(i === texts.length - 1 && markup !== undefined ? { reply_markup: markup } : {}) };
+    const own = {
+      ...base,
+      ...(i === 0 ? reply : {}),
+      ...shared,
+      ...(i === texts.length - 1 && markup !== undefined ? { reply_markup: markup } : {}),
+    };
     return {
       method: 'sendMessage',
       params: { ...own, text: t.text, ...(t.parseMode ? { parse_mode: t.parseMode } : {}) },

@@ -21,10 +21,26 @@ export function explainConflict(description: string): string {
 /** What the loop reports and how long it waits after a failed getUpdates. */
 function describeFailure(err: unknown, failures: number): Trouble {
   if (err instanceof TelegramApiError) {
-    if (err.errorCode === 409) return { state: 'failed', detail: explainConflict(err.description), delayMs: backoff(failures, 1000, 30_000) };
-    if (err.errorCode === 401) return { state: 'failed', detail: 'Unauthorized: check token from @BotFather (was it revoked?)', delayMs: backoff(failures, 5000, 60_000) };
-    if (err.errorCode === 429) return { state: 'reconnecting', detail: `rate limited by Telegram: ${err.description}`, delayMs: (err.parameters.retry_after ?? 1) * 1000 };
-    if (err.errorCode >= 500 || err.errorCode < 400) return { state: 'reconnecting', detail: `Telegram answered ${err.errorCode} ${err.description}`, delayMs: backoff(failures, 500, 30_000) };
+    if (err.errorCode === 409)
+      return { state: 'failed', detail: explainConflict(err.description), delayMs: backoff(failures, 1000, 30_000) };
+    if (err.errorCode === 401)
+      return {
+        state: 'failed',
+        detail: 'Unauthorized: check token from @BotFather (was it revoked?)',
+        delayMs: backoff(failures, 5000, 60_000),
+      };
+    if (err.errorCode === 429)
+      return {
+        state: 'reconnecting',
+        detail: `rate limited by Telegram: ${err.description}`,
+        delayMs: (err.parameters.retry_after ?? 1) * 1000,
+      };
+    if (err.errorCode >= 500 || err.errorCode < 400)
+      return {
+        state: 'reconnecting',
+        detail: `Telegram answered ${err.errorCode} ${err.description}`,
+        delayMs: backoff(failures, 500, 30_000),
+      };
     return { state: 'failed', detail: `getUpdates refused: ${err.errorCode} ${err.description}`, delayMs: backoff(failures, 5000, 60_000) };
   }
   const reason = err instanceof TelegramNetworkError ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
@@ -74,7 +90,10 @@ export class Poller {
       await this.api.call('getUpdates', { offset: this.offset, limit: 1, timeout: 0 }, { timeoutMs: 1000 });
       this.log.debug({ offset: this.offset }, 'Telegram updates confirmed on stop');
     } catch (err) {
-      this.log.debug({ err: (err as Error).message }, 'could not confirm the last updates on stop; a restart reads them again and dedup drops them');
+      this.log.debug(
+        { err: (err as Error).message },
+        'could not confirm the last updates on stop; a restart reads them again and dedup drops them',
+      );
     }
   }
 
@@ -111,7 +130,10 @@ export class Poller {
           storeFailures = 0;
         } catch (err) {
           const delayMs = backoff(++storeFailures, 500, 5000);
-          this.log.warn({ updateId: update.update_id, err: (err as Error).message, retryInMs: delayMs }, 'Telegram update not stored (NATS unavailable?); its offset stays unconfirmed and it is read again');
+          this.log.warn(
+            { updateId: update.update_id, err: (err as Error).message, retryInMs: delayMs },
+            'Telegram update not stored (NATS unavailable?); its offset stays unconfirmed and it is read again',
+          );
           await sleep(delayMs, signal).catch(() => undefined);
           continue poll;
         }
@@ -126,7 +148,11 @@ export class Poller {
     this.healthDetail = detail;
     const fields = { state, detail, ...(retryInMs !== undefined ? { retryInMs } : {}) };
     if (state === 'connected') this.log.info(fields, 'Telegram long polling restored');
-    else if (changed) this.log[state === 'failed' ? 'error' : 'warn'](fields, `Telegram long polling ${state === 'failed' ? 'failed' : 'interrupted'}: ${detail}`);
+    else if (changed)
+      this.log[state === 'failed' ? 'error' : 'warn'](
+        fields,
+        `Telegram long polling ${state === 'failed' ? 'failed' : 'interrupted'}: ${detail}`,
+      );
     else this.log.debug(fields, `Telegram long polling still ${state}`);
     if (changed) this.ctx.status(state, detail);
   }

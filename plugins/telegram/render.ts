@@ -24,7 +24,9 @@ export function toHtml(blocks: Block[]): string {
           case 'code':
             return `<code>${escapeHtml(n.s)}</code>`;
           case 'link':
-            return LINKABLE.test(n.url) ? `<a href="${escapeAttr(n.url)}">${inline(n.c)}</a>` : `${inline(n.c)}${escapeHtml(` (${n.url})`)}`;
+            return LINKABLE.test(n.url)
+              ? `<a href="${escapeAttr(n.url)}">${inline(n.c)}</a>`
+              : `${inline(n.c)}${escapeHtml(` (${n.url})`)}`;
         }
       })
       .join('');
@@ -38,7 +40,9 @@ export function toHtml(blocks: Block[]): string {
         case 'quote':
           return `<blockquote>${b.lines.map(inline).join('\n')}</blockquote>`;
         case 'pre':
-          return b.lang && LANGUAGE.test(b.lang) ? `<pre><code class="language-${b.lang}">${escapeHtml(b.s)}</code></pre>` : `<pre>${escapeHtml(b.s)}</pre>`;
+          return b.lang && LANGUAGE.test(b.lang)
+            ? `<pre><code class="language-${b.lang}">${escapeHtml(b.s)}</code></pre>`
+            : `<pre>${escapeHtml(b.s)}</pre>`;
       }
     })
     .join('\n');

@@ -2,7 +2,17 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { Context, DeliveryError, Options, inject, injectable, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendResult } from '../../core/plugin';
+import {
+  Context,
+  DeliveryError,
+  Options,
+  inject,
+  injectable,
+  type ChannelAdapter,
+  type OutboundEnvelope,
+  type PluginContext,
+  type SendResult,
+} from '../../core/plugin';
 import type { WebchatOptions } from './options';
 import { renderPage } from './page';
 import { ID_PATTERN, parseClientFrame, type ServerFrame } from './protocol';
@@ -59,14 +69,26 @@ export class WebchatAdapter implements ChannelAdapter {
 
   async send(env: OutboundEnvelope): Promise<SendResult> {
     const visitor = env.conversation?.id ?? this.messageOwner.get(env.replyTo!);
-    if (!visitor) throw DeliveryError.permanent(`unknown conversation: replyTo "${env.replyTo}" is not a message this gateway received; set conversation.id to the visitor id`, { code: 'E_SCHEMA' });
+    if (!visitor)
+      throw DeliveryError.permanent(
+        `unknown conversation: replyTo "${env.replyTo}" is not a message this gateway received; set conversation.id to the visitor id`,
+        { code: 'E_SCHEMA' },
+      );
     if (env.native) throw DeliveryError.permanent('the web chat has no native payloads; send text', { code: 'E_UNSUPPORTED' });
     const sockets = [...(this.visitors.get(visitor) ?? [])].filter((ws) => ws.readyState === WebSocket.OPEN);
     if (sockets.length === 0) throw DeliveryError.deferred(`visitor ${visitor} has no open chat page`, { retryAfterMs: OFFLINE_RETRY_MS });
-    const frame: ServerFrame = { type: 'reply', id: env.id, text: env.text ?? '', format: env.format ?? 'plain', ...(env.replyTo ? { replyTo: env.replyTo } : {}), time: new Date().toISOString() };
+    const frame: ServerFrame = {
+      type: 'reply',
+      id: env.id,
+      text: env.text ?? '',
+      format: env.format ?? 'plain',
+      ...(env.replyTo ? { replyTo: env.replyTo } : {}),
+      time: new Date().toISOString(),
+    };
     const data = JSON.stringify(frame);
     const sent = await Promise.all(sockets.map((ws) => new Promise<boolean>((resolve) => ws.send(data, (err) => resolve(!err)))));
-    if (!sent.some(Boolean)) throw DeliveryError.deferred(`visitor ${visitor}: the page closed while the answer was sent`, { retryAfterMs: OFFLINE_RETRY_MS });
+    if (!sent.some(Boolean))
+      throw DeliveryError.deferred(`visitor ${visitor}: the page closed while the answer was sent`, { retryAfterMs: OFFLINE_RETRY_MS });
     return { messageIds: [`wc_${env.id}`] };
   }
 
@@ -130,7 +152,12 @@ export class WebchatAdapter implements ChannelAdapter {
       this.messageOwner.set(messageId, visitor);
       reply({ type: 'ack', id: frame.id });
       if (result.outcome === 'stored') {
-        const echo = JSON.stringify({ type: 'message', id: frame.id, text: frame.text, time: new Date().toISOString() } satisfies ServerFrame);
+        const echo = JSON.stringify({
+          type: 'message',
+          id: frame.id,
+          text: frame.text,
+          time: new Date().toISOString(),
+        } satisfies ServerFrame);
         for (const tab of this.visitors.get(visitor) ?? []) if (tab !== ws && tab.readyState === WebSocket.OPEN) tab.send(echo);
       }
     } catch (err) {

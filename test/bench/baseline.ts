@@ -17,12 +17,22 @@ let js: JetStreamClient | undefined;
 let ws: lark.WSClient | undefined;
 let clients: lark.Client[] = [];
 
-async function init(m: { natsUrl?: string; subject?: string; domain: string; apps: Array<{ appId: string; appSecret: string }> }): Promise<void> {
+async function init(m: {
+  natsUrl?: string;
+  subject?: string;
+  domain: string;
+  apps: Array<{ appId: string; appSecret: string }>;
+}): Promise<void> {
   if (m.natsUrl && m.subject) {
     nc = await connect({ servers: m.natsUrl });
     const jsm = await jetstreamManager(nc);
     const name = `BENCH_${m.subject.replace(/\W/g, '_')}`;
-    await jsm.streams.add({ name, subjects: [`${m.subject}.ingest`], storage: StorageType.File, republish: { src: `${m.subject}.ingest`, dest: `${m.subject}.in` } });
+    await jsm.streams.add({
+      name,
+      subjects: [`${m.subject}.ingest`],
+      storage: StorageType.File,
+      republish: { src: `${m.subject}.ingest`, dest: `${m.subject}.in` },
+    });
     js = jetstream(nc);
     const subject = `${m.subject}.ingest`;
     const app = m.apps[0]!;
@@ -32,7 +42,15 @@ async function init(m: { natsUrl?: string; subject?: string; domain: string; app
       },
     });
     await new Promise<void>((resolve, reject) => {
-      ws = new lark.WSClient({ appId: app.appId, appSecret: app.appSecret, domain: m.domain, logger: quiet, autoReconnect: true, onReady: () => resolve(), onError: reject });
+      ws = new lark.WSClient({
+        appId: app.appId,
+        appSecret: app.appSecret,
+        domain: m.domain,
+        logger: quiet,
+        autoReconnect: true,
+        onReady: () => resolve(),
+        onError: reject,
+      });
       void ws.start({ eventDispatcher: dispatcher });
     });
     return;
@@ -40,7 +58,14 @@ async function init(m: { natsUrl?: string; subject?: string; domain: string; app
   clients = m.apps.map((a) => {
     const http = axios.create({ httpAgent: new Agent({ keepAlive: true }) });
     http.interceptors.response.use((resp) => resp.data);
-    return new lark.Client({ appId: a.appId, appSecret: a.appSecret, domain: m.domain, appType: lark.AppType.SelfBuild, httpInstance: http as never, logger: quiet });
+    return new lark.Client({
+      appId: a.appId,
+      appSecret: a.appSecret,
+      domain: m.domain,
+      appType: lark.AppType.SelfBuild,
+      httpInstance: http as never,
+      logger: quiet,
+    });
   });
 }
 
@@ -53,7 +78,10 @@ async function send(m: { n: number; concurrency: number; chats: number; tag: str
       const client = clients[i % clients.length]!;
       const chat = `oc_bench${Math.floor(i / clients.length) % m.chats}`;
       const res = await client.im.v1.message
-        .create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: chat, msg_type: 'text', content: JSON.stringify({ text: `${m.tag}|${i}|${now()}` }) } })
+        .create({
+          params: { receive_id_type: 'chat_id' },
+          data: { receive_id: chat, msg_type: 'text', content: JSON.stringify({ text: `${m.tag}|${i}|${now()}` }) },
+        })
         .catch(() => ({ code: -1 }));
       if (res?.code !== 0) errors++;
     }

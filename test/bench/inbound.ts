@@ -12,12 +12,20 @@ export type Load = { kind: 'burst'; n: number; inFlight: number } | { kind: 'rat
 /** The text a received message carried, from a gateway envelope or a baseline raw event. */
 export type TextOf = (data: string) => string;
 export const gatewayText: TextOf = (d) => (JSON.parse(d) as { message: { text: string } }).message.text;
-export const baselineText: TextOf = (d) => (JSON.parse((JSON.parse(d) as { message: { content: string } }).message.content) as { text: string }).text;
+export const baselineText: TextOf = (d) =>
+  (JSON.parse((JSON.parse(d) as { message: { content: string } }).message.content) as { text: string }).text;
 
 let roundNo = 0;
 
 /** One round: push events (texts `<round>|<i>|<pushed at>`) to `appIds` in turn, wait for all to arrive. */
-export async function inboundRound(emu: FeishuEmulator, nc: NatsConnection, subject: string, textOf: TextOf, appIds: string[], load: Load): Promise<Round> {
+export async function inboundRound(
+  emu: FeishuEmulator,
+  nc: NatsConnection,
+  subject: string,
+  textOf: TextOf,
+  appIds: string[],
+  load: Load,
+): Promise<Round> {
   const tag = `r${++roundNo}`;
   const latencies: number[] = [];
   let first = Infinity;
@@ -41,21 +49,34 @@ export async function inboundRound(emu: FeishuEmulator, nc: NatsConnection, subj
     const appId = appIds[i % appIds.length]!;
     const t = now();
     first = Math.min(first, t);
-    const event = emu.message({ appId, chatId: `oc_c${i % 200}`, chatType: 'p2p', senderOpenId: `ou_u${i % 200}`, messageType: 'text', content: { text: `${tag}|${i}|${t}` } });
+    const event = emu.message({
+      appId,
+      chatId: `oc_c${i % 200}`,
+      chatType: 'p2p',
+      senderOpenId: `ou_u${i % 200}`,
+      messageType: 'text',
+      content: { text: `${tag}|${i}|${t}` },
+    });
     return emu.pushEvent(appId, event, { timeoutMs: 60_000 }).then(
-      (ack) => { if (ack.code !== 200) failed++; },
-      () => { failed++; },
+      (ack) => {
+        if (ack.code !== 200) failed++;
+      },
+      () => {
+        failed++;
+      },
     );
   };
   if (load.kind === 'burst') {
     let next = 0;
-    await Promise.all(Array.from({ length: load.inFlight }, async () => {
-      for (let i = next++; i < total; i = next++) await push(i);
-    }));
+    await Promise.all(
+      Array.from({ length: load.inFlight }, async () => {
+        for (let i = next++; i < total; i = next++) await push(i);
+      }),
+    );
   } else {
     const start = now();
     const pending: Array<Promise<void>> = [];
-    for (let i = 0; i < total; ) {
+    for (let i = 0; i < total;) {
       const due = Math.min(total, Math.floor(((now() - start) / 1000) * load.perSecond) + 1);
       for (; i < due; i++) pending.push(push(i));
       await pause(2);
@@ -65,5 +86,11 @@ export async function inboundRound(emu: FeishuEmulator, nc: NatsConnection, subj
   await Promise.race([all, pause(30_000)]);
   sub.unsubscribe();
   const n = latencies.length;
-  return { rate: n > 1 ? (n / (last - first)) * 1000 : NaN, p50: percentile(latencies, 50), p99: percentile(latencies, 99), lost: total - n, ...(failed ? { failed } : {}) };
+  return {
+    rate: n > 1 ? (n / (last - first)) * 1000 : NaN,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    lost: total - n,
+    ...(failed ? { failed } : {}),
+  };
 }

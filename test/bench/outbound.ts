@@ -29,27 +29,49 @@ function collect(emu: FeishuEmulator, tag: string, total: number) {
       await Promise.race([all, pause(timeoutMs)]);
       emu.off('sent', onSent);
       const n = latencies.length;
-      return { rate: n > 1 ? (n / (last - first)) * 1000 : NaN, p50: percentile(latencies, 50), p99: percentile(latencies, 99), lost: total - n };
+      return {
+        rate: n > 1 ? (n / (last - first)) * 1000 : NaN,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        lost: total - n,
+      };
     },
   };
 }
 
 /** Publishes `n` envelopes at once, spread over `accounts` and `chats` conversations per account. */
-export async function gatewayOutRound(emu: FeishuEmulator, nc: NatsConnection, prefix: string, accounts: string[], n: number, chats: number, timeoutMs = 60_000): Promise<Round> {
+export async function gatewayOutRound(
+  emu: FeishuEmulator,
+  nc: NatsConnection,
+  prefix: string,
+  accounts: string[],
+  n: number,
+  chats: number,
+  timeoutMs = 60_000,
+): Promise<Round> {
   const tag = `o${++roundNo}`;
   const c = collect(emu, tag, n);
   const first = now();
   for (let i = 0; i < n; i++) {
     const account = accounts[i % accounts.length]!;
     const chat = `oc_bench${Math.floor(i / accounts.length) % chats}`;
-    nc.publish(`${prefix}.out.feishu.${account}`, JSON.stringify({ id: `${tag}-${i}`, conversation: { id: chat }, text: `${tag}|${i}|${now()}` }));
+    nc.publish(
+      `${prefix}.out.feishu.${account}`,
+      JSON.stringify({ id: `${tag}-${i}`, conversation: { id: chat }, text: `${tag}|${i}|${now()}` }),
+    );
   }
   await nc.flush();
   return c.finish(first, timeoutMs);
 }
 
 /** The same load through the bare SDK client, `concurrency` calls in flight. */
-export async function baselineOutRound(emu: FeishuEmulator, baseline: Baseline, n: number, chats: number, concurrency: number): Promise<Round> {
+export async function baselineOutRound(
+  emu: FeishuEmulator,
+  baseline: Baseline,
+  n: number,
+  chats: number,
+  concurrency: number,
+): Promise<Round> {
   const tag = `o${++roundNo}`;
   const c = collect(emu, tag, n);
   const first = now();

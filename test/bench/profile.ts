@@ -20,7 +20,9 @@ export function topSelfTime(file: string, top = 20): string {
     self.set(key, (self.get(key) ?? 0) + dt);
   });
   const busy = total - (self.get('(idle)') ?? 0);
-  const lines = [...self].sort((a, b) => b[1] - a[1]).slice(0, top)
+  const lines = [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
     .map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
   return [`profile ${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s not idle`, ...lines].join('\n');
 }

@@ -35,7 +35,9 @@ async function rounds(what: string, round: () => Promise<Round>, gapMs = 0): Pro
   for (let i = 0; i < ROUNDS; i++) {
     await pause(gapMs);
     const r = await round();
-    log(`  ${what}: ${r.rate.toFixed(0)}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms cpu ${(r.cpuPer1k ?? NaN).toFixed(0)} ms/1k${r.lost ? ` lost ${r.lost}` : ''}`);
+    log(
+      `  ${what}: ${r.rate.toFixed(0)}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms cpu ${(r.cpuPer1k ?? NaN).toFixed(0)} ms/1k${r.lost ? ` lost ${r.lost}` : ''}`,
+    );
     out.push(r);
   }
   return out;
@@ -50,7 +52,11 @@ async function inbound(emu: FeishuEmulator, nc: NatsConnection, natsUrl: string,
   const subject = `benchbase${Date.now().toString(36)}`;
   const base = PROFILE ? undefined : await Baseline.start({ natsUrl, subject, domain: emu.url, apps: baseApps });
   const loads: Array<[string, Load, string]> = [
-    ['inbound burst 2,000', { kind: 'burst', n: 2000, inFlight: 500 }, 'events/s frame pushed → envelope on <prefix>.in.> (500 pushes in flight)'],
+    [
+      'inbound burst 2,000',
+      { kind: 'burst', n: 2000, inFlight: 500 },
+      'events/s frame pushed → envelope on <prefix>.in.> (500 pushes in flight)',
+    ],
     ['inbound 500/s', { kind: 'rate', perSecond: 500, seconds: 3 }, 'fixed 500/s for 3 s: latency push → subscriber'],
     ['inbound 2,000/s', { kind: 'rate', perSecond: 2000, seconds: 2 }, 'fixed 2,000/s for 2 s: latency push → subscriber'],
   ];
@@ -58,10 +64,27 @@ async function inbound(emu: FeishuEmulator, nc: NatsConnection, natsUrl: string,
     const n = load.kind === 'burst' ? load.n : load.perSecond * load.seconds;
     let b: Row | undefined;
     if (base) {
-      b = summarise(name, 'baseline', await rounds(`${name} baseline`, () => withCpu(base.pid, n, () => inboundRound(emu, nc, `${subject}.in`, baselineText, [baseApps[0]!.appId], load))), 'bare WSClient + EventDispatcher → js.publish (file stream, republished)');
+      b = summarise(
+        name,
+        'baseline',
+        await rounds(`${name} baseline`, () =>
+          withCpu(base.pid, n, () => inboundRound(emu, nc, `${subject}.in`, baselineText, [baseApps[0]!.appId], load)),
+        ),
+        'bare WSClient + EventDispatcher → js.publish (file stream, republished)',
+      );
       rows.push(b);
     }
-    rows.push(summarise(name, 'gateway', await rounds(`${name} gateway`, () => withCpu(g.gw.pid, n, () => inboundRound(emu, nc, `${g.prefix}.in.>`, gatewayText, [gwApps[0]!.appId], load))), note, b));
+    rows.push(
+      summarise(
+        name,
+        'gateway',
+        await rounds(`${name} gateway`, () =>
+          withCpu(g.gw.pid, n, () => inboundRound(emu, nc, `${g.prefix}.in.>`, gatewayText, [gwApps[0]!.appId], load)),
+        ),
+        note,
+        b,
+      ),
+    );
   }
   await base?.stop();
   await g.gw.kill('SIGTERM');
@@ -76,13 +99,31 @@ async function outbound(emu: FeishuEmulator, nc: NatsConnection, natsUrl: string
     const g = await startGateway(natsUrl, emu.url, apps);
     await emu.waitForConnections(apps[0]!.appId, 1, 10_000);
     const acct = [apps[0]!.account];
-    rows.push(summarise('outbound paced, 1 account, 150 chats', 'gateway', await rounds('paced many chats', () => withCpu(g.gw.pid, 150, () => gatewayOutRound(emu, nc, g.prefix, acct, 150, 150)), 1200),
-      'msgs/s publish → emulator accepted; paced by design at Feishu’s 50 per 1.05 s per app (47.6/s sustained; a 150 burst = 3 windows shows ~67/s); latency is pacing wait'));
-    rows.push(summarise('outbound paced, 1 account, 1 chat', 'gateway', await rounds('paced one chat', () => withCpu(g.gw.pid, 12, () => gatewayOutRound(emu, nc, g.prefix, acct, 12, 1)), 1200),
-      'one conversation: in order, capped by design at Feishu’s 5/s per chat'));
+    rows.push(
+      summarise(
+        'outbound paced, 1 account, 150 chats',
+        'gateway',
+        await rounds('paced many chats', () => withCpu(g.gw.pid, 150, () => gatewayOutRound(emu, nc, g.prefix, acct, 150, 150)), 1200),
+        'msgs/s publish → emulator accepted; paced by design at Feishu’s 50 per 1.05 s per app (47.6/s sustained; a 150 burst = 3 windows shows ~67/s); latency is pacing wait',
+      ),
+    );
+    rows.push(
+      summarise(
+        'outbound paced, 1 account, 1 chat',
+        'gateway',
+        await rounds('paced one chat', () => withCpu(g.gw.pid, 12, () => gatewayOutRound(emu, nc, g.prefix, acct, 12, 1)), 1200),
+        'one conversation: in order, capped by design at Feishu’s 5/s per chat',
+      ),
+    );
     const base1 = await Baseline.start({ domain: emu.url, apps: addApps(emu, 1, 'ob') });
-    rows.push(summarise('outbound 1 chat, unpaced', 'baseline', await rounds('baseline one chat', () => withCpu(base1.pid, 200, () => baselineOutRound(emu, base1, 200, 1, 1))),
-      'lark.Client create, one call at a time (the order a conversation needs); no pacing'));
+    rows.push(
+      summarise(
+        'outbound 1 chat, unpaced',
+        'baseline',
+        await rounds('baseline one chat', () => withCpu(base1.pid, 200, () => baselineOutRound(emu, base1, 200, 1, 1))),
+        'lark.Client create, one call at a time (the order a conversation needs); no pacing',
+      ),
+    );
     await base1.stop();
     await g.gw.kill('SIGTERM');
   }
@@ -94,13 +135,24 @@ async function outbound(emu: FeishuEmulator, nc: NatsConnection, natsUrl: string
   let b: Row | undefined;
   if (!PROFILE) {
     const base = await Baseline.start({ domain: emu.url, apps: addApps(emu, OUT_ACCOUNTS, 'obase') });
-    b = summarise(`outbound ${OUT_N}, ${OUT_ACCOUNTS} apps`, 'baseline', await rounds('baseline core', () => withCpu(base.pid, OUT_N, () => baselineOutRound(emu, base, OUT_N, chats, OUT_CONCURRENCY))),
-      `lark.Client create (keep-alive), ${OUT_CONCURRENCY} calls in flight, same apps/chats spread`);
+    b = summarise(
+      `outbound ${OUT_N}, ${OUT_ACCOUNTS} apps`,
+      'baseline',
+      await rounds('baseline core', () => withCpu(base.pid, OUT_N, () => baselineOutRound(emu, base, OUT_N, chats, OUT_CONCURRENCY))),
+      `lark.Client create (keep-alive), ${OUT_CONCURRENCY} calls in flight, same apps/chats spread`,
+    );
     rows.push(b);
     await base.stop();
   }
-  rows.push(summarise(`outbound ${OUT_N}, ${OUT_ACCOUNTS} apps`, 'gateway', await rounds('gateway core', () => withCpu(g.gw.pid, OUT_N, () => gatewayOutRound(emu, nc, g.prefix, accounts, OUT_N, chats)), 1300),
-    `core path, pacing not binding: ${OUT_N} envelopes published at once over ${OUT_ACCOUNTS} accounts × ${chats} chats (≤ 50/app, 2/chat per round); latency includes queueing behind the burst, the baseline’s is per call`, b));
+  rows.push(
+    summarise(
+      `outbound ${OUT_N}, ${OUT_ACCOUNTS} apps`,
+      'gateway',
+      await rounds('gateway core', () => withCpu(g.gw.pid, OUT_N, () => gatewayOutRound(emu, nc, g.prefix, accounts, OUT_N, chats)), 1300),
+      `core path, pacing not binding: ${OUT_N} envelopes published at once over ${OUT_ACCOUNTS} accounts × ${chats} chats (≤ 50/app, 2/chat per round); latency includes queueing behind the burst, the baseline’s is per call`,
+      b,
+    ),
+  );
   await g.gw.kill('SIGTERM');
   return rows;
 }
@@ -115,7 +167,8 @@ async function main(): Promise<void> {
   const nc = await connect({ servers: nats.url });
   const rows: Row[] = [];
   const profDir = PROFILE ? mkdtempSync(join(tmpdir(), 'cg-prof-')) : undefined;
-  const nodeArgs = (name: string) => (profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}.cpuprofile`] : undefined);
+  const nodeArgs = (name: string) =>
+    profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}.cpuprofile`] : undefined;
   try {
     if (ONLY.includes('inbound')) rows.push(...(await inbound(emu, nc, nats.url, nodeArgs('inbound'))));
     if (ONLY.includes('outbound')) rows.push(...(await outbound(emu, nc, nats.url, nodeArgs('outbound'))));
@@ -137,10 +190,21 @@ async function main(): Promise<void> {
       const b = rows.find((x) => x.scenario === r.scenario && x.system === 'baseline')!;
       return `${r.scenario}: added latency p50 ${(r.p50!.median - b.p50!.median).toFixed(1)} ms, p99 ${(r.p99!.median - b.p99!.median).toFixed(1)} ms`;
     });
-  const meta = { date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, rounds: ROUNDS, loadAverage: load, seconds: Math.round((Date.now() - started) / 1000), profile: PROFILE };
+  const meta = {
+    date: new Date().toISOString(),
+    cores: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    rounds: ROUNDS,
+    loadAverage: load,
+    seconds: Math.round((Date.now() - started) / 1000),
+    profile: PROFILE,
+  };
   log(`\n${table}\n`);
   for (const a of added) log(a);
-  log(`${meta.cores} cores (${meta.cpu}), Node ${meta.node}; load average at start ${load.start}, 1-min during the run ${load.during.join(' ')}; ${meta.seconds} s`);
+  log(
+    `${meta.cores} cores (${meta.cpu}), Node ${meta.node}; load average at start ${load.start}, 1-min during the run ${load.during.join(' ')}; ${meta.seconds} s`,
+  );
   log('figures: median (min–max) over the rounds; "vs base" = gateway median rate / baseline median rate');
   const out = resolve(process.env.BENCH_OUT ?? 'bench-results.json');
   writeFileSync(out, JSON.stringify({ ...meta, rows, added, table }, null, 2));

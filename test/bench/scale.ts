@@ -5,7 +5,13 @@ import { gatewayText, inboundRound } from './inbound';
 import { addApps, pause, startGateway } from './setup';
 import { rssMb, summarise, withCpu, type Round, type Row } from './stats';
 
-export async function scaleRows(emu: FeishuEmulator, nc: NatsConnection, natsUrl: string, counts: number[], rounds: number): Promise<Row[]> {
+export async function scaleRows(
+  emu: FeishuEmulator,
+  nc: NatsConnection,
+  natsUrl: string,
+  counts: number[],
+  rounds: number,
+): Promise<Row[]> {
   const rows: Row[] = [];
   for (const k of counts) {
     const apps = addApps(emu, k, `s${k}x`);
@@ -14,7 +20,14 @@ export async function scaleRows(emu: FeishuEmulator, nc: NatsConnection, natsUrl
     try {
       g = await startGateway(natsUrl, emu.url, apps, { timeoutMs: 180_000 });
     } catch (err) {
-      rows.push({ scenario: `scale ${k} accounts`, system: 'gateway', rounds: 0, rate: { median: NaN, min: NaN, max: NaN }, lost: 0, note: `did not start: ${(err as Error).message}` });
+      rows.push({
+        scenario: `scale ${k} accounts`,
+        system: 'gateway',
+        rounds: 0,
+        rate: { median: NaN, min: NaN, max: NaN },
+        lost: 0,
+        note: `did not start: ${(err as Error).message}`,
+      });
       continue;
     }
     const readyMs = Date.now() - t0;
@@ -28,10 +41,15 @@ export async function scaleRows(emu: FeishuEmulator, nc: NatsConnection, natsUrl
     const load = { kind: 'burst' as const, n, inFlight: 500 };
     await inboundRound(emu, nc, `${g.prefix}.in.>`, gatewayText, ids, load);
     const rs: Round[] = [];
-    for (let r = 0; r < rounds; r++) rs.push(await withCpu(g.gw.pid, n, () => inboundRound(emu, nc, `${g.prefix}.in.>`, gatewayText, ids, load)));
+    for (let r = 0; r < rounds; r++)
+      rs.push(await withCpu(g.gw.pid, n, () => inboundRound(emu, nc, `${g.prefix}.in.>`, gatewayText, ids, load)));
     const rssLoaded = rssMb(g.gw.pid);
-    const row = summarise(`scale ${k} account(s)`, 'gateway', rs,
-      `${connected}/${k} connected in ${(connectedMs / 1000).toFixed(1)} s (/readyz ${(readyMs / 1000).toFixed(1)} s); RSS ${rssIdle.toFixed(0)} MB idle, ${rssLoaded.toFixed(0)} MB after traffic; burst ${n} events spread over all accounts`);
+    const row = summarise(
+      `scale ${k} account(s)`,
+      'gateway',
+      rs,
+      `${connected}/${k} connected in ${(connectedMs / 1000).toFixed(1)} s (/readyz ${(readyMs / 1000).toFixed(1)} s); RSS ${rssIdle.toFixed(0)} MB idle, ${rssLoaded.toFixed(0)} MB after traffic; burst ${n} events spread over all accounts`,
+    );
     row.extra = { accounts: k, connected, connectedMs, readyMs, rssIdleMb: rssIdle, rssLoadedMb: rssLoaded };
     rows.push(row);
     process.stdout.write(`  scale ${k}: ${row.note}\n`);

@@ -30,17 +30,24 @@ export interface BenchGateway {
 }
 
 /** Starts a gateway process with one Feishu entry per app (info-level logs to a file, as in production). */
-export async function startGateway(natsUrl: string, emuUrl: string, apps: App[], opts: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<BenchGateway> {
+export async function startGateway(
+  natsUrl: string,
+  emuUrl: string,
+  apps: App[],
+  opts: { nodeArgs?: string[]; timeoutMs?: number } = {},
+): Promise<BenchGateway> {
   const port = await freePort();
   const prefix = uniquePrefix();
   const entries = apps
-    .map((a) => `  - use: feishu
+    .map(
+      (a) => `  - use: feishu
     account: ${a.account}
     appId: ${a.appId}
     appSecret: ${a.appSecret}
     domain: ${emuUrl}
     allowFrom: ["*"]
-`)
+`,
+    )
     .join('');
   const file = writeConfig(`nats:
   servers: ${natsUrl}

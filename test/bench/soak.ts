@@ -68,17 +68,28 @@ async function main(): Promise<void> {
     for (let k = 0; k < RATE; k++, i++) {
       const text = `in-${i}`;
       inSent.set(text, Date.now());
-      const event = emu.message({ appId: app.appId, chatId: `oc_c${i % 50}`, chatType: 'p2p', senderOpenId: `ou_u${i % 50}`, messageType: 'text', content: { text } });
+      const event = emu.message({
+        appId: app.appId,
+        chatId: `oc_c${i % 50}`,
+        chatType: 'p2p',
+        senderOpenId: `ou_u${i % 50}`,
+        messageType: 'text',
+        content: { text },
+      });
       emu.pushEvent(app.appId, event, { redeliverUnacked: { afterMs: 1000, times: 30 } }).catch(() => undefined);
       const out = `out-${i}`;
       outSent.set(out, Date.now());
       nc.publish(`${prefix}.out.feishu.default`, JSON.stringify({ id: `s${i}`, conversation: { id: `oc_c${i % 50}` }, text: out }));
     }
-    if ((i / RATE) % 60 === 0) process.stdout.write(`  ${Math.round((Date.now() - started) / 1000)} s: in ${inSeen.size}/${inSent.size}, out ${outSeen.size}/${outSent.size}, RSS ${rssMb(gw.pid).toFixed(1)} MB\n`);
+    if ((i / RATE) % 60 === 0)
+      process.stdout.write(
+        `  ${Math.round((Date.now() - started) / 1000)} s: in ${inSeen.size}/${inSent.size}, out ${outSeen.size}/${outSent.size}, RSS ${rssMb(gw.pid).toFixed(1)} MB\n`,
+      );
     await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - tick))));
   }
   const drainUntil = Date.now() + 30_000;
-  while ((inSeen.size < inSent.size || outSeen.size < outSent.size) && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 200));
+  while ((inSeen.size < inSent.size || outSeen.size < outSent.size) && Date.now() < drainUntil)
+    await new Promise((r) => setTimeout(r, 200));
   const rssEnd = rssMb(gw.pid);
   const rows = [
     ['direction', 'sent', 'delivered', 'duplicates', 'lost', 'p50 ms', 'p99 ms'],

@@ -103,7 +103,18 @@ const fmtSpread = (s: Spread | undefined, digits: number): string =>
 
 /** The table printed at the end: medians with (min–max) over the rounds. */
 export function formatTable(rows: Row[]): string {
-  const head = ['scenario', 'system', 'n', 'rate/s median (min–max)', 'p50 ms', 'p99 ms', 'CPU ms/1k msgs', 'lost', 'vs base', 'what it measures'];
+  const head = [
+    'scenario',
+    'system',
+    'n',
+    'rate/s median (min–max)',
+    'p50 ms',
+    'p99 ms',
+    'CPU ms/1k msgs',
+    'lost',
+    'vs base',
+    'what it measures',
+  ];
   const body = rows.map((r) => [
     r.scenario,
     r.system,

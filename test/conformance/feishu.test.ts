@@ -8,7 +8,10 @@ const hexId = (prefix: string, kind: number, n: number) => `${prefix}${kind.toSt
 
 /** Feishu through its emulator: events over the long connection in, the message API out. */
 class FeishuDriver implements PlatformDriver {
-  readonly ids = { conversation: (type: 'direct' | 'group', n: number) => hexId('oc_', type === 'direct' ? 0xd : 0xa, n), sender: (n: number) => hexId('ou_', 0xe, n) };
+  readonly ids = {
+    conversation: (type: 'direct' | 'group', n: number) => hexId('oc_', type === 'direct' ? 0xd : 0xa, n),
+    sender: (n: number) => hexId('ou_', 0xe, n),
+  };
   readonly supports = { groups: true, failures: ['retryable', 'permanent'] as FailureKind[] };
   private emu!: FeishuEmulator;
   private app!: ReturnType<typeof newApp>;

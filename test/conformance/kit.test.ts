@@ -1,5 +1,23 @@
-import { Context, DeliveryError, Options, definePlugin, inject, injectable, type ChannelAdapter, type OutboundEnvelope, type PluginContext, type SendResult } from '../../core/plugin';
-import { runConformance, type FailureKind, type InjectedMessage, type PlatformDriver, type ReceivedMessage, type TestHooks } from '../../core/testing';
+import {
+  Context,
+  DeliveryError,
+  Options,
+  definePlugin,
+  inject,
+  injectable,
+  type ChannelAdapter,
+  type OutboundEnvelope,
+  type PluginContext,
+  type SendResult,
+} from '../../core/plugin';
+import {
+  runConformance,
+  type FailureKind,
+  type InjectedMessage,
+  type PlatformDriver,
+  type ReceivedMessage,
+  type TestHooks,
+} from '../../core/testing';
 
 /**
  * The kit proves itself here: a channel whose faults can be switched on must fail exactly the checks
@@ -95,7 +113,10 @@ class MemoDriver implements PlatformDriver {
   }
 }
 
-type Step = { kind: 'test'; name: string; fn: () => Promise<void> } | { kind: 'skip'; name: string } | { kind: 'describe'; name: string; block: Block };
+type Step =
+  | { kind: 'test'; name: string; fn: () => Promise<void> }
+  | { kind: 'skip'; name: string }
+  | { kind: 'describe'; name: string; block: Block };
 interface Block {
   before: Array<() => Promise<void>>;
   after: Array<() => Promise<void>>;
@@ -125,11 +146,22 @@ async function conformanceOf(faults: Fault[]): Promise<Record<string, string>> {
   runConformance({ plugin: memo, options: { platform: name, faults }, platform: new MemoDriver(platforms.get(name)!), hooks });
   const outcomes: Record<string, string> = {};
   const run = async (block: Block, failed?: string): Promise<void> => {
-    for (const fn of block.before) if (!failed) failed = await fn().then(() => undefined, (err: Error) => `beforeAll: ${err.message}`);
+    for (const fn of block.before)
+      if (!failed)
+        failed = await fn().then(
+          () => undefined,
+          (err: Error) => `beforeAll: ${err.message}`,
+        );
     for (const step of block.steps) {
       if (step.kind === 'describe') await run(step.block, failed);
       else if (step.kind === 'skip') outcomes[step.name.split(' (')[0]!] = 'skipped';
-      else outcomes[step.name] = failed ?? (await step.fn().then(() => 'pass', (err: Error) => err.message));
+      else
+        outcomes[step.name] =
+          failed ??
+          (await step.fn().then(
+            () => 'pass',
+            (err: Error) => err.message,
+          ));
     }
     for (const fn of block.after) await fn().catch(() => undefined);
   };
@@ -153,17 +185,24 @@ test('conformance kit - each fault fails the check that covers it, saying what i
       'resources still open after the gateway stopped (sockets, servers or timers the plugin did not close): expected [], got ["1× Timeout"]',
     'inbound - a direct message becomes a valid envelope with its channel, account, conversation and sender': 'pass',
     'inbound - a group message becomes an envelope of the group conversation': 'pass',
-    'inbound - a platform message delivered twice is published once': expect.stringMatching(/^envelopes on t\w+\.in\.> for one message delivered twice: expected 1, got 2$/),
-    'outbound - a message reaches its conversation and the ok receipt lists the platform ids': expect.stringMatching(/^the ok receipt lists no platform message ids: \{.*"messageIds":\[\]/),
+    'inbound - a platform message delivered twice is published once': expect.stringMatching(
+      /^envelopes on t\w+\.in\.> for one message delivered twice: expected 1, got 2$/,
+    ),
+    'outbound - a message reaches its conversation and the ok receipt lists the platform ids': expect.stringMatching(
+      /^the ok receipt lists no platform message ids: \{.*"messageIds":\[\]/,
+    ),
     'outbound - a retryable failure is retried into one ok receipt': 'pass',
     'outbound - a permanent failure ends in one failed receipt with retryable false':
       'the permanent failure was retried (2 attempts): send() must throw DeliveryError.permanent(...) when no retry can help',
     'access - allowFrom drops a sender not listed and passes one listed': 'pass',
-    'access - groupPolicy mention drops an unmentioned group message and passes a mentioned one': 'envelopes of group messages not mentioning the bot: expected 0, got 1',
+    'access - groupPolicy mention drops an unmentioned group message and passes a mentioned one':
+      'envelopes of group messages not mentioning the bot: expected 0, got 1',
   });
 }, 60_000);
 
 test('conformance kit - an adapter that misses its stop deadline fails the lifecycle check', async () => {
   const outcomes = await conformanceOf(['slowStop']);
-  expect(outcomes['lifecycle - reports starting then connected, stops within its deadline and leaves no handles open']).toMatch(/^the adapter's stop\(\) failed or missed its deadline \(1500 ms\): stop did not finish within 1500 ms/);
+  expect(outcomes['lifecycle - reports starting then connected, stops within its deadline and leaves no handles open']).toMatch(
+    /^the adapter's stop\(\) failed or missed its deadline \(1500 ms\): stop did not finish within 1500 ms/,
+  );
 }, 60_000);

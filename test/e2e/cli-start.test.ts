@@ -15,13 +15,20 @@ test('cli - start brings up a local nats-server when none runs, serves health, a
   const natsPort = await freePort();
   const httpPort = await freePort();
   const file = join(dir, 'gateway.yaml');
-  writeFileSync(file, `nats:\n  servers: nats://127.0.0.1:${natsPort}\nhttp:\n  listen: 127.0.0.1:${httpPort}\nlog:\n  level: warn\nplugins: []\n`);
+  writeFileSync(
+    file,
+    `nats:\n  servers: nats://127.0.0.1:${natsPort}\nhttp:\n  listen: 127.0.0.1:${httpPort}\nlog:\n  level: warn\nplugins: []\n`,
+  );
   const cwd = process.cwd();
   process.chdir(dir);
   const err: string[] = [];
   try {
     const exit = main(['start', '-c', file], { out: () => undefined, err: (s) => err.push(s) });
-    await eventually(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.status === 200, 'gateway ready', 20_000);
+    await eventually(
+      async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.status === 200,
+      'gateway ready',
+      20_000,
+    );
     const ready = (await (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).json()) as { nats: string };
     expect(ready.nats).toBe('connected');
     process.emit('SIGTERM', 'SIGTERM');
@@ -30,7 +37,10 @@ test('cli - start brings up a local nats-server when none runs, serves health, a
     await expect(fetch(`http://127.0.0.1:${httpPort}/healthz`)).rejects.toThrow();
     const stillListening = await new Promise<boolean>((resolve) => {
       const s = connect(natsPort, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
     expect(stillListening).toBe(false);

@@ -13,13 +13,17 @@ let browser: Browser;
 let pageUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
   nats = await startNats();
   const prefix = uniquePrefix();
   run = await startGateway(loopbackConfig(nats.url, prefix, '  - use: webchat\n    title: Data Assistant\n'));
   stopAgent = await startEchoAgent({ servers: nats.url, prefix, log: () => undefined });
   pageUrl = `${run.gateway.http.url}/webchat/default/`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -60,7 +64,9 @@ test('webchat browser - markdown with a <script> renders as text and runs nothin
   await page.keyboard.press('Enter');
   const answer = page.locator('[data-testid=agent-message]').last();
   await answer.waitFor({ timeout: 10_000 });
-  expect(await answer.textContent()).toBe('echo: <script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> bold [x](javascript:alert(1))');
+  expect(await answer.textContent()).toBe(
+    'echo: <script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> bold [x](javascript:alert(1))',
+  );
   expect(await answer.locator('strong').textContent()).toBe('bold');
   expect(await answer.locator('script, img, a').count()).toBe(0);
   expect(await page.evaluate('window.__pwned')).toBeUndefined();
@@ -68,5 +74,7 @@ test('webchat browser - markdown with a <script> renders as text and runs nothin
 }, 60_000);
 
 async function expectText(page: import('playwright-core').Page, selector: string, text: string): Promise<void> {
-  await page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(text)}`, undefined, { timeout: 10_000 });
+  await page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(text)}`, undefined, {
+    timeout: 10_000,
+  });
 }

@@ -43,32 +43,162 @@ const CASES: Array<[string, string, string | Uint8Array, string, string?]> = [
   ['empty object', 'feishu.default', '{}', 'E_SCHEMA', 'missing required field "id"'],
   ['id is a number', 'feishu.default', JSON.stringify({ id: 7, conversation: { id: C }, text: 'x' }), 'E_SCHEMA', '"id" must be string'],
   ['id is empty', 'feishu.default', JSON.stringify({ id: '', conversation: { id: C }, text: 'x' }), 'E_SCHEMA', '"id"'],
-  ['id over 64 characters', 'feishu.default', JSON.stringify({ id: 'x'.repeat(65), conversation: { id: C }, text: 'x' }), 'E_SCHEMA', '"id"'],
+  [
+    'id over 64 characters',
+    'feishu.default',
+    JSON.stringify({ id: 'x'.repeat(65), conversation: { id: C }, text: 'x' }),
+    'E_SCHEMA',
+    '"id"',
+  ],
   ['no target', 'feishu.default', JSON.stringify({ id: 'b-target', text: 'x' }), 'E_SCHEMA', 'conversation.id'],
-  ['conversation not an object', 'feishu.default', JSON.stringify({ id: 'b-conv', conversation: C, text: 'x' }), 'E_SCHEMA', '"conversation" must be object'],
-  ['conversation.id empty', 'feishu.default', JSON.stringify({ id: 'b-convid', conversation: { id: '' }, text: 'x' }), 'E_SCHEMA', 'conversation.id'],
-  ['conversation.id a number', 'feishu.default', JSON.stringify({ id: 'b-convnum', conversation: { id: 5 }, text: 'x' }), 'E_SCHEMA', 'conversation.id'],
-  ['text a number', 'feishu.default', JSON.stringify({ id: 'b-textnum', conversation: { id: C }, text: 5 }), 'E_SCHEMA', '"text" must be string'],
+  [
+    'conversation not an object',
+    'feishu.default',
+    JSON.stringify({ id: 'b-conv', conversation: C, text: 'x' }),
+    'E_SCHEMA',
+    '"conversation" must be object',
+  ],
+  [
+    'conversation.id empty',
+    'feishu.default',
+    JSON.stringify({ id: 'b-convid', conversation: { id: '' }, text: 'x' }),
+    'E_SCHEMA',
+    'conversation.id',
+  ],
+  [
+    'conversation.id a number',
+    'feishu.default',
+    JSON.stringify({ id: 'b-convnum', conversation: { id: 5 }, text: 'x' }),
+    'E_SCHEMA',
+    'conversation.id',
+  ],
+  [
+    'text a number',
+    'feishu.default',
+    JSON.stringify({ id: 'b-textnum', conversation: { id: C }, text: 5 }),
+    'E_SCHEMA',
+    '"text" must be string',
+  ],
   ['no body', 'feishu.default', JSON.stringify({ id: 'b-nobody', conversation: { id: C } }), 'E_SCHEMA', 'missing body'],
-  ['unknown format', 'feishu.default', JSON.stringify({ id: 'b-format', conversation: { id: C }, text: 'x', format: 'html' }), 'E_SCHEMA', '"format" must be one of'],
+  [
+    'unknown format',
+    'feishu.default',
+    JSON.stringify({ id: 'b-format', conversation: { id: C }, text: 'x', format: 'html' }),
+    'E_SCHEMA',
+    '"format" must be one of',
+  ],
   ['wrong version', 'feishu.default', JSON.stringify({ v: 2, id: 'b-v', conversation: { id: C }, text: 'x' }), 'E_SCHEMA', '"v"'],
-  ['misspelt field', 'feishu.default', JSON.stringify({ id: 'b-typo', conversation: { id: C }, txt: 'x' }), 'E_SCHEMA', 'did you mean "text"'],
-  ['native a string', 'feishu.default', JSON.stringify({ id: 'b-native-s', conversation: { id: C }, native: 'card' }), 'E_SCHEMA', '"native" must be object'],
-  ['native an array', 'feishu.default', JSON.stringify({ id: 'b-native-a', conversation: { id: C }, native: [] }), 'E_SCHEMA', '"native" must be object'],
+  [
+    'misspelt field',
+    'feishu.default',
+    JSON.stringify({ id: 'b-typo', conversation: { id: C }, txt: 'x' }),
+    'E_SCHEMA',
+    'did you mean "text"',
+  ],
+  [
+    'native a string',
+    'feishu.default',
+    JSON.stringify({ id: 'b-native-s', conversation: { id: C }, native: 'card' }),
+    'E_SCHEMA',
+    '"native" must be object',
+  ],
+  [
+    'native an array',
+    'feishu.default',
+    JSON.stringify({ id: 'b-native-a', conversation: { id: C }, native: [] }),
+    'E_SCHEMA',
+    '"native" must be object',
+  ],
   ['replyTo a number', 'feishu.default', JSON.stringify({ id: 'b-reply', replyTo: 5, text: 'x' }), 'E_SCHEMA', '"replyTo" must be string'],
-  ['native without msg_type', 'feishu.default', JSON.stringify({ id: 'b-native-nomsg', conversation: { id: C }, native: { content: { text: 'x' } } }), 'E_SCHEMA', 'msg_type'],
-  ['native content not JSON', 'feishu.default', JSON.stringify({ id: 'b-native-str', conversation: { id: C }, native: { msg_type: 'text', content: '{oops' } }), 'E_SCHEMA', 'not JSON'],
-  ['native nested 2000 levels', 'feishu.default', JSON.stringify({ id: 'b-deep', conversation: { id: C }, native: deep }), 'E_SCHEMA', 'msg_type'],
-  ['1 MB native payload', 'feishu.default', JSON.stringify({ id: 'b-huge-native', conversation: { id: C }, native: { msg_type: 'interactive', content: { body: { elements: [{ tag: 'markdown', content: 'x'.repeat(1_000_000) }] } } } }), 'E_TOO_LARGE', 'Feishu accepts at most'],
-  ['whitespace-only text', 'feishu.default', JSON.stringify({ id: 'b-blank', conversation: { id: C }, text: '   \n ' }), 'E_SCHEMA', 'empty'],
+  [
+    'native without msg_type',
+    'feishu.default',
+    JSON.stringify({ id: 'b-native-nomsg', conversation: { id: C }, native: { content: { text: 'x' } } }),
+    'E_SCHEMA',
+    'msg_type',
+  ],
+  [
+    'native content not JSON',
+    'feishu.default',
+    JSON.stringify({ id: 'b-native-str', conversation: { id: C }, native: { msg_type: 'text', content: '{oops' } }),
+    'E_SCHEMA',
+    'not JSON',
+  ],
+  [
+    'native nested 2000 levels',
+    'feishu.default',
+    JSON.stringify({ id: 'b-deep', conversation: { id: C }, native: deep }),
+    'E_SCHEMA',
+    'msg_type',
+  ],
+  [
+    '1 MB native payload',
+    'feishu.default',
+    JSON.stringify({
+      id: 'b-huge-native',
+      conversation: { id: C },
+      native: { msg_type: 'interactive', content: { body: { elements: [{ tag: 'markdown', content: 'x'.repeat(1_000_000) }] } } },
+    }),
+    'E_TOO_LARGE',
+    'Feishu accepts at most',
+  ],
+  [
+    'whitespace-only text',
+    'feishu.default',
+    JSON.stringify({ id: 'b-blank', conversation: { id: C }, text: '   \n ' }),
+    'E_SCHEMA',
+    'empty',
+  ],
   ['unknown id kind', 'feishu.default', JSON.stringify({ id: 'b-idkind', conversation: { id: 'room-42' }, text: 'x' }), 'E_SCHEMA', 'oc_'],
-  ['unknown account', 'feishu.nobody', JSON.stringify({ id: 'b-acct', conversation: { id: C }, text: 'x' }), 'E_UNKNOWN_ACCOUNT', 'no enabled instance'],
-  ['unknown channel', 'slackish.default', JSON.stringify({ id: 'b-chan', conversation: { id: C }, text: 'x' }), 'E_UNKNOWN_ACCOUNT', 'no enabled instance'],
-  ['subject with an extra token', 'feishu.default.extra', JSON.stringify({ id: 'b-subj', conversation: { id: C }, text: 'x' }), 'E_UNKNOWN_ACCOUNT', 'is not'],
-  ['huge text (400 KB) is split, not refused', 'feishu.default', JSON.stringify({ id: 'ok-huge', conversation: { id: C }, text: 'line of text\n'.repeat(32_000) }), 'ok'],
-  ['control characters', 'feishu.default', JSON.stringify({ id: 'ok-ctrl', conversation: { id: C }, text: 'bell\u0007 nul\u0000 esc\u001b' }), 'ok'],
-  ['invalid UTF-8 bytes', 'feishu.default', Buffer.concat([Buffer.from('{"id":"ok-utf8","conversation":{"id":"oc_0a1b2c3d"},"text":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), 'ok'],
-  ['duplicate keys (last wins)', 'feishu.default', '{"id":"ok-dupkey","conversation":{"id":"oc_0a1b2c3d"},"text":"first","text":"second"}', 'ok'],
+  [
+    'unknown account',
+    'feishu.nobody',
+    JSON.stringify({ id: 'b-acct', conversation: { id: C }, text: 'x' }),
+    'E_UNKNOWN_ACCOUNT',
+    'no enabled instance',
+  ],
+  [
+    'unknown channel',
+    'slackish.default',
+    JSON.stringify({ id: 'b-chan', conversation: { id: C }, text: 'x' }),
+    'E_UNKNOWN_ACCOUNT',
+    'no enabled instance',
+  ],
+  [
+    'subject with an extra token',
+    'feishu.default.extra',
+    JSON.stringify({ id: 'b-subj', conversation: { id: C }, text: 'x' }),
+    'E_UNKNOWN_ACCOUNT',
+    'is not',
+  ],
+  [
+    'huge text (400 KB) is split, not refused',
+    'feishu.default',
+    JSON.stringify({ id: 'ok-huge', conversation: { id: C }, text: 'line of text\n'.repeat(32_000) }),
+    'ok',
+  ],
+  [
+    'control characters',
+    'feishu.default',
+    JSON.stringify({ id: 'ok-ctrl', conversation: { id: C }, text: 'bell\u0007 nul\u0000 esc\u001b' }),
+    'ok',
+  ],
+  [
+    'invalid UTF-8 bytes',
+    'feishu.default',
+    Buffer.concat([
+      Buffer.from('{"id":"ok-utf8","conversation":{"id":"oc_0a1b2c3d"},"text":"bad '),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]),
+    'ok',
+  ],
+  [
+    'duplicate keys (last wins)',
+    'feishu.default',
+    '{"id":"ok-dupkey","conversation":{"id":"oc_0a1b2c3d"},"text":"first","text":"second"}',
+    'ok',
+  ],
 ];
 
 test('bad input - at least 30 malformed outbound payloads each get their documented receipt and the gateway keeps serving', async () => {
@@ -98,21 +228,65 @@ test('bad input - at least 30 malformed outbound payloads each get their documen
   await eventually(() => receipts.items.some((r) => r.id === 'after-flood' && r.ok), 'the envelope after the flood');
   // The 400 KB text went out as several messages, each under Feishu's 150 KB text limit.
   expect(emu.sent.filter((s) => (s.content as { text?: string }).text?.startsWith('line of text')).length).toBeGreaterThanOrEqual(3);
-  process.stdout.write(`bad input: ${CASES.length} payloads, ${receipts.items.length - 1} receipts, heap ${(heapBefore / 1e6).toFixed(1)} → ${(process.memoryUsage().heapUsed / 1e6).toFixed(1)} MB\n`);
+  process.stdout.write(
+    `bad input: ${CASES.length} payloads, ${receipts.items.length - 1} receipts, heap ${(heapBefore / 1e6).toFixed(1)} → ${(process.memoryUsage().heapUsed / 1e6).toFixed(1)} MB\n`,
+  );
   receipts.close();
 }, 60_000);
 
 test('bad input - malformed platform events are skipped with a log line, acknowledged, and do not stop the channel', async () => {
   const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
   await nc.flush();
-  const good = emu.message({ appId: app.appId, chatId: C, chatType: 'p2p', senderOpenId: 'ou_ok', messageType: 'text', content: { text: 'fine' } });
+  const good = emu.message({
+    appId: app.appId,
+    chatId: C,
+    chatType: 'p2p',
+    senderOpenId: 'ou_ok',
+    messageType: 'text',
+    content: { text: 'fine' },
+  });
   const header = { ...good.header };
   const bad: Array<[string, unknown]> = [
     ['no message', { schema: '2.0', header: { ...header, event_id: 'e1' }, event: { sender: good.event.sender } }],
-    ['no sender id', { schema: '2.0', header: { ...header, event_id: 'e2' }, event: { ...good.event, sender: { sender_type: 'user' }, message: { ...(good.event.message as object), message_id: 'om_nosender' } } }],
-    ['content not JSON', { schema: '2.0', header: { ...header, event_id: 'e3' }, event: { ...good.event, message: { ...(good.event.message as object), message_id: 'om_badcontent', content: '{broken' } } }],
-    ['unknown message type', { schema: '2.0', header: { ...header, event_id: 'e4' }, event: { ...good.event, message: { ...(good.event.message as object), message_id: 'om_unknown', message_type: 'hologram', content: '{}' } } }],
-    ['mentions not a list', { schema: '2.0', header: { ...header, event_id: 'e5' }, event: { ...good.event, message: { ...(good.event.message as object), message_id: 'om_mentions', mentions: 'nope' } } }],
+    [
+      'no sender id',
+      {
+        schema: '2.0',
+        header: { ...header, event_id: 'e2' },
+        event: {
+          ...good.event,
+          sender: { sender_type: 'user' },
+          message: { ...(good.event.message as object), message_id: 'om_nosender' },
+        },
+      },
+    ],
+    [
+      'content not JSON',
+      {
+        schema: '2.0',
+        header: { ...header, event_id: 'e3' },
+        event: { ...good.event, message: { ...(good.event.message as object), message_id: 'om_badcontent', content: '{broken' } },
+      },
+    ],
+    [
+      'unknown message type',
+      {
+        schema: '2.0',
+        header: { ...header, event_id: 'e4' },
+        event: {
+          ...good.event,
+          message: { ...(good.event.message as object), message_id: 'om_unknown', message_type: 'hologram', content: '{}' },
+        },
+      },
+    ],
+    [
+      'mentions not a list',
+      {
+        schema: '2.0',
+        header: { ...header, event_id: 'e5' },
+        event: { ...good.event, message: { ...(good.event.message as object), message_id: 'om_mentions', mentions: 'nope' } },
+      },
+    ],
     ['unknown event type', { schema: '2.0', header: { ...header, event_id: 'e6', event_type: 'im.chat.disbanded_v1' }, event: {} }],
   ];
   for (const [name, event] of bad) {

@@ -36,14 +36,26 @@ test('faults - SIGKILL with 500 outbound queued and 500 inbound in flight: after
 
   const N = 500;
   for (let i = 0; i < N; i++) {
-    nc.publish(`${prefix}.out.feishu.default`, JSON.stringify({ id: `out-${i}`, conversation: { id: `oc_conv${i % 25}` }, text: `outbound #${i}` }));
+    nc.publish(
+      `${prefix}.out.feishu.default`,
+      JSON.stringify({ id: `out-${i}`, conversation: { id: `oc_conv${i % 25}` }, text: `outbound #${i}` }),
+    );
   }
   await nc.flush();
   const pushes: Array<Promise<unknown>> = [];
   for (let i = 0; i < N; i++) {
-    const event = emu.message({ appId: app.appId, chatId: `oc_in${i % 20}`, chatType: 'p2p', senderOpenId: `ou_user${i % 20}`, messageType: 'text', content: { text: `inbound #${i}` } });
+    const event = emu.message({
+      appId: app.appId,
+      chatId: `oc_in${i % 20}`,
+      chatType: 'p2p',
+      senderOpenId: `ou_user${i % 20}`,
+      messageType: 'text',
+      content: { text: `inbound #${i}` },
+    });
     // Like Feishu: an event that is not acknowledged is delivered again later.
-    pushes.push(emu.pushEvent(app.appId, event, { timeoutMs: 3000, redeliverUnacked: { afterMs: 300, times: 100 } }).catch(() => undefined));
+    pushes.push(
+      emu.pushEvent(app.appId, event, { timeoutMs: 3000, redeliverUnacked: { afterMs: 300, times: 100 } }).catch(() => undefined),
+    );
     if (i === 150) {
       await eventually(() => emu.sent.length >= 100, '100 outbound delivered before the kill', 30_000);
       await gw.kill('SIGKILL');
@@ -66,7 +78,9 @@ test('faults - SIGKILL with 500 outbound queued and 500 inbound in flight: after
   expect(receipts.items.every((r) => r.ok)).toBe(true);
   const creates = emu.requests.filter((q) => q.api === 'create' && q.appId === app.appId).length;
   const redelivered = emu.deliveries.filter((d) => d.attempt > 1).length;
-  process.stdout.write(`crash: outbound ${N} sent, ${emu.sent.length} delivered (${creates} create calls), inbound ${N} pushed, ${inboundIds.length} on chat.in (${redelivered} redeliveries), receipts ${receipts.items.length} for ${N} ids\n`);
+  process.stdout.write(
+    `crash: outbound ${N} sent, ${emu.sent.length} delivered (${creates} create calls), inbound ${N} pushed, ${inboundIds.length} on chat.in (${redelivered} redeliveries), receipts ${receipts.items.length} for ${N} ids\n`,
+  );
   emu.setLatency('create', 0);
   await gw.kill('SIGTERM');
   expect(gw.exits.at(-1)).toBe(0);

@@ -33,15 +33,31 @@ test('faults - NATS down for 10 s during traffic: nothing is acknowledged meanwh
   const acks: number[] = [];
   const pushes: Array<Promise<unknown>> = [];
   const push = (i: number) => {
-    const event = emu.message({ appId: app.appId, chatId: `oc_c${i % 5}`, chatType: 'p2p', senderOpenId: `ou_u${i % 5}`, messageType: 'text', content: { text: `in ${i}` } });
-    pushes.push(emu.pushEvent(app.appId, event, { timeoutMs: 8000, redeliverUnacked: { afterMs: 1000, times: 60 } }).then((a) => acks.push(a.code), () => acks.push(-1)));
+    const event = emu.message({
+      appId: app.appId,
+      chatId: `oc_c${i % 5}`,
+      chatType: 'p2p',
+      senderOpenId: `ou_u${i % 5}`,
+      messageType: 'text',
+      content: { text: `in ${i}` },
+    });
+    pushes.push(
+      emu.pushEvent(app.appId, event, { timeoutMs: 8000, redeliverUnacked: { afterMs: 1000, times: 60 } }).then(
+        (a) => acks.push(a.code),
+        () => acks.push(-1),
+      ),
+    );
   };
   // The agent publishes through the agent client: a JetStream publish, repeated until the stream stores it.
   const sender = await AgentClient.connect({ servers: nats.url, prefix, onError: () => undefined });
   const sends: Array<Promise<unknown>> = [];
-  const publish = (i: number) => sends.push(sender.send('feishu', 'default', { id: `o${i}`, conversation: { id: `oc_c${i % 5}` }, text: `out ${i}` }));
+  const publish = (i: number) =>
+    sends.push(sender.send('feishu', 'default', { id: `o${i}`, conversation: { id: `oc_c${i % 5}` }, text: `out ${i}` }));
 
-  for (let i = 0; i < 20; i++) { push(i); publish(i); }
+  for (let i = 0; i < 20; i++) {
+    push(i);
+    publish(i);
+  }
   await eventually(() => inbox.items.length === 20 && receipts.items.length === 20, 'traffic before the outage');
 
   await nats.stop();
@@ -49,14 +65,20 @@ test('faults - NATS down for 10 s during traffic: nothing is acknowledged meanwh
   await eventually(async () => (await fetch(`${run!.gateway.http.url}/readyz`)).status === 503, 'readiness shows the outage');
   const ready = (await (await fetch(`${run!.gateway.http.url}/readyz`)).json()) as { nats: string };
   expect(ready.nats).toBe('disconnected');
-  for (let i = 20; i < 40; i++) { push(i); publish(i); }
+  for (let i = 20; i < 40; i++) {
+    push(i);
+    publish(i);
+  }
   await eventually(() => acks.length >= 40, 'the first attempts of events pushed during the outage are answered', 20_000);
   expect(acks.slice(20, 40).every((c) => c !== 200)).toBe(true);
   await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - downAt))));
   await nats.restart();
 
   await eventually(async () => (await fetch(`${run!.gateway.http.url}/readyz`)).status === 200, 'ready again', 20_000);
-  for (let i = 40; i < 60; i++) { push(i); publish(i); }
+  for (let i = 40; i < 60; i++) {
+    push(i);
+    publish(i);
+  }
   await eventually(() => new Set(inbox.items.map((e) => e.id)).size === 60, 'all 60 inbound envelopes', 60_000);
   await eventually(() => new Set(receipts.items.map((r) => r.id)).size === 60, 'all 60 receipts', 60_000);
   expect((await Promise.allSettled(sends)).every((r) => r.status === 'fulfilled')).toBe(true);
@@ -65,7 +87,9 @@ test('faults - NATS down for 10 s during traffic: nothing is acknowledged meanwh
   expect(emu.sent.filter((s) => s.appId === app.appId)).toHaveLength(60);
   expect(receipts.items.every((r) => r.ok)).toBe(true);
   expect(run!.logs.messages()).toEqual(expect.arrayContaining(['NATS connection lost; reconnecting', 'NATS connection restored']));
-  process.stdout.write(`nats outage: 60 inbound pushed, ${inbox.items.length} stored once, ${acks.filter((c) => c !== 200).length} attempts refused during the outage; 60 outbound, ${emu.sent.length} delivered, ${receipts.items.length} receipts\n`);
+  process.stdout.write(
+    `nats outage: 60 inbound pushed, ${inbox.items.length} stored once, ${acks.filter((c) => c !== 200).length} attempts refused during the outage; 60 outbound, ${emu.sent.length} delivered, ${receipts.items.length} receipts\n`,
+  );
   inbox.close();
   receipts.close();
   await agent.close();

@@ -21,7 +21,12 @@ beforeEach(async () => {
   emu = await startEmulator();
   app = newApp(emu);
   prefix = uniquePrefix();
-  run = await startGateway(feishuConfig(nats.url, prefix, emu.url, app, '    allowFrom: ["*"]\n').replace('  maxBackoff: 200ms\n', '  maxBackoff: 2s\n  maxAttempts: 8\n  sendTimeout: 1s\n'));
+  run = await startGateway(
+    feishuConfig(nats.url, prefix, emu.url, app, '    allowFrom: ["*"]\n').replace(
+      '  maxBackoff: 200ms\n',
+      '  maxBackoff: 2s\n  maxAttempts: 8\n  sendTimeout: 1s\n',
+    ),
+  );
   receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
   await nc.flush();
   await emu.waitForConnections(app.appId, 1);
@@ -37,10 +42,13 @@ afterAll(async () => {
   await nats.close();
 });
 
-const out = (i: number, conv: string) => nc.publish(`${prefix}.out.feishu.default`, JSON.stringify({ id: `p${i}`, conversation: { id: conv }, text: `${conv}:${i}` }));
+const out = (i: number, conv: string) =>
+  nc.publish(`${prefix}.out.feishu.default`, JSON.stringify({ id: `p${i}`, conversation: { id: conv }, text: `${conv}:${i}` }));
 const sentTexts = () => emu.sent.map((s) => (s.content as { text: string }).text);
 function inOrder(conv: string): boolean {
-  const seq = sentTexts().filter((t) => t.startsWith(`${conv}:`)).map((t) => Number(t.split(':')[1]));
+  const seq = sentTexts()
+    .filter((t) => t.startsWith(`${conv}:`))
+    .map((t) => Number(t.split(':')[1]));
   return seq.every((v, i) => i === 0 || v > seq[i - 1]!);
 }
 
@@ -57,7 +65,9 @@ test('faults - a rate-limit storm: 300 messages to 3 chats and the per-app limit
   expect(emu.sent).toHaveLength(300);
   for (const c of ['oc_storm0', 'oc_storm1', 'oc_storm2']) expect(inOrder(c)).toBe(true);
   const limited = emu.requests.filter((q) => q.code === 230020 || q.code === 99991400).length;
-  process.stdout.write(`rate-limit storm: 300 sent, ${emu.sent.length} delivered, ${limited} rate-limit answers, ${receipts.items.filter((r) => r.attempts > 1).length} retried\n`);
+  process.stdout.write(
+    `rate-limit storm: 300 sent, ${emu.sent.length} delivered, ${limited} rate-limit answers, ${receipts.items.filter((r) => r.attempts > 1).length} retried\n`,
+  );
 }, 120_000);
 
 test('faults - 5xx answers are retried; a platform that stays down ends in one failed receipt per envelope', async () => {
@@ -71,7 +81,8 @@ test('faults - 5xx answers are retried; a platform that stays down ends in one f
   await receipts.waitFor(3, 60_000);
   const failed = receipts.items.slice(1);
   expect(failed.map((r) => r.id)).toEqual(['p2', 'p3']);
-  for (const r of failed) expect(r).toMatchObject({ ok: false, attempts: 8, error: { code: 'E_PLATFORM', retryable: true, platformCode: 1 } });
+  for (const r of failed)
+    expect(r).toMatchObject({ ok: false, attempts: 8, error: { code: 'E_PLATFORM', retryable: true, platformCode: 1 } });
   expect(failed[0]!.error!.message).toContain('gave up after 8 attempts');
   expect(emu.sent.map((s) => s.uuid)).toEqual(['p1']);
 }, 90_000);
@@ -91,7 +102,10 @@ test('faults - answers slower than sendTimeout are retried with the same uuid, s
   await eventually(() => emu.requests.filter((q) => q.api === 'create').length >= 2, 'a timed-out first call', 20_000);
   emu.setLatency('create', 0);
   await receipts.waitFor(2, 30_000);
-  expect(receipts.items.map((r) => [r.id, r.ok])).toEqual([['p1', true], ['p2', true]]);
+  expect(receipts.items.map((r) => [r.id, r.ok])).toEqual([
+    ['p1', true],
+    ['p2', true],
+  ]);
   expect(receipts.items[0]!.attempts).toBeGreaterThan(1);
   expect(sentTexts()).toEqual(['oc_slow:1', 'oc_slow:2']);
 }, 60_000);
@@ -99,7 +113,14 @@ test('faults - answers slower than sendTimeout are retried with the same uuid, s
 test('faults - a WebSocket dropped in the middle of a fragmented event: redelivered after the reconnect, stored once', async () => {
   const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
   await nc.flush();
-  const event = emu.message({ appId: app.appId, chatId: 'oc_frag', chatType: 'p2p', senderOpenId: 'ou_frag', messageType: 'text', content: { text: '长消息 '.repeat(2000) } });
+  const event = emu.message({
+    appId: app.appId,
+    chatId: 'oc_frag',
+    chatType: 'p2p',
+    senderOpenId: 'ou_frag',
+    messageType: 'text',
+    content: { text: '长消息 '.repeat(2000) },
+  });
   const first = await emu.pushEvent(app.appId, event, { fragments: 4, dropAfterFragments: 2, timeoutMs: 1000 }).catch((e: Error) => e);
   expect(first).toBeInstanceOf(Error);
   await emu.waitForConnections(app.appId, 1, 10_000);

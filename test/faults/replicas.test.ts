@@ -40,12 +40,27 @@ test('faults - two replicas share inbound and outbound; one dies; nothing is los
   const N = 200;
   const pushes: Array<Promise<unknown>> = [];
   for (let i = 0; i < N; i++) {
-    nc.publish(`${prefix}.out.feishu.default`, JSON.stringify({ id: `r-${i}`, conversation: { id: `oc_conv${i % 8}` }, text: `${i % 8}:${i}` }));
-    const event = emu.message({ appId: app.appId, chatId: `oc_in${i % 8}`, chatType: 'p2p', senderOpenId: `ou_u${i % 8}`, messageType: 'text', content: { text: `in ${i}` } });
+    nc.publish(
+      `${prefix}.out.feishu.default`,
+      JSON.stringify({ id: `r-${i}`, conversation: { id: `oc_conv${i % 8}` }, text: `${i % 8}:${i}` }),
+    );
+    const event = emu.message({
+      appId: app.appId,
+      chatId: `oc_in${i % 8}`,
+      chatType: 'p2p',
+      senderOpenId: `ou_u${i % 8}`,
+      messageType: 'text',
+      content: { text: `in ${i}` },
+    });
     pushes.push(
       emu.pushEvent(app.appId, event, { timeoutMs: 3000, redeliverUnacked: { afterMs: 300, times: 60 } }).then(
         // Feishu sometimes delivers an event again over another connection: every 5th one here.
-        (ack) => (i % 5 === 0 ? emu.redeliver(event.header.event_id, { connection: (ack.connection + 1) % Math.max(1, emu.connections(app.appId)) }).catch(() => undefined) : undefined),
+        (ack) =>
+          i % 5 === 0
+            ? emu
+                .redeliver(event.header.event_id, { connection: (ack.connection + 1) % Math.max(1, emu.connections(app.appId)) })
+                .catch(() => undefined)
+            : undefined,
         () => undefined,
       ),
     );
@@ -63,11 +78,16 @@ test('faults - two replicas share inbound and outbound; one dies; nothing is los
   expect(emu.sent).toHaveLength(N);
   expect(inbox.items).toHaveLength(N);
   for (let c = 0; c < 8; c++) {
-    const seq = emu.sent.map((s) => (s.content as { text: string }).text).filter((t) => t.startsWith(`${c}:`)).map((t) => Number(t.split(':')[1]));
+    const seq = emu.sent
+      .map((s) => (s.content as { text: string }).text)
+      .filter((t) => t.startsWith(`${c}:`))
+      .map((t) => Number(t.split(':')[1]));
     expect(seq).toEqual([...seq].sort((x, y) => x - y));
   }
   const redelivered = emu.deliveries.filter((d) => d.attempt > 1).length;
-  process.stdout.write(`replicas: ${N} outbound, ${emu.sent.length} delivered in order per conversation, ${receipts.items.length} receipts; ${N} inbound, ${inbox.items.length} stored (${redelivered} redeliveries)\n`);
+  process.stdout.write(
+    `replicas: ${N} outbound, ${emu.sent.length} delivered in order per conversation, ${receipts.items.length} receipts; ${N} inbound, ${inbox.items.length} stored (${redelivered} redeliveries)\n`,
+  );
   emu.setLatency('create', 0);
   await gwB.kill('SIGTERM');
   inbox.close();
@@ -89,10 +109,13 @@ test('faults - rolling restart: the sending replica stops cleanly mid-traffic; t
   await gwB.start();
   emu.setLatency('create', 30);
   try {
-
     // Feishu's 5/s per chat keeps envelopes queued in A when it stops: some finish, the rest are handed back.
     const N = 120;
-    for (let i = 0; i < N; i++) nc.publish(`${prefix}.out.feishu.default`, JSON.stringify({ id: `roll-${i}`, conversation: { id: `oc_roll${i % 6}` }, text: `${i % 6}:${i}` }));
+    for (let i = 0; i < N; i++)
+      nc.publish(
+        `${prefix}.out.feishu.default`,
+        JSON.stringify({ id: `roll-${i}`, conversation: { id: `oc_roll${i % 6}` }, text: `${i % 6}:${i}` }),
+      );
     await eventually(() => emu.sent.length - before >= 20, 'some outbound sent before the stop', 30_000);
     await gwA.kill('SIGTERM');
     await eventually(() => new Set(receipts.items.map((r) => r.id)).size >= N, 'a receipt for each outbound', 90_000);
@@ -102,7 +125,10 @@ test('faults - rolling restart: the sending replica stops cleanly mid-traffic; t
     expect(new Set(sent.map((m) => m.uuid)).size).toBe(N);
     expect(sent).toHaveLength(N);
     for (let c = 0; c < 6; c++) {
-      const seq = sent.map((m) => (m.content as { text: string }).text).filter((t) => t.startsWith(`${c}:`)).map((t) => Number(t.split(':')[1]));
+      const seq = sent
+        .map((m) => (m.content as { text: string }).text)
+        .filter((t) => t.startsWith(`${c}:`))
+        .map((t) => Number(t.split(':')[1]));
       expect(seq).toEqual([...seq].sort((x, y) => x - y));
     }
     expect(receipts.items.every((r) => r.ok)).toBe(true);
@@ -111,7 +137,9 @@ test('faults - rolling restart: the sending replica stops cleanly mid-traffic; t
     // The stopping replica handed back what it had not sent; the other took those first, without waiting for a timeout.
     expect(back).not.toBeNull();
     expect(logB).not.toContain('not every envelope of the previous replica came back');
-    process.stdout.write(`rolling restart: ${N} outbound, ${sent.length} delivered once, in order per conversation; ${back![1]} envelopes handed back by the stopping replica were taken first after ${back![3]} ms\n`);
+    process.stdout.write(
+      `rolling restart: ${N} outbound, ${sent.length} delivered once, in order per conversation; ${back![1]} envelopes handed back by the stopping replica were taken first after ${back![3]} ms\n`,
+    );
   } finally {
     emu.setLatency('create', 0);
     await gwA.kill('SIGKILL').catch(() => undefined);

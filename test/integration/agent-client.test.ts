@@ -46,7 +46,13 @@ test('agent client - onMessage receives the stored inbound envelope', async () =
   await a.onMessage((m) => void got.push(m));
   await loopback.get().receive(dm('m1', 'hi there'));
   await eventually(() => got.length === 1, 'one envelope');
-  expect(got[0]).toMatchObject({ id: 'loopback:default:m1', channel: 'loopback', account: 'default', conversation: { id: 'dm_u1', type: 'direct' }, message: { id: 'm1', text: 'hi there' } });
+  expect(got[0]).toMatchObject({
+    id: 'loopback:default:m1',
+    channel: 'loopback',
+    account: 'default',
+    conversation: { id: 'dm_u1', type: 'direct' },
+    message: { id: 'm1', text: 'hi there' },
+  });
 });
 
 test('agent client - reply() resolves with the ok receipt and the platform gets conversation and replyTo', async () => {
@@ -55,8 +61,18 @@ test('agent client - reply() resolves with the ok receipt and the platform gets 
   await a.onMessage(async (m) => void receipts.push(await a.reply(m, { text: '**ok**', format: 'markdown', id: 'reply-1' })));
   await loopback.get().receive(dm('m2'));
   await eventually(() => receipts.length === 1, 'a receipt');
-  expect(receipts[0]).toMatchObject({ kind: 'receipt', id: 'reply-1', channel: 'loopback', account: 'default', ok: true, messageIds: ['lb_1'], attempts: 1 });
-  expect(loopback.get().sent.map((s) => s.envelope)).toEqual([{ v: 1, id: 'reply-1', conversation: { id: 'dm_u1' }, replyTo: 'm2', text: '**ok**', format: 'markdown' }]);
+  expect(receipts[0]).toMatchObject({
+    kind: 'receipt',
+    id: 'reply-1',
+    channel: 'loopback',
+    account: 'default',
+    ok: true,
+    messageIds: ['lb_1'],
+    attempts: 1,
+  });
+  expect(loopback.get().sent.map((s) => s.envelope)).toEqual([
+    { v: 1, id: 'reply-1', conversation: { id: 'dm_u1' }, replyTo: 'm2', text: '**ok**', format: 'markdown' },
+  ]);
   expect(errors).toEqual([]);
 });
 
@@ -71,10 +87,20 @@ test('agent client - a permanent platform failure rejects with an AgentError car
 
 test('agent client - refusals and a missing gateway are AgentErrors with their codes', async () => {
   const a = await agent({ receiptTimeoutMs: 300 });
-  await expect(a.send('loopback', 'nobody', { conversation: { id: 'c' }, text: 'x' })).rejects.toMatchObject({ code: 'E_UNKNOWN_ACCOUNT', retryable: false });
-  await expect(a.send('loopback', 'default', { id: 'bad', conversation: { id: 'c' }, txt: 'typo' } as never)).rejects.toMatchObject({ code: 'E_SCHEMA', message: expect.stringContaining('did you mean "text"') });
+  await expect(a.send('loopback', 'nobody', { conversation: { id: 'c' }, text: 'x' })).rejects.toMatchObject({
+    code: 'E_UNKNOWN_ACCOUNT',
+    retryable: false,
+  });
+  await expect(a.send('loopback', 'default', { id: 'bad', conversation: { id: 'c' }, txt: 'typo' } as never)).rejects.toMatchObject({
+    code: 'E_SCHEMA',
+    message: expect.stringContaining('did you mean "text"'),
+  });
   const elsewhere = await agent({ prefix: uniquePrefix(), receiptTimeoutMs: 300 });
-  await expect(elsewhere.send('loopback', 'default', { id: 'lost', conversation: { id: 'c' }, text: 'x' })).rejects.toMatchObject({ code: 'E_TIMEOUT', id: 'lost', retryable: true });
+  await expect(elsewhere.send('loopback', 'default', { id: 'lost', conversation: { id: 'c' }, text: 'x' })).rejects.toMatchObject({
+    code: 'E_TIMEOUT',
+    id: 'lost',
+    retryable: true,
+  });
   expect(loopback.get().sent).toHaveLength(0);
 });
 
@@ -141,7 +167,12 @@ test('agent client - the echo agent answers "echo: hi"', async () => {
   try {
     await loopback.get().receive(dm('hi1', 'hi'));
     await eventually(() => loopback.get().sent.length === 1, 'the echo');
-    expect(loopback.get().sent[0]!.envelope).toMatchObject({ conversation: { id: 'dm_u1' }, replyTo: 'hi1', text: 'echo: hi', format: 'markdown' });
+    expect(loopback.get().sent[0]!.envelope).toMatchObject({
+      conversation: { id: 'dm_u1' },
+      replyTo: 'hi1',
+      text: 'echo: hi',
+      format: 'markdown',
+    });
     expect(lines).toContain('loopback/default Tom: hi');
   } finally {
     await stop();

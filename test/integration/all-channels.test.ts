@@ -37,7 +37,11 @@ test('channels - feishu, slack, telegram and webchat side by side in one gateway
   const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
   const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
   await nc.flush();
-  run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: feishu
+  run = await startGateway(
+    loopbackConfig(
+      nats.url,
+      prefix,
+      `  - use: feishu
     appId: ${fs.appId}
     appSecret: ${fs.appSecret}
     domain: ${feishu.url}
@@ -49,11 +53,28 @@ test('channels - feishu, slack, telegram and webchat side by side in one gateway
     token: ${bot.token}
     apiRoot: ${telegram.url}
   - use: webchat
-`));
-  expect(run.gateway.instances.map((i) => `${i.config.channel}:${i.state}`)).toEqual(['feishu:started', 'slack:started', 'telegram:started', 'webchat:started']);
+`,
+    ),
+  );
+  expect(run.gateway.instances.map((i) => `${i.config.channel}:${i.state}`)).toEqual([
+    'feishu:started',
+    'slack:started',
+    'telegram:started',
+    'webchat:started',
+  ]);
 
   // One message in from each platform.
-  await feishu.pushEvent(fs.appId, feishu.message({ appId: fs.appId, chatId: 'oc_feishu', chatType: 'p2p', senderOpenId: 'ou_tom', messageType: 'text', content: { text: 'hi from feishu' } }));
+  await feishu.pushEvent(
+    fs.appId,
+    feishu.message({
+      appId: fs.appId,
+      chatId: 'oc_feishu',
+      chatType: 'p2p',
+      senderOpenId: 'ou_tom',
+      messageType: 'text',
+      content: { text: 'hi from feishu' },
+    }),
+  );
   slack.post({ channel: dm, user: tom.id, text: 'hi from slack' });
   const tgUser = telegram.user({ firstName: 'Tom' });
   telegram.userMessage(bot, { chat: telegram.privateChat(bot, tgUser), from: tgUser, text: 'hi from telegram' });
@@ -67,11 +88,28 @@ test('channels - feishu, slack, telegram and webchat side by side in one gateway
 
   // An answer back to each, through the same contract.
   for (const e of items) {
-    nc.publish(`${prefix}.out.${e.channel}.${e.account}`, JSON.stringify({ id: `ans-${e.channel}`, conversation: { id: e.conversation.id }, replyTo: e.message.id, text: `**hello** ${e.channel}`, format: 'markdown' }));
+    nc.publish(
+      `${prefix}.out.${e.channel}.${e.account}`,
+      JSON.stringify({
+        id: `ans-${e.channel}`,
+        conversation: { id: e.conversation.id },
+        replyTo: e.message.id,
+        text: `**hello** ${e.channel}`,
+        format: 'markdown',
+      }),
+    );
   }
   await receipts.waitFor(4, 20_000);
-  expect(receipts.items.map((r) => [r.channel, r.ok]).sort()).toEqual([['feishu', true], ['slack', true], ['telegram', true], ['webchat', true]]);
-  await eventually(() => feishu.sent.length === 1 && slack.posted.length === 1 && telegram.sent.length === 1, 'each platform got its answer');
+  expect(receipts.items.map((r) => [r.channel, r.ok]).sort()).toEqual([
+    ['feishu', true],
+    ['slack', true],
+    ['telegram', true],
+    ['webchat', true],
+  ]);
+  await eventually(
+    () => feishu.sent.length === 1 && slack.posted.length === 1 && telegram.sent.length === 1,
+    'each platform got its answer',
+  );
   ws.terminate();
   inbox.close();
   receipts.close();

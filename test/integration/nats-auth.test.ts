@@ -11,12 +11,22 @@ afterAll(async () => {
   await nats.close();
 });
 
-const config = (auth: string) => loopbackConfig(nats.url, uniquePrefix(), `  - use: ${LOOPBACK_PATH}\n`).replace('  autoStart: false\n', `  autoStart: false\n${auth}`);
+const config = (auth: string) =>
+  loopbackConfig(nats.url, uniquePrefix(), `  - use: ${LOOPBACK_PATH}\n`).replace('  autoStart: false\n', `  autoStart: false\n${auth}`);
 
 test('nats - user and password from the config (and the environment) authenticate', async () => {
   const run = await startGateway(config('  user: gateway\n  pass: ${NATS_PASS}\n'), { NATS_PASS: 'n4ts-pa55' });
   try {
-    expect((await loopback.get().receive({ messageId: 'a1', conversation: { id: 'c', type: 'direct' }, sender: { id: 'u' }, parts: [{ type: 'text', text: 'hi' }] })).outcome).toBe('stored');
+    expect(
+      (
+        await loopback.get().receive({
+          messageId: 'a1',
+          conversation: { id: 'c', type: 'direct' },
+          sender: { id: 'u' },
+          parts: [{ type: 'text', text: 'hi' }],
+        })
+      ).outcome,
+    ).toBe('stored');
     expect(run.logs.raw.join('\n')).not.toContain('n4ts-pa55');
   } finally {
     await run.gateway.stop();

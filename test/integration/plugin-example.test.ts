@@ -43,7 +43,9 @@ beforeAll(async () => {
     req.on('end', () => {
       const status = answers.shift() ?? 200;
       if (status === 200) replies.push({ authorization: req.headers.authorization, body: JSON.parse(body) });
-      res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '0' }).end(JSON.stringify({ messageId: `svc_${replies.length}` }));
+      res
+        .writeHead(status, { 'content-type': 'application/json', 'retry-after': '0' })
+        .end(JSON.stringify({ messageId: `svc_${replies.length}` }));
     });
   });
   await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
@@ -62,10 +64,18 @@ afterAll(async () => {
 test('plugins doc - the example plugin turns a POSTed message into an inbound envelope', async () => {
   const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.hook.support`);
   await nc.flush();
-  const res = await fetch(`${run.gateway.http.url}/hook/support/messages`, { method: 'POST', body: JSON.stringify({ id: 'm1', from: 'u1', text: 'hi' }) });
+  const res = await fetch(`${run.gateway.http.url}/hook/support/messages`, {
+    method: 'POST',
+    body: JSON.stringify({ id: 'm1', from: 'u1', text: 'hi' }),
+  });
   expect(await res.json()).toEqual({ outcome: 'stored', id: 'hook:support:m1' });
   const [env] = await inbox.waitFor(1);
-  expect(env).toMatchObject({ id: 'hook:support:m1', conversation: { id: 'u1', type: 'direct' }, message: { text: 'hi' }, session: 'hook:support:u1' });
+  expect(env).toMatchObject({
+    id: 'hook:support:m1',
+    conversation: { id: 'u1', type: 'direct' },
+    message: { text: 'hi' },
+    session: 'hook:support:u1',
+  });
   inbox.close();
 });
 
@@ -73,13 +83,20 @@ test('plugins doc - the example plugin delivers a markdown reply as plain text, 
   const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.hook.support`);
   await nc.flush();
   answers.push(503);
-  nc.publish(`${prefix}.out.hook.support`, JSON.stringify({ id: 'r1', conversation: { id: 'u1' }, text: '**42** new customers', format: 'markdown' }));
+  nc.publish(
+    `${prefix}.out.hook.support`,
+    JSON.stringify({ id: 'r1', conversation: { id: 'u1' }, text: '**42** new customers', format: 'markdown' }),
+  );
   const [receipt] = await receipts.waitFor(1);
   expect(receipt).toMatchObject({ id: 'r1', ok: true, attempts: 2, messageIds: ['svc_1'] });
   expect(replies).toEqual([{ authorization: 'Bearer hook-s3cret', body: { key: 'r1', to: 'u1', text: '42 new customers' } }]);
   nc.publish(`${prefix}.out.hook.support`, JSON.stringify({ id: 'r2', replyTo: 'm1', native: { card: 1 } }));
   const [, refused] = await receipts.waitFor(2);
-  expect(refused).toMatchObject({ id: 'r2', ok: false, error: { code: 'E_UNSUPPORTED', message: 'the hook channel has no native messages', retryable: false } });
+  expect(refused).toMatchObject({
+    id: 'r2',
+    ok: false,
+    error: { code: 'E_UNSUPPORTED', message: 'the hook channel has no native messages', retryable: false },
+  });
   receipts.close();
 });
 

@@ -49,8 +49,16 @@ async function relay(prefix: string, text: string): Promise<void> {
   alice = await LineChatUser.connect(server.port, 'alice');
   const id = await alice.say('bot', text);
   const [env] = await inbox.waitFor(1);
-  expect(env).toMatchObject({ id: `linechat:default:${id}`, conversation: { id: 'alice', type: 'direct' }, sender: { id: 'alice' }, message: { text } });
-  nc.publish(`${prefix}.out.linechat.default`, JSON.stringify({ id: `re-${id}`, replyTo: env!.message.id, text: `**echo**: ${text}`, format: 'markdown' }));
+  expect(env).toMatchObject({
+    id: `linechat:default:${id}`,
+    conversation: { id: 'alice', type: 'direct' },
+    sender: { id: 'alice' },
+    message: { text },
+  });
+  nc.publish(
+    `${prefix}.out.linechat.default`,
+    JSON.stringify({ id: `re-${id}`, replyTo: env!.message.id, text: `**echo**: ${text}`, format: 'markdown' }),
+  );
   const [receipt] = await receipts.waitFor(1);
   expect(receipt).toMatchObject({ id: `re-${id}`, ok: true });
   await eventually(() => alice!.inbox.length > 0, 'the answer at alice');
@@ -59,7 +67,7 @@ async function relay(prefix: string, text: string): Promise<void> {
   receipts.close();
 }
 
-test('plugin template - the driver shown in docs/plugins.md is the template\'s conformance test', () => {
+test("plugin template - the driver shown in docs/plugins.md is the template's conformance test", () => {
   const doc = readFileSync(join(ROOT, 'docs/plugins.md'), 'utf8');
   const shown = /```ts\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf('### An example driver')))![1];
   expect(shown).toBe(readFileSync(join(TEMPLATE, 'test/conformance.test.ts'), 'utf8'));
@@ -67,7 +75,9 @@ test('plugin template - the driver shown in docs/plugins.md is the template\'s c
 
 test('plugin template - loads by path from a YAML entry and relays a message both ways', async () => {
   const prefix = uniquePrefix();
-  run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: ${join(TEMPLATE, 'index.ts')}\n    port: ${server.port}\n    allowFrom: ["*"]\n`));
+  run = await startGateway(
+    loopbackConfig(nats.url, prefix, `  - use: ${join(TEMPLATE, 'index.ts')}\n    port: ${server.port}\n    allowFrom: ["*"]\n`),
+  );
   await relay(prefix, 'hello by path');
 });
 
@@ -76,8 +86,12 @@ test('plugin template - a wrong password fails the instance with the reason, and
   await guarded.start();
   try {
     const prefix = uniquePrefix();
-    run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: ${join(TEMPLATE, 'index.ts')}\n    port: ${guarded.port}\n    password: wrong-s3cret\n`));
-    expect(run.gateway.readiness().detail.instances).toMatchObject({ 'linechat/default': { state: 'failed', error: "the linechat server refused bot's password (option password)" } });
+    run = await startGateway(
+      loopbackConfig(nats.url, prefix, `  - use: ${join(TEMPLATE, 'index.ts')}\n    port: ${guarded.port}\n    password: wrong-s3cret\n`),
+    );
+    expect(run.gateway.readiness().detail.instances).toMatchObject({
+      'linechat/default': { state: 'failed', error: "the linechat server refused bot's password (option password)" },
+    });
     expect(run.logs.raw.join('\n')).not.toContain('wrong-s3cret');
   } finally {
     await run?.gateway.stop();
@@ -89,7 +103,9 @@ test('plugin template - a dropped connection is reported, reopened, and messages
   const prefix = uniquePrefix();
   const statuses = new Collector<{ state: string }>(nc, `${prefix}.status.linechat.default`);
   await nc.flush();
-  run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: ${join(TEMPLATE, 'index.ts')}\n    port: ${server.port}\n    allowFrom: ["*"]\n`));
+  run = await startGateway(
+    loopbackConfig(nats.url, prefix, `  - use: ${join(TEMPLATE, 'index.ts')}\n    port: ${server.port}\n    allowFrom: ["*"]\n`),
+  );
   server.disconnect('bot');
   await eventually(() => statuses.items.filter((s) => s.state === 'connected').length === 2, 'connected again');
   expect(statuses.items.map((s) => s.state)).toEqual(['starting', 'connected', 'reconnecting', 'connected']);
@@ -98,7 +114,8 @@ test('plugin template - a dropped connection is reported, reopened, and messages
 });
 
 test('plugin template - built with its own tsconfig, installed as a package, loads by name in the gateway CLI', async () => {
-  if (!existsSync(join(ROOT, 'dist/core/plugin/index.d.ts'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it) first');
+  if (!existsSync(join(ROOT, 'dist/core/plugin/index.d.ts')))
+    throw new Error('dist/ is missing: run `npm run build` (npm test does it) first');
   work = mkdtempSync(join(tmpdir(), 'cg-template-'));
   // The author's checkout: the template with `npm install` done (chat-gateway from file:../.., types, tsc).
   const src = join(work, 'linechat');
@@ -119,7 +136,10 @@ test('plugin template - built with its own tsconfig, installed as a package, loa
   const prefix = uniquePrefix();
   const port = await freePort();
   const config = join(app, 'gateway.yaml');
-  writeFileSync(config, `nats:\n  servers: ${nats.url}\n  prefix: ${prefix}\n  autoStart: false\nhttp:\n  listen: 127.0.0.1:${port}\nplugins:\n  - use: ${PACKAGE}\n    port: ${server.port}\n    allowFrom: ["*"]\n`);
+  writeFileSync(
+    config,
+    `nats:\n  servers: ${nats.url}\n  prefix: ${prefix}\n  autoStart: false\nhttp:\n  listen: 127.0.0.1:${port}\nplugins:\n  - use: ${PACKAGE}\n    port: ${server.port}\n    allowFrom: ["*"]\n`,
+  );
   proc = new GatewayProcess(config, `http://127.0.0.1:${port}`, join(work, 'gateway.log'));
   await proc.start();
   await relay(prefix, 'hello by package name');

@@ -42,9 +42,15 @@ test('runtime - inbound message becomes an envelope on <prefix>.in.<channel>.<ac
   expect(result).toEqual({ outcome: 'stored', id: 'loopback:main:m1' });
   const [env] = await inbox.waitFor(1);
   expect(env).toMatchObject({
-    v: 1, kind: 'message', id: 'loopback:main:m1', channel: 'loopback', account: 'main',
-    conversation: { id: 'dm_u1', type: 'direct' }, sender: { id: 'u1', name: 'Tom', kind: 'user' },
-    message: { id: 'm1', text: 'hello', mentioned: false }, session: 'loopback:main:dm_u1',
+    v: 1,
+    kind: 'message',
+    id: 'loopback:main:m1',
+    channel: 'loopback',
+    account: 'main',
+    conversation: { id: 'dm_u1', type: 'direct' },
+    sender: { id: 'u1', name: 'Tom', kind: 'user' },
+    message: { id: 'm1', text: 'hello', mentioned: false },
+    session: 'loopback:main:dm_u1',
   });
   inbox.close();
 });
@@ -69,7 +75,16 @@ test('runtime - outbound envelope is delivered to the right account and gets an 
   await nc.flush();
   nc.publish(`${prefix}.out.loopback.b`, JSON.stringify({ id: 'r1', conversation: { id: 'c1' }, text: 'hi b' }));
   const [r] = await receipts.waitFor(1);
-  expect(r).toMatchObject({ v: 1, kind: 'receipt', id: 'r1', channel: 'loopback', account: 'b', ok: true, messageIds: ['lb_1'], attempts: 1 });
+  expect(r).toMatchObject({
+    v: 1,
+    kind: 'receipt',
+    id: 'r1',
+    channel: 'loopback',
+    account: 'b',
+    ok: true,
+    messageIds: ['lb_1'],
+    attempts: 1,
+  });
   expect(loopback.get('b').sent.map((s) => s.envelope.text)).toEqual(['hi b']);
   expect(loopback.get('a').sent).toHaveLength(0);
   receipts.close();
@@ -119,7 +134,12 @@ test('runtime - retryable failures are retried; permanent ones end in one failed
   lb.failNext(DeliveryError.permanent('bot is not in the chat', { platformCode: 230002 }));
   nc.publish(`${prefix}.out.loopback.default`, JSON.stringify({ id: 'perm1', conversation: { id: 'c' }, text: 'never' }));
   const items = await receipts.waitFor(2);
-  expect(items[1]).toMatchObject({ id: 'perm1', ok: false, attempts: 1, error: { code: 'E_PLATFORM', platformCode: 230002, retryable: false, message: 'bot is not in the chat' } });
+  expect(items[1]).toMatchObject({
+    id: 'perm1',
+    ok: false,
+    attempts: 1,
+    error: { code: 'E_PLATFORM', platformCode: 230002, retryable: false, message: 'bot is not in the chat' },
+  });
   await new Promise((r) => setTimeout(r, 200));
   expect(receipts.items).toHaveLength(2);
   receipts.close();
@@ -172,9 +192,16 @@ test('runtime - groupPolicy gates group messages: mention, open, off', async () 
     messageId: id,
     conversation: { id: 'g1', type: 'group' as const },
     sender: { id: 'u1' },
-    parts: mentioned ? [{ type: 'mention' as const, id: 'bot', name: 'Bot', self: true }, { type: 'text' as const, text: ' hi' }] : [{ type: 'text' as const, text: 'hi all' }],
+    parts: mentioned
+      ? [
+          { type: 'mention' as const, id: 'bot', name: 'Bot', self: true },
+          { type: 'text' as const, text: ' hi' },
+        ]
+      : [{ type: 'text' as const, text: 'hi all' }],
   });
-  await boot(`  - use: ${LOOPBACK_PATH}\n    account: m\n  - use: ${LOOPBACK_PATH}\n    account: o\n    groupPolicy: open\n  - use: ${LOOPBACK_PATH}\n    account: f\n    groupPolicy: "off"\n`);
+  await boot(
+    `  - use: ${LOOPBACK_PATH}\n    account: m\n  - use: ${LOOPBACK_PATH}\n    account: o\n    groupPolicy: open\n  - use: ${LOOPBACK_PATH}\n    account: f\n    groupPolicy: "off"\n`,
+  );
   expect((await loopback.get('m').receive(group('g1', false))).outcome).toBe('denied');
   expect((await loopback.get('m').receive(group('g2', true))).outcome).toBe('stored');
   expect((await loopback.get('o').receive(group('g3', false))).outcome).toBe('stored');
@@ -186,7 +213,10 @@ test('runtime - a failing instance is reported and retried while a healthy one s
   const prefix = uniquePrefix();
   const statuses = new Collector<{ account: string; state: string; detail?: string }>(nc, `${prefix}.status.>`);
   await nc.flush();
-  await boot(`  - use: ${LOOPBACK_PATH}\n    account: ok\n  - use: ${LOOPBACK_PATH}\n    account: broken\n    failStart: "bad credentials for broken"\n`, prefix);
+  await boot(
+    `  - use: ${LOOPBACK_PATH}\n    account: ok\n  - use: ${LOOPBACK_PATH}\n    account: broken\n    failStart: "bad credentials for broken"\n`,
+    prefix,
+  );
   expect(loopback.has('ok')).toBe(true);
   expect(loopback.has('broken')).toBe(false);
   const ready = await fetch(`${run!.gateway.http.url}/readyz`);
@@ -194,7 +224,10 @@ test('runtime - a failing instance is reported and retried while a healthy one s
   const body = (await ready.json()) as { instances: Record<string, { state: string; error?: string }> };
   expect(body.instances['loopback/broken']).toMatchObject({ state: 'failed', error: 'bad credentials for broken' });
   expect(body.instances['loopback/ok']).toMatchObject({ state: 'started' });
-  await eventually(() => statuses.items.filter((s) => s.account === 'broken' && s.state === 'failed').length >= 2, 'a second start attempt');
+  await eventually(
+    () => statuses.items.filter((s) => s.account === 'broken' && s.state === 'failed').length >= 2,
+    'a second start attempt',
+  );
   expect(statuses.items.find((s) => s.account === 'broken' && s.state === 'failed')!.detail).toBe('bad credentials for broken');
   expect((await loopback.get('ok').receive(dm('h1'))).outcome).toBe('stored');
   statuses.close();
@@ -235,7 +268,14 @@ test('runtime - graceful stop finishes in-flight deliveries and loses no acknowl
 
 test('runtime - secrets never appear in the logs', async () => {
   const secret = 'sup3r-s3cret-value';
-  run = await startGateway(loopbackConfig(nats.url, uniquePrefix(), `  - use: ${LOOPBACK_PATH}\n    token: \${LB_TOKEN}\n    failStart: "login refused for token ${secret}"\n`), { LB_TOKEN: secret });
+  run = await startGateway(
+    loopbackConfig(
+      nats.url,
+      uniquePrefix(),
+      `  - use: ${LOOPBACK_PATH}\n    token: \${LB_TOKEN}\n    failStart: "login refused for token ${secret}"\n`,
+    ),
+    { LB_TOKEN: secret },
+  );
   await eventually(() => run!.logs.raw.some((l) => l.includes('login refused')), 'start failure logged');
   expect(run.logs.raw.join('\n')).not.toContain(secret);
   expect(run.logs.raw.join('\n')).toContain('[redacted]');
@@ -256,7 +296,12 @@ test('runtime - a deferred delivery (recipient offline) is kept and delivered la
 
 test('runtime - a deferred delivery fails with one receipt once delivery.holdFor has passed', async () => {
   const prefix = uniquePrefix();
-  run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: ${LOOPBACK_PATH}\n`).replace('  maxBackoff: 200ms\n', '  maxBackoff: 200ms\n  holdFor: 300ms\n'));
+  run = await startGateway(
+    loopbackConfig(nats.url, prefix, `  - use: ${LOOPBACK_PATH}\n`).replace(
+      '  maxBackoff: 200ms\n',
+      '  maxBackoff: 200ms\n  holdFor: 300ms\n',
+    ),
+  );
   const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
   await nc.flush();
   loopback.get().failNext(DeliveryError.deferred('visitor offline', { retryAfterMs: 100 }), 1000);
@@ -271,7 +316,12 @@ test('runtime - a deferred delivery fails with one receipt once delivery.holdFor
 
 test('runtime - an envelope over delivery.maxBytes gets E_TOO_LARGE naming its id', async () => {
   const prefix = uniquePrefix();
-  run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: ${LOOPBACK_PATH}\n`).replace('  maxBackoff: 200ms\n', '  maxBackoff: 200ms\n  maxBytes: 2048\n'));
+  run = await startGateway(
+    loopbackConfig(nats.url, prefix, `  - use: ${LOOPBACK_PATH}\n`).replace(
+      '  maxBackoff: 200ms\n',
+      '  maxBackoff: 200ms\n  maxBytes: 2048\n',
+    ),
+  );
   const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
   await nc.flush();
   nc.publish(`${prefix}.out.loopback.default`, JSON.stringify({ id: 'big', conversation: { id: 'c' }, text: 'x'.repeat(5000) }));

@@ -20,11 +20,22 @@ export function newApp(emu: FeishuEmulator, botName = 'Data Bot') {
 }
 
 /** A gateway config with one Feishu entry pointed at the emulator (extra keys indented as entry keys). */
-export function feishuConfig(natsUrl: string, prefix: string, emuUrl: string, app: { appId: string; appSecret: string }, extra = '', account = 'default'): string {
-  return loopbackConfig(natsUrl, prefix, `  - use: feishu
+export function feishuConfig(
+  natsUrl: string,
+  prefix: string,
+  emuUrl: string,
+  app: { appId: string; appSecret: string },
+  extra = '',
+  account = 'default',
+): string {
+  return loopbackConfig(
+    natsUrl,
+    prefix,
+    `  - use: feishu
     account: ${account}
     appId: ${app.appId}
     appSecret: ${app.appSecret}
     domain: ${emuUrl}
-${extra}`);
+${extra}`,
+  );
 }

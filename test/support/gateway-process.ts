@@ -36,15 +36,22 @@ export class GatewayProcess {
   /** Starts the process and resolves when /readyz answers 200. */
   async start(timeoutMs = 20_000): Promise<void> {
     const out = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [...this.nodeArgs, BIN, 'start', '-c', this.configFile], { stdio: ['ignore', out, out], env: { ...process.env, ...this.env } });
+    const child = spawn(process.execPath, [...this.nodeArgs, BIN, 'start', '-c', this.configFile], {
+      stdio: ['ignore', out, out],
+      env: { ...process.env, ...this.env },
+    });
     closeSync(out);
     child.on('exit', (code) => this.exits.push(code));
     this.child = child;
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}; see ${this.logFile}`);
-      const res = await fetch(`${this.httpUrl}/readyz`).catch(() => undefined);
-      return res?.status === 200;
-    }, `gateway ready at ${this.httpUrl}`, timeoutMs);
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}; see ${this.logFile}`);
+        const res = await fetch(`${this.httpUrl}/readyz`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      `gateway ready at ${this.httpUrl}`,
+      timeoutMs,
+    );
   }
 
   get pid(): number | undefined {
@@ -88,4 +95,3 @@ plugins:
 `);
   return { file, url: `http://127.0.0.1:${port}`, log: join(mkdtempSync(join(tmpdir(), 'cg-log-')), 'gateway.log') };
 }
-

@@ -95,8 +95,17 @@ export class Collector<T = Record<string, unknown>> {
   async waitFor(n: number, timeoutMs = 10_000): Promise<T[]> {
     if (this.items.length >= n) return this.items;
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`expected ${n} messages, got ${this.items.length}: ${JSON.stringify(this.items).slice(0, 500)}`)), timeoutMs);
-      this.waiters.push({ n, resolve: () => { clearTimeout(t); resolve(); } });
+      const t = setTimeout(
+        () => reject(new Error(`expected ${n} messages, got ${this.items.length}: ${JSON.stringify(this.items).slice(0, 500)}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        n,
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+      });
     });
     return this.items;
   }

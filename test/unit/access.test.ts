@@ -15,12 +15,36 @@ test.each<Row>([
   ['"*" lets everyone in', ['*'], 'mention', 'direct', 'ou_any', false, { allowed: true }],
   ['a listed sender passes', ['ou_boss'], 'mention', 'direct', 'ou_boss', false, { allowed: true }],
   ['an unlisted sender is dropped', ['ou_boss'], 'open', 'direct', 'ou_other', false, { allowed: false, reason: 'not-in-allowFrom' }],
-  ['an unlisted sender is dropped in a group even when mentioned', ['ou_boss'], 'open', 'group', 'ou_other', true, { allowed: false, reason: 'not-in-allowFrom' }],
+  [
+    'an unlisted sender is dropped in a group even when mentioned',
+    ['ou_boss'],
+    'open',
+    'group',
+    'ou_other',
+    true,
+    { allowed: false, reason: 'not-in-allowFrom' },
+  ],
   ['an empty allowFrom lets nobody in', [], 'open', 'direct', 'ou_boss', false, { allowed: false, reason: 'not-in-allowFrom' }],
   ['mention: a group message that mentions the bot passes', undefined, 'mention', 'group', 'ou_any', true, { allowed: true }],
-  ['mention: a group message without a mention is dropped', undefined, 'mention', 'group', 'ou_any', false, { allowed: false, reason: 'not-mentioned' }],
+  [
+    'mention: a group message without a mention is dropped',
+    undefined,
+    'mention',
+    'group',
+    'ou_any',
+    false,
+    { allowed: false, reason: 'not-mentioned' },
+  ],
   ['open: every group message passes', undefined, 'open', 'group', 'ou_any', false, { allowed: true }],
-  ['off: no group message passes, mentioned or not', undefined, 'off', 'group', 'ou_any', true, { allowed: false, reason: 'group-policy-off' }],
+  [
+    'off: no group message passes, mentioned or not',
+    undefined,
+    'off',
+    'group',
+    'ou_any',
+    true,
+    { allowed: false, reason: 'group-policy-off' },
+  ],
   ['off: direct chats still pass', undefined, 'off', 'direct', 'ou_any', false, { allowed: true }],
 ])('access - %s', (_what, allowFrom, groupPolicy, type, sender, mentioned, expected) => {
   const entry = allowFrom === undefined ? { groupPolicy } : { allowFrom, groupPolicy };
@@ -39,5 +63,7 @@ test.each<[string, string[] | undefined, 'direct' | 'group', string, boolean, bo
 });
 
 test('access - with dmPolicy open, approvals are not consulted: allowFrom alone decides', () => {
-  expect(decideAccess({ groupPolicy: 'open', allowFrom: ['ou_boss'], dmPolicy: 'open' }, draft('direct', 'ou_ok'), false, () => true)).toEqual({ allowed: false, reason: 'not-in-allowFrom' });
+  expect(
+    decideAccess({ groupPolicy: 'open', allowFrom: ['ou_boss'], dmPolicy: 'open' }, draft('direct', 'ou_ok'), false, () => true),
+  ).toEqual({ allowed: false, reason: 'not-in-allowFrom' });
 });

@@ -19,7 +19,9 @@ test('cli - validate prints each problem as FILE:line:col with its hint and exit
   const r = await run('validate', '-c', file);
   expect(r.code).toBe(1);
   expect(r.out).toBe('');
-  expect(r.err).toBe(`${file}:3:5: plugins[0].sendDelayMS: unknown key "sendDelayMS"\n    hint: did you mean "sendDelayMs"?\n\n1 problem in ${file}\n`);
+  expect(r.err).toBe(
+    `${file}:3:5: plugins[0].sendDelayMS: unknown key "sendDelayMS"\n    hint: did you mean "sendDelayMs"?\n\n1 problem in ${file}\n`,
+  );
 });
 
 test('cli - validate lists the instances of a valid file and exits 0', async () => {
@@ -75,7 +77,9 @@ test('cli - start with an invalid file reports the problems and exits 1 without 
 test('cli - an unknown command prints the usage and exits 2', async () => {
   const r = await run('frobnicate');
   expect(r.code).toBe(2);
-  expect(r.err).toMatch(/^chat-gateway: unknown command "frobnicate"\n\nchat-gateway — connects chat platforms to agents through NATS\n\nUsage:\n/);
+  expect(r.err).toMatch(
+    /^chat-gateway: unknown command "frobnicate"\n\nchat-gateway — connects chat platforms to agents through NATS\n\nUsage:\n/,
+  );
 });
 
 test('cli - an unknown option prints the usage and exits 2', async () => {
@@ -103,17 +107,30 @@ test('cli - options a command does not take, and extra arguments, are refused wi
   expect((await run('validate', '--json')).err.split('\n')[0]).toBe('chat-gateway: unknown option --json');
   expect((await run('status', 'now')).err.split('\n')[0]).toBe('chat-gateway: unexpected argument "now"');
   expect((await run('pair', 'approve', 'ABC234', 'extra')).err.split('\n')[0]).toBe('chat-gateway: unexpected argument "extra"');
-  for (const argv of [['status', '--instance', 'a/b'], ['pair', 'list', '--instance']]) expect((await run(...argv)).code).toBe(2);
+  for (const argv of [
+    ['status', '--instance', 'a/b'],
+    ['pair', 'list', '--instance'],
+  ])
+    expect((await run(...argv)).code).toBe(2);
 });
 
 test('cli - pair without a valid action says what it takes, exit 2', async () => {
   const file = writeConfig('plugins: []\n');
-  expect(await run('pair', '-c', file)).toEqual({ code: 2, out: '', err: 'chat-gateway: pair needs an action: list, approve or revoke\n  usage: chat-gateway pair list | approve CODE | revoke SENDER --instance CHANNEL/ACCOUNT  [-c FILE]\n' });
+  expect(await run('pair', '-c', file)).toEqual({
+    code: 2,
+    out: '',
+    err: 'chat-gateway: pair needs an action: list, approve or revoke\n  usage: chat-gateway pair list | approve CODE | revoke SENDER --instance CHANNEL/ACCOUNT  [-c FILE]\n',
+  });
   expect((await run('pair', 'forget', '-c', file)).err.split('\n')[0]).toBe('chat-gateway: unknown pair action "forget"');
   expect((await run('pair', 'approve', '-c', file)).err.split('\n')[0]).toBe('chat-gateway: pair approve needs the code the sender got');
 });
 
 test('cli - help lists the operator commands', async () => {
   const r = await run('help');
-  for (const c of ['chat-gateway reload   [-c FILE] [--json]', 'chat-gateway status   [-c FILE] [--json]', 'chat-gateway pair list | approve CODE | revoke SENDER --instance CHANNEL/ACCOUNT']) expect(r.out).toContain(c);
+  for (const c of [
+    'chat-gateway reload   [-c FILE] [--json]',
+    'chat-gateway status   [-c FILE] [--json]',
+    'chat-gateway pair list | approve CODE | revoke SENDER --instance CHANNEL/ACCOUNT',
+  ])
+    expect(r.out).toContain(c);
 });

@@ -41,9 +41,18 @@ test('config - an unset variable is reported at its line:col with how to set it'
 `);
   const err = configError(file);
   expect(err.issues).toEqual([
-    { file, line: 3, col: 12, path: 'plugins[0].token', message: 'environment variable LB_TOKEN is not set', hint: 'export LB_TOKEN=..., or give a default: ${LB_TOKEN:-value}' },
+    {
+      file,
+      line: 3,
+      col: 12,
+      path: 'plugins[0].token',
+      message: 'environment variable LB_TOKEN is not set',
+      hint: 'export LB_TOKEN=..., or give a default: ${LB_TOKEN:-value}',
+    },
   ]);
-  expect(formatIssue(err.issues[0]!)).toBe(`${file}:3:12: plugins[0].token: environment variable LB_TOKEN is not set\n    hint: export LB_TOKEN=..., or give a default: \${LB_TOKEN:-value}`);
+  expect(formatIssue(err.issues[0]!)).toBe(
+    `${file}:3:12: plugins[0].token: environment variable LB_TOKEN is not set\n    hint: export LB_TOKEN=..., or give a default: \${LB_TOKEN:-value}`,
+  );
 });
 
 test('config - an unset variable is reported once, not also as the invalid value it leaves', () => {
@@ -61,7 +70,10 @@ test('config - unset variables of a disabled entry are not reported', () => {
     token: \${UNSET_TOKEN}
   - use: ${LOOPBACK_PATH}
 `);
-  expect(load(file).instances.map((i) => [i.account, i.enabled])).toEqual([['off-duty', false], ['default', true]]);
+  expect(load(file).instances.map((i) => [i.account, i.enabled])).toEqual([
+    ['off-duty', false],
+    ['default', true],
+  ]);
 });
 
 test('config - a malformed reference is reported with the syntax to use', () => {
@@ -71,7 +83,12 @@ test('config - a malformed reference is reported with the syntax to use', () => 
     failStart: "\${UNCLOSED"
 `);
   expect(configError(file).issues).toEqual([
-    expect.objectContaining({ line: 3, col: 12, message: 'malformed reference ${BAD-NAME}', hint: 'write ${NAME} or ${NAME:-default}; $$ is a literal $' }),
+    expect.objectContaining({
+      line: 3,
+      col: 12,
+      message: 'malformed reference ${BAD-NAME}',
+      hint: 'write ${NAME} or ${NAME:-default}; $$ is a literal $',
+    }),
     expect.objectContaining({ line: 4, col: 16, message: 'malformed reference ${UNCLOSED' }),
   ]);
 });

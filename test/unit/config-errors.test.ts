@@ -19,8 +19,19 @@ test('config - a misspelt nested key is reported with the keys it could be', () 
   retryForever: true
 `);
   expect(configError(file).issues).toEqual([
-    expect.objectContaining({ line: 2, col: 3, path: 'delivery.maxAtempts', message: 'unknown key "maxAtempts"', hint: 'did you mean "maxAttempts"?' }),
-    expect.objectContaining({ line: 3, col: 3, path: 'delivery.retryForever', hint: expect.stringMatching(/^known keys here: maxAttempts, initialBackoff, maxBackoff, concurrency, /) }),
+    expect.objectContaining({
+      line: 2,
+      col: 3,
+      path: 'delivery.maxAtempts',
+      message: 'unknown key "maxAtempts"',
+      hint: 'did you mean "maxAttempts"?',
+    }),
+    expect.objectContaining({
+      line: 3,
+      col: 3,
+      path: 'delivery.retryForever',
+      hint: expect.stringMatching(/^known keys here: maxAttempts, initialBackoff, maxBackoff, concurrency, /),
+    }),
   ]);
 });
 
@@ -32,7 +43,9 @@ test("config - a misspelt plugin key is checked against the plugin's schema", ()
 `);
   const err = configError(file);
   expect(err.issues).toHaveLength(1);
-  expect(formatIssue(err.issues[0]!)).toBe(`${file}:4:5: plugins[0].sendDelayMS: unknown key "sendDelayMS"\n    hint: did you mean "sendDelayMs"?`);
+  expect(formatIssue(err.issues[0]!)).toBe(
+    `${file}:4:5: plugins[0].sendDelayMS: unknown key "sendDelayMS"\n    hint: did you mean "sendDelayMs"?`,
+  );
 });
 
 test('config - a misspelt core key of a plugin entry is caught, even in a disabled entry', () => {
@@ -41,7 +54,9 @@ test('config - a misspelt core key of a plugin entry is caught, even in a disabl
     enabled: false
     alowFrom: ["*"]
 `);
-  expect(configError(file).issues).toEqual([expect.objectContaining({ line: 4, col: 5, message: 'unknown key "alowFrom"', hint: 'did you mean "allowFrom"?' })]);
+  expect(configError(file).issues).toEqual([
+    expect.objectContaining({ line: 4, col: 5, message: 'unknown key "alowFrom"', hint: 'did you mean "allowFrom"?' }),
+  ]);
 });
 
 test('config - wrong values are reported with what is expected', () => {
@@ -59,8 +74,18 @@ plugins:
   expect(issues).toEqual([
     ['2:10', 'log.level', 'must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"', undefined],
     ['4:16', 'delivery.maxAttempts', 'must be integer', undefined],
-    ['7:14', 'plugins[0].account', 'must match pattern "^[A-Za-z0-9_-]{1,64}$"', 'letters, digits, _ and -, at most 64 characters (it becomes a NATS subject token)'],
-    ['8:18', 'plugins[0].groupPolicy', 'must be one of "mention", "open", "off"', 'group messages: mention (only when the bot is mentioned), open (all), off (none)'],
+    [
+      '7:14',
+      'plugins[0].account',
+      'must match pattern "^[A-Za-z0-9_-]{1,64}$"',
+      'letters, digits, _ and -, at most 64 characters (it becomes a NATS subject token)',
+    ],
+    [
+      '8:18',
+      'plugins[0].groupPolicy',
+      'must be one of "mention", "open", "off"',
+      'group messages: mention (only when the bot is mentioned), open (all), off (none)',
+    ],
     ['9:18', 'plugins[0].sendDelayMs', 'must be >= 0', undefined],
   ]);
 });
@@ -74,7 +99,12 @@ plugins:
 `);
   const err = configError(file);
   expect(err.issues).toHaveLength(1);
-  expect(err.issues[0]).toMatchObject({ file, line: 5, message: expect.stringMatching(/^YAML: /), hint: 'check indentation and quoting around this position' });
+  expect(err.issues[0]).toMatchObject({
+    file,
+    line: 5,
+    message: expect.stringMatching(/^YAML: /),
+    hint: 'check indentation and quoting around this position',
+  });
 });
 
 test('config - a repeated key is a YAML error at the repeat', () => {
@@ -84,7 +114,9 @@ test('config - a repeated key is a YAML error at the repeat', () => {
 
 test('config - a file that is not a mapping is refused', () => {
   const file = writeConfig('- nats\n- plugins\n');
-  expect(configError(file).issues).toEqual([expect.objectContaining({ line: 1, col: 1, message: 'the file must be a YAML mapping (nats:, http:, plugins: ...)' })]);
+  expect(configError(file).issues).toEqual([
+    expect.objectContaining({ line: 1, col: 1, message: 'the file must be a YAML mapping (nats:, http:, plugins: ...)' }),
+  ]);
 });
 
 test('config - two enabled entries with the same channel and account are refused at the second', () => {
@@ -94,7 +126,13 @@ test('config - two enabled entries with the same channel and account are refused
     account: default
 `);
   expect(configError(file).issues).toEqual([
-    expect.objectContaining({ line: 4, col: 14, path: 'plugins[1].account', message: 'a second enabled "loopback" instance with account "default" (the first is plugins[0])', hint: 'give each instance of a channel its own account name' }),
+    expect.objectContaining({
+      line: 4,
+      col: 14,
+      path: 'plugins[1].account',
+      message: 'a second enabled "loopback" instance with account "default" (the first is plugins[0])',
+      hint: 'give each instance of a channel its own account name',
+    }),
   ]);
 });
 
@@ -121,7 +159,14 @@ plugins:
 `);
   const err = configError(file);
   expect(err.code).toBe('E_CONFIG');
-  expect(err.issues.map((i) => `${i.line}:${i.path}`)).toEqual(['2:nats.prefx', '4:http.listen', '7:plugins[0].groupPolicy', '8:plugins[0].sendDelayMS', '9:plugins[0].token', '10:plugins[1].use']);
+  expect(err.issues.map((i) => `${i.line}:${i.path}`)).toEqual([
+    '2:nats.prefx',
+    '4:http.listen',
+    '7:plugins[0].groupPolicy',
+    '8:plugins[0].sendDelayMS',
+    '9:plugins[0].token',
+    '10:plugins[1].use',
+  ]);
   expect(err.message.split('\n')[0]).toBe('6 problems in the configuration:');
   expect(err.message).toContain(`${file}:8:5: plugins[0].sendDelayMS: unknown key "sendDelayMS"`);
 });

@@ -15,13 +15,22 @@ test('config - an empty plugins list gets every default of the schema', () => {
   });
   expect(config.http).toEqual({ listen: '127.0.0.1:8080', enabled: true });
   expect(config.log).toEqual({ level: 'info' });
-  expect(config.delivery).toEqual({ maxAttempts: 6, initialBackoff: 500, maxBackoff: 30_000, concurrency: 32, sendTimeout: 20_000, maxBytes: 1_048_576, holdFor: 12 * 3_600_000 });
+  expect(config.delivery).toEqual({
+    maxAttempts: 6,
+    initialBackoff: 500,
+    maxBackoff: 30_000,
+    concurrency: 32,
+    sendTimeout: 20_000,
+    maxBytes: 1_048_576,
+    holdFor: 12 * 3_600_000,
+  });
   expect(config.lifecycle).toEqual({ startTimeout: 30_000, stopTimeout: 10_000, restartDelay: 5_000 });
   expect(config.instances).toEqual([]);
 });
 
 test('config - durations are read as milliseconds from ms, s, m, h, d or a plain number', () => {
-  const config = load(writeConfig(`nats:
+  const config = load(
+    writeConfig(`nats:
   dedupWindow: 8h
   inboundMaxAge: 2d
   outboundMaxAge: 90m
@@ -29,7 +38,8 @@ delivery:
   initialBackoff: 250
   maxBackoff: 1.5s
   sendTimeout: 750ms
-`));
+`),
+  );
   expect([config.nats.dedupWindow, config.nats.inboundMaxAge, config.nats.outboundMaxAge]).toEqual([28_800_000, 172_800_000, 5_400_000]);
   expect([config.delivery.initialBackoff, config.delivery.maxBackoff, config.delivery.sendTimeout]).toEqual([250, 1500, 750]);
 });
@@ -37,7 +47,13 @@ delivery:
 test('config - a duration without a unit is refused with an example', () => {
   const file = writeConfig('nats:\n  dedupWindow: 8 hours\n');
   expect(configError(file).issues).toEqual([
-    expect.objectContaining({ line: 2, col: 16, path: 'nats.dedupWindow', message: 'must be integer or must match pattern "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"', hint: 'milliseconds, or a string such as 500ms, 30s, 8h, 7d' }),
+    expect.objectContaining({
+      line: 2,
+      col: 16,
+      path: 'nats.dedupWindow',
+      message: 'must be integer or must match pattern "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"',
+      hint: 'milliseconds, or a string such as 500ms, 30s, 8h, 7d',
+    }),
   ]);
 });
 
@@ -70,10 +86,26 @@ test('config - a plugin entry gets core defaults and keeps only its own keys as 
     includeRaw: true
 `);
   const [a, b] = load(file).instances;
-  expect(a).toMatchObject({ channel: 'loopback', account: 'default', enabled: true, groupPolicy: 'mention', includeRaw: false, options: { sendDelayMs: 5 }, index: 0 });
+  expect(a).toMatchObject({
+    channel: 'loopback',
+    account: 'default',
+    enabled: true,
+    groupPolicy: 'mention',
+    includeRaw: false,
+    options: { sendDelayMs: 5 },
+    index: 0,
+  });
   expect(a!.session).toBeUndefined();
   expect(a!.allowFrom).toBeUndefined();
-  expect(b).toMatchObject({ account: 'sales-bot', allowFrom: ['ou_1', '*'], groupPolicy: 'open', session: 'thread', includeRaw: true, options: {}, index: 1 });
+  expect(b).toMatchObject({
+    account: 'sales-bot',
+    allowFrom: ['ou_1', '*'],
+    groupPolicy: 'open',
+    session: 'thread',
+    includeRaw: true,
+    options: {},
+    index: 1,
+  });
 });
 
 test('config - nats.creds is resolved against the config file folder', () => {

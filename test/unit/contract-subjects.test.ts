@@ -13,7 +13,12 @@ test('contract - subjects and stream names for the default prefix chat', () => {
 test('contract - a dotted prefix keeps its subjects and gives valid stream names', () => {
   const s = subjects('acme.prod');
   expect(s.out('webchat', 'a')).toBe('acme.prod.out.webchat.a');
-  expect([s.inStream, s.outStream, s.statusBucket, s.outboxBucket]).toEqual(['ACME_PROD_IN', 'ACME_PROD_OUT', 'acme_prod_status', 'acme_prod_outbox']);
+  expect([s.inStream, s.outStream, s.statusBucket, s.outboxBucket]).toEqual([
+    'ACME_PROD_IN',
+    'ACME_PROD_OUT',
+    'acme_prod_status',
+    'acme_prod_outbox',
+  ]);
 });
 
 test('contract - parseSubject splits <prefix>.<kind>.<channel>.<account> and refuses other shapes', () => {

@@ -26,9 +26,17 @@ test.each<[string, unknown, string]>([
   ['a misspelt field', { id: 'r', ...target, txt: 'hi' }, 'unknown field "txt" (did you mean "text"?)'],
   ['an unknown format', { id: 'r', ...target, text: 'hi', format: 'html' }, 'field "format" must be one of "plain", "markdown"'],
   ['another version', { v: 2, id: 'r', ...target, text: 'hi' }, 'field "v" must be 1'],
-  ['an empty conversation id', { id: 'r', conversation: { id: '' }, text: 'hi' }, 'field "conversation.id" must NOT have fewer than 1 characters'],
+  [
+    'an empty conversation id',
+    { id: 'r', conversation: { id: '' }, text: 'hi' },
+    'field "conversation.id" must NOT have fewer than 1 characters',
+  ],
   ['a conversation given as a string', { id: 'r', conversation: 'oc_1', text: 'hi' }, 'field "conversation" must be object'],
-  ['a misspelt conversation key', { id: 'r', conversation: { idd: 'oc_1' }, text: 'hi' }, 'missing required field "conversation.id"; unknown field "conversation.idd" (did you mean "id"?)'],
+  [
+    'a misspelt conversation key',
+    { id: 'r', conversation: { idd: 'oc_1' }, text: 'hi' },
+    'missing required field "conversation.id"; unknown field "conversation.idd" (did you mean "id"?)',
+  ],
   ['native that is not an object', { id: 'r', replyTo: 'om_1', native: [1] }, 'field "native" must be object'],
 ])('contract - checkOutbound refuses %s', (_what, envelope, message) => {
   expect(checkOutbound(envelope)).toEqual({ ok: false, message });
@@ -46,7 +54,10 @@ const inbound = {
   message: {
     id: 'om_1',
     text: '@Data Bot hi',
-    parts: [{ type: 'mention', id: 'ou_bot', name: 'Data Bot', self: true }, { type: 'text', text: ' hi' }],
+    parts: [
+      { type: 'mention', id: 'ou_bot', name: 'Data Bot', self: true },
+      { type: 'text', text: ' hi' },
+    ],
     mentioned: true,
     replyTo: 'om_0',
   },
@@ -74,13 +85,25 @@ test('contract - checkInbound accepts every part type', () => {
 
 test.each<[string, unknown, string]>([
   ['a time that is not ISO 8601', { ...inbound, time: 'yesterday' }, 'field "time" must match format "date-time"'],
-  ['a channel that is not a subject token', { ...inbound, channel: 'fei shu' }, 'field "channel" must match pattern "^[A-Za-z0-9_-]{1,64}$"'],
-  ['an unknown conversation type', { ...inbound, conversation: { id: 'oc_1', type: 'channel' } }, 'field "conversation.type" must be one of "direct", "group"'],
+  [
+    'a channel that is not a subject token',
+    { ...inbound, channel: 'fei shu' },
+    'field "channel" must match pattern "^[A-Za-z0-9_-]{1,64}$"',
+  ],
+  [
+    'an unknown conversation type',
+    { ...inbound, conversation: { id: 'oc_1', type: 'channel' } },
+    'field "conversation.type" must be one of "direct", "group"',
+  ],
   ['no session', { ...inbound, session: undefined }, 'missing required field "session"'],
   ['an extra field', { ...inbound, extra: 1 }, 'unknown field "extra"'],
   ['a mention without self', withParts({ type: 'mention', id: 'ou_2', name: 'Ann' }), 'missing required field "message.parts[0].self"'],
   ['an image without ref', withParts({ type: 'text', text: 'see' }, { type: 'image' }), 'missing required field "message.parts[1].ref"'],
-  ['an unknown part type', withParts({ type: 'gif', ref: 'k' }), 'field "message.parts[0].type" must be one of "text", "mention", "link", "code", "image", "file", "audio", "video", "sticker", "share", "card"'],
+  [
+    'an unknown part type',
+    withParts({ type: 'gif', ref: 'k' }),
+    'field "message.parts[0].type" must be one of "text", "mention", "link", "code", "image", "file", "audio", "video", "sticker", "share", "card"',
+  ],
   ['a part without type', withParts({ text: 'a' }), 'missing required field "message.parts[0].type"'],
   ['an empty link url', withParts({ type: 'link', url: '' }), 'field "message.parts[0].url" must NOT have fewer than 1 characters'],
 ])('contract - checkInbound refuses %s', (_what, envelope, message) => {

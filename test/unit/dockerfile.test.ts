@@ -10,7 +10,11 @@ const read = (name: string) => readFileSync(join(root, name), 'utf8');
 /** Dockerfile instructions (continuation lines joined), grouped by build stage. */
 function stages(text: string): Array<{ from: string; instructions: Array<{ op: string; args: string }> }> {
   const out: ReturnType<typeof stages> = [];
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   for (const line of lines) {
     const [op, ...rest] = line.split(/\s+/);
     const args = rest.join(' ');
@@ -22,15 +26,29 @@ function stages(text: string): Array<{ from: string; instructions: Array<{ op: s
 
 const dockerfile = stages(read('Dockerfile'));
 const [build, runtime] = [dockerfile[0]!, dockerfile[dockerfile.length - 1]!];
-const npmCommands = (runs: string[]) => runs.flatMap((r) => r.split('&&').map((c) => c.trim()).filter((c) => c.startsWith('npm ')));
+const npmCommands = (runs: string[]) =>
+  runs.flatMap((r) =>
+    r
+      .split('&&')
+      .map((c) => c.trim())
+      .filter((c) => c.startsWith('npm ')),
+  );
 const runsOf = (stage: typeof build) => stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
 
 test('dockerfile - every COPY source from the build context exists and is not excluded by .dockerignore', () => {
-  const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const ignored = read('.dockerignore')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const sources = dockerfile
     .flatMap((s) => s.instructions)
     .filter((i) => i.op === 'COPY' && !i.args.includes('--from='))
-    .flatMap((i) => i.args.split(/\s+/).filter((t) => !t.startsWith('--')).slice(0, -1));
+    .flatMap((i) =>
+      i.args
+        .split(/\s+/)
+        .filter((t) => !t.startsWith('--'))
+        .slice(0, -1),
+    );
   expect(sources.length).toBeGreaterThan(0);
   for (const src of sources) {
     expect(`${src}: ${existsSync(join(root, src)) ? 'exists' : 'missing'}`).toBe(`${src}: exists`);
@@ -39,8 +57,19 @@ test('dockerfile - every COPY source from the build context exists and is not ex
 });
 
 test('dockerfile - the build stage runs the same install and build commands as CI', () => {
-  const ci = npmCommands(read('.ci/run').split('\n').map((l) => l.trim())).filter((c) => c !== 'npm test');
-  expect(ci.map((c) => c.split(' ').slice(0, c.startsWith('npm run ') ? 3 : 2).join(' '))).toEqual(['npm ci', 'npm run build']);
+  const ci = npmCommands(
+    read('.ci/run')
+      .split('\n')
+      .map((l) => l.trim()),
+  ).filter((c) => c !== 'npm test');
+  expect(
+    ci.map((c) =>
+      c
+        .split(' ')
+        .slice(0, c.startsWith('npm run ') ? 3 : 2)
+        .join(' '),
+    ),
+  ).toEqual(['npm ci', 'npm run build']);
   expect(build.from).toBe('node:20-bookworm-slim AS build');
   expect(npmCommands(runsOf(build))).toEqual(ci);
 });
@@ -54,7 +83,10 @@ test('dockerfile - the runtime stage installs production dependencies only and r
 });
 
 test('dockerfile - the health check probes the port the gateway listens on and exposes', () => {
-  const env = runtime.instructions.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ');
+  const env = runtime.instructions
+    .filter((i) => i.op === 'ENV')
+    .map((i) => i.args)
+    .join(' ');
   expect(env).toContain('HTTP_LISTEN=0.0.0.0:8080');
   expect(env).toContain('CHAT_GATEWAY_CONFIG=/etc/chat-gateway/gateway.yaml');
   expect(runtime.instructions).toContainEqual({ op: 'EXPOSE', args: '8080' });
@@ -71,14 +103,34 @@ test('dockerfile - the entry point finds the CLI the build produces', () => {
 
 // compose.yaml: docker cannot run here, so check that it agrees with the Dockerfile, the files and the config.
 const compose = parseYaml(read('compose.yaml')) as {
-  services: Record<string, { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; volumes?: string[]; ports?: string[]; depends_on?: string[]; restart?: string }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: string;
+      command?: string[];
+      environment?: Record<string, string>;
+      volumes?: string[];
+      ports?: string[];
+      depends_on?: string[];
+      restart?: string;
+    }
+  >;
   volumes?: Record<string, unknown>;
 };
-const imageEnv = Object.fromEntries(runtime.instructions.filter((i) => i.op === 'ENV').flatMap((i) => i.args.split(/\s+/)).map((kv) => kv.split('=') as [string, string]));
+const imageEnv = Object.fromEntries(
+  runtime.instructions
+    .filter((i) => i.op === 'ENV')
+    .flatMap((i) => i.args.split(/\s+/))
+    .map((kv) => kv.split('=') as [string, string]),
+);
 const gatewayService = compose.services.gateway!;
 const natsService = compose.services.nats!;
 /** The gateway's environment as the container sees it: the image's ENV, then compose's (with an empty shell). */
-const containerEnv = { ...imageEnv, ...Object.fromEntries(Object.entries(gatewayService.environment ?? {}).map(([k, v]) => [k, substituteEnv(String(v), {}).value])) };
+const containerEnv = {
+  ...imageEnv,
+  ...Object.fromEntries(Object.entries(gatewayService.environment ?? {}).map(([k, v]) => [k, substituteEnv(String(v), {}).value])),
+};
 
 test('compose - the nats service runs nats:2.10 with JetStream, its store on a named volume', () => {
   expect(natsService.image).toBe('nats:2.10');
@@ -115,7 +167,8 @@ test('compose - the mounted config, with the environment the container gets, is 
   expect(config.instances.filter((i) => i.enabled).map((i) => `${i.channel}/${i.account}`)).toEqual(['webchat/default']);
   // Every variable compose passes is one the config reads: a misspelt name would be silently ignored.
   const text = read('config/gateway.yaml');
-  for (const name of Object.keys(gatewayService.environment ?? {})) expect(`${name}: ${text.includes(`\${${name}`) ? 'read' : 'unused'}`).toBe(`${name}: read`);
+  for (const name of Object.keys(gatewayService.environment ?? {}))
+    expect(`${name}: ${text.includes(`\${${name}`) ? 'read' : 'unused'}`).toBe(`${name}: read`);
 });
 
 test('compose - `docker compose exec gateway chat-gateway ...` finds the CLI: the image links it onto PATH', () => {

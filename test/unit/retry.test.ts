@@ -31,15 +31,27 @@ test('delivery - toDeliveryError keeps a plugin DeliveryError and makes anything
 });
 
 test('delivery - DeliveryError helpers say whether a retry can help', () => {
-  expect(DeliveryError.retryable('429', { rateLimited: true, retryAfterMs: 2000 })).toMatchObject({ code: 'E_RATE_LIMITED', retryable: true, retryAfterMs: 2000 });
+  expect(DeliveryError.retryable('429', { rateLimited: true, retryAfterMs: 2000 })).toMatchObject({
+    code: 'E_RATE_LIMITED',
+    retryable: true,
+    retryAfterMs: 2000,
+  });
   expect(DeliveryError.retryable('502')).toMatchObject({ code: 'E_PLATFORM', retryable: true });
   expect(DeliveryError.permanent('too big', { code: 'E_TOO_LARGE' })).toMatchObject({ code: 'E_TOO_LARGE', retryable: false });
   expect(new DeliveryError('E_UNSUPPORTED', 'no stickers')).toMatchObject({ retryable: false, deferred: false });
-  expect(DeliveryError.deferred('visitor offline', { retryAfterMs: 10_000 })).toMatchObject({ code: 'E_PLATFORM', retryable: true, deferred: true, retryAfterMs: 10_000 });
+  expect(DeliveryError.deferred('visitor offline', { retryAfterMs: 10_000 })).toMatchObject({
+    code: 'E_PLATFORM',
+    retryable: true,
+    deferred: true,
+    retryAfterMs: 10_000,
+  });
 });
 
 test('delivery - withTimeout turns a slow call into a retryable timeout', async () => {
-  await expect(withTimeout(new Promise(() => undefined), 20, 'platform send')).rejects.toMatchObject({ retryable: true, message: 'platform send timed out after 20 ms' });
+  await expect(withTimeout(new Promise(() => undefined), 20, 'platform send')).rejects.toMatchObject({
+    retryable: true,
+    message: 'platform send timed out after 20 ms',
+  });
   await expect(withTimeout(Promise.resolve('sent'), 1000, 'platform send')).resolves.toBe('sent');
 });
 

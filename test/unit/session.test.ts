@@ -31,7 +31,10 @@ test('session - the envelope carries the session, rendered text and mention flag
     time: '2026-11-21T08:30:00Z',
     conversation: { id: 'oc_1', type: 'group' },
     sender: { id: 'ou_7', name: 'Tom' },
-    parts: [{ type: 'mention', id: 'ou_bot', name: 'Bot', self: true }, { type: 'text', text: ' hi' }],
+    parts: [
+      { type: 'mention', id: 'ou_bot', name: 'Bot', self: true },
+      { type: 'text', text: ' hi' },
+    ],
     raw: { event: 1 },
   };
   expect(isMentioned(d)).toBe(true);

@@ -8,7 +8,11 @@ const graphemes = (s: string) => [...new Intl.Segmenter(undefined, { granularity
 
 /** The text without whitespace and fence lines: what must survive chunking, whatever was cut or reopened. */
 const content = (s: string) =>
-  s.split('\n').filter((l) => !FENCE_LINE.test(l)).join('').replace(/\s+/g, '');
+  s
+    .split('\n')
+    .filter((l) => !FENCE_LINE.test(l))
+    .join('')
+    .replace(/\s+/g, '');
 
 /** A deterministic mix of prose, CJK, emoji, long lines and code blocks. */
 function sample(seed: number, paragraphs = 30): string {
@@ -19,7 +23,10 @@ function sample(seed: number, paragraphs = 30): string {
   const out: string[] = [];
   for (let p = 0; p < paragraphs; p++) {
     const kind = rand(4);
-    if (kind === 0) out.push(['```python', ...Array.from({ length: 1 + rand(12) }, (_, i) => `print(${i}, "${sentence(1 + rand(4))}")`), '```'].join('\n'));
+    if (kind === 0)
+      out.push(
+        ['```python', ...Array.from({ length: 1 + rand(12) }, (_, i) => `print(${i}, "${sentence(1 + rand(4))}")`), '```'].join('\n'),
+      );
     else if (kind === 1) out.push(sentence(40 + rand(80)));
     else out.push(Array.from({ length: 1 + rand(5) }, () => sentence(3 + rand(10))).join('\n'));
   }

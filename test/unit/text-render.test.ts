@@ -3,11 +3,25 @@ import type { Part } from '../../core/contract/schemas';
 
 test.each<[string, Part[], string]>([
   ['text', [{ type: 'text', text: 'hello' }], 'hello'],
-  ['a mention as @name', [{ type: 'mention', id: 'ou_1', name: 'Data Bot', self: true }, { type: 'text', text: ' how many?' }], '@Data Bot how many?'],
+  [
+    'a mention as @name',
+    [
+      { type: 'mention', id: 'ou_1', name: 'Data Bot', self: true },
+      { type: 'text', text: ' how many?' },
+    ],
+    '@Data Bot how many?',
+  ],
   ['a link with its text', [{ type: 'link', url: 'https://example.com', text: 'docs' }], 'docs (https://example.com)'],
   ['a bare link as its url', [{ type: 'link', url: 'https://example.com' }], 'https://example.com'],
   ['a link whose text is its url once', [{ type: 'link', url: 'https://example.com', text: 'https://example.com' }], 'https://example.com'],
-  ['code as a fenced block', [{ type: 'text', text: 'run' }, { type: 'code', text: 'ls -l', language: 'sh' }], 'run\n```sh\nls -l\n```\n'],
+  [
+    'code as a fenced block',
+    [
+      { type: 'text', text: 'run' },
+      { type: 'code', text: 'ls -l', language: 'sh' },
+    ],
+    'run\n```sh\nls -l\n```\n',
+  ],
   ['an image with its name', [{ type: 'image', ref: 'img_v2_1', name: 'chart.png' }], '[image: chart.png]'],
   ['a file without a name', [{ type: 'file', ref: 'file_v2_1' }], '[file]'],
   ['a shared chat', [{ type: 'share', kind: 'chat', id: 'oc_1', name: 'Sales' }], '[shared chat: Sales]'],

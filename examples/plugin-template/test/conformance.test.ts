@@ -9,14 +9,23 @@ const BOT = 'bot';
 class LineChatDriver implements PlatformDriver {
   readonly supports = { groups: true, failures: ['retryable', 'permanent'] as FailureKind[] };
   /** A direct conversation, from the bot's side, is the other user's name. */
-  readonly ids = { conversation: (type: 'direct' | 'group', n: number) => (type === 'group' ? `#room-${n}` : `user-${n}`), sender: (n: number) => `user-${n}` };
+  readonly ids = {
+    conversation: (type: 'direct' | 'group', n: number) => (type === 'group' ? `#room-${n}` : `user-${n}`),
+    sender: (n: number) => `user-${n}`,
+  };
   private readonly server = new LineChatServer();
   private readonly users = new Map<string, Promise<LineChatUser>>();
-  private readonly serverIds = new Map<string, string>();   // the server's id of each injected message
+  private readonly serverIds = new Map<string, string>(); // the server's id of each injected message
 
-  async start() { await this.server.start(); }
-  async stop() { await this.server.stop(); }
-  options() { return { port: this.server.port, name: BOT }; }
+  async start() {
+    await this.server.start();
+  }
+  async stop() {
+    await this.server.stop();
+  }
+  options() {
+    return { port: this.server.port, name: BOT };
+  }
 
   async detached() {
     const users = await Promise.all(this.users.values());
@@ -27,7 +36,8 @@ class LineChatDriver implements PlatformDriver {
   async inject(m: InjectedMessage) {
     let id = this.serverIds.get(m.id);
     const acked = id ? this.server.ackCount(id, BOT) : 0;
-    if (id) this.server.redeliver(id);                   // the same message again
+    if (id)
+      this.server.redeliver(id); // the same message again
     else {
       const user = await this.user(m.sender.id);
       id = await user.say(m.conversation.type === 'group' ? m.conversation.id : BOT, m.mentionsBot ? `@${BOT} ${m.text}` : m.text);

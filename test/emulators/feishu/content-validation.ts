@@ -11,7 +11,17 @@
 import { Codes, fail, feishuError, invalidParam } from './errors';
 
 export const MSG_TYPES = [
-  'text', 'post', 'image', 'file', 'audio', 'media', 'sticker', 'interactive', 'share_chat', 'share_user', 'system',
+  'text',
+  'post',
+  'image',
+  'file',
+  'audio',
+  'media',
+  'sticker',
+  'interactive',
+  'share_chat',
+  'share_user',
+  'system',
 ] as const;
 
 const TEXT_LIMIT = 150 * 1024;
@@ -25,8 +35,15 @@ const wrongFormat = (type: string): never => badContent(`content format of the $
 
 /** Required field per post tag, as listed in the 230001 FAQ. */
 const POST_TAG_FIELDS: Record<string, string[]> = {
-  text: ['text'], a: ['href', 'text'], at: ['user_id'], img: ['image_key'], media: ['file_key'],
-  emotion: ['emoji_type'], md: ['text'], hr: [], code_block: [],
+  text: ['text'],
+  a: ['href', 'text'],
+  at: ['user_id'],
+  img: ['image_key'],
+  media: ['file_key'],
+  emotion: ['emoji_type'],
+  md: ['text'],
+  hr: [],
+  code_block: [],
 };
 
 function validatePostBody(body: Record<string, unknown>): void {
@@ -103,15 +120,35 @@ export function validateContent(msgType: string, rawContent: string, cardTableLi
   if (size > limit) fail(Codes.contentTooLong);
   const c = parsed;
   switch (msgType) {
-    case 'text': if (typeof c.text !== 'string') wrongFormat('text'); break;
-    case 'post': validatePost(c); break;
-    case 'interactive': validateCard(c, cardTableLimit); break;
-    case 'image': if (!isStr(c.image_key)) wrongFormat('image'); break;
-    case 'file': case 'audio': case 'sticker': if (!isStr(c.file_key)) wrongFormat(msgType); break;
-    case 'media': if (!isStr(c.file_key)) wrongFormat('media'); break;
-    case 'share_chat': if (!isStr(c.chat_id)) wrongFormat('share_chat'); break;
-    case 'share_user': if (!isStr(c.user_id)) wrongFormat('share_user'); break;
-    case 'system': if (!isStr(c.type)) wrongFormat('system'); break;
+    case 'text':
+      if (typeof c.text !== 'string') wrongFormat('text');
+      break;
+    case 'post':
+      validatePost(c);
+      break;
+    case 'interactive':
+      validateCard(c, cardTableLimit);
+      break;
+    case 'image':
+      if (!isStr(c.image_key)) wrongFormat('image');
+      break;
+    case 'file':
+    case 'audio':
+    case 'sticker':
+      if (!isStr(c.file_key)) wrongFormat(msgType);
+      break;
+    case 'media':
+      if (!isStr(c.file_key)) wrongFormat('media');
+      break;
+    case 'share_chat':
+      if (!isStr(c.chat_id)) wrongFormat('share_chat');
+      break;
+    case 'share_user':
+      if (!isStr(c.user_id)) wrongFormat('share_user');
+      break;
+    case 'system':
+      if (!isStr(c.type)) wrongFormat('system');
+      break;
   }
   return parsed;
 }

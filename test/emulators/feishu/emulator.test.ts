@@ -7,7 +7,15 @@ import type { AddressInfo } from 'node:net';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { AckTimeoutError, buildWebhookRequest, decodeFrame, encodeFrame, FeishuEmulator, signature } from './index';
 import {
-  delay, eventually, feishuErrorOf, makeClient, newCredentials, recordingLogger, startWs, TestCache, type WsHarness,
+  delay,
+  eventually,
+  feishuErrorOf,
+  makeClient,
+  newCredentials,
+  recordingLogger,
+  startWs,
+  TestCache,
+  type WsHarness,
 } from './sdk-harness';
 
 const FAST = { ReconnectCount: -1, ReconnectInterval: 0.2, ReconnectNonce: 0, PingInterval: 120 };
@@ -36,7 +44,14 @@ async function connectedApp(handler?: (d: Record<string, any>) => unknown) {
 }
 
 const textEvent = (appId: string, text: string, chatType: 'p2p' | 'group' = 'group') =>
-  emu.message({ appId, chatId: 'oc_0a1b2c3d4e5f60718293a4b5c6d7e8f9', chatType, senderOpenId: 'ou_7d8a6e6d0a1b2c3d4e5f60718293a4b5', messageType: 'text', content: { text } });
+  emu.message({
+    appId,
+    chatId: 'oc_0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+    chatType,
+    senderOpenId: 'ou_7d8a6e6d0a1b2c3d4e5f60718293a4b5',
+    messageType: 'text',
+    content: { text },
+  });
 
 describe('feishu emulator - long connection', () => {
   test('feishu emulator - WSClient connects, receives a whole event and acks 200', async () => {
@@ -84,17 +99,13 @@ describe('feishu emulator - long connection', () => {
   test('feishu emulator - the SDK acks only after the handler resolves; a hung handler means no ack', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const { creds } = await connectedApp((d) =>
-      JSON.parse(d.message.content).text === 'never' ? new Promise(() => undefined) : gate,
-    );
+    const { creds } = await connectedApp((d) => (JSON.parse(d.message.content).text === 'never' ? new Promise(() => undefined) : gate));
     const pending = emu.pushEvent(creds.appId, textEvent(creds.appId, 'slow'), { timeoutMs: 1500 });
     await delay(300);
     expect(emu.deliveries.at(-1)?.ack).toBeUndefined();
     release();
     expect((await pending).code).toBe(200);
-    await expect(emu.pushEvent(creds.appId, textEvent(creds.appId, 'never'), { timeoutMs: 200 })).rejects.toBeInstanceOf(
-      AckTimeoutError,
-    );
+    await expect(emu.pushEvent(creds.appId, textEvent(creds.appId, 'never'), { timeoutMs: 200 })).rejects.toBeInstanceOf(AckTimeoutError);
     expect(emu.deliveries.at(-1)?.timedOut).toBe(true);
   });
 
@@ -253,11 +264,22 @@ describe('feishu emulator - Open API through lark.Client', () => {
     expect(res.code).toBe(0);
     expect(res.data?.message_id).toMatch(/^om_[0-9a-f]{32}$/);
     expect(res.data).toMatchObject({
-      msg_type: 'text', chat_id: CHAT, deleted: false, updated: false, body: { content: '{"text":"hello"}' },
+      msg_type: 'text',
+      chat_id: CHAT,
+      deleted: false,
+      updated: false,
+      body: { content: '{"text":"hello"}' },
       sender: { id: creds.appId, id_type: 'app_id', sender_type: 'app', tenant_key: app.tenantKey },
     });
     expect(emu.sent).toEqual([
-      expect.objectContaining({ appId: creds.appId, kind: 'create', receiveIdType: 'chat_id', receiveId: CHAT, msgType: 'text', content: { text: 'hello' } }),
+      expect.objectContaining({
+        appId: creds.appId,
+        kind: 'create',
+        receiveIdType: 'chat_id',
+        receiveId: CHAT,
+        msgType: 'text',
+        content: { text: 'hello' },
+      }),
     ]);
     const tokenCalls = emu.requests.filter((r) => r.path === '/open-apis/auth/v3/tenant_access_token/internal');
     expect(tokenCalls).toHaveLength(1);
@@ -267,7 +289,14 @@ describe('feishu emulator - Open API through lark.Client', () => {
     const creds = newCredentials();
     emu.addApp(creds);
     const client = makeClient(emu.url, creds);
-    const incoming = emu.message({ appId: creds.appId, chatId: CHAT, chatType: 'group', senderOpenId: 'ou_0123456789abcdef0123456789abcdef', messageType: 'text', content: { text: 'hi bot' } });
+    const incoming = emu.message({
+      appId: creds.appId,
+      chatId: CHAT,
+      chatType: 'group',
+      senderOpenId: 'ou_0123456789abcdef0123456789abcdef',
+      messageType: 'text',
+      content: { text: 'hi bot' },
+    });
     const parentId = (incoming.event.message as { message_id: string }).message_id;
     const reply = () =>
       client.im.message.reply({
@@ -287,13 +316,28 @@ describe('feishu emulator - Open API through lark.Client', () => {
     const creds = newCredentials();
     emu.addApp(creds);
     const client = makeClient(emu.url, creds);
-    const msg = emu.message({ appId: creds.appId, chatId: CHAT, chatType: 'group', senderOpenId: 'ou_0123456789abcdef0123456789abcdef', messageType: 'text', content: { text: 'x' } });
+    const msg = emu.message({
+      appId: creds.appId,
+      chatId: CHAT,
+      chatType: 'group',
+      senderOpenId: 'ou_0123456789abcdef0123456789abcdef',
+      messageType: 'text',
+      content: { text: 'x' },
+    });
     const messageId = (msg.event.message as { message_id: string }).message_id;
-    const added = await client.im.messageReaction.create({ path: { message_id: messageId }, data: { reaction_type: { emoji_type: 'THUMBSUP' } } });
-    expect(added.data).toMatchObject({ operator: { operator_id: creds.appId, operator_type: 'app' }, reaction_type: { emoji_type: 'THUMBSUP' } });
+    const added = await client.im.messageReaction.create({
+      path: { message_id: messageId },
+      data: { reaction_type: { emoji_type: 'THUMBSUP' } },
+    });
+    expect(added.data).toMatchObject({
+      operator: { operator_id: creds.appId, operator_type: 'app' },
+      reaction_type: { emoji_type: 'THUMBSUP' },
+    });
     const reactionId = added.data?.reaction_id as string;
     await client.im.messageReaction.delete({ path: { message_id: messageId, reaction_id: reactionId } });
-    expect(emu.reactions).toEqual([expect.objectContaining({ messageId, reactionId, emojiType: 'THUMBSUP', deletedAt: expect.any(Number) })]);
+    expect(emu.reactions).toEqual([
+      expect.objectContaining({ messageId, reactionId, emojiType: 'THUMBSUP', deletedAt: expect.any(Number) }),
+    ]);
     const again = await client.im.messageReaction.delete({ path: { message_id: messageId, reaction_id: reactionId } }).catch((e) => e);
     expect(feishuErrorOf(again)).toMatchObject({ status: 400, code: 231011 });
   });
@@ -304,7 +348,8 @@ describe('feishu emulator - Open API through lark.Client', () => {
     const client = makeClient(emu.url, creds);
     const info = await client.request<{ code: number; bot: Record<string, unknown> }>({ url: '/open-apis/bot/v3/info', method: 'GET' });
     expect(info).toEqual({
-      code: 0, msg: 'ok',
+      code: 0,
+      msg: 'ok',
       bot: { activate_status: 2, app_name: 'Data Bot', avatar_url: expect.any(String), ip_white_list: [], open_id: app.botOpenId },
     });
   });
@@ -326,9 +371,19 @@ describe('feishu emulator - Open API through lark.Client', () => {
     emu.addApp(creds);
     const client = makeClient(emu.url, creds);
     emu.failNext({ api: 'reply', code: 99991400, resetSeconds: 7 });
-    const msg = emu.message({ appId: creds.appId, chatId: CHAT, chatType: 'group', senderOpenId: 'ou_0123456789abcdef0123456789abcdef', messageType: 'text', content: { text: 'q' } });
+    const msg = emu.message({
+      appId: creds.appId,
+      chatId: CHAT,
+      chatType: 'group',
+      senderOpenId: 'ou_0123456789abcdef0123456789abcdef',
+      messageType: 'text',
+      content: { text: 'q' },
+    });
     const err = await client.im.message
-      .reply({ path: { message_id: (msg.event.message as { message_id: string }).message_id }, data: { msg_type: 'text', content: '{"text":"a"}' } })
+      .reply({
+        path: { message_id: (msg.event.message as { message_id: string }).message_id },
+        data: { msg_type: 'text', content: '{"text":"a"}' },
+      })
       .catch((e) => e);
     const f = feishuErrorOf(err);
     expect(f).toMatchObject({ status: 429, code: 99991400, msg: 'request trigger frequency limit' });
@@ -352,7 +407,10 @@ describe('feishu emulator - Open API through lark.Client', () => {
     const cache = new TestCache();
     const client = makeClient(emu.url, creds, cache);
     const send = () =>
-      client.im.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: CHAT, msg_type: 'text', content: '{"text":"x"}' } });
+      client.im.message.create({
+        params: { receive_id_type: 'chat_id' },
+        data: { receive_id: CHAT, msg_type: 'text', content: '{"text":"x"}' },
+      });
     await send();
     emu.expireTokens(creds.appId);
     for (let i = 0; i < 2; i++) {
@@ -389,16 +447,31 @@ describe('feishu emulator - validation like Feishu', () => {
   beforeEach(async () => {
     creds = newCredentials();
     emu.addApp(creds);
-    const r = await call('POST', '/open-apis/auth/v3/tenant_access_token/internal', { app_id: creds.appId, app_secret: creds.appSecret }, null);
+    const r = await call(
+      'POST',
+      '/open-apis/auth/v3/tenant_access_token/internal',
+      { app_id: creds.appId, app_secret: creds.appSecret },
+      null,
+    );
     expect(r.json).toMatchObject({ code: 0, msg: 'ok', expire: 7200 });
     token = r.json.tenant_access_token;
     expect(token).toMatch(/^t-/);
   });
 
   test('feishu emulator - token endpoints: same token while valid, 10003 for a malformed app id', async () => {
-    const again = await call('POST', '/open-apis/auth/v3/tenant_access_token/internal', { app_id: creds.appId, app_secret: creds.appSecret }, null);
+    const again = await call(
+      'POST',
+      '/open-apis/auth/v3/tenant_access_token/internal',
+      { app_id: creds.appId, app_secret: creds.appSecret },
+      null,
+    );
     expect(again.json.tenant_access_token).toBe(token);
-    const app = await call('POST', '/open-apis/auth/v3/app_access_token/internal', { app_id: creds.appId, app_secret: creds.appSecret }, null);
+    const app = await call(
+      'POST',
+      '/open-apis/auth/v3/app_access_token/internal',
+      { app_id: creds.appId, app_secret: creds.appSecret },
+      null,
+    );
     expect(app.json).toMatchObject({ code: 0, app_access_token: token, tenant_access_token: token });
     const bad = await call('POST', '/open-apis/auth/v3/tenant_access_token/internal', { app_id: 'test', app_secret: 'test' }, null);
     expect([bad.status, bad.json]).toEqual([200, { code: 10003, data: {}, msg: 'invalid param' }]);
@@ -423,10 +496,13 @@ describe('feishu emulator - validation like Feishu', () => {
   test('feishu emulator - message validation: receive_id_type, receive_id prefix, msg_type, content', async () => {
     const text = { msg_type: 'text', content: '{"text":"x"}' };
     expect((await call('POST', '/open-apis/im/v1/messages', { receive_id: CHAT, ...text })).json).toMatchObject({
-      code: 99992402, msg: 'field validation failed', error: { field_violations: [{ field: 'receive_id_type' }] },
+      code: 99992402,
+      msg: 'field validation failed',
+      error: { field_violations: [{ field: 'receive_id_type' }] },
     });
     expect((await send('chat_id', { receive_id: 'ou_0123456789abcdef0123456789abcdef', ...text })).json).toMatchObject({
-      code: 230001, msg: 'Your request contains an invalid request parameter, ext=invalid receive_id',
+      code: 230001,
+      msg: 'Your request contains an invalid request parameter, ext=invalid receive_id',
     });
     expect((await send('open_id', { receive_id: CHAT, ...text })).json.code).toBe(230001);
     expect((await send('union_id', { receive_id: 'on_0123456789abcdef0123456789abcdef', ...text })).json.code).toBe(0);
@@ -442,21 +518,36 @@ describe('feishu emulator - validation like Feishu', () => {
   });
 
   test('feishu emulator - post content: locale or direct form accepted, receive-side wrapper and bad tags refused', async () => {
-    const para = [[{ tag: 'text', text: 'hi ' }, { tag: 'at', user_id: 'ou_0123456789abcdef0123456789abcdef' }, { tag: 'md', text: '**b**' }]];
+    const para = [
+      [
+        { tag: 'text', text: 'hi ' },
+        { tag: 'at', user_id: 'ou_0123456789abcdef0123456789abcdef' },
+        { tag: 'md', text: '**b**' },
+      ],
+    ];
     const post = (content: unknown) => send('chat_id', { receive_id: CHAT, msg_type: 'post', content: JSON.stringify(content) });
     expect((await post({ zh_cn: { title: 'T', content: para } })).json.code).toBe(0);
     expect((await post({ title: 'T', content: para })).json.code).toBe(0);
     expect((await post({ post: { zh_cn: { content: para } } })).json.code).toBe(230001);
     expect((await post({ zh_cn: { content: [[{ tag: 'table' }]] } })).json.msg).toContain('message_content has wrong tag:{table}');
-    expect((await post({ zh_cn: { content: [[{ tag: 'a', text: 'x' }]] } })).json.msg).toContain("message_content_a_tag's href field can't be nil");
+    expect((await post({ zh_cn: { content: [[{ tag: 'a', text: 'x' }]] } })).json.msg).toContain(
+      "message_content_a_tag's href field can't be nil",
+    );
   });
 
   test('feishu emulator - size limits: text 150 KB, post/card 30 KB → 230025; card tables → 230099/11310', async () => {
     const big = (n: number) => 'x'.repeat(n);
-    expect((await send('chat_id', { receive_id: CHAT, msg_type: 'text', content: JSON.stringify({ text: big(100 * 1024) }) })).json.code).toBe(0);
+    expect(
+      (await send('chat_id', { receive_id: CHAT, msg_type: 'text', content: JSON.stringify({ text: big(100 * 1024) }) })).json.code,
+    ).toBe(0);
     const tooLong = await send('chat_id', { receive_id: CHAT, msg_type: 'text', content: JSON.stringify({ text: big(150 * 1024) }) });
-    expect([tooLong.status, tooLong.json.code, tooLong.json.msg]).toEqual([400, 230025, 'The length of the message content reaches its limit.']);
-    const card = (elements: unknown[]) => send('chat_id', { receive_id: CHAT, msg_type: 'interactive', content: JSON.stringify({ elements }) });
+    expect([tooLong.status, tooLong.json.code, tooLong.json.msg]).toEqual([
+      400,
+      230025,
+      'The length of the message content reaches its limit.',
+    ]);
+    const card = (elements: unknown[]) =>
+      send('chat_id', { receive_id: CHAT, msg_type: 'interactive', content: JSON.stringify({ elements }) });
     expect((await card([{ tag: 'markdown', content: big(31 * 1024) }])).json.code).toBe(230025);
     const table = { tag: 'markdown', content: '| a | b |\n|---|---|\n| 1 | 2 |' };
     expect((await card([table, table])).json.code).toBe(0);
@@ -464,21 +555,43 @@ describe('feishu emulator - validation like Feishu', () => {
     expect(tables.json).toMatchObject({ code: 230099 });
     expect(tables.json.msg).toContain('ErrCode: 11310; ErrMsg: card table number over limit');
     expect((await send('chat_id', { receive_id: CHAT, msg_type: 'interactive', content: '{"header":{}}' })).json.code).toBe(230099);
-    expect((await send('chat_id', { receive_id: CHAT, msg_type: 'interactive', content: JSON.stringify({ schema: '2.0', body: { elements: [] } }) })).json.code).toBe(0);
+    expect(
+      (
+        await send('chat_id', {
+          receive_id: CHAT,
+          msg_type: 'interactive',
+          content: JSON.stringify({ schema: '2.0', body: { elements: [] } }),
+        })
+      ).json.code,
+    ).toBe(0);
   });
 
   test('feishu emulator - reply to an unknown or recalled message, bot removed from chat, unavailable user', async () => {
-    const unknown = await call('POST', '/open-apis/im/v1/messages/om_00000000000000000000000000000000/reply', { msg_type: 'text', content: '{"text":"x"}' });
+    const unknown = await call('POST', '/open-apis/im/v1/messages/om_00000000000000000000000000000000/reply', {
+      msg_type: 'text',
+      content: '{"text":"x"}',
+    });
     expect(unknown.json).toMatchObject({ code: 230001, msg: 'Your request contains an invalid request parameter, ext=invalid message_id' });
-    const msg = emu.message({ appId: creds.appId, chatId: CHAT, chatType: 'group', senderOpenId: 'ou_0123456789abcdef0123456789abcdef', messageType: 'text', content: { text: 'q' } });
+    const msg = emu.message({
+      appId: creds.appId,
+      chatId: CHAT,
+      chatType: 'group',
+      senderOpenId: 'ou_0123456789abcdef0123456789abcdef',
+      messageType: 'text',
+      content: { text: 'q' },
+    });
     const id = (msg.event.message as { message_id: string }).message_id;
     emu.recallMessage(id);
-    expect((await call('POST', `/open-apis/im/v1/messages/${id}/reply`, { msg_type: 'text', content: '{"text":"x"}' })).json.code).toBe(230011);
+    expect((await call('POST', `/open-apis/im/v1/messages/${id}/reply`, { msg_type: 'text', content: '{"text":"x"}' })).json.code).toBe(
+      230011,
+    );
     emu.removeBotFromChat(creds.appId, CHAT);
     const out = await send('chat_id', { receive_id: CHAT, msg_type: 'text', content: '{"text":"x"}' });
     expect([out.status, out.json.code, out.json.msg]).toEqual([400, 230002, 'Bot/User can NOT be out of the chat.']);
     emu.setUserUnavailable(creds.appId, 'ou_ffffffffffffffffffffffffffffffff');
-    expect((await send('open_id', { receive_id: 'ou_ffffffffffffffffffffffffffffffff', msg_type: 'text', content: '{"text":"x"}' })).json.code).toBe(230013);
+    expect(
+      (await send('open_id', { receive_id: 'ou_ffffffffffffffffffffffffffffffff', msg_type: 'text', content: '{"text":"x"}' })).json.code,
+    ).toBe(230013);
   });
 
   test('feishu emulator - rate limits: 5 QPS per chat → 230020, 50 QPS per app → HTTP 429 99991400', async () => {
@@ -513,7 +626,12 @@ describe('feishu emulator - webhook delivery checked by the SDK', () => {
   const listen = async (encryptKey?: string) => {
     received = [];
     const { logger } = recordingLogger();
-    const dispatcher = new lark.EventDispatcher({ encryptKey, verificationToken: VERIFICATION_TOKEN, logger, loggerLevel: lark.LoggerLevel.error }).register({
+    const dispatcher = new lark.EventDispatcher({
+      encryptKey,
+      verificationToken: VERIFICATION_TOKEN,
+      logger,
+      loggerLevel: lark.LoggerLevel.error,
+    }).register({
       'im.message.receive_v1': async (data: Record<string, any>) => {
         received.push(data);
         return 'ok';
@@ -588,9 +706,16 @@ describe('feishu emulator - webhook delivery checked by the SDK', () => {
 describe('feishu emulator - pbbp2 codec', () => {
   test('feishu emulator - frames round-trip, including 64-bit ids and negative int32', () => {
     const frame = {
-      SeqID: 18446744073709551615n, LogID: 1n, service: -5, method: 1,
-      headers: [{ key: 'type', value: 'event' }, { key: 'message_id', value: 'é' }],
-      payload: Buffer.from('{"a":1}'), LogIDNew: 'x',
+      SeqID: 18446744073709551615n,
+      LogID: 1n,
+      service: -5,
+      method: 1,
+      headers: [
+        { key: 'type', value: 'event' },
+        { key: 'message_id', value: 'é' },
+      ],
+      payload: Buffer.from('{"a":1}'),
+      LogIDNew: 'x',
     };
     expect(decodeFrame(encodeFrame(frame))).toEqual({ ...frame, payload: Uint8Array.from(frame.payload) });
   });
@@ -607,16 +732,26 @@ describe('feishu emulator - event builder', () => {
   test('feishu emulator - message() builds an im.message.receive_v1 event the SDK parses (mentions, thread, p2p)', async () => {
     const { creds, app, h } = await connectedApp();
     const event = emu.message({
-      appId: creds.appId, chatId: 'oc_11111111111111111111111111111111', chatType: 'p2p',
-      senderOpenId: 'ou_22222222222222222222222222222222', messageType: 'text',
+      appId: creds.appId,
+      chatId: 'oc_11111111111111111111111111111111',
+      chatType: 'p2p',
+      senderOpenId: 'ou_22222222222222222222222222222222',
+      messageType: 'text',
       content: { text: '@_user_1 how many?' },
       mentions: [{ key: '@_user_1', openId: app.botOpenId, name: app.botName }],
-      rootId: 'om_33333333333333333333333333333333', parentId: 'om_33333333333333333333333333333333', threadId: 'omt_444444444444',
+      rootId: 'om_33333333333333333333333333333333',
+      parentId: 'om_33333333333333333333333333333333',
+      threadId: 'omt_444444444444',
     });
     expect(event.header).toMatchObject({ event_type: 'im.message.receive_v1', app_id: creds.appId, tenant_key: app.tenantKey });
     await emu.pushEvent(creds.appId, event);
     const m = h.received[0].message;
-    expect(m).toMatchObject({ chat_type: 'p2p', message_type: 'text', root_id: 'om_33333333333333333333333333333333', thread_id: 'omt_444444444444' });
+    expect(m).toMatchObject({
+      chat_type: 'p2p',
+      message_type: 'text',
+      root_id: 'om_33333333333333333333333333333333',
+      thread_id: 'omt_444444444444',
+    });
     expect(m.mentions[0]).toMatchObject({ key: '@_user_1', name: 'Test Bot', id: { open_id: app.botOpenId } });
     expect(h.received[0].sender.sender_id.open_id).toBe('ou_22222222222222222222222222222222');
   });

@@ -61,10 +61,7 @@ export const Codes = {
 } as const;
 
 /** Build a FeishuError from a catalogue entry, optionally with an `ext=` detail. */
-export function feishuError(
-  entry: { code: number; msg: string; httpStatus: number },
-  ext?: string,
-): FeishuError {
+export function feishuError(entry: { code: number; msg: string; httpStatus: number }, ext?: string): FeishuError {
   return { code: entry.code, httpStatus: entry.httpStatus, msg: ext ? `${entry.msg}, ext=${ext}` : entry.msg };
 }
 

@@ -11,7 +11,10 @@ import type { Connection, WsGateway } from './ws-gateway';
 
 /** Rejection of {@link EventDelivery.push} when no ack arrived in time. */
 export class AckTimeoutError extends Error {
-  constructor(readonly frameMessageId: string, readonly timeoutMs: number) {
+  constructor(
+    readonly frameMessageId: string,
+    readonly timeoutMs: number,
+  ) {
     super(`no ack for frame ${frameMessageId} within ${timeoutMs} ms`);
     this.name = 'AckTimeoutError';
   }
@@ -38,8 +41,7 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-const eventIdOf = (event: unknown): string | undefined =>
-  (event as { header?: { event_id?: string } } | null)?.header?.event_id;
+const eventIdOf = (event: unknown): string | undefined => (event as { header?: { event_id?: string } } | null)?.header?.event_id;
 
 /** Emits 'ack' (AckResult), 'timeout' (DeliveryRecord), 'redelivery' (DeliveryRecord). */
 export class EventDelivery extends EventEmitter {
@@ -49,7 +51,10 @@ export class EventDelivery extends EventEmitter {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly lastConnection = new WeakMap<Promise<AckResult>, string>();
 
-  constructor(private readonly gateway: WsGateway, private readonly defaultTimeoutMs: () => number) {
+  constructor(
+    private readonly gateway: WsGateway,
+    private readonly defaultTimeoutMs: () => number,
+  ) {
     super();
     gateway.on('ack', (conn: Connection, frame: Frame) => this.onAck(conn, frame));
   }
@@ -94,7 +99,13 @@ export class EventDelivery extends EventEmitter {
     const frameMessageId = hex(16);
     const traceId = hex(16);
     const record: DeliveryRecord = {
-      appId, eventId: eventIdOf(event), frameMessageId, connectionId: conn.id, attempt, fragments: sum, sentAt: Date.now(),
+      appId,
+      eventId: eventIdOf(event),
+      frameMessageId,
+      connectionId: conn.id,
+      attempt,
+      fragments: sum,
+      sentAt: Date.now(),
     };
     this.deliveries.push(record);
     if (attempt > 1) this.emit('redelivery', record);

@@ -81,8 +81,16 @@ export function buildMessageEvent(app: AppState, input: MessageEventInput): { ev
     input.eventId,
   );
   const stored: StoredMessage = {
-    messageId, appId: app.appId, chatId: input.chatId, chatType: input.chatType, msgType: input.messageType,
-    rawContent: content, createTime, rootId: input.rootId, parentId: input.parentId, threadId: input.threadId,
+    messageId,
+    appId: app.appId,
+    chatId: input.chatId,
+    chatType: input.chatType,
+    msgType: input.messageType,
+    rawContent: content,
+    createTime,
+    rootId: input.rootId,
+    parentId: input.parentId,
+    threadId: input.threadId,
     sender: { id: input.senderOpenId, idType: 'open_id', senderType, tenantKey: app.tenantKey },
   };
   return { event, stored };

@@ -44,8 +44,7 @@ export class Faults {
 
 function toError(rule: FailRule): FeishuError {
   const known = KNOWN.find((k) => k.code === rule.code);
-  const defaultStatus =
-    rule.code === Codes.gatewayRateLimit.code ? 429 : rule.api === 'token' || rule.api === 'endpoint' ? 200 : 400;
+  const defaultStatus = rule.code === Codes.gatewayRateLimit.code ? 429 : rule.api === 'token' || rule.api === 'endpoint' ? 200 : 400;
   const err: FeishuError = {
     code: rule.code,
     msg: rule.msg ?? known?.msg ?? 'injected failure',

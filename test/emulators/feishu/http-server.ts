@@ -119,7 +119,14 @@ export function createListener(router: Router, onLog: (e: RequestLogEntry) => vo
         send(res, { status: 404, body: '404 page not found' }, log);
       } else {
         const ctx: RequestContext = {
-          method, path: url.pathname, query: log.query, headers: req.headers, body, rawBody, params: m.params, log,
+          method,
+          path: url.pathname,
+          query: log.query,
+          headers: req.headers,
+          body,
+          rawBody,
+          params: m.params,
+          log,
         };
         let reply: Reply;
         try {

@@ -15,8 +15,17 @@ import { MessageStore } from './messages';
 import { RateLimiter } from './rate-limit';
 import { createEmulatorServer } from './server';
 import type {
-  AckResult, ApiName, AppOptions, ClientConfig, EmulatorOptions, FailRule, MessageEventInput, PushOptions,
-  ReactionRecord, RequestLogEntry, SentMessage,
+  AckResult,
+  ApiName,
+  AppOptions,
+  ClientConfig,
+  EmulatorOptions,
+  FailRule,
+  MessageEventInput,
+  PushOptions,
+  ReactionRecord,
+  RequestLogEntry,
+  SentMessage,
 } from './types';
 import { buildWebhookRequest, postJson, type WebhookOptions, type WebhookResponse } from './webhook';
 import { nextEvent, until } from './waiters';
@@ -85,7 +94,11 @@ export class FeishuEmulator extends EventEmitter {
   /** Listen on 127.0.0.1 on a free port. */
   async start(): Promise<void> {
     const deps: ApiDeps = {
-      apps: this.apps, faults: this.faults, limiter: this.limiter, store: this.store, reactions: this.reactions,
+      apps: this.apps,
+      faults: this.faults,
+      limiter: this.limiter,
+      store: this.store,
+      reactions: this.reactions,
       clientConfig: () => this.clientConfig,
       cardTableLimit: () => this.options.cardTableLimit ?? 5,
       issueWsUrl: (appId) => this.gateway.issueUrl(appId, this.baseUrl.replace(/^http/, 'ws')),
@@ -184,7 +197,9 @@ export class FeishuEmulator extends EventEmitter {
   }
 
   /** Details of the app's live connections (ids, pings received, ready = first ping seen). */
-  connectionInfo(appId: string): Array<{ id: string; deviceId: string; serviceId: number; pings: number; ready: boolean; connectedAt: number }> {
+  connectionInfo(
+    appId: string,
+  ): Array<{ id: string; deviceId: string; serviceId: number; pings: number; ready: boolean; connectedAt: number }> {
     return this.gateway
       .connections(appId)
       .map(({ id, deviceId, serviceId, pings, ready, connectedAt }) => ({ id, deviceId, serviceId, pings, ready, connectedAt }));

@@ -32,11 +32,15 @@ function checkUuid(body: Record<string, unknown>): string | undefined {
 /** Resolve where a create goes; enforces the id prefix that matches receive_id_type. */
 function resolveTarget(app: AppState, type: string, id: string): { chatId: string; chatType: 'p2p' | 'group' } {
   const prefixOk =
-    type === 'chat_id' ? id.startsWith('oc_')
-    : type === 'open_id' ? id.startsWith('ou_')
-    : type === 'union_id' ? id.startsWith('on_')
-    : type === 'email' ? /^[^@\s]+@[^@\s]+$/.test(id)
-    : !/^(ou|on|oc)_/.test(id);
+    type === 'chat_id'
+      ? id.startsWith('oc_')
+      : type === 'open_id'
+        ? id.startsWith('ou_')
+        : type === 'union_id'
+          ? id.startsWith('on_')
+          : type === 'email'
+            ? /^[^@\s]+@[^@\s]+$/.test(id)
+            : !/^(ou|on|oc)_/.test(id);
   if (!prefixOk) fail(invalidParam('invalid receive_id'));
   if (type === 'chat_id') {
     if (app.chatsWithoutBot.has(id)) fail(Codes.botNotInChat);
@@ -66,14 +70,28 @@ async function create(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
   const limited = deps.limiter.checkChat(target.chatId);
   if (limited) fail(limited);
   const m: StoredMessage = {
-    messageId: newMessageId(), appId: app.appId, ...target, msgType, rawContent: raw,
-    createTime: Date.now(), sender: botSender(app),
+    messageId: newMessageId(),
+    appId: app.appId,
+    ...target,
+    msgType,
+    rawContent: raw,
+    createTime: Date.now(),
+    sender: botSender(app),
   };
   deps.store.put(m);
   if (uuid) deps.store.rememberUuid(app.appId, uuid, m.messageId);
   deps.onSent({
-    appId: app.appId, kind: 'create', receiveIdType: type, receiveId, msgType, content, rawContent: raw, uuid,
-    messageId: m.messageId, chatId: m.chatId, createTime: m.createTime,
+    appId: app.appId,
+    kind: 'create',
+    receiveIdType: type,
+    receiveId,
+    msgType,
+    content,
+    rawContent: raw,
+    uuid,
+    messageId: m.messageId,
+    chatId: m.chatId,
+    createTime: m.createTime,
   });
   return ok(messageData(m));
 }
@@ -100,16 +118,35 @@ async function reply(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
     parent.threadId = threadId;
   }
   const m: StoredMessage = {
-    messageId: newMessageId(), appId: app.appId, chatId: parent.chatId, chatType: parent.chatType, msgType,
-    rawContent: raw, createTime: Date.now(), rootId: parent.rootId ?? parent.messageId,
-    parentId: parent.messageId, threadId, sender: botSender(app),
+    messageId: newMessageId(),
+    appId: app.appId,
+    chatId: parent.chatId,
+    chatType: parent.chatType,
+    msgType,
+    rawContent: raw,
+    createTime: Date.now(),
+    rootId: parent.rootId ?? parent.messageId,
+    parentId: parent.messageId,
+    threadId,
+    sender: botSender(app),
   };
   deps.store.put(m);
   if (uuid) deps.store.rememberUuid(app.appId, uuid, m.messageId);
   deps.onSent({
-    appId: app.appId, kind: 'reply', replyTo: parent.messageId, msgType, content, rawContent: raw, uuid,
-    replyInThread, messageId: m.messageId, chatId: m.chatId, rootId: m.rootId, parentId: m.parentId,
-    threadId: m.threadId, createTime: m.createTime,
+    appId: app.appId,
+    kind: 'reply',
+    replyTo: parent.messageId,
+    msgType,
+    content,
+    rawContent: raw,
+    uuid,
+    replyInThread,
+    messageId: m.messageId,
+    chatId: m.chatId,
+    rootId: m.rootId,
+    parentId: m.parentId,
+    threadId: m.threadId,
+    createTime: m.createTime,
   });
   return ok(messageData(m));
 }
@@ -134,7 +171,11 @@ async function addReaction(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
   }
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(emoji)) fail(Codes.reactionTypeInvalid);
   const r: ReactionRecord = {
-    appId: app.appId, messageId: msg.messageId, reactionId: newReactionId(), emojiType: emoji, createdAt: Date.now(),
+    appId: app.appId,
+    messageId: msg.messageId,
+    reactionId: newReactionId(),
+    emojiType: emoji,
+    createdAt: Date.now(),
   };
   deps.reactions.push(r);
   return ok(reactionData(app, r));

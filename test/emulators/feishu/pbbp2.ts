@@ -74,7 +74,10 @@ class Writer {
 
 class Reader {
   pos = 0;
-  constructor(private readonly buf: Uint8Array, private readonly end = buf.length) {}
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly end = buf.length,
+  ) {}
   get done(): boolean {
     return this.pos >= this.end;
   }
@@ -163,16 +166,35 @@ export function decodeFrame(buf: Uint8Array): Frame {
     const field = tag >>> 3;
     const wire = tag & 7;
     switch (field) {
-      case 1: f.SeqID = r.varint(); break;
-      case 2: f.LogID = r.varint(); break;
-      case 3: f.service = varintToInt32(r.varint()); break;
-      case 4: f.method = varintToInt32(r.varint()); break;
-      case 5: f.headers.push(decodeHeader(r.lenDelimited())); break;
-      case 6: f.payloadEncoding = utf8(r.lenDelimited()); break;
-      case 7: f.payloadType = utf8(r.lenDelimited()); break;
-      case 8: f.payload = Uint8Array.from(r.lenDelimited()); break;
-      case 9: f.LogIDNew = utf8(r.lenDelimited()); break;
-      default: r.skip(wire);
+      case 1:
+        f.SeqID = r.varint();
+        break;
+      case 2:
+        f.LogID = r.varint();
+        break;
+      case 3:
+        f.service = varintToInt32(r.varint());
+        break;
+      case 4:
+        f.method = varintToInt32(r.varint());
+        break;
+      case 5:
+        f.headers.push(decodeHeader(r.lenDelimited()));
+        break;
+      case 6:
+        f.payloadEncoding = utf8(r.lenDelimited());
+        break;
+      case 7:
+        f.payloadType = utf8(r.lenDelimited());
+        break;
+      case 8:
+        f.payload = Uint8Array.from(r.lenDelimited());
+        break;
+      case 9:
+        f.LogIDNew = utf8(r.lenDelimited());
+        break;
+      default:
+        r.skip(wire);
     }
   }
   for (const req of ['SeqID', 'LogID', 'service', 'method'] as const) {

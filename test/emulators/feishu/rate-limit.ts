@@ -8,7 +8,10 @@ import { Codes, type FeishuError } from './errors';
 
 class SlidingWindow {
   private readonly hits = new Map<string, number[]>();
-  constructor(private readonly limit: number, private readonly windowMs: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
 
   /** Record a hit; return ms until a slot frees when over the limit, else 0. */
   hit(key: string, now: number): number {

@@ -16,9 +16,17 @@ export interface LogLine {
  * NOT silence `lark.Client` (it uses `params.loggerLevel || info`), so pass a logger instead.
  */
 export function recordingLogger(lines: LogLine[] = []): { logger: lark.Logger; lines: LogLine[] } {
-  const rec = (level: string) => (...msg: unknown[]): void => {
-    lines.push({ level, text: msg.flat(3).map((m) => (typeof m === 'string' ? m : safeJson(m))).join(' ') });
-  };
+  const rec =
+    (level: string) =>
+    (...msg: unknown[]): void => {
+      lines.push({
+        level,
+        text: msg
+          .flat(3)
+          .map((m) => (typeof m === 'string' ? m : safeJson(m)))
+          .join(' '),
+      });
+    };
   return {
     logger: { error: rec('error'), warn: rec('warn'), info: rec('info'), debug: rec('debug'), trace: rec('trace') },
     lines,
@@ -36,17 +44,20 @@ function safeJson(v: unknown): string {
 /** A fresh app id/secret pair (unique per test, so the SDK's process-wide token cache never mixes tests). */
 export const newCredentials = (): { appId: string; appSecret: string } => ({ appId: `cli_${hex(8)}`, appSecret: hex(16) });
 
+/** The SDK types cache keys with the `Symbol` wrapper type. */
+type CacheKey = Parameters<lark.Cache['get']>[0];
+
 /** Minimal in-memory cache with the SDK's Cache interface (lets a test drop cached tokens). */
 export class TestCache implements lark.Cache {
   readonly values = new Map<string, { value: unknown; expiredTime?: number }>();
-  private key(key: string | Symbol, namespace?: string): string {
+  private key(key: CacheKey, namespace?: string): string {
     return `${namespace ?? ''}/${key.toString()}`;
   }
-  async set(key: string | Symbol, value: unknown, expiredTime?: number, options?: { namespace?: string }): Promise<boolean> {
+  async set(key: CacheKey, value: unknown, expiredTime?: number, options?: { namespace?: string }): Promise<boolean> {
     this.values.set(this.key(key, options?.namespace), { value, expiredTime });
     return true;
   }
-  async get(key: string | Symbol, options?: { namespace?: string }): Promise<unknown> {
+  async get(key: CacheKey, options?: { namespace?: string }): Promise<unknown> {
     const v = this.values.get(this.key(key, options?.namespace));
     if (!v) return undefined;
     if (v.expiredTime !== undefined && v.expiredTime <= Date.now()) return undefined;

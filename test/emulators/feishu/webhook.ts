@@ -44,7 +44,9 @@ export function encryptPayload(encryptKey: string, plaintext: string): string {
 
 /** `X-Lark-Signature` for a request body. */
 export function signature(timestamp: string, nonce: string, encryptKey: string, body: string): string {
-  return createHash('sha256').update(timestamp + nonce + encryptKey + body).digest('hex');
+  return createHash('sha256')
+    .update(timestamp + nonce + encryptKey + body)
+    .digest('hex');
 }
 
 /** Build body + headers for delivering `payload` (an event or a challenge). */

@@ -67,8 +67,9 @@ export class WsGateway extends EventEmitter {
     const ticket = randomUUID();
     const t: Ticket = { appId, deviceId: digits(19), serviceId: Number(digits(8)), expiresAt: Date.now() + this.ticketTtlMs };
     this.tickets.set(ticket, t);
-    return `${wsBase}/ws/v2?fpid=493&aid=552564&device_id=${t.deviceId}&access_key=${hex(16)}` +
-      `&service_id=${t.serviceId}&ticket=${ticket}`;
+    return (
+      `${wsBase}/ws/v2?fpid=493&aid=552564&device_id=${t.deviceId}&access_key=${hex(16)}` + `&service_id=${t.serviceId}&ticket=${ticket}`
+    );
   }
 
   /** Live connections of an app, in connect order. */
@@ -95,8 +96,15 @@ export class WsGateway extends EventEmitter {
 
   private accept(ws: WebSocket, t: Ticket): void {
     const conn: Connection = {
-      id: `conn-${hex(4)}`, appId: t.appId, ws, deviceId: t.deviceId, serviceId: t.serviceId,
-      connectedAt: Date.now(), pings: 0, ready: false, nextSeq: 1n,
+      id: `conn-${hex(4)}`,
+      appId: t.appId,
+      ws,
+      deviceId: t.deviceId,
+      serviceId: t.serviceId,
+      connectedAt: Date.now(),
+      pings: 0,
+      ready: false,
+      nextSeq: 1n,
     };
     this.live.push(conn);
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(conn, data, isBinary));
@@ -124,7 +132,10 @@ export class WsGateway extends EventEmitter {
         conn.pings += 1;
         conn.ready = true;
         this.send(conn, {
-          SeqID: 0n, LogID: 0n, service: frame.service, method: FrameMethod.control,
+          SeqID: 0n,
+          LogID: 0n,
+          service: frame.service,
+          method: FrameMethod.control,
           headers: [{ key: 'type', value: 'pong' }],
           payload: Buffer.from(JSON.stringify(this.clientConfig())),
         });

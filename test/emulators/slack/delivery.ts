@@ -51,12 +51,28 @@ export class EventDelivery extends EventEmitter {
     }
   }
 
-  private attempt(appId: string, payload: EventCallback, retryAttempt: number, ackTimeoutMs: number, envelopeIds: string[]): Promise<boolean> {
+  private attempt(
+    appId: string,
+    payload: EventCallback,
+    retryAttempt: number,
+    ackTimeoutMs: number,
+    envelopeIds: string[],
+  ): Promise<boolean> {
     const envelopeId = randomUUID();
     envelopeIds.push(envelopeId);
     const conn = this.hub.pick(appId);
     const ts = payload.event.ts;
-    const record: DeliveryRecord = { eventId: payload.event_id, eventType: payload.event.type, ...(typeof ts === 'string' ? { eventTs: ts } : {}), envelopeId, appId, retryAttempt, sentAt: Date.now(), outcome: 'pending', ...(conn ? { connectionId: conn.id } : {}) };
+    const record: DeliveryRecord = {
+      eventId: payload.event_id,
+      eventType: payload.event.type,
+      ...(typeof ts === 'string' ? { eventTs: ts } : {}),
+      envelopeId,
+      appId,
+      retryAttempt,
+      sentAt: Date.now(),
+      outcome: 'pending',
+      ...(conn ? { connectionId: conn.id } : {}),
+    };
     this.records.push(record);
     if (!conn || this.closed) {
       record.outcome = 'no_connection';
@@ -71,14 +87,16 @@ export class EventDelivery extends EventEmitter {
         clearTimeout(timer);
         resolve(acked);
       };
-      conn.socket.send(JSON.stringify({
-        envelope_id: envelopeId,
-        payload,
-        type: 'events_api',
-        accepts_response_payload: false,
-        retry_attempt: retryAttempt,
-        retry_reason: retryAttempt > 0 ? 'timeout' : '',
-      }));
+      conn.socket.send(
+        JSON.stringify({
+          envelope_id: envelopeId,
+          payload,
+          type: 'events_api',
+          accepts_response_payload: false,
+          retry_attempt: retryAttempt,
+          retry_reason: retryAttempt > 0 ? 'timeout' : '',
+        }),
+      );
       this.emit('delivery', record);
     });
   }

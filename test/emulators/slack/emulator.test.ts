@@ -26,11 +26,29 @@ afterEach(async () => {
 
 /** The SDKs' log lines, kept for assertions instead of printed. */
 function recordingLogger(lines: string[] = []): SlackLogger {
-  const rec = (level: string) => (...a: unknown[]) => void lines.push(`${level} ${a.map(String).join(' ')}`);
-  return { debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error'), setLevel: () => undefined, getLevel: () => LogLevel.DEBUG, setName: () => undefined };
+  const rec =
+    (level: string) =>
+    (...a: unknown[]) =>
+      void lines.push(`${level} ${a.map(String).join(' ')}`);
+  return {
+    debug: rec('debug'),
+    info: rec('info'),
+    warn: rec('warn'),
+    error: rec('error'),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.DEBUG,
+    setName: () => undefined,
+  };
 }
 
-type Received = { type: string; envelope_id: string; body: { event: SlackEvent; event_id: string }; retry_num?: number; retry_reason?: string; ack: () => Promise<void> };
+type Received = {
+  type: string;
+  envelope_id: string;
+  body: { event: SlackEvent; event_id: string };
+  retry_num?: number;
+  retry_reason?: string;
+  ack: () => Promise<void>;
+};
 
 async function socketClient(app: AppInfo, opts: { ack?: boolean; autoReconnect?: boolean; lines?: string[] } = {}) {
   const received: Received[] = [];
@@ -51,7 +69,8 @@ async function socketClient(app: AppInfo, opts: { ack?: boolean; autoReconnect?:
   return { client, received, hello };
 }
 
-const web = (token: string, extra: Record<string, unknown> = {}) => new WebClient(token, { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 }, logger: recordingLogger(), ...extra });
+const web = (token: string, extra: Record<string, unknown> = {}) =>
+  new WebClient(token, { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 }, logger: recordingLogger(), ...extra });
 
 async function slackError(p: Promise<unknown>): Promise<Record<string, unknown>> {
   try {
@@ -81,7 +100,16 @@ describe('slack emulator - Socket Mode', () => {
     const [outcome] = await sent.deliveries;
     expect(outcome).toMatchObject({ acked: true, attempts: 1 });
     expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ type: 'events_api', retry_num: 0, body: { type: 'event_callback', event_id: sent.eventIds[0], api_app_id: app.appId, event: { type: 'message', channel: dm, channel_type: 'im', user: tom.id, text: 'hi', ts: sent.ts } } });
+    expect(received[0]).toMatchObject({
+      type: 'events_api',
+      retry_num: 0,
+      body: {
+        type: 'event_callback',
+        event_id: sent.eventIds[0],
+        api_app_id: app.appId,
+        event: { type: 'message', channel: dm, channel_type: 'im', user: tom.id, text: 'hi', ts: sent.ts },
+      },
+    });
     expect(emu.deliveries[0]).toMatchObject({ outcome: 'acked', ackPayload: {}, retryAttempt: 0, eventTs: sent.ts });
     expect(emu.requests.map((r) => [r.method, r.tokenKind])).toEqual([['apps.connections.open', 'app']]);
   });
@@ -92,7 +120,11 @@ describe('slack emulator - Socket Mode', () => {
     const sent = emu.post({ channel: dm, user: tom.id, text: 'anyone?' });
     const [outcome] = await sent.deliveries;
     expect(outcome).toMatchObject({ acked: false, attempts: 3 });
-    expect(received.map((r) => [r.retry_num, r.retry_reason, r.body.event_id])).toEqual([[0, '', sent.eventIds[0]], [1, 'timeout', sent.eventIds[0]], [2, 'timeout', sent.eventIds[0]]]);
+    expect(received.map((r) => [r.retry_num, r.retry_reason, r.body.event_id])).toEqual([
+      [0, '', sent.eventIds[0]],
+      [1, 'timeout', sent.eventIds[0]],
+      [2, 'timeout', sent.eventIds[0]],
+    ]);
     expect(new Set(received.map((r) => r.envelope_id)).size).toBe(3);
     await received[0]!.ack();
     await wait(50);
@@ -155,7 +187,8 @@ describe('slack emulator - Socket Mode', () => {
     const limited = new SlackEmulator({ maxConnectionsPerApp: 1 });
     await limited.start();
     const app2 = limited.addApp();
-    const open = async () => new WebSocket(((await web(app2.appToken, { slackApiUrl: limited.apiUrl }).apps.connections.open({})) as { url: string }).url);
+    const open = async () =>
+      new WebSocket(((await web(app2.appToken, { slackApiUrl: limited.apiUrl }).apps.connections.open({})) as { url: string }).url);
     const a = await open();
     await new Promise((r) => a.once('message', r));
     const b = await open();
@@ -167,7 +200,13 @@ describe('slack emulator - Socket Mode', () => {
 
   test('slack emulator - apps.connections.open takes only the app-level token: the SDK start() fails with the platform error', async () => {
     const { app } = world();
-    const start = (appToken: string) => new SocketModeClient({ appToken, logger: recordingLogger(), autoReconnectEnabled: false, clientOptions: { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 } } }).start();
+    const start = (appToken: string) =>
+      new SocketModeClient({
+        appToken,
+        logger: recordingLogger(),
+        autoReconnectEnabled: false,
+        clientOptions: { slackApiUrl: emu.apiUrl, retryConfig: { retries: 0 } },
+      }).start();
     expect(await slackError(start(app.botToken))).toMatchObject({ code: 'slack_webapi_platform_error', error: 'not_allowed_token_type' });
     expect(await slackError(start('xapp-1-A0-1-nope'))).toMatchObject({ code: 'slack_webapi_platform_error', error: 'invalid_auth' });
     emu.revokeToken(app.appToken);
@@ -179,7 +218,16 @@ describe('slack emulator - Web API through WebClient', () => {
   test('slack emulator - auth.test answers the bot identity with the scopes in X-OAuth-Scopes', async () => {
     const { app } = world();
     const r = await web(app.botToken).auth.test();
-    expect(r).toMatchObject({ ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'databot', team_id: app.teamId, user_id: app.botUserId, bot_id: app.botId, is_enterprise_install: false });
+    expect(r).toMatchObject({
+      ok: true,
+      url: 'https://acme.slack.com/',
+      team: 'Acme',
+      user: 'databot',
+      team_id: app.teamId,
+      user_id: app.botUserId,
+      bot_id: app.botId,
+      is_enterprise_install: false,
+    });
     expect(r.response_metadata?.scopes).toEqual(expect.arrayContaining(['chat:write', 'users:read']));
     expect(await slackError(web('xoxb-1-2-unknown').auth.test())).toMatchObject({ error: 'invalid_auth' });
     expect(await slackError(web(app.appToken).auth.test())).toMatchObject({ error: 'not_allowed_token_type' });
@@ -188,13 +236,33 @@ describe('slack emulator - Web API through WebClient', () => {
   test('slack emulator - chat.postMessage: form body from the SDK, JSON body with a Bearer header, recorded with its args', async () => {
     const { app, channel } = world();
     const r = await web(app.botToken).chat.postMessage({ channel, text: 'from the SDK', mrkdwn: false });
-    expect(r).toMatchObject({ ok: true, channel, ts: expect.stringMatching(/^\d{10}\.\d{6}$/), message: { type: 'message', user: app.botUserId, bot_id: app.botId, app_id: app.appId, text: 'from the SDK' } });
-    expect(emu.requests.at(-1)).toMatchObject({ method: 'chat.postMessage', contentType: 'application/x-www-form-urlencoded', tokenKind: 'bot' });
-    const json = await fetch(`${emu.apiUrl}chat.postMessage`, { method: 'POST', headers: { authorization: `Bearer ${app.botToken}`, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ channel, text: 'as JSON' }) });
+    expect(r).toMatchObject({
+      ok: true,
+      channel,
+      ts: expect.stringMatching(/^\d{10}\.\d{6}$/),
+      message: { type: 'message', user: app.botUserId, bot_id: app.botId, app_id: app.appId, text: 'from the SDK' },
+    });
+    expect(emu.requests.at(-1)).toMatchObject({
+      method: 'chat.postMessage',
+      contentType: 'application/x-www-form-urlencoded',
+      tokenKind: 'bot',
+    });
+    const json = await fetch(`${emu.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${app.botToken}`, 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ channel, text: 'as JSON' }),
+    });
     expect(await json.json()).toMatchObject({ ok: true, channel });
-    const tokenInBody = await fetch(`${emu.apiUrl}chat.postMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: app.botToken, channel, text: 'x' }) });
+    const tokenInBody = await fetch(`${emu.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: app.botToken, channel, text: 'x' }),
+    });
     expect(await tokenInBody.json()).toEqual({ ok: false, error: 'not_authed' });
-    expect(emu.posted.map((p) => [p.text, p.mrkdwn])).toEqual([['from the SDK', false], ['as JSON', true]]);
+    expect(emu.posted.map((p) => [p.text, p.mrkdwn])).toEqual([
+      ['from the SDK', false],
+      ['as JSON', true],
+    ]);
   });
 
   test('slack emulator - chat.postMessage checks like Slack: text, length, channel, membership, archive, thread, blocks', async () => {
@@ -205,7 +273,9 @@ describe('slack emulator - Web API through WebClient', () => {
     expect(await err({ channel, text: 'x'.repeat(40_001) })).toBe('msg_too_long');
     expect(await err({ channel: 'C0NOPE', text: 'x' })).toBe('channel_not_found');
     expect(await err({ channel: emu.addChannel({ name: 'other', members: [tom.id] }).id, text: 'x' })).toBe('not_in_channel');
-    expect(await err({ channel: emu.addChannel({ name: 'secret', kind: 'private', members: [tom.id] }).id, text: 'x' })).toBe('channel_not_found');
+    expect(await err({ channel: emu.addChannel({ name: 'secret', kind: 'private', members: [tom.id] }).id, text: 'x' })).toBe(
+      'channel_not_found',
+    );
     expect(await err({ channel, text: 'x', thread_ts: '1700000000.000001' })).toBe('invalid_thread_ts');
     expect(await err({ channel, text: 'x', blocks: [{ type: 'nope' }] })).toBe('invalid_blocks');
     expect(await err({ channel, text: 'x', blocks: '{not json' })).toBe('invalid_blocks_format');
@@ -225,13 +295,22 @@ describe('slack emulator - Web API through WebClient', () => {
     const { app, channel } = world();
     const c = web(app.botToken, { rejectRateLimitedCalls: true });
     emu.failNext({ method: 'chat.postMessage', status: 429, retryAfter: 7 });
-    expect(await slackError(c.chat.postMessage({ channel, text: 'x' }))).toMatchObject({ code: 'slack_webapi_rate_limited_error', retryAfter: 7 });
+    expect(await slackError(c.chat.postMessage({ channel, text: 'x' }))).toMatchObject({
+      code: 'slack_webapi_rate_limited_error',
+      retryAfter: 7,
+    });
     emu.failNext({ method: 'chat.postMessage', status: 503 });
-    expect(await slackError(c.chat.postMessage({ channel, text: 'x' }))).toMatchObject({ code: 'slack_webapi_http_error', statusCode: 503 });
+    expect(await slackError(c.chat.postMessage({ channel, text: 'x' }))).toMatchObject({
+      code: 'slack_webapi_http_error',
+      statusCode: 503,
+    });
     emu.failNext({ method: 'chat.postMessage', drop: true });
     expect(await slackError(c.chat.postMessage({ channel, text: 'x' }))).toMatchObject({ code: 'slack_webapi_request_error' });
     emu.failNext({ method: 'chat.postMessage', error: 'ratelimited' });
-    expect(await slackError(c.chat.postMessage({ channel, text: 'x' }))).toMatchObject({ code: 'slack_webapi_platform_error', error: 'ratelimited' });
+    expect(await slackError(c.chat.postMessage({ channel, text: 'x' }))).toMatchObject({
+      code: 'slack_webapi_platform_error',
+      error: 'ratelimited',
+    });
     emu.setLatency('chat.postMessage', 300);
     const started = Date.now();
     await c.chat.postMessage({ channel, text: 'finally' });
@@ -246,13 +325,24 @@ describe('slack emulator - Web API through WebClient', () => {
     expect(await c.conversations.open({ users: tom.id })).toMatchObject({ ok: true, channel: { id: dm }, already_open: true });
     expect(await slackError(c.conversations.open({ users: 'U0NOBODY' }))).toMatchObject({ error: 'user_not_found' });
     expect(await slackError(c.conversations.open({ users: app.botUserId }))).toMatchObject({ error: 'cannot_dm_bot' });
-    expect((await c.users.info({ user: tom.id })).user).toMatchObject({ id: tom.id, name: 'tom', real_name: 'Tom Li', is_bot: false, profile: { display_name: 'Tom', real_name: 'Tom Li' } });
+    expect((await c.users.info({ user: tom.id })).user).toMatchObject({
+      id: tom.id,
+      name: 'tom',
+      real_name: 'Tom Li',
+      is_bot: false,
+      profile: { display_name: 'Tom', real_name: 'Tom Li' },
+    });
     expect((await c.users.info({ user: app.botUserId })).user).toMatchObject({ is_bot: true, real_name: 'Data Bot' });
     expect(await slackError(c.users.info({ user: 'U0NOBODY' }))).toMatchObject({ error: 'user_not_found' });
     const parent = emu.post({ channel, user: tom.id, text: 'p' });
     const child = emu.post({ channel, user: tom.id, text: 'c', threadTs: parent.ts });
-    expect((await c.conversations.replies({ channel, ts: parent.ts })).messages!.map((m) => [m.ts, m.thread_ts])).toEqual([[parent.ts, parent.ts], [child.ts, parent.ts]]);
-    expect((await c.conversations.replies({ channel, ts: child.ts })).messages!.map((m) => [m.ts, m.thread_ts])).toEqual([[child.ts, parent.ts]]);
+    expect((await c.conversations.replies({ channel, ts: parent.ts })).messages!.map((m) => [m.ts, m.thread_ts])).toEqual([
+      [parent.ts, parent.ts],
+      [child.ts, parent.ts],
+    ]);
+    expect((await c.conversations.replies({ channel, ts: child.ts })).messages!.map((m) => [m.ts, m.thread_ts])).toEqual([
+      [child.ts, parent.ts],
+    ]);
     expect(await slackError(c.conversations.replies({ channel, ts: '1.000001' }))).toMatchObject({ error: 'thread_not_found' });
   });
 
@@ -277,7 +367,10 @@ describe('slack emulator - events', () => {
     const mention = received.find((r) => r.body.event.type === 'app_mention')!.body.event;
     expect(mention).toMatchObject({ user: tom.id, ts: sent.ts, channel, event_ts: sent.ts });
     expect(mention.channel_type).toBeUndefined();
-    expect(received.find((r) => r.body.event.type === 'message')!.body.event).toMatchObject({ channel_type: 'channel', client_msg_id: expect.any(String) });
+    expect(received.find((r) => r.body.event.type === 'message')!.body.event).toMatchObject({
+      channel_type: 'channel',
+      client_msg_id: expect.any(String),
+    });
     await emu.post({ channel: dm, user: tom.id, text: `<@${app.botUserId}> in a DM` }).deliveries;
     expect(received.slice(2).map((r) => r.body.event.type)).toEqual(['message']);
     expect(other).toHaveLength(0);
@@ -288,7 +381,15 @@ describe('slack emulator - events', () => {
     const { received } = await socketClient(app);
     const r = await web(app.botToken).chat.postMessage({ channel, text: 'beep' });
     await new Promise((resolve) => emu.once('ack', resolve));
-    expect(received[0]!.body.event).toMatchObject({ type: 'message', user: app.botUserId, bot_id: app.botId, app_id: app.appId, text: 'beep', ts: r.ts, channel_type: 'channel' });
+    expect(received[0]!.body.event).toMatchObject({
+      type: 'message',
+      user: app.botUserId,
+      bot_id: app.botId,
+      app_id: app.appId,
+      text: 'beep',
+      ts: r.ts,
+      channel_type: 'channel',
+    });
   });
 
   test('slack emulator - edits, deletions, joins, files and thread replies have Slack shapes', async () => {
@@ -296,13 +397,24 @@ describe('slack emulator - events', () => {
     const { received } = await socketClient(app);
     const parent = emu.post({ channel, user: tom.id, text: 'hello' });
     await parent.deliveries;
-    await emu.post({ channel, user: tom.id, text: 'reply', threadTs: parent.ts, files: [{ name: 'a.png', mimetype: 'image/png' }] }).deliveries;
+    await emu.post({ channel, user: tom.id, text: 'reply', threadTs: parent.ts, files: [{ name: 'a.png', mimetype: 'image/png' }] })
+      .deliveries;
     await emu.edit(channel, parent.ts, 'hello!');
     await emu.remove(channel, parent.ts);
     await emu.join(channel, emu.addUser({ name: 'newbie' }).id);
     const events = received.map((r) => r.body.event);
-    expect(events[1]).toMatchObject({ subtype: 'file_share', thread_ts: parent.ts, parent_user_id: tom.id, files: [{ id: expect.stringMatching(/^F/), name: 'a.png', mimetype: 'image/png' }] });
-    expect(events[2]).toMatchObject({ subtype: 'message_changed', hidden: true, message: { text: 'hello!', ts: parent.ts }, previous_message: { text: 'hello' } });
+    expect(events[1]).toMatchObject({
+      subtype: 'file_share',
+      thread_ts: parent.ts,
+      parent_user_id: tom.id,
+      files: [{ id: expect.stringMatching(/^F/), name: 'a.png', mimetype: 'image/png' }],
+    });
+    expect(events[2]).toMatchObject({
+      subtype: 'message_changed',
+      hidden: true,
+      message: { text: 'hello!', ts: parent.ts },
+      previous_message: { text: 'hello' },
+    });
     expect(events[3]).toMatchObject({ subtype: 'message_deleted', hidden: true, deleted_ts: parent.ts });
     expect(events[4]).toMatchObject({ subtype: 'channel_join', text: expect.stringContaining('has joined the channel') });
   });

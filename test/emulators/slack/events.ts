@@ -50,7 +50,17 @@ function richText(text: string): unknown[] {
 function files(m: StoredMessage): Record<string, unknown> {
   if (!m.files?.length) return {};
   return {
-    files: m.files.map((f) => ({ id: f.id, created: Math.floor(Number(m.ts)), name: f.name, title: f.name, mimetype: f.mimetype, filetype: f.name.split('.').pop() ?? '', user: m.user, mode: 'hosted', url_private: `https://files.slack.com/files-pri/${f.id}/${encodeURIComponent(f.name)}` })),
+    files: m.files.map((f) => ({
+      id: f.id,
+      created: Math.floor(Number(m.ts)),
+      name: f.name,
+      title: f.name,
+      mimetype: f.mimetype,
+      filetype: f.name.split('.').pop() ?? '',
+      user: m.user,
+      mode: 'hosted',
+      url_private: `https://files.slack.com/files-pri/${f.id}/${encodeURIComponent(f.name)}`,
+    })),
     upload: false,
   };
 }
@@ -67,16 +77,44 @@ export function messageEvent(ws: Workspace, m: StoredMessage): SlackEvent {
   if (m.subtype) base.subtype = m.subtype;
   if (m.botId) {
     const bot = ws.users.get(m.user);
-    Object.assign(base, { text: m.text, user: m.user, bot_id: m.botId, app_id: m.appId, ...(m.blocks ? { blocks: m.blocks } : {}), bot_profile: { id: m.botId, app_id: m.appId, name: bot?.realName ?? '', deleted: false, team_id: ws.teamId } });
+    Object.assign(base, {
+      text: m.text,
+      user: m.user,
+      bot_id: m.botId,
+      app_id: m.appId,
+      ...(m.blocks ? { blocks: m.blocks } : {}),
+      bot_profile: { id: m.botId, app_id: m.appId, name: bot?.realName ?? '', deleted: false, team_id: ws.teamId },
+    });
   } else {
     Object.assign(base, { client_msg_id: randomUUID(), text: m.text, user: m.user, blocks: richText(m.text) });
   }
-  return { ...base, ts: m.ts, team: ws.teamId, ...files(m), ...thread(ws, m), channel: m.channel, event_ts: m.ts, channel_type: CHANNEL_TYPES[conv.kind] };
+  return {
+    ...base,
+    ts: m.ts,
+    team: ws.teamId,
+    ...files(m),
+    ...thread(ws, m),
+    channel: m.channel,
+    event_ts: m.ts,
+    channel_type: CHANNEL_TYPES[conv.kind],
+  };
 }
 
 /** The `app_mention` event of a stored message (no channel_type: Slack sends none). */
 export function appMentionEvent(ws: Workspace, m: StoredMessage): SlackEvent {
-  return { type: 'app_mention', user: m.user, text: m.text, ts: m.ts, team: ws.teamId, client_msg_id: randomUUID(), blocks: richText(m.text), ...files(m), ...thread(ws, m), channel: m.channel, event_ts: m.ts };
+  return {
+    type: 'app_mention',
+    user: m.user,
+    text: m.text,
+    ts: m.ts,
+    team: ws.teamId,
+    client_msg_id: randomUUID(),
+    blocks: richText(m.text),
+    ...files(m),
+    ...thread(ws, m),
+    channel: m.channel,
+    event_ts: m.ts,
+  };
 }
 
 /** `message_changed`: an edit, hidden, with the new and previous versions nested. */
@@ -84,10 +122,15 @@ export function editEvent(ws: Workspace, m: StoredMessage, previousText: string)
   const conv = ws.conversations.get(m.channel)!;
   const now = ws.nextTs();
   return {
-    type: 'message', subtype: 'message_changed', hidden: true,
+    type: 'message',
+    subtype: 'message_changed',
+    hidden: true,
     message: { type: 'message', user: m.user, text: m.text, edited: { user: m.user, ts: now }, ts: m.ts, ...thread(ws, m) },
     previous_message: { type: 'message', user: m.user, text: previousText, ts: m.ts },
-    channel: m.channel, ts: now, event_ts: now, channel_type: CHANNEL_TYPES[conv.kind],
+    channel: m.channel,
+    ts: now,
+    event_ts: now,
+    channel_type: CHANNEL_TYPES[conv.kind],
   };
 }
 
@@ -95,5 +138,15 @@ export function editEvent(ws: Workspace, m: StoredMessage, previousText: string)
 export function deleteEvent(ws: Workspace, m: StoredMessage): SlackEvent {
   const conv = ws.conversations.get(m.channel)!;
   const now = ws.nextTs();
-  return { type: 'message', subtype: 'message_deleted', hidden: true, deleted_ts: m.ts, previous_message: { type: 'message', user: m.user, text: m.text, ts: m.ts }, channel: m.channel, ts: now, event_ts: now, channel_type: CHANNEL_TYPES[conv.kind] };
+  return {
+    type: 'message',
+    subtype: 'message_deleted',
+    hidden: true,
+    deleted_ts: m.ts,
+    previous_message: { type: 'message', user: m.user, text: m.text, ts: m.ts },
+    channel: m.channel,
+    ts: now,
+    event_ts: now,
+    channel_type: CHANNEL_TYPES[conv.kind],
+  };
 }

@@ -9,7 +9,21 @@ import { EventDelivery } from './delivery';
 import { appMentionEvent, deleteEvent, editEvent, eventCallback, messageEvent, type EventCallback, type SlackEvent } from './events';
 import { flag } from './methods';
 import { SocketHub } from './socket';
-import type { AppInfo, AppOptions, ApiMethod, ChannelOptions, DeliveryOutcome, DeliveryRecord, EmulatorOptions, FailRule, PostInput, PostedMessage, PushOptions, RequestRecord, UserOptions } from './types';
+import type {
+  AppInfo,
+  AppOptions,
+  ApiMethod,
+  ChannelOptions,
+  DeliveryOutcome,
+  DeliveryRecord,
+  EmulatorOptions,
+  FailRule,
+  PostInput,
+  PostedMessage,
+  PushOptions,
+  RequestRecord,
+  UserOptions,
+} from './types';
 import { Faults, webApiHandler } from './web-api';
 import { slackId, Workspace, type App, type StoredMessage } from './workspace';
 
@@ -45,7 +59,10 @@ export class SlackEmulator extends EventEmitter {
       ticketTtlMs: options.ticketTtlMs ?? 30_000,
       disconnectGraceMs: options.disconnectGraceMs ?? 5_000,
     });
-    this.delivery = new EventDelivery(this.hub, () => ({ ackTimeoutMs: this.options.ackTimeoutMs ?? 3000, retryDelaysMs: this.options.retryDelaysMs ?? [1000, 60_000, 300_000] }));
+    this.delivery = new EventDelivery(this.hub, () => ({
+      ackTimeoutMs: this.options.ackTimeoutMs ?? 3000,
+      retryDelaysMs: this.options.retryDelaysMs ?? [1000, 60_000, 300_000],
+    }));
     this.hub.on('connection', (c: { appId: string; id: string }) => this.emit('connection', { appId: c.appId, id: c.id }));
     this.hub.on('close', (c: { appId: string; id: string }) => this.emit('close', { appId: c.appId, id: c.id }));
     this.hub.on('protocolError', (e: { appId: string; error: Error }) => {
@@ -207,10 +224,18 @@ export class SlackEmulator extends EventEmitter {
   post(input: PostInput): { ts: string; eventIds: string[]; deliveries: Promise<DeliveryOutcome[]> } {
     const conv = this.conv(input.channel);
     if (!conv.members.has(input.user)) throw new Error(`SlackEmulator: ${input.user} is not in ${input.channel}`);
-    if (input.threadTs && !this.ws.message(conv.id, input.threadTs)) throw new Error(`SlackEmulator: no message ${input.threadTs} in ${input.channel}`);
+    if (input.threadTs && !this.ws.message(conv.id, input.threadTs))
+      throw new Error(`SlackEmulator: no message ${input.threadTs} in ${input.channel}`);
     const files = input.files?.map((f) => ({ id: f.id ?? slackId('F'), name: f.name, mimetype: f.mimetype }));
     const subtype = files?.length ? 'file_share' : input.broadcast ? 'thread_broadcast' : undefined;
-    const m = this.ws.store({ channel: conv.id, user: input.user, text: input.text ?? '', ...(files ? { files } : {}), ...(input.threadTs ? { threadTs: input.threadTs } : {}), ...(subtype ? { subtype } : {}) });
+    const m = this.ws.store({
+      channel: conv.id,
+      user: input.user,
+      text: input.text ?? '',
+      ...(files ? { files } : {}),
+      ...(input.threadTs ? { threadTs: input.threadTs } : {}),
+      ...(subtype ? { subtype } : {}),
+    });
     return { ts: m.ts, ...this.fanOut(m, true) };
   }
 
@@ -261,9 +286,14 @@ export class SlackEmulator extends EventEmitter {
     const a = this.toMembers(m.channel, () => messageEvent(this.ws, m));
     const conv = this.conv(m.channel);
     if (!mentions || conv.kind === 'im') return a;
-    const mentioned = [...this.ws.apps.values()].filter((app) => app.botUserId !== m.user && conv.members.has(app.botUserId) && m.text.includes(`<@${app.botUserId}>`));
+    const mentioned = [...this.ws.apps.values()].filter(
+      (app) => app.botUserId !== m.user && conv.members.has(app.botUserId) && m.text.includes(`<@${app.botUserId}>`),
+    );
     const b = mentioned.map((app) => this.sendTracked(app, eventCallback(this.ws, app, appMentionEvent(this.ws, m))));
-    return { eventIds: [...a.eventIds, ...b.map((x) => x.eventId)], deliveries: Promise.all([a.deliveries, ...b.map((x) => x.outcome)]).then(([first, ...rest]) => [...first!, ...rest]) };
+    return {
+      eventIds: [...a.eventIds, ...b.map((x) => x.eventId)],
+      deliveries: Promise.all([a.deliveries, ...b.map((x) => x.outcome)]).then(([first, ...rest]) => [...first!, ...rest]),
+    };
   }
 
   private toMembers(channel: string, build: () => SlackEvent): { eventIds: string[]; deliveries: Promise<DeliveryOutcome[]> } {
@@ -288,8 +318,15 @@ export class SlackEmulator extends EventEmitter {
 
   private onPosted(app: App, m: StoredMessage, args: Record<string, unknown>, threadTs: string | undefined): void {
     const record: PostedMessage = {
-      appId: app.appId, channel: m.channel, ts: m.ts, text: m.text, mrkdwn: flag(args.mrkdwn, true), args,
-      ...(m.blocks ? { blocks: m.blocks } : {}), ...(threadTs ? { threadTs } : {}), ...(m.threadTs ? { threadRoot: m.threadTs } : {}),
+      appId: app.appId,
+      channel: m.channel,
+      ts: m.ts,
+      text: m.text,
+      mrkdwn: flag(args.mrkdwn, true),
+      args,
+      ...(m.blocks ? { blocks: m.blocks } : {}),
+      ...(threadTs ? { threadTs } : {}),
+      ...(m.threadTs ? { threadRoot: m.threadTs } : {}),
     };
     this.posted.push(record);
     this.emit('posted', record);

@@ -6,7 +6,10 @@ import type { ApiMethod } from './types';
 import type { App, Conversation, StoredMessage, Workspace } from './workspace';
 
 export class ApiError extends Error {
-  constructor(readonly error: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly error: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(error);
   }
 }
@@ -28,12 +31,21 @@ export const METHODS: Record<ApiMethod, { token: 'bot' | 'app'; scopes: (c: Call
   'auth.test': { token: 'bot', scopes: () => [], handler: authTest },
   'apps.connections.open': { token: 'app', scopes: () => ['connections:write'], handler: connectionsOpen },
   'chat.postMessage': { token: 'bot', scopes: () => ['chat:write'], handler: postMessage },
-  'conversations.open': { token: 'bot', scopes: (c) => (String(c.args.users ?? '').split(',').length > 1 ? ['mpim:write'] : ['im:write']), handler: conversationsOpen },
+  'conversations.open': {
+    token: 'bot',
+    scopes: (c) => (String(c.args.users ?? '').split(',').length > 1 ? ['mpim:write'] : ['im:write']),
+    handler: conversationsOpen,
+  },
   'conversations.replies': { token: 'bot', scopes: historyScopes, handler: conversationsReplies },
   'users.info': { token: 'bot', scopes: () => ['users:read'], handler: usersInfo },
 };
 
-const HISTORY: Record<Conversation['kind'], string> = { public: 'channels:history', private: 'groups:history', im: 'im:history', mpim: 'mpim:history' };
+const HISTORY: Record<Conversation['kind'], string> = {
+  public: 'channels:history',
+  private: 'groups:history',
+  im: 'im:history',
+  mpim: 'mpim:history',
+};
 
 function historyScopes(c: CallContext): string[] {
   const conv = c.ws.conversations.get(String(c.args.channel ?? ''));
@@ -46,7 +58,15 @@ export const flag = (v: unknown, dflt: boolean): boolean => (v === undefined ? d
 
 function authTest({ ws, app }: CallContext) {
   const bot = ws.users.get(app.botUserId)!;
-  return { url: `https://${ws.domain}.slack.com/`, team: ws.teamName, user: bot.name, team_id: ws.teamId, user_id: bot.id, bot_id: app.botId, is_enterprise_install: false };
+  return {
+    url: `https://${ws.domain}.slack.com/`,
+    team: ws.teamName,
+    user: bot.name,
+    team_id: ws.teamId,
+    user_id: bot.id,
+    bot_id: app.botId,
+    is_enterprise_install: false,
+  };
 }
 
 function connectionsOpen({ app, issueTicket }: CallContext) {
@@ -64,7 +84,20 @@ function accessible(c: CallContext, id: string | undefined): Conversation {
   return conv;
 }
 
-const BLOCK_TYPES = new Set(['section', 'divider', 'image', 'actions', 'context', 'input', 'header', 'rich_text', 'video', 'file', 'markdown', 'table']);
+const BLOCK_TYPES = new Set([
+  'section',
+  'divider',
+  'image',
+  'actions',
+  'context',
+  'input',
+  'header',
+  'rich_text',
+  'video',
+  'file',
+  'markdown',
+  'table',
+]);
 
 function parseBlocks(raw: unknown): unknown[] | undefined {
   if (raw === undefined || raw === '') return undefined;
@@ -81,10 +114,13 @@ function parseBlocks(raw: unknown): unknown[] | undefined {
   if (blocks.length > 50) problems.push('must contain at most 50 blocks');
   blocks.forEach((b, i) => {
     const block = b as { type?: unknown; text?: { text?: unknown } };
-    if (typeof block !== 'object' || block === null || typeof block.type !== 'string' || !BLOCK_TYPES.has(block.type)) problems.push(`invalid block type [json-pointer:/blocks/${i}/type]`);
-    else if (block.type === 'section' && typeof block.text?.text === 'string' && block.text.text.length > 3000) problems.push(`must be less than 3001 characters [json-pointer:/blocks/${i}/text/text]`);
+    if (typeof block !== 'object' || block === null || typeof block.type !== 'string' || !BLOCK_TYPES.has(block.type))
+      problems.push(`invalid block type [json-pointer:/blocks/${i}/type]`);
+    else if (block.type === 'section' && typeof block.text?.text === 'string' && block.text.text.length > 3000)
+      problems.push(`must be less than 3001 characters [json-pointer:/blocks/${i}/text/text]`);
   });
-  if (problems.length) throw new ApiError('invalid_blocks', { errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
+  if (problems.length)
+    throw new ApiError('invalid_blocks', { errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
   return blocks;
 }
 
@@ -102,14 +138,28 @@ function postMessage(c: CallContext) {
     if (!parent) throw new ApiError('invalid_thread_ts');
     root = parent.threadTs ?? parent.ts;
   }
-  const m = c.ws.store({ channel: conv.id, user: c.app.botUserId, text, botId: c.app.botId, appId: c.app.appId, ...(blocks ? { blocks } : {}), ...(root ? { threadTs: root } : {}) });
+  const m = c.ws.store({
+    channel: conv.id,
+    user: c.app.botUserId,
+    text,
+    botId: c.app.botId,
+    appId: c.app.appId,
+    ...(blocks ? { blocks } : {}),
+    ...(root ? { threadTs: root } : {}),
+  });
   c.onPosted(c.app, m, c.args, threadTs);
   const bot = c.ws.users.get(c.app.botUserId)!;
   return {
     channel: conv.id,
     ts: m.ts,
     message: {
-      user: bot.id, type: 'message', ts: m.ts, bot_id: c.app.botId, app_id: c.app.appId, text, team: c.ws.teamId,
+      user: bot.id,
+      type: 'message',
+      ts: m.ts,
+      bot_id: c.app.botId,
+      app_id: c.app.appId,
+      text,
+      team: c.ws.teamId,
       bot_profile: { id: c.app.botId, app_id: c.app.appId, name: bot.realName, deleted: false, team_id: c.ws.teamId },
       ...(blocks ? { blocks } : {}),
       ...(root ? { thread_ts: root, parent_user_id: c.ws.message(conv.id, root)?.user ?? '' } : {}),
@@ -118,7 +168,10 @@ function postMessage(c: CallContext) {
 }
 
 function conversationsOpen(c: CallContext) {
-  const ids = String(c.args.users ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = String(c.args.users ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (ids.length === 0) throw new ApiError(str(c.args.channel) ? 'channel_not_found' : 'users_list_not_supplied');
   if (ids.length > 8) throw new ApiError('too_many_users');
   for (const id of ids) {
@@ -138,7 +191,8 @@ function shape(ws: Workspace, m: StoredMessage): Record<string, unknown> {
   const base: Record<string, unknown> = { type: 'message', user: m.user, text: m.text, ts: m.ts, team: ws.teamId };
   if (m.botId) Object.assign(base, { bot_id: m.botId, app_id: m.appId });
   if (m.threadTs) Object.assign(base, { thread_ts: m.threadTs, parent_user_id: ws.message(m.channel, m.threadTs)?.user ?? '' });
-  else if (m.replies.length) Object.assign(base, { thread_ts: m.ts, reply_count: m.replies.length, latest_reply: m.replies[m.replies.length - 1] });
+  else if (m.replies.length)
+    Object.assign(base, { thread_ts: m.ts, reply_count: m.replies.length, latest_reply: m.replies[m.replies.length - 1] });
   return base;
 }
 
@@ -156,11 +210,29 @@ function conversationsReplies(c: CallContext) {
 function usersInfo(c: CallContext) {
   const u = c.ws.users.get(str(c.args.user) ?? '');
   if (!u) throw new ApiError('user_not_found');
-  const profile = { real_name: u.realName, display_name: u.displayName, real_name_normalized: u.realName, display_name_normalized: u.displayName, team: c.ws.teamId, ...(u.botId ? { bot_id: u.botId } : {}) };
+  const profile = {
+    real_name: u.realName,
+    display_name: u.displayName,
+    real_name_normalized: u.realName,
+    display_name_normalized: u.displayName,
+    team: c.ws.teamId,
+    ...(u.botId ? { bot_id: u.botId } : {}),
+  };
   return {
     user: {
-      id: u.id, team_id: c.ws.teamId, name: u.name, deleted: false, real_name: u.realName, tz: 'Europe/London', tz_offset: 0,
-      is_admin: false, is_owner: false, is_bot: u.isBot, is_app_user: false, updated: Math.floor(Date.now() / 1000), profile,
+      id: u.id,
+      team_id: c.ws.teamId,
+      name: u.name,
+      deleted: false,
+      real_name: u.realName,
+      tz: 'Europe/London',
+      tz_offset: 0,
+      is_admin: false,
+      is_owner: false,
+      is_bot: u.isBot,
+      is_app_user: false,
+      updated: Math.floor(Date.now() / 1000),
+      profile,
     },
   };
 }

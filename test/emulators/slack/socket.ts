@@ -86,15 +86,20 @@ export class SocketHub extends EventEmitter {
     socket.on('close', () => {
       clearInterval(ping);
       const now = this.conns.get(appId) ?? [];
-      this.conns.set(appId, now.filter((c) => c !== conn));
+      this.conns.set(
+        appId,
+        now.filter((c) => c !== conn),
+      );
       this.emit('close', conn);
     });
-    socket.send(JSON.stringify({
-      type: 'hello',
-      num_connections: list.length,
-      debug_info: { host: `applink-${conn.id.slice(0, 4)}`, build_number: 118, approximate_connection_time: 18060 },
-      connection_info: { app_id: appId },
-    }));
+    socket.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: list.length,
+        debug_info: { host: `applink-${conn.id.slice(0, 4)}`, build_number: 118, approximate_connection_time: 18060 },
+        connection_info: { app_id: appId },
+      }),
+    );
     this.emit('connection', conn);
   }
 

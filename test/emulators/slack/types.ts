@@ -71,7 +71,8 @@ export interface PostInput {
 }
 
 /** Web API method names the emulator implements. */
-export type ApiMethod = 'auth.test' | 'apps.connections.open' | 'chat.postMessage' | 'conversations.open' | 'conversations.replies' | 'users.info';
+export type ApiMethod =
+  'auth.test' | 'apps.connections.open' | 'chat.postMessage' | 'conversations.open' | 'conversations.replies' | 'users.info';
 
 /**
  * An injected failure for the next `times` calls of `method`: a Slack error (`{ok:false,error}`, HTTP 200),

@@ -88,7 +88,11 @@ export function webApiHandler(deps: WebApiDeps) {
         if (typeof body.error === 'string') record.error = body.error;
       }
       const payload = typeof body === 'string' ? body : JSON.stringify(body);
-      res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/html' : 'application/json; charset=utf-8', 'x-slack-req-id': randomBytes(16).toString('hex'), ...headers });
+      res.writeHead(status, {
+        'content-type': typeof body === 'string' ? 'text/html' : 'application/json; charset=utf-8',
+        'x-slack-req-id': randomBytes(16).toString('hex'),
+        ...headers,
+      });
       res.end(payload);
       deps.onRequest(record);
     };

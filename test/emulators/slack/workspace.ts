@@ -14,7 +14,16 @@ export function slackId(prefix: string, n = 10): string {
 }
 
 /** What the gateway's setup page asks for, plus im:write (conversations.open). */
-export const DEFAULT_BOT_SCOPES = ['app_mentions:read', 'channels:history', 'chat:write', 'groups:history', 'im:history', 'im:write', 'mpim:history', 'users:read'];
+export const DEFAULT_BOT_SCOPES = [
+  'app_mentions:read',
+  'channels:history',
+  'chat:write',
+  'groups:history',
+  'im:history',
+  'im:write',
+  'mpim:history',
+  'users:read',
+];
 
 export interface User {
   id: string;
@@ -68,7 +77,13 @@ export class Workspace {
   private lastTs = 0;
 
   addUser(o: UserOptions): User {
-    const u: User = { id: o.id ?? slackId('U'), name: o.name, realName: o.realName ?? o.name, displayName: o.displayName ?? '', isBot: false };
+    const u: User = {
+      id: o.id ?? slackId('U'),
+      name: o.name,
+      realName: o.realName ?? o.name,
+      displayName: o.displayName ?? '',
+      isBot: false,
+    };
     this.users.set(u.id, u);
     return u;
   }
@@ -77,10 +92,22 @@ export class Workspace {
     const appId = slackId('A');
     const botId = slackId('B');
     const name = o.name ?? 'Data Bot';
-    const bot: User = { id: slackId('U'), name: name.toLowerCase().replace(/[^a-z0-9]+/g, ''), realName: name, displayName: '', isBot: true, botId, appId };
+    const bot: User = {
+      id: slackId('U'),
+      name: name.toLowerCase().replace(/[^a-z0-9]+/g, ''),
+      realName: name,
+      displayName: '',
+      isBot: true,
+      botId,
+      appId,
+    };
     this.users.set(bot.id, bot);
     const app: App = {
-      appId, botId, name, teamId: this.teamId, botUserId: bot.id,
+      appId,
+      botId,
+      name,
+      teamId: this.teamId,
+      botUserId: bot.id,
       appToken: `xapp-1-${appId}-${Date.now()}-${randomBytes(32).toString('hex')}`,
       botToken: `xoxb-${randomBytes(6).readUIntBE(0, 6)}-${randomBytes(6).readUIntBE(0, 6)}-${randomBytes(12).toString('base64url')}`,
       scopes: new Set(o.scopes ?? DEFAULT_BOT_SCOPES),
@@ -126,7 +153,13 @@ export class Workspace {
   }
 
   mpim(members: string[]): Conversation {
-    const c: Conversation = { id: slackId('G'), name: `mpdm-${members.join('--')}-1`, kind: 'mpim', members: new Set(members), archived: false };
+    const c: Conversation = {
+      id: slackId('G'),
+      name: `mpdm-${members.join('--')}-1`,
+      kind: 'mpim',
+      members: new Set(members),
+      archived: false,
+    };
     this.conversations.set(c.id, c);
     return c;
   }

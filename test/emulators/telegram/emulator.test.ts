@@ -15,7 +15,10 @@ afterEach(async () => {
 const call = (method: string, params: Record<string, unknown> = {}, signal?: AbortSignal) => emu.call(bot.token, method, params, signal);
 
 test('telegram emulator - getMe, 401 for an unknown token, 404 for a malformed one or an unknown method', async () => {
-  expect((await call('getMe')).body).toEqual({ ok: true, result: expect.objectContaining({ id: bot.id, is_bot: true, username: 'data_bot', can_read_all_group_messages: true }) });
+  expect((await call('getMe')).body).toEqual({
+    ok: true,
+    result: expect.objectContaining({ id: bot.id, is_bot: true, username: 'data_bot', can_read_all_group_messages: true }),
+  });
   expect((await call('GETME')).status).toBe(200);
   const other = await emu.call(`${bot.id}:${'x'.repeat(35)}`, 'getMe');
   expect(other).toEqual({ status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } });
@@ -59,7 +62,14 @@ test('telegram emulator - a second getUpdates terminates the held one with 409, 
   const first = call('getUpdates', { timeout: 20 });
   await emu.waitForPoll(bot);
   const second = call('getUpdates', { timeout: 1 });
-  expect(await first).toEqual({ status: 409, body: { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' } });
+  expect(await first).toEqual({
+    status: 409,
+    body: {
+      ok: false,
+      error_code: 409,
+      description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+    },
+  });
   expect((await second).body).toEqual({ ok: true, result: [] });
   expect(emu.polls.map((p) => p.outcome)).toEqual(['conflict', 'empty']);
 });
@@ -76,10 +86,22 @@ test('telegram emulator - a client that gives up its long poll is forgotten', as
 });
 
 test('telegram emulator - webhooks: setWebhook needs https, makes getUpdates answer 409, deleteWebhook ends it', async () => {
-  expect((await call('setWebhook', { url: 'http://example.com/hook' })).body).toEqual({ ok: false, error_code: 400, description: 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook' });
-  expect((await call('setWebhook', { url: 'https://example.com/hook' })).body).toEqual({ ok: true, result: true, description: 'Webhook was set' });
+  expect((await call('setWebhook', { url: 'http://example.com/hook' })).body).toEqual({
+    ok: false,
+    error_code: 400,
+    description: 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook',
+  });
+  expect((await call('setWebhook', { url: 'https://example.com/hook' })).body).toEqual({
+    ok: true,
+    result: true,
+    description: 'Webhook was set',
+  });
   expect((await call('getWebhookInfo')).body.result).toMatchObject({ url: 'https://example.com/hook', pending_update_count: 0 });
-  expect((await call('getUpdates')).body).toEqual({ ok: false, error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" });
+  expect((await call('getUpdates')).body).toEqual({
+    ok: false,
+    error_code: 409,
+    description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+  });
   expect((await call('deleteWebhook')).body).toEqual({ ok: true, result: true, description: 'Webhook was deleted' });
   expect((await call('deleteWebhook')).body).toEqual({ ok: true, result: true, description: 'Webhook is already deleted' });
   expect((await call('getWebhookInfo')).body.result).toEqual({ url: '', has_custom_certificate: false, pending_update_count: 0 });
@@ -88,7 +110,10 @@ test('telegram emulator - webhooks: setWebhook needs https, makes getUpdates ans
 test('telegram emulator - form and query parameters, allowed_updates as a JSON string', async () => {
   const user = emu.user();
   const chat = emu.privateChat(bot, user);
-  const form = await fetch(`${emu.url}/bot${bot.token}/getUpdates?timeout=0`, { method: 'POST', body: new URLSearchParams({ allowed_updates: '["message"]' }) });
+  const form = await fetch(`${emu.url}/bot${bot.token}/getUpdates?timeout=0`, {
+    method: 'POST',
+    body: new URLSearchParams({ allowed_updates: '["message"]' }),
+  });
   expect(await form.json()).toEqual({ ok: true, result: [] });
   const { message } = emu.userMessage(bot, { chat, from: user, text: 'first' });
   expect(emu.editMessage(bot, chat, message.message_id, 'edited').update).toBeUndefined();
@@ -100,7 +125,8 @@ test('telegram emulator - privacy mode: group messages reach the bot only as com
   const shy = emu.addBot({ username: 'shy_bot' });
   const user = emu.user();
   const group = emu.group(shy, { title: 'Sales' });
-  const delivered = (text: string, replyTo?: number) => !!emu.userMessage(shy, { chat: group, from: user, text, ...(replyTo ? { replyTo } : {}) }).update;
+  const delivered = (text: string, replyTo?: number) =>
+    !!emu.userMessage(shy, { chat: group, from: user, text, ...(replyTo ? { replyTo } : {}) }).update;
   expect(delivered('hello all')).toBe(false);
   expect(delivered('@shy_bot hello')).toBe(true);
   expect(delivered('/start@shy_bot')).toBe(true);
@@ -114,9 +140,18 @@ test('telegram emulator - detected entities and media in user messages; topic me
   const user = emu.user();
   const forum = emu.group(bot, { forum: true, title: 'Support' });
   const { threadId } = emu.createTopic(bot, forum, 'Billing', user);
-  const { message } = emu.userMessage(bot, { chat: forum, from: user, threadId, text: '/ask@data_bot see https://example.com #q1 @someone_else' });
+  const { message } = emu.userMessage(bot, {
+    chat: forum,
+    from: user,
+    threadId,
+    text: '/ask@data_bot see https://example.com #q1 @someone_else',
+  });
   expect(message.entities!.map((e) => e.type)).toEqual(['bot_command', 'url', 'hashtag', 'mention']);
-  expect(message).toMatchObject({ message_thread_id: threadId, is_topic_message: true, reply_to_message: { message_id: threadId, forum_topic_created: { name: 'Billing' } } });
+  expect(message).toMatchObject({
+    message_thread_id: threadId,
+    is_topic_message: true,
+    reply_to_message: { message_id: threadId, forum_topic_created: { name: 'Billing' } },
+  });
   const photo = emu.userMessage(bot, { chat: forum, from: user, threadId, media: { type: 'photo' }, caption: 'chart' }).message;
   expect((photo.photo as unknown[]).length).toBe(3);
   expect(photo.caption).toBe('chart');
@@ -133,7 +168,10 @@ describe('sendMessage', () => {
   const description = async (params: Record<string, unknown>) => (await send(params)).body.description;
 
   test('telegram emulator - HTML: entities parsed, escapes decoded, a bare & kept, errors with byte offsets', async () => {
-    const { body } = await send({ text: '<b>Ü 42</b> &lt;script&gt; a & b <a href="https://x.io/?a=1&amp;b=2">link</a>\n<pre><code class="language-sql">select 1</code></pre>', parse_mode: 'HTML' });
+    const { body } = await send({
+      text: '<b>Ü 42</b> &lt;script&gt; a & b <a href="https://x.io/?a=1&amp;b=2">link</a>\n<pre><code class="language-sql">select 1</code></pre>',
+      parse_mode: 'HTML',
+    });
     const msg = body.result as { text: string; entities: unknown[] };
     expect(msg.text).toBe('Ü 42 <script> a & b link\nselect 1');
     expect(msg.entities).toEqual([
@@ -141,22 +179,39 @@ describe('sendMessage', () => {
       { type: 'text_link', offset: 20, length: 4, url: 'https://x.io/?a=1&b=2' },
       { type: 'pre', offset: 25, length: 8, language: 'sql' },
     ]);
-    expect(await description({ text: 'Ü <script>x</script>', parse_mode: 'HTML' })).toBe('Bad Request: can\'t parse entities: Unsupported start tag "script" at byte offset 3');
-    expect(await description({ text: '<b>bold', parse_mode: 'HTML' })).toBe('Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "b"');
-    expect(await description({ text: '<b>x</i>', parse_mode: 'HTML' })).toBe('Bad Request: can\'t parse entities: Unmatched end tag at byte offset 4, expected "</b>", found "</i>"');
-    expect(await description({ text: 'x </b>', parse_mode: 'HTML' })).toBe("Bad Request: can't parse entities: Unexpected end tag at byte offset 2");
-    expect(await description({ text: '1 < 2', parse_mode: 'HTML' })).toBe('Bad Request: can\'t parse entities: Unsupported start tag "" at byte offset 2');
+    expect(await description({ text: 'Ü <script>x</script>', parse_mode: 'HTML' })).toBe(
+      'Bad Request: can\'t parse entities: Unsupported start tag "script" at byte offset 3',
+    );
+    expect(await description({ text: '<b>bold', parse_mode: 'HTML' })).toBe(
+      'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "b"',
+    );
+    expect(await description({ text: '<b>x</i>', parse_mode: 'HTML' })).toBe(
+      'Bad Request: can\'t parse entities: Unmatched end tag at byte offset 4, expected "</b>", found "</i>"',
+    );
+    expect(await description({ text: 'x </b>', parse_mode: 'HTML' })).toBe(
+      "Bad Request: can't parse entities: Unexpected end tag at byte offset 2",
+    );
+    expect(await description({ text: '1 < 2', parse_mode: 'HTML' })).toBe(
+      'Bad Request: can\'t parse entities: Unsupported start tag "" at byte offset 2',
+    );
   });
 
   test('telegram emulator - MarkdownV2: reserved characters must be escaped; unclosed entities are named', async () => {
-    const { body } = await send({ text: '*bold* _it_ __u__ ~s~ `c\\`` [t](https://e.com/a\\)b) 1\\.5\n```py\nx = 1\n```', parse_mode: 'MarkdownV2' });
+    const { body } = await send({
+      text: '*bold* _it_ __u__ ~s~ `c\\`` [t](https://e.com/a\\)b) 1\\.5\n```py\nx = 1\n```',
+      parse_mode: 'MarkdownV2',
+    });
     const msg = body.result as { text: string; entities: Array<{ type: string; url?: string; language?: string }> };
     expect(msg.text).toBe('bold it u s c` t 1.5\nx = 1');
     expect(msg.entities.map((e) => e.type)).toEqual(['bold', 'italic', 'underline', 'strikethrough', 'code', 'text_link', 'pre']);
     expect(msg.entities.find((e) => e.type === 'text_link')!.url).toBe('https://e.com/a)b');
     expect(msg.entities.find((e) => e.type === 'pre')!.language).toBe('py');
-    expect(await description({ text: 'v1.5', parse_mode: 'MarkdownV2' })).toBe("Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'");
-    expect(await description({ text: 'x *bold', parse_mode: 'MarkdownV2' })).toBe("Bad Request: can't parse entities: Can't find end of Bold entity at byte offset 2");
+    expect(await description({ text: 'v1.5', parse_mode: 'MarkdownV2' })).toBe(
+      "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'",
+    );
+    expect(await description({ text: 'x *bold', parse_mode: 'MarkdownV2' })).toBe(
+      "Bad Request: can't parse entities: Can't find end of Bold entity at byte offset 2",
+    );
     expect(await description({ text: 'x', parse_mode: 'Textile' })).toBe('Bad Request: unsupported parse_mode');
   });
 
@@ -165,40 +220,61 @@ describe('sendMessage', () => {
     expect(await description({ text: 'a'.repeat(4097) })).toBe('Bad Request: message is too long');
     expect(await description({ text: '   ' })).toBe('Bad Request: message text is empty');
     expect(await description({ text: '<b></b>', parse_mode: 'HTML' })).toBe('Bad Request: message text is empty');
-    expect((await call('sendMessage', { chat_id: 42, text: 'x' })).body).toEqual({ ok: false, error_code: 400, description: 'Bad Request: chat not found' });
+    expect((await call('sendMessage', { chat_id: 42, text: 'x' })).body).toEqual({
+      ok: false,
+      error_code: 400,
+      description: 'Bad Request: chat not found',
+    });
   });
 
   test('telegram emulator - replies: the message must exist unless allowed; a reply in a topic lands in the topic', async () => {
     const { message } = emu.userMessage(bot, { chat, from: user, text: 'question' });
-    const reply = (await send({ text: 'answer', reply_parameters: { message_id: message.message_id } })).body.result as { reply_to_message: { text: string } };
+    const reply = (await send({ text: 'answer', reply_parameters: { message_id: message.message_id } })).body.result as {
+      reply_to_message: { text: string };
+    };
     expect(reply.reply_to_message.text).toBe('question');
     expect(await description({ text: 'x', reply_parameters: { message_id: 999 } })).toBe('Bad Request: message to be replied not found');
     expect((await send({ text: 'x', reply_parameters: { message_id: 999, allow_sending_without_reply: true } })).status).toBe(200);
     const forum = emu.group(bot, { forum: true });
     const { threadId } = emu.createTopic(bot, forum, 'Billing', user);
     const asked = emu.userMessage(bot, { chat: forum, from: user, threadId, text: 'invoice?' }).message;
-    const inTopic = (await call('sendMessage', { chat_id: forum.id, text: 'here', reply_parameters: { message_id: asked.message_id } })).body.result;
+    const inTopic = (await call('sendMessage', { chat_id: forum.id, text: 'here', reply_parameters: { message_id: asked.message_id } }))
+      .body.result;
     expect(inTopic).toMatchObject({ message_thread_id: threadId, is_topic_message: true });
-    expect((await call('sendMessage', { chat_id: forum.id, text: 'x', message_thread_id: 777 })).body.description).toBe('Bad Request: message thread not found');
+    expect((await call('sendMessage', { chat_id: forum.id, text: 'x', message_thread_id: 777 })).body.description).toBe(
+      'Bad Request: message thread not found',
+    );
   });
 
   test('telegram emulator - blocked, never started, kicked and migrated chats answer like Telegram', async () => {
     emu.blockBot(bot, user);
     expect((await send({ text: 'x' })).body).toEqual({ ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' });
     const stranger = emu.privateChat(bot, emu.user(), { started: false });
-    expect((await call('sendMessage', { chat_id: stranger.id, text: 'x' })).body.description).toBe("Forbidden: bot can't initiate conversation with a user");
+    expect((await call('sendMessage', { chat_id: stranger.id, text: 'x' })).body.description).toBe(
+      "Forbidden: bot can't initiate conversation with a user",
+    );
     const group = emu.group(bot);
     emu.kickBot(bot, group);
-    expect((await call('sendMessage', { chat_id: group.id, text: 'x' })).body.description).toBe('Forbidden: bot was kicked from the group chat');
+    expect((await call('sendMessage', { chat_id: group.id, text: 'x' })).body.description).toBe(
+      'Forbidden: bot was kicked from the group chat',
+    );
     const old = emu.group(bot);
     const next = emu.migrateChat(bot, old);
-    expect((await call('sendMessage', { chat_id: old.id, text: 'x' })).body).toEqual({ ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: next.id } });
+    expect((await call('sendMessage', { chat_id: old.id, text: 'x' })).body).toEqual({
+      ok: false,
+      error_code: 400,
+      description: 'Bad Request: group chat was upgraded to a supergroup chat',
+      parameters: { migrate_to_chat_id: next.id },
+    });
   });
 });
 
 test('telegram emulator - faults: 429 with retry_after, dropped connections, a proxy 502 page, latency', async () => {
   emu.failNext({ method: 'getMe', errorCode: 429, retryAfter: 3 });
-  expect(await call('getMe')).toEqual({ status: 429, body: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 3', parameters: { retry_after: 3 } } });
+  expect(await call('getMe')).toEqual({
+    status: 429,
+    body: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 3', parameters: { retry_after: 3 } },
+  });
   emu.failNext({ method: 'getMe', drop: true });
   await expect(call('getMe')).rejects.toThrow();
   emu.failNext({ method: 'getMe', html: 502 });

@@ -30,8 +30,17 @@ export class Faults {
     if (--rule.left <= 0) this.rules.splice(i, 1);
     if ('drop' in rule) return { kind: 'drop' };
     if ('html' in rule) return { kind: 'html', status: rule.html };
-    const description = rule.description ?? (rule.errorCode === 429 ? `Too Many Requests: retry after ${rule.retryAfter ?? 1}` : DEFAULT_DESCRIPTION[rule.errorCode] ?? 'Error');
-    const parameters = rule.errorCode === 429 ? { retry_after: rule.retryAfter ?? 1 } : rule.migrateTo !== undefined ? { migrate_to_chat_id: rule.migrateTo } : undefined;
+    const description =
+      rule.description ??
+      (rule.errorCode === 429
+        ? `Too Many Requests: retry after ${rule.retryAfter ?? 1}`
+        : (DEFAULT_DESCRIPTION[rule.errorCode] ?? 'Error'));
+    const parameters =
+      rule.errorCode === 429
+        ? { retry_after: rule.retryAfter ?? 1 }
+        : rule.migrateTo !== undefined
+          ? { migrate_to_chat_id: rule.migrateTo }
+          : undefined;
     return { kind: 'answer', answer: { ok: false, error_code: rule.errorCode, description, ...(parameters ? { parameters } : {}) } };
   }
 

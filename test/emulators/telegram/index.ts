@@ -93,7 +93,13 @@ export class TelegramEmulator extends EventEmitter {
   /** The private chat between a user and the bot; `started` (default) means the user pressed Start. */
   privateChat(bot: BotRef, user: User, opts: { started?: boolean } = {}): Chat {
     const b = this.bot(bot);
-    const chat: Chat = { id: user.id, type: 'private', first_name: user.first_name, ...(user.last_name ? { last_name: user.last_name } : {}), ...(user.username ? { username: user.username } : {}) };
+    const chat: Chat = {
+      id: user.id,
+      type: 'private',
+      first_name: user.first_name,
+      ...(user.last_name ? { last_name: user.last_name } : {}),
+      ...(user.username ? { username: user.username } : {}),
+    };
     if (!b.chats.has(chat.id)) this.world.addChat(b, chat);
     if (opts.started ?? true) b.startedBy.add(user.id);
     return chat;
@@ -102,8 +108,15 @@ export class TelegramEmulator extends EventEmitter {
   /** A group the bot is in: a basic group, a supergroup, or a supergroup with topics (`forum`). */
   group(bot: BotRef, opts: { title?: string; type?: 'group' | 'supergroup'; forum?: boolean; username?: string } = {}): Chat {
     const type = opts.forum ? 'supergroup' : (opts.type ?? 'group');
-    const id = type === 'supergroup' ? -(1_000_000_000_000 + randomInt(1_000_000_000, 2_000_000_000)) : -randomInt(4_000_000_000, 5_000_000_000);
-    const chat: Chat = { id, type, title: opts.title ?? 'Team', ...(opts.username ? { username: opts.username } : {}), ...(opts.forum ? { is_forum: true as const } : {}) };
+    const id =
+      type === 'supergroup' ? -(1_000_000_000_000 + randomInt(1_000_000_000, 2_000_000_000)) : -randomInt(4_000_000_000, 5_000_000_000);
+    const chat: Chat = {
+      id,
+      type,
+      title: opts.title ?? 'Team',
+      ...(opts.username ? { username: opts.username } : {}),
+      ...(opts.forum ? { is_forum: true as const } : {}),
+    };
     this.world.addChat(this.bot(bot), chat);
     return chat;
   }
@@ -144,7 +157,11 @@ export class TelegramEmulator extends EventEmitter {
   botMessage(bot: BotRef, chat: Chat | number, text: string, opts: { threadId?: number } = {}): Message {
     const b = this.bot(bot);
     const c = this.world.chat(b, typeof chat === 'number' ? chat : chat.id);
-    return this.world.addMessage(c, { from: b.user, text, ...(opts.threadId !== undefined ? { message_thread_id: opts.threadId, is_topic_message: true } : {}) });
+    return this.world.addMessage(c, {
+      from: b.user,
+      text,
+      ...(opts.threadId !== undefined ? { message_thread_id: opts.threadId, is_topic_message: true } : {}),
+    });
   }
 
   /** The user blocks the bot: sends to them get 403 "Forbidden: bot was blocked by the user". */
@@ -211,7 +228,8 @@ export class TelegramEmulator extends EventEmitter {
     for (;;) {
       const held = this.heldPoll(bot);
       if (held) return held;
-      if (Date.now() > deadline) throw new Error(`TelegramEmulator: no getUpdates held for bot ${this.bot(bot).user.id} within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`TelegramEmulator: no getUpdates held for bot ${this.bot(bot).user.id} within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }
@@ -237,8 +255,18 @@ export class TelegramEmulator extends EventEmitter {
   }
 
   /** Calls a method as a client would (JSON body); answers `{ status, body }`. */
-  async call(token: string, method: string, params: Record<string, unknown> = {}, signal?: AbortSignal): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(`${this.url}/bot${token}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params), ...(signal ? { signal } : {}) });
+  async call(
+    token: string,
+    method: string,
+    params: Record<string, unknown> = {},
+    signal?: AbortSignal,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`${this.url}/bot${token}/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(params),
+      ...(signal ? { signal } : {}),
+    });
     const text = await res.text();
     let body: Record<string, unknown>;
     try {

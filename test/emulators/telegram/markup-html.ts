@@ -6,7 +6,24 @@
 import { MarkupError, byteOffset, type Parsed } from './markup';
 import type { MessageEntity } from './types';
 
-const TAGS = new Set(['a', 'b', 'strong', 'i', 'em', 's', 'strike', 'del', 'u', 'ins', 'tg-spoiler', 'tg-emoji', 'span', 'pre', 'code', 'blockquote']);
+const TAGS = new Set([
+  'a',
+  'b',
+  'strong',
+  'i',
+  'em',
+  's',
+  'strike',
+  'del',
+  'u',
+  'ins',
+  'tg-spoiler',
+  'tg-emoji',
+  'span',
+  'pre',
+  'code',
+  'blockquote',
+]);
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"' };
 const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
 
@@ -76,7 +93,8 @@ export function parseHtml(text: string): Parsed {
           const tokenStart = i;
           while (i < text.length && /[A-Za-z0-9.-]/.test(text[i]!)) i++;
           value = text.slice(tokenStart, i).toLowerCase();
-          if (i >= text.length || (!isSpace(text[i]) && text[i] !== '>')) throw new MarkupError(`Unexpected end of name token at byte offset ${byteOffset(text, tokenStart)}`);
+          if (i >= text.length || (!isSpace(text[i]) && text[i] !== '>'))
+            throw new MarkupError(`Unexpected end of name token at byte offset ${byteOffset(text, tokenStart)}`);
         } else {
           const quote = text[i++]!;
           while (i < text.length && text[i] !== quote) {
@@ -94,7 +112,8 @@ export function parseHtml(text: string): Parsed {
         else if (tag === 'span' && name === 'class' && value === 'tg-spoiler') arg = 'spoiler';
         else if (tag === 'tg-emoji' && name === 'emoji-id') arg = value;
       }
-      if (tag === 'span' && arg !== 'spoiler') throw new MarkupError(`Tag "span" must have class "tg-spoiler" at byte offset ${byteOffset(text, begin)}`);
+      if (tag === 'span' && arg !== 'spoiler')
+        throw new MarkupError(`Tag "span" must have class "tg-spoiler" at byte offset ${byteOffset(text, begin)}`);
       stack.push({ tag, ...(arg !== undefined ? { arg } : {}), offset: out.length, begin });
       i++;
       continue;
@@ -106,7 +125,10 @@ export function parseHtml(text: string): Parsed {
     while (isSpace(text[i])) i++;
     if (text[i] !== '>') throw new MarkupError(`Unclosed end tag at byte offset ${byteOffset(text, begin)}`);
     const open = stack.pop()!;
-    if (endName && endName !== open.tag) throw new MarkupError(`Unmatched end tag at byte offset ${byteOffset(text, begin)}, expected "</${open.tag}>", found "</${endName}>"`);
+    if (endName && endName !== open.tag)
+      throw new MarkupError(
+        `Unmatched end tag at byte offset ${byteOffset(text, begin)}, expected "</${open.tag}>", found "</${endName}>"`,
+      );
     i++;
     const entity = toEntity(open, out.length);
     if (entity) {

@@ -9,8 +9,15 @@ const RESERVED = '_*[]()~`>#+-=|{}.!';
 
 type Kind = 'Bold' | 'Italic' | 'Underline' | 'Strikethrough' | 'Spoiler' | 'Code' | 'Pre' | 'TextUrl' | 'CustomEmoji';
 const ENTITY_TYPE: Record<Kind, string> = {
-  Bold: 'bold', Italic: 'italic', Underline: 'underline', Strikethrough: 'strikethrough', Spoiler: 'spoiler',
-  Code: 'code', Pre: 'pre', TextUrl: 'text_link', CustomEmoji: 'custom_emoji',
+  Bold: 'bold',
+  Italic: 'italic',
+  Underline: 'underline',
+  Strikethrough: 'strikethrough',
+  Spoiler: 'spoiler',
+  Code: 'code',
+  Pre: 'pre',
+  TextUrl: 'text_link',
+  CustomEmoji: 'custom_emoji',
 };
 
 interface Open {
@@ -121,7 +128,8 @@ export function parseMarkdownV2(text: string): Parsed {
     const open = stack[stack.length - 1]!;
     throw new MarkupError(`Can't find end of ${open.kind} entity at byte offset ${open.byte}`);
   }
-  if (quoteStart >= 0 && out.length > quoteStart) entities.push({ type: 'blockquote', offset: quoteStart, length: out.length - quoteStart });
+  if (quoteStart >= 0 && out.length > quoteStart)
+    entities.push({ type: 'blockquote', offset: quoteStart, length: out.length - quoteStart });
   return { text: out, entities: entities.sort((a, b) => a.offset - b.offset || b.length - a.length) };
 }
 

@@ -36,12 +36,22 @@ export interface UserMessageInput {
 
 /** Telegram-like file ids: a type prefix and random bytes. */
 const PREFIX: Record<Media['type'], string> = {
-  photo: 'AgACAgIAAxkBAAI', document: 'BQACAgIAAxkBAAI', animation: 'CgACAgIAAxkBAAI', video: 'BAACAgIAAxkBAAI',
-  video_note: 'DQACAgIAAxkBAAI', voice: 'AwACAgIAAxkBAAI', audio: 'CQACAgIAAxkBAAI', sticker: 'CAACAgIAAxkBAAI',
+  photo: 'AgACAgIAAxkBAAI',
+  document: 'BQACAgIAAxkBAAI',
+  animation: 'CgACAgIAAxkBAAI',
+  video: 'BAACAgIAAxkBAAI',
+  video_note: 'DQACAgIAAxkBAAI',
+  voice: 'AwACAgIAAxkBAAI',
+  audio: 'CQACAgIAAxkBAAI',
+  sticker: 'CAACAgIAAxkBAAI',
 };
 
 function file(type: Media['type']) {
-  return { file_id: `${PREFIX[type]}${randomBytes(30).toString('base64url')}`, file_unique_id: `AgAD${randomBytes(6).toString('base64url')}`, file_size: 1000 + Math.floor(Math.random() * 90000) };
+  return {
+    file_id: `${PREFIX[type]}${randomBytes(30).toString('base64url')}`,
+    file_unique_id: `AgAD${randomBytes(6).toString('base64url')}`,
+    file_size: 1000 + Math.floor(Math.random() * 90000),
+  };
 }
 
 /** The content fields of a media message. */
@@ -50,22 +60,62 @@ export function mediaFields(media: Media): Record<string, unknown> {
     case 'photo':
       return { photo: [90, 320, 1280].map((w) => ({ ...file('photo'), width: w, height: Math.round(w * 0.75) })) };
     case 'document':
-      return { document: { ...file('document'), file_name: media.fileName ?? 'file.bin', mime_type: media.mimeType ?? 'application/octet-stream' } };
+      return {
+        document: { ...file('document'), file_name: media.fileName ?? 'file.bin', mime_type: media.mimeType ?? 'application/octet-stream' },
+      };
     case 'animation': {
-      const anim = { ...file('animation'), width: 320, height: 240, duration: media.duration ?? 3, file_name: media.fileName ?? 'animation.mp4', mime_type: 'video/mp4' };
+      const anim = {
+        ...file('animation'),
+        width: 320,
+        height: 240,
+        duration: media.duration ?? 3,
+        file_name: media.fileName ?? 'animation.mp4',
+        mime_type: 'video/mp4',
+      };
       // Telegram sends a GIF as both `animation` and `document`.
-      return { animation: anim, document: { file_id: anim.file_id, file_unique_id: anim.file_unique_id, file_name: anim.file_name, mime_type: 'video/mp4' } };
+      return {
+        animation: anim,
+        document: { file_id: anim.file_id, file_unique_id: anim.file_unique_id, file_name: anim.file_name, mime_type: 'video/mp4' },
+      };
     }
     case 'video':
-      return { video: { ...file('video'), width: 1280, height: 720, duration: media.duration ?? 10, ...(media.fileName ? { file_name: media.fileName } : {}), mime_type: 'video/mp4' } };
+      return {
+        video: {
+          ...file('video'),
+          width: 1280,
+          height: 720,
+          duration: media.duration ?? 10,
+          ...(media.fileName ? { file_name: media.fileName } : {}),
+          mime_type: 'video/mp4',
+        },
+      };
     case 'video_note':
       return { video_note: { ...file('video_note'), length: 240, duration: media.duration ?? 5 } };
     case 'voice':
       return { voice: { ...file('voice'), duration: media.duration ?? 4, mime_type: 'audio/ogg' } };
     case 'audio':
-      return { audio: { ...file('audio'), duration: media.duration ?? 180, mime_type: 'audio/mpeg', ...(media.title ? { title: media.title } : {}), ...(media.performer ? { performer: media.performer } : {}), ...(media.fileName ? { file_name: media.fileName } : {}) } };
+      return {
+        audio: {
+          ...file('audio'),
+          duration: media.duration ?? 180,
+          mime_type: 'audio/mpeg',
+          ...(media.title ? { title: media.title } : {}),
+          ...(media.performer ? { performer: media.performer } : {}),
+          ...(media.fileName ? { file_name: media.fileName } : {}),
+        },
+      };
     case 'sticker':
-      return { sticker: { ...file('sticker'), type: 'regular', width: 512, height: 512, is_animated: false, is_video: false, ...(media.emoji ? { emoji: media.emoji } : {}) } };
+      return {
+        sticker: {
+          ...file('sticker'),
+          type: 'regular',
+          width: 512,
+          height: 512,
+          is_animated: false,
+          is_video: false,
+          ...(media.emoji ? { emoji: media.emoji } : {}),
+        },
+      };
   }
 }
 
@@ -88,7 +138,12 @@ export function userMessageFields(chat: ChatState, input: UserMessageInput): Rec
     fields.message_thread_id = input.threadId;
     fields.is_topic_message = true;
   }
-  const replied = input.replyTo !== undefined ? chat.messages.get(input.replyTo) : input.threadId !== undefined ? chat.messages.get(input.threadId) : undefined;
+  const replied =
+    input.replyTo !== undefined
+      ? chat.messages.get(input.replyTo)
+      : input.threadId !== undefined
+        ? chat.messages.get(input.threadId)
+        : undefined;
   if (input.replyTo !== undefined && !replied) throw new Error(`TelegramEmulator: chat ${chat.chat.id} has no message ${input.replyTo}`);
   // In a topic, a message that answers nothing answers the topic's service message.
   if (replied) fields.reply_to_message = shallow(replied);

@@ -14,7 +14,12 @@ export interface MethodDeps {
   onSent(record: SentRecord): void;
 }
 
-const bad = (what: string, parameters?: { migrate_to_chat_id: number }): Answer => ({ ok: false, error_code: 400, description: `Bad Request: ${what}`, ...(parameters ? { parameters } : {}) });
+const bad = (what: string, parameters?: { migrate_to_chat_id: number }): Answer => ({
+  ok: false,
+  error_code: 400,
+  description: `Bad Request: ${what}`,
+  ...(parameters ? { parameters } : {}),
+});
 const forbidden = (what: string): Answer => ({ ok: false, error_code: 403, description: `Forbidden: ${what}` });
 const ok = (result: unknown, description?: string): Answer => ({ ok: true, result, ...(description ? { description } : {}) });
 const isAnswer = (x: unknown): x is Answer => !!x && typeof x === 'object' && 'ok' in x;
@@ -31,12 +36,25 @@ function json(v: unknown): unknown {
 const int = (v: unknown): number | undefined => (v === undefined || v === '' || v === null ? undefined : Number(v));
 const bool = (v: unknown) => v === true || v === 'true' || v === '1';
 
-const ACTIONS = new Set(['typing', 'upload_photo', 'record_video', 'upload_video', 'record_voice', 'upload_voice', 'upload_document', 'choose_sticker', 'find_location', 'record_video_note', 'upload_video_note']);
+const ACTIONS = new Set([
+  'typing',
+  'upload_photo',
+  'record_video',
+  'upload_video',
+  'record_voice',
+  'upload_voice',
+  'upload_document',
+  'choose_sticker',
+  'find_location',
+  'record_video_note',
+  'upload_video_note',
+]);
 
 /** Text or caption with its parse mode applied, trimmed and checked against the limit. */
 function compose(params: Record<string, unknown>, field: 'text' | 'caption', limit: number): Parsed | Answer {
   const raw = params[field];
-  if (raw === undefined || raw === null || String(raw) === '') return field === 'text' ? bad('message text is empty') : { text: '', entities: [] };
+  if (raw === undefined || raw === null || String(raw) === '')
+    return field === 'text' ? bad('message text is empty') : { text: '', entities: [] };
   const source = String(raw);
   let parsed: Parsed;
   const mode = params.parse_mode === undefined ? '' : String(params.parse_mode).toLowerCase();
@@ -62,7 +80,9 @@ function compose(params: Record<string, unknown>, field: 'text' | 'caption', lim
 function writableChat(bot: BotState, chatId: unknown): ChatState | Answer {
   if (chatId === undefined || chatId === null || chatId === '') return bad('chat_id is empty');
   const id = String(chatId);
-  const chat = /^-?\d+$/.test(id) ? bot.chats.get(Number(id)) : [...bot.chats.values()].find((c) => c.chat.username && `@${c.chat.username}` === id);
+  const chat = /^-?\d+$/.test(id)
+    ? bot.chats.get(Number(id))
+    : [...bot.chats.values()].find((c) => c.chat.username && `@${c.chat.username}` === id);
   if (!chat) return bad('chat not found');
   if (chat.migratedTo !== undefined) return bad('group chat was upgraded to a supergroup chat', { migrate_to_chat_id: chat.migratedTo });
   if (chat.chat.type === 'private') {
@@ -77,7 +97,8 @@ function writableChat(bot: BotState, chatId: unknown): ChatState | Answer {
 function placement(bot: BotState, chat: ChatState, params: Record<string, unknown>): { thread?: number; reply?: Message } | Answer {
   let thread = int(params.message_thread_id);
   if (thread !== undefined && (!chat.chat.is_forum || !chat.topics.has(thread))) return bad('message thread not found');
-  const rp = json(params.reply_parameters) as { message_id?: unknown; chat_id?: unknown; allow_sending_without_reply?: unknown } | undefined;
+  const rp = json(params.reply_parameters) as
+    { message_id?: unknown; chat_id?: unknown; allow_sending_without_reply?: unknown } | undefined;
   const replyId = int(rp?.message_id ?? params.reply_to_message_id);
   if (replyId === undefined) return { ...(thread !== undefined ? { thread } : {}) };
   const allow = bool(rp?.allow_sending_without_reply ?? params.allow_sending_without_reply);
@@ -109,11 +130,18 @@ export function methods(deps: MethodDeps): Record<string, MethodHandler> {
     if (replyTo) fields.reply_to_message = shallow(replyTo);
     const message = world.addMessage(chat, fields as never);
     deps.onSent({
-      botId: bot.user.id, method: ctx.method, chatId: chat.chat.id, messageId: message.message_id, text: parsed.text, entities: parsed.entities,
+      botId: bot.user.id,
+      method: ctx.method,
+      chatId: chat.chat.id,
+      messageId: message.message_id,
+      text: parsed.text,
+      entities: parsed.entities,
       ...(params.parse_mode !== undefined ? { parseMode: String(params.parse_mode) } : {}),
       ...(place.thread !== undefined ? { threadId: place.thread } : {}),
       ...(place.reply ? { replyTo: place.reply.message_id } : {}),
-      params, message, at: Date.now(),
+      params,
+      message,
+      at: Date.now(),
     });
     return ok(message);
   }
@@ -124,14 +152,22 @@ export function methods(deps: MethodDeps): Record<string, MethodHandler> {
     getme: ({ bot }) => ok(bot.user),
     getupdates: (ctx) => {
       const { bot, params } = ctx;
-      if (bot.webhook) return conflict("can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+      if (bot.webhook)
+        return conflict("can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
       const offset = int(params.offset);
       const limit = Math.min(100, Math.max(1, int(params.limit) ?? 100));
       const timeout = Math.max(0, int(params.timeout) ?? 0);
       const allowed = json(params.allowed_updates);
       if (Array.isArray(allowed)) bot.queue.allowed = allowed.map(String);
       if (offset) bot.queue.confirm(offset);
-      const record: PollRecord = { botId: bot.user.id, ...(offset !== undefined ? { offset } : {}), timeout, limit, startedAt: Date.now(), updateIds: [] };
+      const record: PollRecord = {
+        botId: bot.user.id,
+        ...(offset !== undefined ? { offset } : {}),
+        timeout,
+        limit,
+        startedAt: Date.now(),
+        updateIds: [],
+      };
       deps.onPoll(record);
       ctx.onAbandon(() => bot.queue.abandoned(record));
       return bot.queue.poll(record, limit, timeout, () => ctx.drop());
@@ -139,7 +175,14 @@ export function methods(deps: MethodDeps): Record<string, MethodHandler> {
     getwebhookinfo: ({ bot }) =>
       ok(
         bot.webhook
-          ? { url: bot.webhook.url, has_custom_certificate: false, pending_update_count: bot.queue.pending().length, max_connections: bot.webhook.maxConnections, ip_address: '149.154.167.220', ...(bot.webhook.allowedUpdates ? { allowed_updates: bot.webhook.allowedUpdates } : {}) }
+          ? {
+              url: bot.webhook.url,
+              has_custom_certificate: false,
+              pending_update_count: bot.queue.pending().length,
+              max_connections: bot.webhook.maxConnections,
+              ip_address: '149.154.167.220',
+              ...(bot.webhook.allowedUpdates ? { allowed_updates: bot.webhook.allowedUpdates } : {}),
+            }
           : { url: '', has_custom_certificate: false, pending_update_count: bot.queue.pending().length },
       ),
     setwebhook: ({ bot, params }) => {
@@ -151,7 +194,11 @@ export function methods(deps: MethodDeps): Record<string, MethodHandler> {
       }
       if (!/^https:\/\/[^\s/]+/i.test(url)) return bad('bad webhook: An HTTPS URL must be provided for webhook');
       const allowed = json(params.allowed_updates);
-      bot.webhook = { url, maxConnections: int(params.max_connections) ?? 40, ...(Array.isArray(allowed) ? { allowedUpdates: allowed.map(String) } : {}) };
+      bot.webhook = {
+        url,
+        maxConnections: int(params.max_connections) ?? 40,
+        ...(Array.isArray(allowed) ? { allowedUpdates: allowed.map(String) } : {}),
+      };
       if (Array.isArray(allowed)) bot.queue.allowed = allowed.map(String);
       bot.queue.terminate(conflict('terminated by setWebhook request'));
       return ok(true, 'Webhook was set');
@@ -171,14 +218,25 @@ export function methods(deps: MethodDeps): Record<string, MethodHandler> {
       const parsed = compose(ctx.params, 'caption', 1024);
       if (isAnswer(parsed)) return parsed;
       const id = fileId('AgACAgIAAxkDAAI');
-      const size = (w: number) => ({ file_id: `${id}${w}`, file_unique_id: `AQAD${w}`, width: w, height: Math.round(w * 0.75), file_size: w * 90 });
+      const size = (w: number) => ({
+        file_id: `${id}${w}`,
+        file_unique_id: `AQAD${w}`,
+        width: w,
+        height: Math.round(w * 0.75),
+        file_size: w * 90,
+      });
       return post(ctx, { photo: [size(90), size(320), size(800)] }, parsed, 'caption');
     },
     senddocument: (ctx) => {
       if (typeof ctx.params.document !== 'string' || !ctx.params.document) return bad('there is no document in the request');
       const parsed = compose(ctx.params, 'caption', 1024);
       if (isAnswer(parsed)) return parsed;
-      return post(ctx, { document: { file_id: fileId('BQACAgIAAxkDAAI'), file_unique_id: 'AgADdoc', file_name: 'document' } }, parsed, 'caption');
+      return post(
+        ctx,
+        { document: { file_id: fileId('BQACAgIAAxkDAAI'), file_unique_id: 'AgADdoc', file_name: 'document' } },
+        parsed,
+        'caption',
+      );
     },
     sendchataction: ({ bot, params }) => {
       const chat = writableChat(bot, params.chat_id);

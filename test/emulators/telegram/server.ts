@@ -78,7 +78,12 @@ function send(res: ServerResponse, status: number, body: string, type: string): 
   res.end(body);
 }
 
-export function createServer(world: World, faults: Faults, handlers: Record<string, MethodHandler>, onRequest: (r: RequestRecord) => void): Server {
+export function createServer(
+  world: World,
+  faults: Faults,
+  handlers: Record<string, MethodHandler>,
+  onRequest: (r: RequestRecord) => void,
+): Server {
   return createHttpServer(async (req, res) => {
     const at = Date.now();
     const url = new URL(req.url ?? '/', 'http://emulator');
@@ -103,7 +108,12 @@ export function createServer(world: World, faults: Faults, handlers: Record<stri
         return finish(0);
       }
       if (fault?.kind === 'html') {
-        send(res, fault.status, NGINX_PAGE(fault.status, fault.status === 502 ? 'Bad Gateway' : fault.status === 504 ? 'Gateway Time-out' : 'Error'), 'text/html');
+        send(
+          res,
+          fault.status,
+          NGINX_PAGE(fault.status, fault.status === 502 ? 'Bad Gateway' : fault.status === 504 ? 'Gateway Time-out' : 'Error'),
+          'text/html',
+        );
         return finish(fault.status);
       }
       if (!bot) return answer(UNAUTHORIZED);
@@ -117,7 +127,12 @@ export function createServer(world: World, faults: Faults, handlers: Record<stri
       const result = await handler({ bot, method, params: p, onAbandon: (fn) => abandon.push(fn), drop: () => req.socket.destroy() });
       if (!res.destroyed) answer(result);
     } catch (err) {
-      send(res, 500, JSON.stringify({ ok: false, error_code: 500, description: `Internal Server Error: emulator: ${(err as Error).message}` }), 'application/json');
+      send(
+        res,
+        500,
+        JSON.stringify({ ok: false, error_code: 500, description: `Internal Server Error: emulator: ${(err as Error).message}` }),
+        'application/json',
+      );
       finish(500);
     }
   });

@@ -71,7 +71,12 @@ export class UpdateQueue {
 
   /** A getUpdates call after its offset was applied: answers now, or holds. */
   poll(record: PollRecord, limit: number, timeout: number, drop: () => void): Promise<Answer> {
-    if (this.waiter) this.finish(this.waiter, conflict('terminated by other getUpdates request; make sure that only one bot instance is running'), 'conflict');
+    if (this.waiter)
+      this.finish(
+        this.waiter,
+        conflict('terminated by other getUpdates request; make sure that only one bot instance is running'),
+        'conflict',
+      );
     if (this.updates.length || timeout <= 0) return Promise.resolve(this.take(record, limit));
     return new Promise((respond) => {
       const waiter: Waiter = {

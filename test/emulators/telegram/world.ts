@@ -48,7 +48,15 @@ export class World {
     const username = opts.username ?? `emu_${id.toString(36)}_bot`;
     const privacy = opts.privacy ?? true;
     const bot: BotState = {
-      user: { id, is_bot: true, first_name: opts.firstName ?? 'Emulated Bot', username, can_join_groups: true, can_read_all_group_messages: !privacy, supports_inline_queries: false },
+      user: {
+        id,
+        is_bot: true,
+        first_name: opts.firstName ?? 'Emulated Bot',
+        username,
+        can_join_groups: true,
+        can_read_all_group_messages: !privacy,
+        supports_inline_queries: false,
+      },
       token: opts.token ?? newToken(id),
       privacy,
       queue: new UpdateQueue(randomInt(100_000_000, 900_000_000)),

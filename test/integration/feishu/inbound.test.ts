@@ -52,7 +52,14 @@ test('feishu inbound - connects over the long connection, logs it and reports co
 
 test('feishu inbound - a direct text message becomes an envelope and is acked only after it is stored', async () => {
   const { app, inbox } = await boot();
-  const event = emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: 'how many new customers this week?' } });
+  const event = emu.message({
+    appId: app.appId,
+    chatId: CHAT,
+    chatType: 'p2p',
+    senderOpenId: USER,
+    messageType: 'text',
+    content: { text: 'how many new customers this week?' },
+  });
   const ack = await emu.pushEvent(app.appId, event);
   expect(ack.code).toBe(200);
   const messageId = (event.event.message as { message_id: string }).message_id;
@@ -72,8 +79,30 @@ test('feishu inbound - a direct text message becomes an envelope and is acked on
 test('feishu inbound - group mentions become @Name text and mention parts; mentioned only for this bot', async () => {
   const { app, inbox } = await boot();
   const mk = (key: string, openId: string, name: string) => ({ key, openId, name });
-  await emu.pushEvent(app.appId, emu.message({ appId: app.appId, chatId: CHAT, chatType: 'group', senderOpenId: USER, messageType: 'text', content: { text: '@_user_1 how many? cc @_user_2' }, mentions: [mk('@_user_1', app.botOpenId, 'Data Bot'), mk('@_user_2', 'ou_other', 'Ann')] }));
-  const ignored = await emu.pushEvent(app.appId, emu.message({ appId: app.appId, chatId: CHAT, chatType: 'group', senderOpenId: USER, messageType: 'text', content: { text: 'hi @_user_1' }, mentions: [mk('@_user_1', 'ou_other', 'Ann')] }));
+  await emu.pushEvent(
+    app.appId,
+    emu.message({
+      appId: app.appId,
+      chatId: CHAT,
+      chatType: 'group',
+      senderOpenId: USER,
+      messageType: 'text',
+      content: { text: '@_user_1 how many? cc @_user_2' },
+      mentions: [mk('@_user_1', app.botOpenId, 'Data Bot'), mk('@_user_2', 'ou_other', 'Ann')],
+    }),
+  );
+  const ignored = await emu.pushEvent(
+    app.appId,
+    emu.message({
+      appId: app.appId,
+      chatId: CHAT,
+      chatType: 'group',
+      senderOpenId: USER,
+      messageType: 'text',
+      content: { text: 'hi @_user_1' },
+      mentions: [mk('@_user_1', 'ou_other', 'Ann')],
+    }),
+  );
   expect(ignored.code).toBe(200);
   await inbox.waitFor(1);
   await new Promise((r) => setTimeout(r, 200));
@@ -92,7 +121,18 @@ test('feishu inbound - group mentions become @Name text and mention parts; menti
 
 test('feishu inbound - messages sent by bots are skipped but still acknowledged', async () => {
   const { app, inbox } = await boot();
-  const ack = await emu.pushEvent(app.appId, emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: 'ou_botsender', senderType: 'app', messageType: 'text', content: { text: 'beep' } }));
+  const ack = await emu.pushEvent(
+    app.appId,
+    emu.message({
+      appId: app.appId,
+      chatId: CHAT,
+      chatType: 'p2p',
+      senderOpenId: 'ou_botsender',
+      senderType: 'app',
+      messageType: 'text',
+      content: { text: 'beep' },
+    }),
+  );
   expect(ack.code).toBe(200);
   await new Promise((r) => setTimeout(r, 200));
   expect(inbox.items).toHaveLength(0);
@@ -102,8 +142,20 @@ test('feishu inbound - messages sent by bots are skipped but still acknowledged'
 test('feishu inbound - rich text, media and shares become parts with their keys and readable text', async () => {
   const { app, inbox } = await boot();
   const push = (messageType: string, content: unknown, extra: Record<string, unknown> = {}) =>
-    emu.pushEvent(app.appId, emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType, content, ...extra }));
-  await push('post', { title: 'Weekly', content: [[{ tag: 'text', text: 'see ' }, { tag: 'a', href: 'https://example.com/r', text: 'report' }], [{ tag: 'code_block', language: 'SQL', text: 'select 1' }]] });
+    emu.pushEvent(
+      app.appId,
+      emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType, content, ...extra }),
+    );
+  await push('post', {
+    title: 'Weekly',
+    content: [
+      [
+        { tag: 'text', text: 'see ' },
+        { tag: 'a', href: 'https://example.com/r', text: 'report' },
+      ],
+      [{ tag: 'code_block', language: 'SQL', text: 'select 1' }],
+    ],
+  });
   await push('image', { image_key: 'img_v2_abc' });
   await push('file', { file_key: 'file_v2_def', file_name: 'q3.pdf' });
   await push('audio', { file_key: 'file_v2_aud', duration: 3000 });
@@ -138,7 +190,20 @@ test('feishu inbound - replyTo from parent_id, thread from thread_id, session th
   await emu.waitForConnections(app.appId, 1);
   const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
   await nc.flush();
-  await emu.pushEvent(app.appId, emu.message({ appId: app.appId, chatId: CHAT, chatType: 'group', senderOpenId: USER, messageType: 'text', content: { text: 'follow-up' }, parentId: 'om_parent', rootId: 'om_root', threadId: 'omt_1a2b' }));
+  await emu.pushEvent(
+    app.appId,
+    emu.message({
+      appId: app.appId,
+      chatId: CHAT,
+      chatType: 'group',
+      senderOpenId: USER,
+      messageType: 'text',
+      content: { text: 'follow-up' },
+      parentId: 'om_parent',
+      rootId: 'om_root',
+      threadId: 'omt_1a2b',
+    }),
+  );
   const [env] = await inbox.waitFor(1);
   expect(env!.message.replyTo).toBe('om_parent');
   expect(env!.conversation).toEqual({ id: CHAT, type: 'group', thread: 'omt_1a2b' });
@@ -149,7 +214,11 @@ test('feishu inbound - replyTo from parent_id, thread from thread_id, session th
 test('feishu inbound - a fragmented event is reassembled and stored once', async () => {
   const { app, inbox } = await boot();
   const long = '周报 '.repeat(3000);
-  const ack = await emu.pushEvent(app.appId, emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: long } }), { fragments: 3 });
+  const ack = await emu.pushEvent(
+    app.appId,
+    emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: long } }),
+    { fragments: 3 },
+  );
   expect(ack.code).toBe(200);
   const [env] = await inbox.waitFor(1);
   expect(env!.message.text).toBe(long);
@@ -158,7 +227,14 @@ test('feishu inbound - a fragmented event is reassembled and stored once', async
 
 test('feishu inbound - a redelivered event produces one envelope, also across a gateway restart', async () => {
   const { app, prefix, inbox } = await boot();
-  const event = emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: 'once' } });
+  const event = emu.message({
+    appId: app.appId,
+    chatId: CHAT,
+    chatType: 'p2p',
+    senderOpenId: USER,
+    messageType: 'text',
+    content: { text: 'once' },
+  });
   await emu.pushEvent(app.appId, event);
   expect((await emu.redeliver(event.header.event_id)).code).toBe(200);
   await run!.gateway.stop();
@@ -172,7 +248,17 @@ test('feishu inbound - a redelivered event produces one envelope, also across a 
 
 test('feishu inbound - a sender not in allowFrom is dropped and their open_id logged with the hint', async () => {
   const { app, inbox } = await boot('    allowFrom: ["ou_boss"]\n');
-  const ack = await emu.pushEvent(app.appId, emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: 'let me in' } }));
+  const ack = await emu.pushEvent(
+    app.appId,
+    emu.message({
+      appId: app.appId,
+      chatId: CHAT,
+      chatType: 'p2p',
+      senderOpenId: USER,
+      messageType: 'text',
+      content: { text: 'let me in' },
+    }),
+  );
   expect(ack.code).toBe(200);
   const line = run!.logs.find((l) => l.senderId === USER);
   expect(line).toMatchObject({ level: 30 });
@@ -189,7 +275,17 @@ test('feishu inbound - a dropped WebSocket reconnects by itself, reports reconne
   await eventually(() => statuses.items.some((s) => s.state === 'reconnecting'), 'reconnecting status');
   await emu.waitForConnections(app.appId, 1, 10_000);
   await eventually(() => statuses.items.at(-1)?.state === 'connected', 'connected again');
-  const ack = await emu.pushEvent(app.appId, emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: 'after the drop' } }));
+  const ack = await emu.pushEvent(
+    app.appId,
+    emu.message({
+      appId: app.appId,
+      chatId: CHAT,
+      chatType: 'p2p',
+      senderOpenId: USER,
+      messageType: 'text',
+      content: { text: 'after the drop' },
+    }),
+  );
   expect(ack.code).toBe(200);
   await inbox.waitFor(1);
   statuses.close();
@@ -198,7 +294,14 @@ test('feishu inbound - a dropped WebSocket reconnects by itself, reports reconne
 
 test('feishu inbound - while NATS is down events are not acknowledged; redelivered later they arrive once', async () => {
   const { app, prefix } = await boot();
-  const event = emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: 'during the outage' } });
+  const event = emu.message({
+    appId: app.appId,
+    chatId: CHAT,
+    chatType: 'p2p',
+    senderOpenId: USER,
+    messageType: 'text',
+    content: { text: 'during the outage' },
+  });
   await nats.stop();
   const ack = await emu.pushEvent(app.appId, event, { timeoutMs: 10_000 });
   expect(ack.code).toBe(500);
@@ -206,7 +309,11 @@ test('feishu inbound - while NATS is down events are not acknowledged; redeliver
   const nc2 = await client(nats.url);
   const inbox = new Collector<InboundEnvelope>(nc2, `${prefix}.in.>`);
   await nc2.flush();
-  await eventually(async () => (await emu.redeliver(event.header.event_id, { timeoutMs: 10_000 })).code === 200, 'redelivery stored after NATS is back', 20_000);
+  await eventually(
+    async () => (await emu.redeliver(event.header.event_id, { timeoutMs: 10_000 })).code === 200,
+    'redelivery stored after NATS is back',
+    20_000,
+  );
   await inbox.waitFor(1);
   await new Promise((r) => setTimeout(r, 200));
   expect(inbox.items.map((e) => e.message.text)).toEqual(['during the outage']);

@@ -58,7 +58,10 @@ test('feishu lifecycle - a wrong secret fails the instance with the reason; the 
   const statuses = new Collector<{ account: string; state: string; detail?: string }>(nc, `${prefix}.status.>`);
   const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
   await nc.flush();
-  const yaml = loopbackConfig(nats.url, prefix, `  - use: feishu
+  const yaml = loopbackConfig(
+    nats.url,
+    prefix,
+    `  - use: feishu
     account: sales
     appId: ${good.appId}
     appSecret: ${good.appSecret}
@@ -69,12 +72,23 @@ test('feishu lifecycle - a wrong secret fails the instance with the reason; the 
     appId: ${bad.appId}
     appSecret: ${bad.appSecret}
     domain: ${emu.url}
-`);
+`,
+  );
   run = await startGateway(yaml);
   const failed = statuses.items.find((s) => s.account === 'ops' && s.state === 'failed');
   expect(failed?.detail).toMatch(/10014.*check appId and appSecret/);
   await emu.waitForConnections(good.appId, 1);
-  await emu.pushEvent(good.appId, emu.message({ appId: good.appId, chatId: 'oc_1', chatType: 'p2p', senderOpenId: 'ou_1', messageType: 'text', content: { text: 'still here' } }));
+  await emu.pushEvent(
+    good.appId,
+    emu.message({
+      appId: good.appId,
+      chatId: 'oc_1',
+      chatType: 'p2p',
+      senderOpenId: 'ou_1',
+      messageType: 'text',
+      content: { text: 'still here' },
+    }),
+  );
   const [env] = await inbox.waitFor(1);
   expect(env).toMatchObject({ account: 'sales', message: { text: 'still here' } });
   expect(run.logs.raw.join('\n')).not.toContain(good.appSecret);
@@ -88,7 +102,8 @@ test('feishu lifecycle - two accounts in one gateway each send with their own ap
   const prefix = uniquePrefix();
   const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
   await nc.flush();
-  const entry = (name: string, app: { appId: string; appSecret: string }) => `  - use: feishu\n    account: ${name}\n    appId: ${app.appId}\n    appSecret: ${app.appSecret}\n    domain: ${emu.url}\n`;
+  const entry = (name: string, app: { appId: string; appSecret: string }) =>
+    `  - use: feishu\n    account: ${name}\n    appId: ${app.appId}\n    appSecret: ${app.appSecret}\n    domain: ${emu.url}\n`;
   run = await startGateway(loopbackConfig(nats.url, prefix, entry('a', a) + entry('b', b)));
   nc.publish(`${prefix}.out.feishu.a`, JSON.stringify({ id: 'to-a', conversation: { id: 'oc_x' }, text: 'from a' }));
   nc.publish(`${prefix}.out.feishu.b`, JSON.stringify({ id: 'to-b', conversation: { id: 'oc_x' }, text: 'from b' }));
@@ -117,7 +132,10 @@ test('feishu lifecycle - the long-connection limit fails the instance with the r
   emu.setConnectionLimit(app.appId, 0, 'endpoint');
   const prefix = uniquePrefix();
   run = await startGateway(feishuConfig(nats.url, prefix, emu.url, app));
-  const ready = (await (await fetch(`${run.gateway.http.url}/readyz`)).json()) as { ready: boolean; instances: Record<string, { error?: string }> };
+  const ready = (await (await fetch(`${run.gateway.http.url}/readyz`)).json()) as {
+    ready: boolean;
+    instances: Record<string, { error?: string }>;
+  };
   expect(ready.ready).toBe(false);
   expect(ready.instances['feishu/default']!.error).toMatch(/1000040350.*long connections per app/);
 });

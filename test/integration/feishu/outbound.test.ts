@@ -46,7 +46,14 @@ const send = (env: Record<string, unknown>) => nc.publish(`${prefix}.out.feishu.
 
 /** A user message the bot can reply to (the emulator knows it). */
 function userMessage(text = 'question') {
-  const event = emu.message({ appId: app.appId, chatId: CHAT, chatType: 'group', senderOpenId: USER, messageType: 'text', content: { text } });
+  const event = emu.message({
+    appId: app.appId,
+    chatId: CHAT,
+    chatType: 'group',
+    senderOpenId: USER,
+    messageType: 'text',
+    content: { text },
+  });
   return (event.event.message as { message_id: string }).message_id;
 }
 
@@ -56,7 +63,14 @@ test('feishu outbound - replyTo uses the reply API with the envelope id as uuid'
   send({ id: 'reply-7f3a', conversation: { id: CHAT }, replyTo: parent, text: '42 new customers this week.' });
   const [r] = await receipts.waitFor(1);
   expect(emu.sent).toHaveLength(1);
-  expect(emu.sent[0]).toMatchObject({ kind: 'reply', replyTo: parent, msgType: 'text', content: { text: '42 new customers this week.' }, uuid: 'reply-7f3a', replyInThread: false });
+  expect(emu.sent[0]).toMatchObject({
+    kind: 'reply',
+    replyTo: parent,
+    msgType: 'text',
+    content: { text: '42 new customers this week.' },
+    uuid: 'reply-7f3a',
+    replyInThread: false,
+  });
   expect(r).toMatchObject({ id: 'reply-7f3a', ok: true, messageIds: [emu.sent[0]!.messageId], attempts: 1 });
 });
 
@@ -85,11 +99,16 @@ test('feishu outbound - without replyTo the receive_id_type follows the id prefi
 
 test('feishu outbound - markdown becomes a card with a markdown element', async () => {
   await boot();
-  const md = '# Weekly\n\n- **42** new customers\n- churn 3%\n\n```sql\nselect count(*) from customers\n```\n\n| region | n |\n|---|---|\n| north | 30 |\n| south | 12 |';
+  const md =
+    '# Weekly\n\n- **42** new customers\n- churn 3%\n\n```sql\nselect count(*) from customers\n```\n\n| region | n |\n|---|---|\n| north | 30 |\n| south | 12 |';
   send({ id: 'md1', conversation: { id: CHAT }, text: md, format: 'markdown' });
   await receipts.waitFor(1);
   expect(emu.sent[0]!.msgType).toBe('interactive');
-  expect(emu.sent[0]!.content).toEqual({ schema: '2.0', config: { wide_screen_mode: true }, body: { elements: [{ tag: 'markdown', content: md }] } });
+  expect(emu.sent[0]!.content).toEqual({
+    schema: '2.0',
+    config: { wide_screen_mode: true },
+    body: { elements: [{ tag: 'markdown', content: md }] },
+  });
 });
 
 test('feishu outbound - markdown with more tables than a card allows is split into several cards', async () => {
@@ -132,7 +151,11 @@ test('feishu outbound - text past the size limit is split at line boundaries, ne
 
 test('feishu outbound - native passes msg_type and content through; bad native gets E_SCHEMA', async () => {
   await boot();
-  const card = { schema: '2.0', header: { title: { tag: 'plain_text', content: 'Report' } }, body: { elements: [{ tag: 'markdown', content: 'ok' }] } };
+  const card = {
+    schema: '2.0',
+    header: { title: { tag: 'plain_text', content: 'Report' } },
+    body: { elements: [{ tag: 'markdown', content: 'ok' }] },
+  };
   send({ id: 'n1', conversation: { id: CHAT }, native: { msg_type: 'interactive', content: card } });
   send({ id: 'n2', conversation: { id: CHAT }, native: { content: card } });
   const items = await receipts.waitFor(2);
@@ -179,7 +202,8 @@ test('feishu outbound - concurrent sends after a token expiry share one token fe
   emu.expireTokens(app.appId);
   const tokenCalls = () => emu.requests.filter((q) => q.path === '/open-apis/auth/v3/tenant_access_token/internal').length;
   const before = tokenCalls();
-  for (let i = 0; i < 8; i++) send({ id: `tok-c${i}`, conversation: { id: `oc_${String(i).repeat(32).slice(0, 32)}` }, text: `reply ${i}` });
+  for (let i = 0; i < 8; i++)
+    send({ id: `tok-c${i}`, conversation: { id: `oc_${String(i).repeat(32).slice(0, 32)}` }, text: `reply ${i}` });
   const items = await receipts.waitFor(8);
   expect(items.every((r) => r.ok)).toBe(true);
   expect(tokenCalls() - before).toBe(1);
@@ -197,7 +221,14 @@ test('feishu outbound - a retried envelope never posts twice (uuid), even when t
 test('feishu outbound - reactEmoji marks a received message and removes the mark after the reply', async () => {
   await boot('    reactEmoji: OnIt\n    allowFrom: ["*"]\n');
   await emu.waitForConnections(app.appId, 1);
-  const event = emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: 'hi' } });
+  const event = emu.message({
+    appId: app.appId,
+    chatId: CHAT,
+    chatType: 'p2p',
+    senderOpenId: USER,
+    messageType: 'text',
+    content: { text: 'hi' },
+  });
   const messageId = (event.event.message as { message_id: string }).message_id;
   await emu.pushEvent(app.appId, event);
   await eventually(() => emu.reactions.some((r) => r.messageId === messageId && r.emojiType === 'OnIt'), 'reaction added');

@@ -44,7 +44,14 @@ test('feishu webhook - answers the URL challenge and stores a plain event checke
   expect(run!.logs.find((l) => l.msg === 'Feishu channel listening for webhook events')?.url).toBe(url);
   expect((await emu.urlVerification(url, { verificationToken: 'vtok' })).ok).toBe(true);
   expect((await emu.urlVerification(url, { verificationToken: 'forged' })).status).toBe(401);
-  const event = emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: 'via webhook' } });
+  const event = emu.message({
+    appId: app.appId,
+    chatId: CHAT,
+    chatType: 'p2p',
+    senderOpenId: USER,
+    messageType: 'text',
+    content: { text: 'via webhook' },
+  });
   event.header.token = 'vtok';
   expect((await emu.postWebhook(url, event)).status).toBe(200);
   const [env] = await inbox.waitFor(1);
@@ -57,12 +64,21 @@ test('feishu webhook - answers the URL challenge and stores a plain event checke
 test('feishu webhook - decrypts encrypted events, checks the signature, rejects forgeries', async () => {
   const { app, url, inbox } = await boot({ verificationToken: 'vtok2', encryptKey: 'ekey-123456' });
   expect((await emu.urlVerification(url, { verificationToken: 'vtok2', encryptKey: 'ekey-123456' })).ok).toBe(true);
-  const event = emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: 'secret hello' } });
+  const event = emu.message({
+    appId: app.appId,
+    chatId: CHAT,
+    chatType: 'p2p',
+    senderOpenId: USER,
+    messageType: 'text',
+    content: { text: 'secret hello' },
+  });
   event.header.token = 'vtok2';
   expect((await emu.postWebhook(url, event, { encryptKey: 'ekey-123456' })).status).toBe(200);
   const [env] = await inbox.waitFor(1);
   expect(env!.message.text).toBe('secret hello');
-  expect((await emu.postWebhook(url, event, { encryptKey: 'ekey-123456', headers: { 'X-Lark-Signature': 'f'.repeat(64) } })).status).toBe(401);
+  expect((await emu.postWebhook(url, event, { encryptKey: 'ekey-123456', headers: { 'X-Lark-Signature': 'f'.repeat(64) } })).status).toBe(
+    401,
+  );
   expect((await emu.postWebhook(url, event, { encryptKey: 'wrong-key' })).status).toBe(401);
   expect((await emu.postWebhook(url, event)).status).toBe(401);
   inbox.close();
@@ -70,7 +86,14 @@ test('feishu webhook - decrypts encrypted events, checks the signature, rejects 
 
 test('feishu webhook - an event not stored (NATS down) answers 500 so Feishu redelivers it', async () => {
   const { app, url } = await boot({ verificationToken: 'vtok3' });
-  const event = emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: 'later' } });
+  const event = emu.message({
+    appId: app.appId,
+    chatId: CHAT,
+    chatType: 'p2p',
+    senderOpenId: USER,
+    messageType: 'text',
+    content: { text: 'later' },
+  });
   event.header.token = 'vtok3';
   await nats.stop();
   try {

@@ -16,7 +16,10 @@ export interface Ops {
  * Starts a gateway from a config file the way `chat-gateway start` does (reloads read the same file
  * with the same environment), with its log lines captured.
  */
-export async function startFromFile(file: string, opts: Omit<GatewayOptions, 'logger' | 'read'> & { env?: NodeJS.ProcessEnv } = {}): Promise<Ops> {
+export async function startFromFile(
+  file: string,
+  opts: Omit<GatewayOptions, 'logger' | 'read'> & { env?: NodeJS.ProcessEnv } = {},
+): Promise<Ops> {
   const env = { ...process.env, ...opts.env };
   const read = (f: string, text?: string) => loadConfig(f, { env, ...(text === undefined ? {} : { text }) });
   const config = read(file);

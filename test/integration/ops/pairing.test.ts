@@ -24,7 +24,12 @@ afterAll(async () => {
 
 const CODE = /chat-gateway pair approve ([A-HJ-NP-Z2-9]{6}) /;
 const entry = (account: string, extra = '') => `  - use: ${LOOPBACK_PATH}\n    account: ${account}\n    dmPolicy: pairing\n${extra}`;
-const dm = (id: string, sender = 'ou_stranger') => ({ messageId: id, conversation: { id: `dm_${sender}`, type: 'direct' as const }, sender: { id: sender, name: 'Tom' }, parts: [{ type: 'text' as const, text: id }] });
+const dm = (id: string, sender = 'ou_stranger') => ({
+  messageId: id,
+  conversation: { id: `dm_${sender}`, type: 'direct' as const },
+  sender: { id: sender, name: 'Tom' },
+  parts: [{ type: 'text' as const, text: id }],
+});
 
 async function boot(entries: string, opts: Parameters<typeof startOps>[1] = {}) {
   const prefix = uniquePrefix();
@@ -38,16 +43,24 @@ async function boot(entries: string, opts: Parameters<typeof startOps>[1] = {}) 
 /** The codes the loopback "platform" received, in order. */
 const codesSent = (account: string) => loopback.get(account).sent.map((s) => CODE.exec(s.envelope.text ?? '')?.[1]);
 
-test('pairing - a stranger\'s DM gets one code; the operator approves it with the CLI; the next message reaches the agent', async () => {
+test("pairing - a stranger's DM gets one code; the operator approves it with the CLI; the next message reaches the agent", async () => {
   const { file, logs, inbox } = await boot(entry('pair') + entry('other'));
   const lb = loopback.get('pair');
   expect(await lb.receive(dm('p1'))).toEqual({ outcome: 'denied', id: 'loopback:pair:p1', reason: 'awaiting pairing approval' });
   await eventually(() => lb.sent.length === 1, 'the pairing reply');
   const reply = lb.sent[0]!.envelope;
   expect(reply).toMatchObject({ v: 1, conversation: { id: 'dm_ou_stranger' } });
-  expect(reply.text).toMatch(/^To use this bot, ask an operator to run: chat-gateway pair approve [A-HJ-NP-Z2-9]{6} \(the code is valid for 60 minutes\)$/);
+  expect(reply.text).toMatch(
+    /^To use this bot, ask an operator to run: chat-gateway pair approve [A-HJ-NP-Z2-9]{6} \(the code is valid for 60 minutes\)$/,
+  );
   const code = codesSent('pair')[0]!;
-  expect(logs.find((l) => l.code === code && l.level === 30)).toMatchObject({ channel: 'loopback', account: 'pair', senderId: 'ou_stranger', senderName: 'Tom', msg: `message from ou_stranger dropped: sender not allowed yet; pairing code ${code} sent; approve with: chat-gateway pair approve ${code}` });
+  expect(logs.find((l) => l.code === code && l.level === 30)).toMatchObject({
+    channel: 'loopback',
+    account: 'pair',
+    senderId: 'ou_stranger',
+    senderName: 'Tom',
+    msg: `message from ou_stranger dropped: sender not allowed yet; pairing code ${code} sent; approve with: chat-gateway pair approve ${code}`,
+  });
 
   // Writing again within the minute: no second reply, the same code stays pending.
   expect((await lb.receive(dm('p2'))).outcome).toBe('denied');
@@ -56,11 +69,22 @@ test('pairing - a stranger\'s DM gets one code; the operator approves it with th
 
   const list = await cli('pair', 'list', '-c', file);
   expect(list.code).toBe(0);
-  expect(list.out).toMatch(new RegExp(`^Pending codes \\(1\\):\\nCODE +INSTANCE +SENDER +NAME +EXPIRES\\n${code} +loopback/pair +ou_stranger +Tom +in 59m\\n\\nApproved senders \\(0\\):\\n$`));
+  expect(list.out).toMatch(
+    new RegExp(
+      `^Pending codes \\(1\\):\\nCODE +INSTANCE +SENDER +NAME +EXPIRES\\n${code} +loopback/pair +ou_stranger +Tom +in 59m\\n\\nApproved senders \\(0\\):\\n$`,
+    ),
+  );
 
   const approved = await cli('pair', 'approve', code.toLowerCase(), '-c', file);
-  expect(approved).toEqual({ code: 0, err: '', out: 'approved ou_stranger (Tom) for loopback/pair: their next message reaches the agent\n' });
-  await eventually(() => logs.messages().includes('pairing approved: ou_stranger may now message loopback/pair'), 'the gateway saw the approval');
+  expect(approved).toEqual({
+    code: 0,
+    err: '',
+    out: 'approved ou_stranger (Tom) for loopback/pair: their next message reaches the agent\n',
+  });
+  await eventually(
+    () => logs.messages().includes('pairing approved: ou_stranger may now message loopback/pair'),
+    'the gateway saw the approval',
+  );
 
   expect((await lb.receive(dm('p3'))).outcome).toBe('stored');
   expect((await inbox.waitFor(1))[0]).toMatchObject({ id: 'loopback:pair:p3', sender: { id: 'ou_stranger' } });
@@ -69,10 +93,19 @@ test('pairing - a stranger\'s DM gets one code; the operator approves it with th
   await eventually(() => loopback.get('other').sent.length === 1, 'a code from the other instance');
 
   const after = await cli('pair', 'list', '-c', file, '--json');
-  const body = JSON.parse(after.out) as { pending: Array<{ account: string }>; approved: Array<{ account: string; sender: { id: string }; code: string }> };
-  expect(body.approved).toEqual([expect.objectContaining({ channel: 'loopback', account: 'pair', sender: { id: 'ou_stranger', name: 'Tom' }, code })]);
+  const body = JSON.parse(after.out) as {
+    pending: Array<{ account: string }>;
+    approved: Array<{ account: string; sender: { id: string }; code: string }>;
+  };
+  expect(body.approved).toEqual([
+    expect.objectContaining({ channel: 'loopback', account: 'pair', sender: { id: 'ou_stranger', name: 'Tom' }, code }),
+  ]);
   expect(body.pending.map((p) => p.account)).toEqual(['other']);
-  expect(await cli('pair', 'approve', code, '-c', file)).toEqual({ code: 1, out: '', err: `chat-gateway: no pending pairing code ${code} (chat-gateway pair list shows the pending ones)\n` });
+  expect(await cli('pair', 'approve', code, '-c', file)).toEqual({
+    code: 1,
+    out: '',
+    err: `chat-gateway: no pending pairing code ${code} (chat-gateway pair list shows the pending ones)\n`,
+  });
   inbox.close();
 });
 
@@ -87,7 +120,10 @@ test('pairing - a listed sender needs no code, group messages from strangers get
   await lb.receive(dm('d1'));
   await eventually(() => lb.sent.length === 1, 'the pairing reply');
   expect((await cli('pair', 'approve', codesSent('pair')[0]!, '-c', file)).code).toBe(0);
-  await eventually(async () => (await lb.receive(group(`g2-${Date.now()}`))).outcome === 'stored', 'the approved sender reaches the agent from a group');
+  await eventually(
+    async () => (await lb.receive(group(`g2-${Date.now()}`))).outcome === 'stored',
+    'the approved sender reaches the agent from a group',
+  );
 });
 
 test('pairing - an expired code cannot be approved and the next message gets a new one', async () => {
@@ -99,7 +135,9 @@ test('pairing - an expired code cannot be approved and the next message gets a n
   await new Promise((r) => setTimeout(r, 500));
   const r = await cli('pair', 'approve', first, '-c', file);
   expect(r.code).toBe(1);
-  expect(r.err).toMatch(new RegExp(`^chat-gateway: pairing code ${first} expired at \\S+Z; ask ou_stranger to send a new message for a new code\\n$`));
+  expect(r.err).toMatch(
+    new RegExp(`^chat-gateway: pairing code ${first} expired at \\S+Z; ask ou_stranger to send a new message for a new code\\n$`),
+  );
   await lb.receive(dm('e2'));
   await eventually(() => lb.sent.length === 2, 'a new code');
   expect(codesSent('pair')[1]).not.toBe(first);
@@ -113,14 +151,19 @@ test('pairing - at most 3 codes wait per instance; a sender writing again after 
   await eventually(() => lb.sent.length === 3, 'three codes');
   await new Promise((r) => setTimeout(r, 100));
   expect(lb.sent.map((s) => s.envelope.conversation!.id)).toEqual(['dm_ou_a', 'dm_ou_b', 'dm_ou_c']);
-  expect(logs.find((l) => l.senderId === 'ou_d')).toMatchObject({ level: 40, msg: 'message from ou_d dropped: 3 pairing codes are already waiting for approval on loopback/pair (the most); approve or revoke them (chat-gateway pair list) or wait until they expire' });
+  expect(logs.find((l) => l.senderId === 'ou_d')).toMatchObject({
+    level: 40,
+    msg: 'message from ou_d dropped: 3 pairing codes are already waiting for approval on loopback/pair (the most); approve or revoke them (chat-gateway pair list) or wait until they expire',
+  });
   expect(JSON.parse((await cli('pair', 'list', '-c', file, '--json')).out).pending).toHaveLength(3);
 
   await new Promise((r) => setTimeout(r, 350));
   await lb.receive(dm('again', 'ou_a'));
   await eventually(() => lb.sent.length === 4, 'the code sent again');
   expect(codesSent('pair')[3]).toBe(codesSent('pair')[0]);
-  expect(logs.messages()).toContain(`message from ou_a dropped: pairing code ${codesSent('pair')[0]} sent again; approve with: chat-gateway pair approve ${codesSent('pair')[0]}`);
+  expect(logs.messages()).toContain(
+    `message from ou_a dropped: pairing code ${codesSent('pair')[0]} sent again; approve with: chat-gateway pair approve ${codesSent('pair')[0]}`,
+  );
 });
 
 test('pairing - revoke takes an approval back at once; the sender needs a new code', async () => {
@@ -131,13 +174,24 @@ test('pairing - revoke takes an approval back at once; the sender needs a new co
   expect((await cli('pair', 'approve', codesSent('pair')[0]!, '-c', file)).code).toBe(0);
   await eventually(async () => (await lb.receive(dm(`r2-${Date.now()}`, 'ou_x'))).outcome === 'stored', 'approved');
 
-  expect(await cli('pair', 'revoke', 'ou_x', '--instance', 'loopback/pair', '-c', file)).toEqual({ code: 0, err: '', out: 'revoked ou_x for loopback/pair\n' });
-  await eventually(() => logs.messages().includes('pairing revoked: ou_x no longer reaches loopback/pair'), 'the gateway saw the revocation');
+  expect(await cli('pair', 'revoke', 'ou_x', '--instance', 'loopback/pair', '-c', file)).toEqual({
+    code: 0,
+    err: '',
+    out: 'revoked ou_x for loopback/pair\n',
+  });
+  await eventually(
+    () => logs.messages().includes('pairing revoked: ou_x no longer reaches loopback/pair'),
+    'the gateway saw the revocation',
+  );
   expect((await lb.receive(dm('r3', 'ou_x'))).outcome).toBe('denied');
   await eventually(() => lb.sent.length === 2, 'a new code');
   expect(codesSent('pair')[1]).not.toBe(codesSent('pair')[0]);
 
-  expect(await cli('pair', 'revoke', 'ou_x', '--instance', 'loopback/pair', '-c', file)).toEqual({ code: 1, out: '', err: 'chat-gateway: ou_x is not an approved sender of loopback/pair (chat-gateway pair list shows them)\n' });
+  expect(await cli('pair', 'revoke', 'ou_x', '--instance', 'loopback/pair', '-c', file)).toEqual({
+    code: 1,
+    out: '',
+    err: 'chat-gateway: ou_x is not an approved sender of loopback/pair (chat-gateway pair list shows them)\n',
+  });
   expect((await cli('pair', 'revoke', 'ou_x', '-c', file)).code).toBe(2);
   expect((await cli('pair', 'approve', 'ABC10O', '-c', file)).err).toMatch(/^chat-gateway: "ABC10O" is not a pairing code/);
 });
@@ -175,7 +229,12 @@ describe('pairing with Feishu', () => {
     await emu.waitForConnections(app.appId, 2);
     const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
     await nc.flush();
-    const say = (text: string, connection: number) => emu.pushEvent(app.appId, emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text } }), { connection });
+    const say = (text: string, connection: number) =>
+      emu.pushEvent(
+        app.appId,
+        emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text } }),
+        { connection },
+      );
 
     expect((await say('hello?', 0)).code).toBe(200);
     await eventually(() => emu.sent.length === 1, 'the pairing reply at Feishu');
@@ -184,7 +243,10 @@ describe('pairing with Feishu', () => {
     const code = CODE.exec((sent.content as { text: string }).text)![1]!;
 
     expect((await cli('pair', 'approve', code, '-c', a.file)).code).toBe(0);
-    await eventually(() => running.every((r) => r.logs.messages().includes(`pairing approved: ${USER} may now message feishu/default`)), 'both replicas saw the approval');
+    await eventually(
+      () => running.every((r) => r.logs.messages().includes(`pairing approved: ${USER} may now message feishu/default`)),
+      'both replicas saw the approval',
+    );
     await say('first, to one replica', 0);
     await say('second, to the other', 1);
     const items = await inbox.waitFor(2);

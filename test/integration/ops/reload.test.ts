@@ -22,7 +22,12 @@ afterAll(async () => {
 });
 
 const entry = (account: string, extra = '') => `  - use: ${LOOPBACK_PATH}\n    account: ${account}\n${extra}`;
-const dm = (id: string) => ({ messageId: id, conversation: { id: 'dm_u1', type: 'direct' as const }, sender: { id: 'u1' }, parts: [{ type: 'text' as const, text: id }] });
+const dm = (id: string) => ({
+  messageId: id,
+  conversation: { id: 'dm_u1', type: 'direct' as const },
+  sender: { id: 'u1' },
+  parts: [{ type: 'text' as const, text: id }],
+});
 
 async function boot(yaml: string, opts: Parameters<typeof startOps>[1] = {}): Promise<Ops> {
   const run = await startOps(yaml, opts);
@@ -50,7 +55,14 @@ test('reload - restarts only the changed instance, adds and removes others, and 
     }
   })();
   await new Promise((r) => setTimeout(r, 100));
-  writeFileSync(run.file, loopbackConfig(nats.url, prefix, entry('keep') + entry('change', '    stopDelayMs: 300\n    sendDelayMs: 1\n') + entry('added', '    startDelayMs: 100\n')));
+  writeFileSync(
+    run.file,
+    loopbackConfig(
+      nats.url,
+      prefix,
+      entry('keep') + entry('change', '    stopDelayMs: 300\n    sendDelayMs: 1\n') + entry('added', '    startDelayMs: 100\n'),
+    ),
+  );
   const publishedBefore = published;
   const outcome = await run.gateway.reloadFromFile('test');
   const publishedDuring = published - publishedBefore;
@@ -59,7 +71,10 @@ test('reload - restarts only the changed instance, adds and removes others, and 
   expect(publishedDuring).toBeGreaterThan(10);
   expect(publishedBefore + publishedDuring).toBeLessThan(total);
 
-  expect(outcome).toEqual({ ok: true, summary: { added: ['loopback/added'], removed: ['loopback/gone'], restarted: ['loopback/change'], unchanged: ['loopback/keep'] } });
+  expect(outcome).toEqual({
+    ok: true,
+    summary: { added: ['loopback/added'], removed: ['loopback/gone'], restarted: ['loopback/change'], unchanged: ['loopback/keep'] },
+  });
   const mine = (await receipts.waitFor(total)).filter((r) => r.account === 'keep');
   expect(mine).toHaveLength(total);
   expect(mine.every((r) => r.ok)).toBe(true);
@@ -78,13 +93,25 @@ test('reload - restarts only the changed instance, adds and removes others, and 
   // The added account is served; the removed one is refused like any unknown account.
   nc.publish(`${prefix}.out.loopback.added`, JSON.stringify({ id: 'a1', conversation: { id: 'c' }, text: 'new' }));
   nc.publish(`${prefix}.out.loopback.gone`, JSON.stringify({ id: 'g1', conversation: { id: 'c' }, text: 'old' }));
-  await eventually(() => receipts.items.some((r) => r.id === 'a1') && receipts.items.some((r) => r.id === 'g1'), 'receipts for the added and the removed account');
+  await eventually(
+    () => receipts.items.some((r) => r.id === 'a1') && receipts.items.some((r) => r.id === 'g1'),
+    'receipts for the added and the removed account',
+  );
   expect(receipts.items.find((r) => r.id === 'a1')).toMatchObject({ ok: true, account: 'added' });
   expect(receipts.items.find((r) => r.id === 'g1')).toMatchObject({ ok: false, error: { code: 'E_UNKNOWN_ACCOUNT' } });
 
   const line = run.logs.find((l) => String(l.msg).startsWith('config reloaded'));
-  expect(line).toMatchObject({ level: 30, reason: 'test', added: ['loopback/added'], removed: ['loopback/gone'], restarted: ['loopback/change'], unchanged: ['loopback/keep'] });
-  expect(line!.msg).toBe('config reloaded (test): 1 added (loopback/added), 1 removed (loopback/gone), 1 restarted (loopback/change), 1 unchanged');
+  expect(line).toMatchObject({
+    level: 30,
+    reason: 'test',
+    added: ['loopback/added'],
+    removed: ['loopback/gone'],
+    restarted: ['loopback/change'],
+    unchanged: ['loopback/keep'],
+  });
+  expect(line!.msg).toBe(
+    'config reloaded (test): 1 added (loopback/added), 1 removed (loopback/gone), 1 restarted (loopback/change), 1 unchanged',
+  );
   receipts.close();
   inbox.close();
 }, 30_000);
@@ -94,16 +121,25 @@ test('reload - a file with problems is refused, each problem logged at file:line
   const run = await boot(loopbackConfig(nats.url, prefix, entry('main')));
   const before = run.gateway.config;
   const adapter = loopback.get('main');
-  writeFileSync(run.file, loopbackConfig(nats.url, prefix, entry('main', '    sendDelayMS: 5\n    groupPolicy: sometimes\n') + entry('more')));
+  writeFileSync(
+    run.file,
+    loopbackConfig(nats.url, prefix, entry('main', '    sendDelayMS: 5\n    groupPolicy: sometimes\n') + entry('more')),
+  );
   const outcome = await run.gateway.reloadFromFile('test');
 
   expect(outcome.ok).toBe(false);
   const problems = (outcome as { problems: string[] }).problems;
   expect(problems).toHaveLength(2);
-  expect(problems[0]).toMatch(new RegExp(`^${run.file}:\\d+:5: plugins\\[0\\]\\.sendDelayMS: unknown key "sendDelayMS"\\n    hint: did you mean "sendDelayMs"\\?$`));
+  expect(problems[0]).toMatch(
+    new RegExp(`^${run.file}:\\d+:5: plugins\\[0\\]\\.sendDelayMS: unknown key "sendDelayMS"\\n    hint: did you mean "sendDelayMs"\\?$`),
+  );
   expect(problems[1]).toMatch(new RegExp(`^${run.file}:\\d+:18: plugins\\[0\\]\\.groupPolicy: must be one of "mention", "open", "off"`));
   const errors = run.logs.lines.filter((l) => l.level === 50);
-  expect(errors.map((l) => l.msg)).toEqual([problems[0]!.split('\n')[0], problems[1]!.split('\n')[0], `config reload refused: 2 problems in ${run.file}; still running the previous config`]);
+  expect(errors.map((l) => l.msg)).toEqual([
+    problems[0]!.split('\n')[0],
+    problems[1]!.split('\n')[0],
+    `config reload refused: 2 problems in ${run.file}; still running the previous config`,
+  ]);
   expect(errors[0]).toMatchObject({ file: run.file, col: 5, key: 'plugins[0].sendDelayMS', hint: 'did you mean "sendDelayMs"?' });
 
   expect(run.gateway.config).toBe(before);
@@ -120,7 +156,11 @@ test('reload - nats and http changes are logged as needing a restart; log level 
   const prefix = uniquePrefix();
   const run = await boot(loopbackConfig(nats.url, prefix, entry('main')));
   const secret = 'r0tated-t0ken-value';
-  const next = loopbackConfig(nats.url, prefix, entry('main') + entry('secret', `    token: ${secret}\n    failStart: "login refused for ${secret}"\n`))
+  const next = loopbackConfig(
+    nats.url,
+    prefix,
+    entry('main') + entry('secret', `    token: ${secret}\n    failStart: "login refused for ${secret}"\n`),
+  )
     .replace('listen: 127.0.0.1:0', 'listen: 127.0.0.1:1')
     .replace('  level: debug', '  level: info')
     .replace('  autoStart: false', '  autoStart: false\n  name: renamed');
@@ -181,7 +221,9 @@ test('reload - chat-gateway reload asks every gateway over NATS and prints each 
   expect(ok.code).toBe(0);
   const lines = ok.out.trim().split('\n').sort();
   expect(lines).toHaveLength(2);
-  expect(lines.some((l) => /^\S+:\d+:[0-9a-f]{8}: reloaded: 1 added \(loopback\/ra2\), 0 removed, 0 restarted, 1 unchanged$/.test(l))).toBe(true);
+  expect(lines.some((l) => /^\S+:\d+:[0-9a-f]{8}: reloaded: 1 added \(loopback\/ra2\), 0 removed, 0 restarted, 1 unchanged$/.test(l))).toBe(
+    true,
+  );
   expect(lines.some((l) => /: reloaded: 0 added, 0 removed, 0 restarted, 1 unchanged$/.test(l))).toBe(true);
   expect(loopback.has('ra2')).toBe(true);
 
@@ -200,7 +242,9 @@ test('reload - chat-gateway reload says so when no gateway runs with the prefix'
   const file = writeConfig(loopbackConfig(nats.url, uniquePrefix(), entry('none')));
   const r = await cli('reload', '-c', file);
   expect(r.code).toBe(1);
-  expect(r.err).toMatch(/^chat-gateway: no gateway answered on t\w+\.control\.reload: none runs against nats:\/\/127\.0\.0\.1:\d+ with prefix "t\w+"\n  hint: /);
+  expect(r.err).toMatch(
+    /^chat-gateway: no gateway answered on t\w+\.control\.reload: none runs against nats:\/\/127\.0\.0\.1:\d+ with prefix "t\w+"\n  hint: /,
+  );
 });
 
 test('reload - reloading an unchanged file restarts nothing', async () => {
@@ -223,7 +267,10 @@ test('reload - restarting account "sales" keeps the routes of its sibling "sales
 
   writeFileSync(run.file, loopbackConfig(nats.url, prefix, webchat('sales', 'Sales desk') + webchat('sales-bot', 'Bot')));
   const outcome = await run.gateway.reloadFromFile('test');
-  expect(outcome).toEqual({ ok: true, summary: { added: [], removed: [], restarted: ['webchat/sales'], unchanged: ['webchat/sales-bot'] } });
+  expect(outcome).toEqual({
+    ok: true,
+    summary: { added: [], removed: [], restarted: ['webchat/sales'], unchanged: ['webchat/sales-bot'] },
+  });
   expect(await page('sales')).toBe(200);
   expect(await page('sales-bot')).toBe(200);
 });

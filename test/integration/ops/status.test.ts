@@ -29,10 +29,18 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 /** A gateway with a healthy instance that saw traffic both ways, a broken one, and a disabled entry. */
 async function bootMixed(prefix: string) {
   // A long restart delay keeps the broken instance in `failed` while the test reads it.
-  run = await startOps(loopbackConfig(nats.url, prefix, entry('ok') + entry('broken', '    failStart: "bad credentials"\n') + entry('off', '    enabled: false\n')).replace('restartDelay: 100ms', 'restartDelay: 1m'));
+  run = await startOps(
+    loopbackConfig(
+      nats.url,
+      prefix,
+      entry('ok') + entry('broken', '    failStart: "bad credentials"\n') + entry('off', '    enabled: false\n'),
+    ).replace('restartDelay: 100ms', 'restartDelay: 1m'),
+  );
   const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
   await nc.flush();
-  await loopback.get('ok').receive({ messageId: 'm1', conversation: { id: 'dm', type: 'direct' }, sender: { id: 'u1' }, parts: [{ type: 'text', text: 'hi' }] });
+  await loopback
+    .get('ok')
+    .receive({ messageId: 'm1', conversation: { id: 'dm', type: 'direct' }, sender: { id: 'u1' }, parts: [{ type: 'text', text: 'hi' }] });
   nc.publish(`${prefix}.out.loopback.ok`, JSON.stringify({ id: 'r1', conversation: { id: 'dm' }, text: 'hello' }));
   await receipts.waitFor(1);
   receipts.close();
@@ -61,10 +69,18 @@ test('status - prints a table of every instance with state, since, detail and la
   const [header, ...rows] = r.out.split('\n');
   expect(header).toMatch(/^CHANNEL +ACCOUNT +STATE +SINCE +DETAIL +LAST IN +LAST OUT$/);
   const cells = (line: string) => line.split(/ {2,}/);
-  expect(cells(rows[0]!)).toEqual(['loopback', 'ok', 'connected', expect.stringMatching(/^\ds ago$/), 'loopback ready', expect.stringMatching(/^\ds ago$/), expect.stringMatching(/^\ds ago$/)]);
+  expect(cells(rows[0]!)).toEqual([
+    'loopback',
+    'ok',
+    'connected',
+    expect.stringMatching(/^\ds ago$/),
+    'loopback ready',
+    expect.stringMatching(/^\ds ago$/),
+    expect.stringMatching(/^\ds ago$/),
+  ]);
   expect(cells(rows[1]!)).toEqual(['loopback', 'broken', 'failed', expect.stringMatching(/^\ds ago$/), 'bad credentials', '-', '-']);
   expect(cells(rows[2]!)).toEqual(['loopback', 'off', 'disabled', '-', '-', '-', '-']);
-  expect(r.out).toContain('\nnot every enabled instance is connected: see the detail column and the gateway\'s log\n');
+  expect(r.out).toContain("\nnot every enabled instance is connected: see the detail column and the gateway's log\n");
 });
 
 test('status - --json gives the same facts with ISO times, and ok/exit 0 once every enabled instance is connected', async () => {
@@ -76,21 +92,44 @@ test('status - --json gives the same facts with ISO times, and ok/exit 0 once ev
   expect(bad.body.ok).toBe(false);
   expect(bad.body.prefix).toBe(prefix);
   const [ok, broken, off] = bad.body.instances;
-  expect(ok).toEqual({ channel: 'loopback', account: 'ok', enabled: true, inConfig: true, state: 'connected', since: expect.stringMatching(ISO), detail: 'loopback ready', lastInbound: expect.stringMatching(ISO), lastOutbound: expect.stringMatching(ISO) });
+  expect(ok).toEqual({
+    channel: 'loopback',
+    account: 'ok',
+    enabled: true,
+    inConfig: true,
+    state: 'connected',
+    since: expect.stringMatching(ISO),
+    detail: 'loopback ready',
+    lastInbound: expect.stringMatching(ISO),
+    lastOutbound: expect.stringMatching(ISO),
+  });
   expect(broken).toMatchObject({ account: 'broken', state: 'failed', detail: 'bad credentials' });
   expect(broken!.lastInbound).toBeUndefined();
   expect(off).toEqual({ channel: 'loopback', account: 'off', enabled: false, inConfig: true, state: 'disabled' });
 
   // Fix the file by removing the broken entry: the gateway reloads, status is all green.
-  writeFileSync(run!.file, loopbackConfig(nats.url, prefix, entry('ok') + entry('off', '    enabled: false\n')).replace('restartDelay: 100ms', 'restartDelay: 1m'));
-  expect(await run!.gateway.reloadFromFile('test')).toEqual({ ok: true, summary: { added: [], removed: ['loopback/broken'], restarted: [], unchanged: ['loopback/ok'] } });
+  writeFileSync(
+    run!.file,
+    loopbackConfig(nats.url, prefix, entry('ok') + entry('off', '    enabled: false\n')).replace('restartDelay: 100ms', 'restartDelay: 1m'),
+  );
+  expect(await run!.gateway.reloadFromFile('test')).toEqual({
+    ok: true,
+    summary: { added: [], removed: ['loopback/broken'], restarted: [], unchanged: ['loopback/ok'] },
+  });
   // The status bucket is written asynchronously: the removed instance's `stopped` lands a moment later.
-  await eventually(async () => (await statusJson(file)).body.instances.some((i) => i.account === 'broken' && i.state === 'stopped'), 'the removed instance reported stopped');
+  await eventually(
+    async () => (await statusJson(file)).body.instances.some((i) => i.account === 'broken' && i.state === 'stopped'),
+    'the removed instance reported stopped',
+  );
   const good = await statusJson(file);
   expect(good.code).toBe(0);
   expect(good.body.ok).toBe(true);
   // What the status bucket still holds about the removed instance is shown, flagged, and does not count.
-  expect(good.body.instances.map((i) => [i.account, i.state, i.inConfig])).toEqual([['ok', 'connected', true], ['off', 'disabled', true], ['broken', 'stopped', false]]);
+  expect(good.body.instances.map((i) => [i.account, i.state, i.inConfig])).toEqual([
+    ['ok', 'connected', true],
+    ['off', 'disabled', true],
+    ['broken', 'stopped', false],
+  ]);
   const table = await cli('status', '-c', file);
   expect(table.code).toBe(0);
   expect(table.out).toMatch(/\nloopback +broken +stopped +\ds ago +not in \/tmp\/.*…? +- +-\n/);
@@ -101,17 +140,29 @@ test('status - activity is written at most every few seconds per instance, with 
   await eventually(async () => (await statusJson(file)).body.instances[0]!.lastInbound !== undefined, 'inbound activity recorded');
   const first = (await statusJson(file)).body.instances[0]!.lastInbound!;
   const lb = loopback.get('ok');
-  for (let i = 0; i < 5; i++) await lb.receive({ messageId: `burst${i}`, conversation: { id: 'dm', type: 'direct' }, sender: { id: 'u1' }, parts: [{ type: 'text', text: 'hi' }] });
+  for (let i = 0; i < 5; i++)
+    await lb.receive({
+      messageId: `burst${i}`,
+      conversation: { id: 'dm', type: 'direct' },
+      sender: { id: 'u1' },
+      parts: [{ type: 'text', text: 'hi' }],
+    });
   await new Promise((r) => setTimeout(r, 300));
   expect((await statusJson(file)).body.instances[0]!.lastInbound).toBe(first);
-  await eventually(async () => (await statusJson(file)).body.instances[0]!.lastInbound! > first, 'the burst recorded once the interval passed', 8000);
+  await eventually(
+    async () => (await statusJson(file)).body.instances[0]!.lastInbound! > first,
+    'the burst recorded once the interval passed',
+    8000,
+  );
 }, 15_000);
 
 test('status - before any gateway ran with the prefix every instance is unknown and the exit code is 1', async () => {
   const file = writeConfig(loopbackConfig(nats.url, uniquePrefix(), entry('never')));
   const r = await cli('status', '-c', file);
   expect(r.code).toBe(1);
-  expect(r.out).toMatch(/^CHANNEL.*\nloopback +never +unknown +- +- +- +-\n\nno status bucket t\w+_status on this NATS: no gateway with prefix "t\w+" has run here yet\n$/);
+  expect(r.out).toMatch(
+    /^CHANNEL.*\nloopback +never +unknown +- +- +- +-\n\nno status bucket t\w+_status on this NATS: no gateway with prefix "t\w+" has run here yet\n$/,
+  );
 });
 
 test('status - an unreachable NATS is named with a hint, exit 1', async () => {
@@ -122,9 +173,11 @@ test('status - an unreachable NATS is named with a hint, exit 1', async () => {
   expect(r.err).toMatch(/^chat-gateway: cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: .+\n  hint: /);
 });
 
-test('status - works from a shell without the bots\' secrets: only the nats section must resolve', async () => {
+test("status - works from a shell without the bots' secrets: only the nats section must resolve", async () => {
   const prefix = uniquePrefix();
-  run = await startOps(loopbackConfig(nats.url, prefix, entry('sec', '    token: ${LB_SECRET_TOKEN}\n')), { env: { LB_SECRET_TOKEN: 'only-in-the-container' } });
+  run = await startOps(loopbackConfig(nats.url, prefix, entry('sec', '    token: ${LB_SECRET_TOKEN}\n')), {
+    env: { LB_SECRET_TOKEN: 'only-in-the-container' },
+  });
   const r = await statusJson(run.file);
   expect(r.err).toBe('');
   expect(r.code).toBe(0);

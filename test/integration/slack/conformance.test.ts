@@ -64,7 +64,11 @@ class SlackDriver implements PlatformDriver {
   private conversation(m: InjectedMessage): void {
     this.emu.addUser({ id: m.sender.id, name: m.sender.name ?? m.sender.id });
     if (!this.emu.hasConversation(m.conversation.id)) {
-      this.emu.addChannel({ id: m.conversation.id, name: m.conversation.id.toLowerCase(), kind: m.conversation.type === 'direct' ? 'im' : 'public' });
+      this.emu.addChannel({
+        id: m.conversation.id,
+        name: m.conversation.id.toLowerCase(),
+        kind: m.conversation.type === 'direct' ? 'im' : 'public',
+      });
     }
     this.emu.addMember(m.conversation.id, this.app.botUserId);
     this.emu.addMember(m.conversation.id, m.sender.id);

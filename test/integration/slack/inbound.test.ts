@@ -80,12 +80,20 @@ test('slack inbound - groupPolicy mention: a channel message without the bot men
   await inbox.waitFor(2);
   await quiet();
   expect(inbox.items.map((e) => e.message.text).sort()).toEqual(['@Data Bot how many?', 'in private']);
-  expect(inbox.items.find((e) => e.conversation.type === 'group')).toMatchObject({ conversation: { id: channel }, message: { mentioned: true }, session: `slack:default:${channel}:${tom.id}` });
+  expect(inbox.items.find((e) => e.conversation.type === 'group')).toMatchObject({
+    conversation: { id: channel },
+    message: { mentioned: true },
+    session: `slack:default:${channel}:${tom.id}`,
+  });
 });
 
 test('slack inbound - mentions, links, channel references and code become parts with readable text', async () => {
   const { app, tom, ann, channel, inbox } = await boot();
-  emu.post({ channel, user: tom.id, text: `<@${app.botUserId}> compare with <@${ann.id}> &amp; see <https://example.com/r?a=1&amp;b=2|the report> in <#${channel}|sales> ${'```'}select 1 &lt; 2${'```'}` });
+  emu.post({
+    channel,
+    user: tom.id,
+    text: `<@${app.botUserId}> compare with <@${ann.id}> &amp; see <https://example.com/r?a=1&amp;b=2|the report> in <#${channel}|sales> ${'```'}select 1 &lt; 2${'```'}`,
+  });
   const [env] = await inbox.waitFor(1);
   expect(env!.message.parts).toEqual([
     { type: 'mention', id: app.botUserId, name: 'Data Bot', self: true },
@@ -96,7 +104,9 @@ test('slack inbound - mentions, links, channel references and code become parts 
     { type: 'text', text: ' in #sales ' },
     { type: 'code', text: 'select 1 < 2' },
   ]);
-  expect(env!.message.text).toBe('@Data Bot compare with @Ann & see the report (https://example.com/r?a=1&b=2) in #sales \n```\nselect 1 < 2\n```\n');
+  expect(env!.message.text).toBe(
+    '@Data Bot compare with @Ann & see the report (https://example.com/r?a=1&b=2) in #sales \n```\nselect 1 < 2\n```\n',
+  );
   expect(env!.sender.name).toBe('Tom');
 });
 
@@ -106,7 +116,9 @@ test('slack inbound - a message and its app_mention (and a retry of either) make
   expect(sent.eventIds).toHaveLength(2);
   const outcomes = await sent.deliveries;
   expect(outcomes.map((o) => o.acked)).toEqual([true, true]);
-  expect(new Set(emu.deliveries.filter((d) => sent.eventIds.includes(d.eventId)).map((d) => d.eventType))).toEqual(new Set(['message', 'app_mention']));
+  expect(new Set(emu.deliveries.filter((d) => sent.eventIds.includes(d.eventId)).map((d) => d.eventType))).toEqual(
+    new Set(['message', 'app_mention']),
+  );
   expect((await emu.redeliver(sent.eventIds[1]!)).acked).toBe(true);
   await inbox.waitFor(1);
   await quiet();
@@ -115,16 +127,29 @@ test('slack inbound - a message and its app_mention (and a retry of either) make
 
 test('slack inbound - an app_mention alone is stored as a group message that mentions the bot', async () => {
   const { app, tom, channel, inbox } = await boot();
-  const outcome = await emu.pushEvent(app.appId, { type: 'app_mention', user: tom.id, text: `<@${app.botUserId}> status?`, ts: '1700000000.000100', team: 'T1', channel, event_ts: '1700000000.000100' });
+  const outcome = await emu.pushEvent(app.appId, {
+    type: 'app_mention',
+    user: tom.id,
+    text: `<@${app.botUserId}> status?`,
+    ts: '1700000000.000100',
+    team: 'T1',
+    channel,
+    event_ts: '1700000000.000100',
+  });
   expect(outcome.acked).toBe(true);
   const [env] = await inbox.waitFor(1);
-  expect(env).toMatchObject({ conversation: { id: channel, type: 'group' }, message: { id: `${channel}:1700000000.000100`, text: '@Data Bot status?', mentioned: true } });
+  expect(env).toMatchObject({
+    conversation: { id: channel, type: 'group' },
+    message: { id: `${channel}:1700000000.000100`, text: '@Data Bot status?', mentioned: true },
+  });
 });
 
 test('slack inbound - a thread reply carries the thread and replyTo the parent; session thread keys on it', async () => {
   const ws = workspace(emu);
   const prefix = uniquePrefix();
-  run = await startGateway(slackConfig(nats.url, prefix, emu.apiUrl, ws.app, '    allowFrom: ["*"]\n    groupPolicy: open\n    session: thread\n'));
+  run = await startGateway(
+    slackConfig(nats.url, prefix, emu.apiUrl, ws.app, '    allowFrom: ["*"]\n    groupPolicy: open\n    session: thread\n'),
+  );
   await emu.waitForConnections(ws.app.appId, 1);
   inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
   await nc.flush();
@@ -141,7 +166,15 @@ test('slack inbound - a thread reply carries the thread and replyTo the parent; 
 
 test('slack inbound - files become image and file parts with their ids', async () => {
   const { tom, dm, inbox } = await boot();
-  emu.post({ channel: dm, user: tom.id, text: 'see attached', files: [{ id: 'F0IMG1', name: 'chart.png', mimetype: 'image/png' }, { id: 'F0DOC2', name: 'q3.pdf', mimetype: 'application/pdf' }] });
+  emu.post({
+    channel: dm,
+    user: tom.id,
+    text: 'see attached',
+    files: [
+      { id: 'F0IMG1', name: 'chart.png', mimetype: 'image/png' },
+      { id: 'F0DOC2', name: 'q3.pdf', mimetype: 'application/pdf' },
+    ],
+  });
   const [env] = await inbox.waitFor(1);
   expect(env!.message.parts).toEqual([
     { type: 'text', text: 'see attached' },
@@ -156,7 +189,16 @@ test('slack inbound - bot messages (its own included), edits, deletions and join
   const first = emu.post({ channel, user: tom.id, text: 'original' });
   await inbox.waitFor(1);
   const outcomes = [
-    await emu.pushEvent(app.appId, { type: 'message', subtype: 'bot_message', bot_id: 'B0OTHER', username: 'CI', text: 'build green', ts: '1700000000.000200', channel, channel_type: 'channel' }),
+    await emu.pushEvent(app.appId, {
+      type: 'message',
+      subtype: 'bot_message',
+      bot_id: 'B0OTHER',
+      username: 'CI',
+      text: 'build green',
+      ts: '1700000000.000200',
+      channel,
+      channel_type: 'channel',
+    }),
     ...(await emu.edit(channel, first.ts, 'edited')),
     ...(await emu.remove(channel, first.ts)),
     ...(await emu.join(channel, emu.addUser({ name: 'newbie' }).id)),
@@ -192,7 +234,11 @@ test('slack inbound - while NATS is down the envelope is not acked; Slack retrie
   const { tom, dm, prefix } = await boot();
   await nats.stop();
   const sent = emu.post({ channel: dm, user: tom.id, text: 'during the outage' });
-  await eventually(() => emu.deliveries.some((d) => d.eventId === sent.eventIds[0] && d.outcome === 'timeout'), 'first attempt not acked', 10_000);
+  await eventually(
+    () => emu.deliveries.some((d) => d.eventId === sent.eventIds[0] && d.outcome === 'timeout'),
+    'first attempt not acked',
+    10_000,
+  );
   await nats.restart();
   const nc2 = await client(nats.url);
   const late = new Collector<InboundEnvelope>(nc2, `${prefix}.in.>`);

@@ -58,7 +58,9 @@ test('slack lifecycle - botToken is required, a user token is refused and typos 
   expect(issuesOf(`plugins:\n  - use: slack\n    appToken: xapp-1\n`).map((i) => i.message)).toEqual(['missing required key "botToken"']);
   const issues = issuesOf(`plugins:\n  - use: slack\n    appToken: xapp-1\n    botToken: xoxp-123\n    replyInThred: false\n`);
   expect(issues.find((i) => i.message.startsWith('unknown'))).toMatchObject({ line: 5, hint: 'did you mean "replyInThread"?' });
-  expect(issuesOf(`plugins:\n  - use: slack\n    appToken: xapp-1\n    botToken: xoxp-123\n`)[0]!.message).toBe('botToken is a User OAuth Token (xoxp-...), not xoxb-...');
+  expect(issuesOf(`plugins:\n  - use: slack\n    appToken: xapp-1\n    botToken: xoxp-123\n`)[0]!.message).toBe(
+    'botToken is a User OAuth Token (xoxp-...), not xoxb-...',
+  );
 });
 
 test('slack lifecycle - a bot token Slack refuses fails the instance with the reason; the other account keeps serving', async () => {
@@ -67,7 +69,11 @@ test('slack lifecycle - a bot token Slack refuses fails the instance with the re
   const statuses = new Collector<{ account: string; state: string; detail?: string }>(nc, `${prefix}.status.>`);
   const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
   await nc.flush();
-  run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: slack
+  run = await startGateway(
+    loopbackConfig(
+      nats.url,
+      prefix,
+      `  - use: slack
     account: sales
     appToken: ${good.app.appToken}
     botToken: ${good.app.botToken}
@@ -78,9 +84,13 @@ test('slack lifecycle - a bot token Slack refuses fails the instance with the re
     appToken: ${good.app.appToken}
     botToken: xoxb-0000-0000-notarealtoken
     apiUrl: ${emu.apiUrl}
-`));
+`,
+    ),
+  );
   const failed = statuses.items.find((s) => s.account === 'ops' && s.state === 'failed');
-  expect(failed?.detail).toBe('Slack refused the bot token (invalid_auth): check botToken, the Bot User OAuth Token (xoxb-...) under OAuth & Permissions; reinstall the app if it was removed');
+  expect(failed?.detail).toBe(
+    'Slack refused the bot token (invalid_auth): check botToken, the Bot User OAuth Token (xoxb-...) under OAuth & Permissions; reinstall the app if it was removed',
+  );
   expect((await readyz()).instances['slack/ops']!.error).toContain('check botToken');
   await emu.waitForConnections(good.app.appId, 1);
   emu.post({ channel: good.dm, user: good.tom.id, text: 'still here' });
@@ -95,7 +105,9 @@ test('slack lifecycle - a bot token Slack refuses fails the instance with the re
 
 test('slack lifecycle - an app-level token Slack refuses fails the instance, naming appToken', async () => {
   const { app } = workspace(emu);
-  run = await startGateway(slackConfig(nats.url, uniquePrefix(), emu.apiUrl, { appToken: 'xapp-1-A000-1-nottherealone', botToken: app.botToken }));
+  run = await startGateway(
+    slackConfig(nats.url, uniquePrefix(), emu.apiUrl, { appToken: 'xapp-1-A000-1-nottherealone', botToken: app.botToken }),
+  );
   const ready = await readyz();
   expect(ready.ready).toBe(false);
   expect(ready.instances['slack/default']!.error).toMatch(/^Slack refused the app-level token \(invalid_auth\): check appToken/);

@@ -79,7 +79,9 @@ test('slack outbound - after a restart, the thread parent of a reply is asked of
   send({ id: 'late-1', replyTo: `${ws.channel}:${child.ts}`, text: 'chiming in' });
   await receipts.waitFor(1);
   expect(posts()[0]).toMatchObject({ threadTs: parent.ts });
-  expect(emu.requests.filter((r) => r.method === 'conversations.replies').map((r) => r.args)).toEqual([expect.objectContaining({ channel: ws.channel, ts: child.ts })]);
+  expect(emu.requests.filter((r) => r.method === 'conversations.replies').map((r) => r.args)).toEqual([
+    expect.objectContaining({ channel: ws.channel, ts: child.ts }),
+  ]);
 });
 
 test('slack outbound - replyInThread false answers a top-level message in the channel, a threaded one in its thread', async () => {
@@ -125,21 +127,23 @@ test('slack outbound - markdown becomes Slack mrkdwn', async () => {
   send({ id: 'm1', conversation: { id: ws.channel }, text: md, format: 'markdown' });
   await receipts.waitFor(1);
   expect(posts()[0]!.mrkdwn).toBe(true);
-  expect(posts()[0]!.text).toBe([
-    '*Weekly report*',
-    '*42* new customers, _up_ from _40_; ~old~ see <https://example.com/d?a=1&amp;b=2|the dashboard>.',
-    '• first &amp; second',
-    '1. numbered',
-    '> quoted &lt;b&gt;',
-    '```',
-    'select * from t where a &lt; 2 and b = **x**',
-    '```',
-    '```',
-    '| a | b |',
-    '|---|---|',
-    '| 1 | 2 |',
-    '```',
-  ].join('\n'));
+  expect(posts()[0]!.text).toBe(
+    [
+      '*Weekly report*',
+      '*42* new customers, _up_ from _40_; ~old~ see <https://example.com/d?a=1&amp;b=2|the dashboard>.',
+      '• first &amp; second',
+      '1. numbered',
+      '> quoted &lt;b&gt;',
+      '```',
+      'select * from t where a &lt; 2 and b = **x**',
+      '```',
+      '```',
+      '| a | b |',
+      '|---|---|',
+      '| 1 | 2 |',
+      '```',
+    ].join('\n'),
+  );
 });
 
 test('slack outbound - long text is split under 4,000 characters, never inside a code block', async () => {
@@ -189,7 +193,12 @@ test('slack outbound - channel_not_found ends at once in a failed receipt with t
   await boot();
   send({ id: 'nf-1', conversation: { id: 'C0NOSUCHCH' }, text: 'hello?' });
   const [r] = await receipts.waitFor(1);
-  expect(r).toMatchObject({ id: 'nf-1', ok: false, attempts: 1, error: { code: 'E_PLATFORM', platformCode: 'channel_not_found', retryable: false } });
+  expect(r).toMatchObject({
+    id: 'nf-1',
+    ok: false,
+    attempts: 1,
+    error: { code: 'E_PLATFORM', platformCode: 'channel_not_found', retryable: false },
+  });
   expect(r!.error!.message).toContain('invite the bot');
 });
 
@@ -229,7 +238,12 @@ test('slack outbound - an agent answers an inbound message through message.id an
   await nc.flush();
   emu.post({ channel: ws.dm, user: ws.tom.id, text: 'ping' });
   const [env] = await inbox.waitFor(1);
-  send({ id: `echo-${env!.id}`.slice(0, 64), conversation: { id: env!.conversation.id }, replyTo: env!.message.id, text: `you said: ${env!.message.text}` });
+  send({
+    id: `echo-${env!.id}`.slice(0, 64),
+    conversation: { id: env!.conversation.id },
+    replyTo: env!.message.id,
+    text: `you said: ${env!.message.text}`,
+  });
   const [r] = await receipts.waitFor(1);
   expect(r!.ok).toBe(true);
   expect(posts()[0]).toMatchObject({ channel: ws.dm, text: 'you said: ping', threadTs: env!.message.id.split(':')[1] });

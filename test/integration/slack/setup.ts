@@ -2,7 +2,12 @@ import { SlackEmulator, type AppInfo, type EmulatorOptions } from '../../emulato
 import { loopbackConfig } from '../../support';
 
 /** Slack's timings shrunk for tests: ack within 1.5 s, retries after 0.3 s, 1 s, then every 2 s. */
-export const FAST: EmulatorOptions = { ackTimeoutMs: 1500, retryDelaysMs: [300, 1000, 2000, 2000, 2000, 2000, 2000, 2000], pingIntervalMs: 2000, disconnectGraceMs: 1000 };
+export const FAST: EmulatorOptions = {
+  ackTimeoutMs: 1500,
+  retryDelaysMs: [300, 1000, 2000, 2000, 2000, 2000, 2000, 2000],
+  pingIntervalMs: 2000,
+  disconnectGraceMs: 1000,
+};
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<SlackEmulator> {
   const emu = new SlackEmulator({ ...FAST, ...opts });
@@ -21,11 +26,22 @@ export function workspace(emu: SlackEmulator, scopes?: string[]) {
 }
 
 /** A gateway config with one Slack entry pointed at the emulator (extra keys indented as entry keys). */
-export function slackConfig(natsUrl: string, prefix: string, apiUrl: string, app: Pick<AppInfo, 'appToken' | 'botToken'>, extra = '', account = 'default'): string {
-  return loopbackConfig(natsUrl, prefix, `  - use: slack
+export function slackConfig(
+  natsUrl: string,
+  prefix: string,
+  apiUrl: string,
+  app: Pick<AppInfo, 'appToken' | 'botToken'>,
+  extra = '',
+  account = 'default',
+): string {
+  return loopbackConfig(
+    natsUrl,
+    prefix,
+    `  - use: slack
     account: ${account}
     appToken: ${app.appToken}
     botToken: ${app.botToken}
     apiUrl: ${apiUrl}
-${extra}`);
+${extra}`,
+  );
 }

@@ -10,7 +10,7 @@ const render = (md: string) => {
 
 /** Deterministic pseudo-random generator, so a failure can be reproduced. */
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 const SAMPLES = [
@@ -47,7 +47,47 @@ test('telegram formatting - HTML escapes text everywhere: tags and entities type
 
 test('telegram formatting - random markdown never produces markup Telegram refuses', () => {
   const next = rng(42);
-  const alphabet = ['*', '**', '_', '__', '~', '~~', '`', '```', '[', ']', '(', ')', '<', '>', '&', '#', '.', '!', '|', '{', '}', '-', '=', '+', '\\', ' ', '\n', '\n\n', 'a', 'word', '数', '👍', 'https://x.io', '> ', '- ', '1. ', '|', '&amp;', '</b>'];
+  const alphabet = [
+    '*',
+    '**',
+    '_',
+    '__',
+    '~',
+    '~~',
+    '`',
+    '```',
+    '[',
+    ']',
+    '(',
+    ')',
+    '<',
+    '>',
+    '&',
+    '#',
+    '.',
+    '!',
+    '|',
+    '{',
+    '}',
+    '-',
+    '=',
+    '+',
+    '\\',
+    ' ',
+    '\n',
+    '\n\n',
+    'a',
+    'word',
+    '数',
+    '👍',
+    'https://x.io',
+    '> ',
+    '- ',
+    '1. ',
+    '|',
+    '&amp;',
+    '</b>',
+  ];
   for (let n = 0; n < 3000; n++) {
     const md = Array.from({ length: 1 + Math.floor(next() * 30) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
     const { html, v2, plain } = render(md);
@@ -56,7 +96,9 @@ test('telegram formatting - random markdown never produces markup Telegram refus
       a = parseHtml(html);
       b = parseMarkdownV2(v2);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nmarkdown: ${JSON.stringify(md)}\nhtml: ${JSON.stringify(html)}\nv2: ${JSON.stringify(v2)}`);
+      throw new Error(
+        `${(err as Error).message}\nmarkdown: ${JSON.stringify(md)}\nhtml: ${JSON.stringify(html)}\nv2: ${JSON.stringify(v2)}`,
+      );
     }
     expect({ md, v2: b.text }).toEqual({ md, v2: a.text });
     expect(a.text.length).toBeLessThanOrEqual(plain.length);

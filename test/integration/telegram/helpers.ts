@@ -12,11 +12,15 @@ export async function startEmulator(): Promise<TelegramEmulator> {
 
 /** A gateway config with one Telegram entry pointed at the emulator (extra lines are entry keys, 4 spaces in). */
 export function telegramConfig(natsUrl: string, prefix: string, emuUrl: string, token: string, extra = '', account = 'default'): string {
-  return loopbackConfig(natsUrl, prefix, `  - use: telegram
+  return loopbackConfig(
+    natsUrl,
+    prefix,
+    `  - use: telegram
     account: ${account}
     token: ${token}
     apiRoot: ${emuUrl}
-${extra}`);
+${extra}`,
+  );
 }
 
 export interface Booted {
@@ -29,7 +33,14 @@ export interface Booted {
 }
 
 /** Starts a gateway with the bot's entry and collectors on its subjects; resolves once it long-polls. */
-export async function boot(nc: NatsConnection, natsUrl: string, emu: TelegramEmulator, bot: BotInfo, extra = '    allowFrom: ["*"]\n', prefix = uniquePrefix()): Promise<Booted> {
+export async function boot(
+  nc: NatsConnection,
+  natsUrl: string,
+  emu: TelegramEmulator,
+  bot: BotInfo,
+  extra = '    allowFrom: ["*"]\n',
+  prefix = uniquePrefix(),
+): Promise<Booted> {
   const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
   const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
   const statuses = new Collector<{ state: string; detail?: string }>(nc, `${prefix}.status.>`);
@@ -37,7 +48,11 @@ export async function boot(nc: NatsConnection, natsUrl: string, emu: TelegramEmu
   const run = await startGateway(telegramConfig(natsUrl, prefix, emu.url, bot.token, extra));
   await emu.waitForPoll(bot);
   return {
-    run, prefix, inbox, receipts, statuses,
+    run,
+    prefix,
+    inbox,
+    receipts,
+    statuses,
     close: () => [inbox, receipts, statuses].forEach((c) => c.close()),
   };
 }

@@ -54,7 +54,8 @@ test('telegram inbound - in groups only what addresses the bot passes: @username
   booted = await boot(nc, nats.url, emu, bot);
   const user = tom();
   const group = emu.group(bot, { title: 'Sales', type: 'supergroup' });
-  const say = (text: string, extra: Record<string, unknown> = {}) => emu.userMessage(bot, { chat: group, from: user, text, ...extra }).message;
+  const say = (text: string, extra: Record<string, unknown> = {}) =>
+    emu.userMessage(bot, { chat: group, from: user, text, ...extra }).message;
   say('hello all');
   say('@data_bot how many?');
   say('/report@data_bot weekly');
@@ -67,7 +68,9 @@ test('telegram inbound - in groups only what addresses the bot passes: @username
   await sleep(300);
   const texts = booted.inbox.items.map((e) => e.message.text);
   expect(texts).toEqual(['@data_bot how many?', '/report@data_bot weekly', 'north', '@Data Bot, status?']);
-  expect(booted.inbox.items.every((e) => e.message.mentioned && e.conversation.type === 'group' && e.conversation.name === 'Sales')).toBe(true);
+  expect(booted.inbox.items.every((e) => e.message.mentioned && e.conversation.type === 'group' && e.conversation.name === 'Sales')).toBe(
+    true,
+  );
   expect(booted.inbox.items[0]!.message.parts).toEqual([
     { type: 'mention', id: String(bot.id), name: 'data_bot', self: true },
     { type: 'text', text: ' how many?' },
@@ -137,11 +140,16 @@ test('telegram inbound - media become parts with file_id refs; captions and enti
   const items = await booted.inbox.waitFor(10);
   const parts = items.map((e) => e.message.parts);
   const sizes = photo.photo as Array<{ file_id: string }>;
-  expect(parts[0]).toEqual([{ type: 'image', ref: sizes[2]!.file_id }, { type: 'text', text: '\nQ3 chart' }]);
+  expect(parts[0]).toEqual([
+    { type: 'image', ref: sizes[2]!.file_id },
+    { type: 'text', text: '\nQ3 chart' },
+  ]);
   expect(items[0]!.message.text).toBe('[image]\nQ3 chart');
   expect(parts[1]).toEqual([{ type: 'file', ref: (doc.document as { file_id: string }).file_id, name: 'q3.pdf' }]);
   expect(parts[2]).toEqual([{ type: 'audio', ref: (voice.voice as { file_id: string }).file_id, durationMs: 3000 }]);
-  expect(parts[3]).toEqual([{ type: 'audio', ref: (audio.audio as { file_id: string }).file_id, name: 'Band - Song', durationMs: 200_000 }]);
+  expect(parts[3]).toEqual([
+    { type: 'audio', ref: (audio.audio as { file_id: string }).file_id, name: 'Band - Song', durationMs: 200_000 },
+  ]);
   expect(parts[4]).toEqual([{ type: 'video', ref: (video.video as { file_id: string }).file_id, name: 'demo.mp4', durationMs: 9000 }]);
   expect(parts[5]).toEqual([{ type: 'sticker', ref: (sticker.sticker as { file_id: string }).file_id, name: '👍' }]);
   expect(parts[6]).toEqual([{ type: 'video', ref: (gif.animation as { file_id: string }).file_id, name: 'fun.mp4', durationMs: 2000 }]);
@@ -151,7 +159,10 @@ test('telegram inbound - media become parts with file_id refs; captions and enti
     { type: 'text', text: ' and `ls -la`\n' },
     { type: 'code', text: 'select 1', language: 'sql' },
   ]);
-  expect(parts[8]).toEqual([{ type: 'text', text: 'docs at ' }, { type: 'link', url: 'https://example.com/docs' }]);
+  expect(parts[8]).toEqual([
+    { type: 'text', text: 'docs at ' },
+    { type: 'link', url: 'https://example.com/docs' },
+  ]);
   expect(items[9]!.message.text).toBe('[location message]');
 });
 
@@ -182,7 +193,12 @@ test('telegram inbound - updates stored but never confirmed (a crash) are read a
   booted.close();
   const again = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
   await nc.flush();
-  booted = { ...booted, run: await startGateway(telegramConfig(nats.url, prefix, emu.url, bot.token, '    allowFrom: ["*"]\n')), inbox: again, close: () => again.close() };
+  booted = {
+    ...booted,
+    run: await startGateway(telegramConfig(nats.url, prefix, emu.url, bot.token, '    allowFrom: ["*"]\n')),
+    inbox: again,
+    close: () => again.close(),
+  };
   await eventually(() => emu.deliveries(bot, update!.update_id) >= 2, 'the update read again');
   await eventually(() => emu.pendingUpdates(bot).length === 0, 'confirmed after the restart');
   await sleep(200);
@@ -199,7 +215,10 @@ test('telegram inbound - while NATS is down the offset is not advanced; the upda
   const { update } = emu.userMessage(bot, { chat, from: user, text: 'during the outage' });
   await eventually(() => emu.deliveries(bot, update!.update_id) >= 2, 'read again while NATS is down', 20_000);
   expect(emu.pendingUpdates(bot).map((u) => u.update_id)).toEqual([update!.update_id]);
-  expect(booted.run.logs.find((l) => String(l.msg).startsWith('Telegram update not stored'))).toMatchObject({ level: 40, updateId: update!.update_id });
+  expect(booted.run.logs.find((l) => String(l.msg).startsWith('Telegram update not stored'))).toMatchObject({
+    level: 40,
+    updateId: update!.update_id,
+  });
   await nats.restart();
   const nc2 = await client(nats.url);
   const inbox = new Collector<InboundEnvelope>(nc2, `${booted.prefix}.in.>`);

@@ -48,7 +48,9 @@ test('telegram lifecycle - a token that is not a bot token is a config error wit
   expect(issues[0]).toMatchObject({ line: 3, path: 'plugins[0].token', message: 'not a Telegram bot token' });
   expect(issues[0]!.hint).toContain('@BotFather');
   expect(JSON.stringify(issues)).not.toContain('short-secret-value');
-  const typo = issuesOf(`plugins:\n  - use: telegram\n    token: 123456789:${'a'.repeat(35)}\n    pollTimeout: 10\n    parseMode: markdown\n`);
+  const typo = issuesOf(
+    `plugins:\n  - use: telegram\n    token: 123456789:${'a'.repeat(35)}\n    pollTimeout: 10\n    parseMode: markdown\n`,
+  );
   expect(typo.map((i) => i.message)).toEqual(expect.arrayContaining(['unknown key "pollTimeout"']));
   expect(typo.find((i) => i.message.startsWith('unknown'))!.hint).toBe('did you mean "pollTimeoutSec"?');
   expect(typo.some((i) => i.path === 'plugins[0].parseMode')).toBe(true);
@@ -78,7 +80,10 @@ test('telegram lifecycle - an invalid token fails the instance with "Unauthorize
   run = await startGateway(telegramConfig(nats.url, prefix, emu.url, bot.token));
   await eventually(() => statuses.items.some((s) => s.state === 'failed'), 'failed status');
   expect(statuses.items.find((s) => s.state === 'failed')!.detail).toMatch(/^Unauthorized: check token from @BotFather/);
-  const ready = (await (await fetch(`${run.gateway.http.url}/readyz`)).json()) as { ready: boolean; instances: Record<string, { error?: string }> };
+  const ready = (await (await fetch(`${run.gateway.http.url}/readyz`)).json()) as {
+    ready: boolean;
+    instances: Record<string, { error?: string }>;
+  };
   expect(ready.ready).toBe(false);
   expect(ready.instances['telegram/default']!.error).toContain('Unauthorized: check token from @BotFather');
   statuses.close();

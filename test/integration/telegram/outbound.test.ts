@@ -54,7 +54,10 @@ test('telegram outbound - replyTo <chat_id>:<message_id> (or a bare id with conv
   send({ id: 'r2', conversation: { id: String(dm) }, replyTo: String(q.message_id), text: 'answer two' });
   send({ id: 'r3', replyTo: '12345', text: 'no chat' });
   const receipts = await booted.receipts.waitFor(3);
-  expect(emu.sent.map((s) => [s.text, s.replyTo])).toEqual([['answer one', q.message_id], ['answer two', q.message_id]]);
+  expect(emu.sent.map((s) => [s.text, s.replyTo])).toEqual([
+    ['answer one', q.message_id],
+    ['answer two', q.message_id],
+  ]);
   expect(emu.sent[0]!.params.reply_parameters).toEqual({ message_id: q.message_id, allow_sending_without_reply: true });
   expect(receipts.find((r) => r.id === 'r3')).toMatchObject({ ok: false, error: { code: 'E_SCHEMA', retryable: false } });
 });
@@ -75,13 +78,16 @@ test('telegram outbound - a reply to a topic message lands in the topic; native.
 
 test('telegram outbound - markdown becomes Telegram HTML; <script> and & in agent text arrive as literal text', async () => {
   await start();
-  const md = '# Weekly\n\n**42** new <script>alert(1)</script> & *more*, ~~old~~ `a<b>` [report](https://example.com/r?a=1&b=2)\n\n> quoted\n\n- one\n\n```python\nif a < b and c & d:\n    pass\n```';
+  const md =
+    '# Weekly\n\n**42** new <script>alert(1)</script> & *more*, ~~old~~ `a<b>` [report](https://example.com/r?a=1&b=2)\n\n> quoted\n\n- one\n\n```python\nif a < b and c & d:\n    pass\n```';
   send({ id: 'h1', conversation: { id: String(dm) }, text: md, format: 'markdown' });
   await booted.receipts.waitFor(1);
   const s = emu.sent[0]!;
   expect(s.parseMode).toBe('HTML');
   expect(String(s.params.text)).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp;');
-  expect(s.text).toBe('Weekly\n\n42 new <script>alert(1)</script> & more, old a<b> report\n\nquoted\n\n• one\n\nif a < b and c & d:\n    pass');
+  expect(s.text).toBe(
+    'Weekly\n\n42 new <script>alert(1)</script> & more, old a<b> report\n\nquoted\n\n• one\n\nif a < b and c & d:\n    pass',
+  );
   const types = s.entities.map((e) => [e.type, s.text.slice(e.offset, e.offset + e.length)]);
   expect(types).toEqual([
     ['bold', 'Weekly'],
@@ -99,7 +105,12 @@ test('telegram outbound - markdown becomes Telegram HTML; <script> and & in agen
 
 test('telegram outbound - parseMode MarkdownV2 escapes every reserved character and keeps the formatting', async () => {
   await start('    parseMode: MarkdownV2\n');
-  send({ id: 'v1', conversation: { id: String(dm) }, text: 'Total: **1.5k** (+12%) _fast_ #1 {x} [docs](https://example.com/a_(b)) `x_y`', format: 'markdown' });
+  send({
+    id: 'v1',
+    conversation: { id: String(dm) },
+    text: 'Total: **1.5k** (+12%) _fast_ #1 {x} [docs](https://example.com/a_(b)) `x_y`',
+    format: 'markdown',
+  });
   const [r] = await booted.receipts.waitFor(1);
   expect(r).toMatchObject({ ok: true });
   const s = emu.sent[0]!;
@@ -111,7 +122,11 @@ test('telegram outbound - parseMode MarkdownV2 escapes every reserved character 
 
 test('telegram outbound - markup Telegram refuses is sent again once as plain text', async () => {
   await start();
-  emu.failNext({ method: 'sendMessage', errorCode: 400, description: 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0' });
+  emu.failNext({
+    method: 'sendMessage',
+    errorCode: 400,
+    description: 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0',
+  });
   send({ id: 'f1', conversation: { id: String(dm) }, text: '**bold** and [link](https://example.com)', format: 'markdown' });
   const [r] = await booted.receipts.waitFor(1);
   expect(r).toMatchObject({ ok: true, attempts: 1 });
@@ -139,7 +154,9 @@ test('telegram outbound - long text is split under 4096 characters, never inside
       expect(s.text.slice(e.offset, e.offset + e.length)).toMatch(/^(select \d+ from t where a < \d+;\n?)+$/);
     }
   }
-  const codeLines = emu.sent.flatMap((s) => s.entities.filter((e) => e.type === 'pre').flatMap((e) => s.text.slice(e.offset, e.offset + e.length).split('\n')));
+  const codeLines = emu.sent.flatMap((s) =>
+    s.entities.filter((e) => e.type === 'pre').flatMap((e) => s.text.slice(e.offset, e.offset + e.length).split('\n')),
+  );
   expect(codeLines).toHaveLength(200);
   expect(emu.sent.map((s) => s.text).join('\n')).toContain('Paragraph 4');
 });
@@ -160,11 +177,20 @@ test('telegram outbound - a user who blocked the bot ends in a permanent failure
   emu.blockBot(bot, user);
   send({ id: 'b1', conversation: { id: String(dm) }, text: 'hello?' });
   const [r] = await booted.receipts.waitFor(1);
-  expect(r).toMatchObject({ id: 'b1', ok: false, attempts: 1, error: { code: 'E_PLATFORM', retryable: false, platformCode: '403 Forbidden: bot was blocked by the user' } });
+  expect(r).toMatchObject({
+    id: 'b1',
+    ok: false,
+    attempts: 1,
+    error: { code: 'E_PLATFORM', retryable: false, platformCode: '403 Forbidden: bot was blocked by the user' },
+  });
   expect(r!.error!.message).toContain('unblock');
   send({ id: 'b2', conversation: { id: '-100999' }, text: 'nowhere' });
   const receipts = await booted.receipts.waitFor(2);
-  expect(receipts[1]).toMatchObject({ ok: false, attempts: 1, error: { retryable: false, platformCode: '400 Bad Request: chat not found' } });
+  expect(receipts[1]).toMatchObject({
+    ok: false,
+    attempts: 1,
+    error: { retryable: false, platformCode: '400 Bad Request: chat not found' },
+  });
 });
 
 test('telegram outbound - 5xx and dropped connections are retried; a split text resumes instead of repeating pieces', async () => {
@@ -185,9 +211,18 @@ test('telegram outbound - 5xx and dropped connections are retried; a split text 
 
 test('telegram outbound - native payloads pass through; unsupported methods are refused', async () => {
   await start();
-  send({ id: 'n1', conversation: { id: String(dm) }, native: { method: 'sendPhoto', photo: 'https://example.com/chart.png', caption: '<b>Q3</b>', parse_mode: 'HTML' } });
+  send({
+    id: 'n1',
+    conversation: { id: String(dm) },
+    native: { method: 'sendPhoto', photo: 'https://example.com/chart.png', caption: '<b>Q3</b>', parse_mode: 'HTML' },
+  });
   send({ id: 'n2', conversation: { id: String(dm) }, native: { method: 'getUpdates' } });
-  send({ id: 'n3', conversation: { id: String(dm) }, text: 'pick one', native: { reply_markup: { inline_keyboard: [[{ text: 'Yes', callback_data: 'y' }]] } } });
+  send({
+    id: 'n3',
+    conversation: { id: String(dm) },
+    text: 'pick one',
+    native: { reply_markup: { inline_keyboard: [[{ text: 'Yes', callback_data: 'y' }]] } },
+  });
   const receipts = await booted.receipts.waitFor(3);
   const byId = (id: string) => receipts.find((r) => r.id === id)!;
   expect(byId('n1')).toMatchObject({ ok: true });

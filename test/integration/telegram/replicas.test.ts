@@ -37,14 +37,20 @@ test('telegram replicas - one replica polls, the other stands by; no 409; the st
   statuses = new Collector(nc, `${prefix}.status.telegram.>`);
   await nc.flush();
   /** A 409 that reached a poller: each replica logs it and reports status failed. */
-  const conflicts = () => [...runs.flatMap((r) => r.logs.messages()), ...(statuses?.items ?? []).map((s) => s.detail ?? '')].filter((m) => m.includes('Conflict'));
+  const conflicts = () =>
+    [...runs.flatMap((r) => r.logs.messages()), ...(statuses?.items ?? []).map((s) => s.detail ?? '')].filter((m) =>
+      m.includes('Conflict'),
+    );
   const yaml = telegramConfig(nats.url, prefix, emu.url, bot.token, '    allowFrom: ["*"]\n');
   const first = await startGateway(yaml);
   runs.push(first);
   await emu.waitForPoll(bot);
   const second = await startGateway(yaml);
   runs.push(second);
-  await eventually(() => second.logs.messages().some((m) => m.startsWith('exclusive role "poll" is held by another replica')), 'the second replica stands by');
+  await eventually(
+    () => second.logs.messages().some((m) => m.startsWith('exclusive role "poll" is held by another replica')),
+    'the second replica stands by',
+  );
 
   const user = emu.user({ firstName: 'Tom' });
   const chat = emu.privateChat(bot, user);
@@ -68,7 +74,10 @@ test('telegram replicas - one replica polls, the other stands by; no 409; the st
   expect(conflicts()).toEqual([]);
   expect(statuses.items.filter((s) => s.state === 'failed')).toEqual([]);
   // The remaining replica sends too (the outbound lease moved with it).
-  nc.publish(`${prefix}.out.telegram.default`, JSON.stringify({ id: 'after-takeover', conversation: { id: String(user.id) }, text: 'still here' }));
+  nc.publish(
+    `${prefix}.out.telegram.default`,
+    JSON.stringify({ id: 'after-takeover', conversation: { id: String(user.id) }, text: 'still here' }),
+  );
   const [sent] = await emu.waitForSent(1, 15_000);
   expect(sent).toMatchObject({ text: 'still here' });
 });
@@ -87,7 +96,10 @@ test('telegram replicas - a split text that failed part-way on one replica is fi
   emu.once('sent', () => emu.failNext({ method: 'sendMessage', errorCode: 429, retryAfter: 30 }));
   const long = Array.from({ length: 3 }, (_, i) => `Part ${i}: ${'word '.repeat(700)}`).join('\n\n');
   nc.publish(`${prefix}.out.telegram.default`, JSON.stringify({ id: 'split-1', conversation: { id: String(dm) }, text: long }));
-  await eventually(() => emu.sent.length === 1 && emu.requests.some((r) => r.method === 'sendmessage' && r.status === 429), 'first piece sent, then a rate limit');
+  await eventually(
+    () => emu.sent.length === 1 && emu.requests.some((r) => r.method === 'sendmessage' && r.status === 429),
+    'first piece sent, then a rate limit',
+  );
   await first.gateway.stop();
   runs.splice(runs.indexOf(first), 1);
   expect(receipts.items).toEqual([]);

@@ -95,7 +95,10 @@ test('webchat - an answer reaches every tab of the visitor and gets an ok receip
   const a = await tab(ws, VISITOR);
   const b = await tab(ws, VISITOR);
   const other = await tab(ws, 'visitor-0002');
-  nc.publish(`${prefix}.out.webchat.default`, JSON.stringify({ id: 'ans-1', conversation: { id: VISITOR }, text: '**42**', format: 'markdown' }));
+  nc.publish(
+    `${prefix}.out.webchat.default`,
+    JSON.stringify({ id: 'ans-1', conversation: { id: VISITOR }, text: '**42**', format: 'markdown' }),
+  );
   expect(await a.next('reply')).toMatchObject({ id: 'ans-1', text: '**42**', format: 'markdown' });
   expect(await b.next('reply')).toMatchObject({ id: 'ans-1' });
   const [r] = await receipts.waitFor(1);
@@ -118,7 +121,7 @@ test('webchat - an answer for a visitor with no open page waits and arrives when
   receipts.close();
 }, 20_000);
 
-test('webchat - another tab of the visitor sees the visitor\'s own message', async () => {
+test("webchat - another tab of the visitor sees the visitor's own message", async () => {
   const { ws } = await boot();
   const a = await tab(ws, VISITOR);
   const b = await tab(ws, VISITOR);
@@ -145,7 +148,11 @@ test('webchat - malformed frames get an error frame and the connection keeps ser
   t.ws.send(JSON.stringify({ type: 'message', id: 'x', text: 'short id' }));
   t.ws.send(JSON.stringify({ type: 'message', id: 'long-000001', text: 'this is far too long' }));
   await eventually(() => t.frames.filter((f) => f.type === 'error').length === 3, 'three error frames');
-  expect(t.frames.map((f) => f.message)).toEqual(['frame is not JSON', 'message id must be 8-64 characters of A-Z a-z 0-9 _ -', 'message is longer than 10 characters']);
+  expect(t.frames.map((f) => f.message)).toEqual([
+    'frame is not JSON',
+    'message id must be 8-64 characters of A-Z a-z 0-9 _ -',
+    'message is longer than 10 characters',
+  ]);
   t.send('fine-000001', 'ok now');
   expect(await t.next('ack')).toEqual({ type: 'ack', id: 'fine-000001' });
 });
