@@ -2,7 +2,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { dirname, resolve } from 'node:path';
 import { createAjv, describeAjvError, pointerToPath, relevantErrors } from '../contract/validate';
 import type { PluginManifest } from '../plugin/types';
-import { loadPlugin, type PluginLoader } from '../runtime/loader';
+import { loadPlugin, type PluginLoader } from '../plugin/loader';
 import { GatewayError } from '../errors';
 import { didYouMean } from '../util/did-you-mean';
 import { parseDuration } from './duration';
