@@ -27,7 +27,8 @@ export interface GatewayConfig {
   nats: Durations<GatewayConfigRaw['nats'], 'dedupWindow' | 'inboundMaxAge' | 'outboundMaxAge'> & { servers: string[] };
   http: GatewayConfigRaw['http'];
   log: GatewayConfigRaw['log'];
-  delivery: Durations<GatewayConfigRaw['delivery'], 'initialBackoff' | 'maxBackoff' | 'sendTimeout' | 'holdFor'>;
+  delivery: Durations<GatewayConfigRaw['delivery'], 'initialBackoff' | 'maxBackoff' | 'sendTimeout' | 'holdFor' | 'remember'>;
+  media: Durations<GatewayConfigRaw['media'], 'ttl' | 'fetchTimeout'>;
   lifecycle: Durations<GatewayConfigRaw['lifecycle'], 'startTimeout' | 'stopTimeout' | 'restartDelay'>;
   instances: InstanceConfig[];
 }
@@ -156,6 +157,12 @@ export function loadConfig(file: string, opts: LoadOptions = {}): GatewayConfig 
       maxBackoff: parseDuration(top.delivery.maxBackoff),
       sendTimeout: parseDuration(top.delivery.sendTimeout),
       holdFor: parseDuration(top.delivery.holdFor),
+      remember: parseDuration(top.delivery.remember),
+    },
+    media: {
+      ...top.media,
+      ttl: parseDuration(top.media.ttl),
+      fetchTimeout: parseDuration(top.media.fetchTimeout),
     },
     lifecycle: {
       startTimeout: parseDuration(top.lifecycle.startTimeout),

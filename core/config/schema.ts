@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { NamePattern } from '../contract/schemas';
+import { InboundKindSchema, MediaKindSchema, NamePattern } from '../contract/schemas';
 import { DurationPattern } from './duration';
 
 const Duration = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DurationPattern })], {
@@ -65,6 +65,22 @@ export const GatewayConfigSchema = Type.Object(
         maxBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
         /** How long an envelope whose recipient is unavailable (a deferred delivery) is kept before it fails. */
         holdFor: Type.Union([Duration], { default: '12h' }),
+        /**
+         * How long a delivered envelope is remembered: a repeat of its id is not sent again, and `edit`,
+         * `delete` and clicks on its buttons work for that long.
+         */
+        remember: Type.Union([Duration], { default: '7d' }),
+      },
+      { ...strict, default: {} },
+    ),
+    media: Type.Object(
+      {
+        /** How long files stay in the media bucket. */
+        ttl: Type.Union([Duration], { default: '24h' }),
+        /** The largest file the bucket takes (bytes), both ways. */
+        maxBytes: Type.Integer({ minimum: 1024, default: 30 * 1024 * 1024 }),
+        /** Longest time one download from a platform may take. */
+        fetchTimeout: Type.Union([Duration], { default: '60s' }),
       },
       { ...strict, default: {} },
     ),
@@ -107,6 +123,22 @@ export const CoreEntrySchema = Type.Object({
     }),
   ),
   includeRaw: Type.Boolean({ default: false }),
+  events: Type.Array(InboundKindSchema, {
+    uniqueItems: true,
+    default: ['message', 'action', 'command'],
+    description: 'inbound kinds published: message, action, command, reaction, member, recall',
+  }),
+  media: Type.Optional(
+    Type.Object(
+      {
+        eager: Type.Array(MediaKindSchema, {
+          uniqueItems: true,
+          description: 'media kinds stored in the media bucket before the message is published',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 });
 
 export const CORE_ENTRY_KEYS = Object.keys(CoreEntrySchema.properties);

@@ -1,5 +1,6 @@
 import { NamePattern } from '../contract/schemas';
 import type { OptionsSchema, PluginManifest } from './types';
+import { capabilityProblems } from './capabilities';
 import { parseApiVersion } from './version';
 
 const MANIFEST = Symbol.for('chat-gateway.plugin-manifest');
@@ -31,5 +32,10 @@ export function manifestProblems(m: unknown): string[] {
     problems.push('options must be a JSON Schema with type "object"');
   }
   if (typeof x.adapter !== 'function') problems.push('adapter must be an @injectable() class');
+  else problems.push(...capabilityProblems(x.capabilities, x.adapter));
+  const declared = parseApiVersion(x.apiVersion);
+  if (declared && declared.minor < 2 && x.capabilities !== undefined) {
+    problems.push(`capabilities are plugin API 1.2, but apiVersion is ${JSON.stringify(x.apiVersion)}: declare apiVersion: '1.2'`);
+  }
   return problems;
 }

@@ -24,10 +24,24 @@ export { sdkLogger, type SdkLogger } from './sdk-logger';
 export { InstanceHttp, type FetchInit, type FetchLike } from './http-client';
 export { classifyFailure, type FailureTable, type PlatformFailure } from './failure';
 export { PLUGIN_API_VERSION, PLUGIN_API_MINOR, type ApiVersion } from './version';
+export { resolveCapabilities, type Capabilities, type ResolvedCapabilities } from './capabilities';
 export type {
+  ActionButton,
+  ActionDraft,
   ChannelAdapter,
+  CommandDraft,
+  Draft,
+  EditResult,
   HttpRoutes,
   InboundDraft,
+  MediaDownload,
+  MediaFile,
+  MemberDraft,
+  PluginMedia,
+  ReactionDraft,
+  ReactionRequest,
+  RecallDraft,
+  SentMessage,
   OptionProblem,
   OptionsOf,
   OptionsSchema,
@@ -41,4 +55,14 @@ export type {
   SendResult,
   UpgradeHandler,
 } from './types';
-export type { OutboundEnvelope, InboundEnvelope, Part, StatusState, ErrorCode } from '../contract/schemas';
+export type {
+  Attachment,
+  Button,
+  ErrorCode,
+  InboundEnvelope,
+  MediaKind,
+  MediaRequest,
+  OutboundEnvelope,
+  Part,
+  StatusState,
+} from '../contract/schemas';

@@ -5,7 +5,12 @@ import type { InstanceConfig } from '../config/load';
 import type { OutboundEnvelope, StatusState } from '../contract/schemas';
 import type { ActivityRecorder } from '../bus/activity';
 import type { StatusReporter } from '../bus/status';
-import type { InboundPublisher } from '../delivery/inbound';
+import type { InboundPublisher, InboundTarget } from '../delivery/inbound';
+import { ActionResolver } from '../delivery/inbound-actions';
+import { Outbox } from '../delivery/outbox';
+import { MediaFetcher } from '../media/fetch';
+import { pluginMedia } from '../media/plugin-media';
+import { resolveCapabilities, type ResolvedCapabilities } from '../plugin/capabilities';
 import { OutboundWorker, type OutboundDeps } from '../delivery/outbound';
 import { GatewayError } from '../errors';
 import { backoff } from '../plugin/backoff';
@@ -31,6 +36,8 @@ export interface InstanceDeps {
   activity: ActivityRecorder;
   /** The plugins' store bucket (`ctx.store`). */
   store: KV;
+  /** Longest wait for one platform download (`media.fetchTimeout`). */
+  mediaFetchTimeout: number;
   pairing: { directory: PairingDirectory; limits: PairingLimits };
 }
 
@@ -38,6 +45,8 @@ export interface InstanceDeps {
 export type InstanceState = 'pending' | 'starting' | 'started' | 'failed' | 'stopped';
 
 const MAX_RESTART_DELAY = 5 * 60_000;
+/** How long an eager media download may hold a message back (the platform waits for its ack meanwhile). */
+const EAGER_BUDGET_MS = 2000;
 
 /**
  * One configured plugin instance: its own child DI container (context, options, logger), its adapter,
@@ -55,6 +64,11 @@ export class Instance {
   /** The adapter's exclusive roles (`ctx.exclusive`), ended with it. */
   private roles: ExclusiveRole[] = [];
   readonly log: Logger;
+  /** What the channel can do (its manifest's capabilities, defaults filled in). */
+  readonly capabilities: ResolvedCapabilities;
+  /** Downloads of inbound media into the media bucket (`chat.media.<channel>.<account>`, `media.eager`). */
+  readonly media?: MediaFetcher;
+  private readonly target: InboundTarget;
 
   constructor(
     readonly config: InstanceConfig,
@@ -66,6 +80,22 @@ export class Instance {
       const { directory, limits } = deps.pairing;
       this.pairing = new PairingGate(directory, config.channel, config.account, limits, (envelope) => this.sendDirect(envelope), this.log);
     }
+    this.capabilities = resolveCapabilities(config.manifest.capabilities);
+    const { channel, account } = config;
+    deps.status.describe(channel, account, { ...this.capabilities });
+    const store = deps.outbound.media;
+    if (store)
+      this.media = new MediaFetcher(store, { channel, account }, () => this.adapter, this.capabilities, deps.mediaFetchTimeout, this.log);
+    const eager = config.media?.eager;
+    this.target = {
+      channel,
+      account,
+      entry: config,
+      log: this.log,
+      ...(this.pairing ? { pairing: this.pairing } : {}),
+      actions: new ActionResolver(new Outbox(deps.outbound.outbox, channel, account)),
+      ...(this.media && eager?.length ? { eager: (draft) => this.media!.eagerly(draft, eager, EAGER_BUDGET_MS) } : {}),
+    };
   }
 
   get key(): string {
@@ -91,7 +121,7 @@ export class Instance {
         'start',
         () => new GatewayError('E_START', `start did not finish within ${startTimeout} ms (lifecycle.startTimeout)`),
       );
-      this.worker = new OutboundWorker(this.deps.outbound, channel, account, this.recording(this.adapter), this.log);
+      this.worker = new OutboundWorker(this.deps.outbound, channel, account, this.recording(this.adapter), this.capabilities, this.log);
       await this.worker.start();
       this.state = 'started';
       this.lastError = undefined;
@@ -123,6 +153,7 @@ export class Instance {
     const { channel, account, options, manifest } = this.config;
     const child = this.deps.container.createChildContainer();
     const store = new InstanceStore(this.deps.store, channel, account);
+    const media = pluginMedia(this.deps.outbound.media, channel, account);
     // A plugin that uses more than the API it declares would break on an older gateway: refuse it here.
     const declared = parseApiVersion(manifest.apiVersion)!;
     const needs = (feature: string, minor: number) => {
@@ -137,12 +168,7 @@ export class Instance {
       channel,
       account,
       logger: this.log,
-      publish: (draft) =>
-        this.track(
-          this.deps.inbound
-            .publish({ channel, account, entry: this.config, log: this.log, pairing: this.pairing }, draft)
-            .then((r) => this.noteInbound(r)),
-        ),
+      publish: (draft) => this.track(this.deps.inbound.publish(this.target, draft).then((r) => this.noteInbound(r))),
       status: (state, detail) => {
         if (this.abort.signal.aborted && state !== 'stopped') return;
         this.report(state, detail);
@@ -152,6 +178,10 @@ export class Instance {
       get store() {
         needs('ctx.store', 1);
         return store;
+      },
+      get media() {
+        needs('ctx.media', 2);
+        return media;
       },
       exclusive: (role, hold) => {
         needs('ctx.exclusive()', 1);
@@ -176,14 +206,20 @@ export class Instance {
   /** The adapter as the outbound worker sees it: every accepted delivery is recorded as activity. */
   private recording(adapter: ChannelAdapter): ChannelAdapter {
     const { channel, account } = this.config;
+    const marked = <T>(p: Promise<T>): Promise<T> =>
+      p.then((r) => {
+        this.deps.activity.mark(channel, account, 'outbound');
+        return r;
+      });
     return {
       start: () => adapter.start(),
       stop: () => adapter.stop(),
-      send: async (envelope, info) => {
-        const result = await adapter.send(envelope, info);
-        this.deps.activity.mark(channel, account, 'outbound');
-        return result;
-      },
+      send: (envelope, info) => marked(adapter.send(envelope, info)),
+      ...(adapter.edit ? { edit: (envelope, target, info) => marked(adapter.edit!(envelope, target, info)) } : {}),
+      ...(adapter.delete ? { delete: (target, info) => marked(adapter.delete!(target, info)) } : {}),
+      ...(adapter.react ? { react: (reaction, info) => marked(adapter.react!(reaction, info)) } : {}),
+      ...(adapter.typing ? { typing: (target, info) => adapter.typing!(target, info) } : {}),
+      ...(adapter.fetchMedia ? { fetchMedia: (request, info) => adapter.fetchMedia!(request, info) } : {}),
     };
   }
 
@@ -192,7 +228,8 @@ export class Instance {
     const adapter = this.adapter;
     if (!adapter) throw new Error('instance is not started');
     const { sendTimeout } = this.deps.outbound.delivery;
-    return deadline(adapter.send(envelope, { attempt: 1, signal: this.abort.signal }), sendTimeout, 'send (delivery.sendTimeout)');
+    const info = { attempt: 1, signal: this.abort.signal, sequence: 0, actions: [], attachments: [] };
+    return deadline(adapter.send(envelope, info), sendTimeout, 'send (delivery.sendTimeout)');
   }
 
   /** Stops taking work, lets in-flight deliveries finish, then stops the adapter, all within the stop deadline. */

@@ -114,10 +114,10 @@ export class FeishuAdapter implements ChannelAdapter {
       return;
     }
     const result = await this.ctx.publish(draft);
-    if (result.outcome === 'stored' && this.options.reactEmoji) this.react(draft.messageId);
+    if (result.outcome === 'stored' && this.options.reactEmoji) this.markReceived(draft.messageId);
   }
 
-  private react(messageId: string): void {
+  private markReceived(messageId: string): void {
     this.api.addReaction(messageId, this.options.reactEmoji).then(
       (reactionId) => {
         if (!reactionId) return;
