@@ -50,6 +50,11 @@ export const errorCatalog = {
     summary: 'NATS is unreachable or refused an operation',
     fix: 'check nats.servers and credentials; the server needs JetStream (-js)',
   },
+  E_HTTP: {
+    retryable: false,
+    summary: 'the HTTP server cannot listen on http.listen (the port is taken, or not allowed)',
+    fix: 'stop what uses the port, or pick another one with http.listen (HTTP_LISTEN in the default config)',
+  },
   E_START: {
     retryable: true,
     summary: 'a plugin instance failed to start or timed out',

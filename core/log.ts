@@ -1,6 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 
-const SECRET_KEYS = [
+/** Option names whose values are secrets wherever they appear: redacted in logs, never shown in messages. */
+export const SECRET_KEYS: readonly string[] = [
   'appSecret',
   'encryptKey',
   'verificationToken',

@@ -49,6 +49,10 @@ export const GatewayConfigSchema = Type.Object(
           ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
           { default: 'info' },
         ),
+        format: Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')], {
+          default: 'auto',
+          description: 'auto: readable lines when stdout is a terminal, JSON lines otherwise; pretty or json: always that',
+        }),
       },
       { ...strict, default: {} },
     ),
@@ -91,7 +95,11 @@ export const CoreEntrySchema = Type.Object({
     description: 'letters, digits, _ and -, at most 64 characters (it becomes a NATS subject token)',
   }),
   enabled: Type.Boolean({ default: true }),
-  allowFrom: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'sender ids allowed; "*" allows everyone' })),
+  allowFrom: Type.Optional(
+    Type.Union([Type.Array(Type.String({ minLength: 1 })), Type.String()], {
+      description: 'sender ids allowed: a list, or one string of comma-separated ids (so one variable can hold several); "*" allows everyone',
+    }),
+  ),
   groupPolicy: Type.Union([Type.Literal('mention'), Type.Literal('open'), Type.Literal('off')], {
     default: 'mention',
     description: 'group messages: mention (only when the bot is mentioned), open (all), off (none)',
@@ -112,4 +120,6 @@ export const CoreEntrySchema = Type.Object({
 export const CORE_ENTRY_KEYS = Object.keys(CoreEntrySchema.properties);
 
 export type GatewayConfigRaw = Static<typeof GatewayConfigSchema>;
-export type CoreEntry = Static<typeof CoreEntrySchema>;
+export type CoreEntryRaw = Static<typeof CoreEntrySchema>;
+/** Core's keys of an entry as the runtime uses them: `allowFrom` written as a comma-separated string is a list. */
+export type CoreEntry = Omit<CoreEntryRaw, 'allowFrom'> & { allowFrom?: string[] };

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { GatewayError } from '../errors';
 import type { HttpRoutes, RouteHandler, UpgradeHandler } from '../plugin/types';
 
 export interface Probe {
@@ -31,9 +32,10 @@ export class HttpServer {
     const host = this.listen.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
     const port = Number(this.listen.slice(i + 1));
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      const fail = (err: NodeJS.ErrnoException) => reject(listenError(err, this.listen));
+      this.server.once('error', fail);
       this.server.listen(port, host, () => {
-        this.server.off('error', reject);
+        this.server.off('error', fail);
         resolve();
       });
     });
@@ -131,4 +133,24 @@ export class HttpServer {
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+/** Why the server cannot listen, in an operator's words: the common case is a second gateway on the same port. */
+function listenError(err: NodeJS.ErrnoException, listen: string): Error {
+  const change = `pick another port with http.listen in the config (the default config reads HTTP_LISTEN: HTTP_LISTEN=127.0.0.1:8081 npm start)`;
+  if (err.code === 'EADDRINUSE')
+    return new GatewayError(
+      'E_HTTP',
+      `cannot listen on ${listen}: the port is already in use (another chat-gateway, or another program)`,
+      `stop the other one, or ${change}`,
+    );
+  if (err.code === 'EACCES')
+    return new GatewayError('E_HTTP', `cannot listen on ${listen}: ports below 1024 need extra privileges`, `use a port above 1024: ${change}`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+    return new GatewayError(
+      'E_HTTP',
+      `cannot listen on ${listen}: no network interface of this machine has that address`,
+      'use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface) as the host of http.listen',
+    );
+  return err;
 }

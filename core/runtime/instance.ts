@@ -12,6 +12,7 @@ import type { HttpServer } from '../http/server';
 import type { PairingDirectory } from '../pairing/directory';
 import { PairingGate, type PairingLimits } from '../pairing/gate';
 import type { Metrics } from '../http/metrics';
+import { GatewayError } from '../errors';
 import { Context, Logger as LoggerToken, Options } from '../plugin/tokens';
 import { ExclusiveRole } from './exclusive';
 import { InstanceStore } from './store';
@@ -35,6 +36,8 @@ export interface InstanceDeps {
 export type InstanceState = 'pending' | 'starting' | 'started' | 'failed' | 'stopped';
 
 const MAX_RESTART_DELAY = 5 * 60_000;
+const START_HINT =
+  "check that this machine reaches the platform (DNS, an HTTPS proxy if the network needs one, the firewall) and that the credentials in the config are the platform's current ones";
 
 /**
  * One configured plugin instance: its own child DI container (context, options, logger), its adapter,
@@ -43,6 +46,8 @@ const MAX_RESTART_DELAY = 5 * 60_000;
 export class Instance {
   state: InstanceState = 'pending';
   lastError?: string;
+  /** With `lastError`: what to check. The plugin's own hint when its error has one, else where such failures come from. */
+  lastHint?: string;
   private adapter?: ChannelAdapter;
   private worker?: OutboundWorker;
   private readonly abort = new AbortController();
@@ -90,19 +95,29 @@ export class Instance {
       await this.worker.start();
       this.state = 'started';
       this.lastError = undefined;
+      this.lastHint = undefined;
       this.deps.metrics.instanceUp.set(this.key, true);
       const current = this.deps.status.get(channel, account)?.state;
       if (current === 'starting') this.report('connected');
-      this.log.info('instance started');
+      this.log.info(n > 1 ? { attempts: n } : {}, n > 1 ? `instance started after ${n} attempts` : 'instance started');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      // Said once with what to check; the retries that fail the same way are debug lines, not a wall of errors.
+      const again = this.lastError === message;
       this.state = 'failed';
       this.lastError = message;
+      this.lastHint = err instanceof GatewayError && err.hint ? err.hint : START_HINT;
       this.deps.metrics.instanceUp.set(this.key, false);
       await this.safeStopAdapter();
       const delay = Math.min(MAX_RESTART_DELAY, this.deps.lifecycle.restartDelay * 2 ** (n - 1));
       this.report('failed', message);
-      this.log.error({ err: message, retryInMs: delay }, `instance failed to start: ${message}`);
+      if (again)
+        this.log.debug({ err: message, attempt: n, retryInMs: delay }, `instance failed to start again (attempt ${n}): ${message}`);
+      else
+        this.log.error(
+          { err: message, hint: this.lastHint, retryInMs: delay },
+          `instance failed to start: ${message} (retrying in ${Math.round(delay / 1000)} s; while the reason stays the same, only at debug level)`,
+        );
       this.retry = sleep(delay, this.abort.signal).then(
         () => this.attempt(n + 1),
         () => undefined,
