@@ -66,7 +66,11 @@ function roster(plugins: unknown, baseDir: string): OpsConfig['instances'] {
     }
     const account = typeof entry.account === 'string' && entry.account ? entry.account : 'default';
     const enabled = entry.enabled === undefined || entry.enabled === true || entry.enabled === 'true';
-    const allowFrom = Array.isArray(entry.allowFrom) ? entry.allowFrom.map(String) : typeof entry.allowFrom === 'string' ? splitList(entry.allowFrom) : undefined;
+    const allowFrom = Array.isArray(entry.allowFrom)
+      ? entry.allowFrom.map(String)
+      : typeof entry.allowFrom === 'string'
+        ? splitList(entry.allowFrom)
+        : undefined;
     out.push({ channel, account, enabled, ...(allowFrom ? { allowFrom } : {}) });
   }
   return out;

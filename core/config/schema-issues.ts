@@ -131,8 +131,7 @@ function typeHint(node: SchemaNode | undefined): string | undefined {
           ? ` of at most ${node.maximum}`
           : '';
   const example = node.default !== undefined ? ` (default ${JSON.stringify(node.default)})` : '';
-  const quoting = node.type === 'string' ? '; quote it if it looks like a number or true/false' : '';
-  return `${TYPE_WORDS[node.type]}${range}${example}${quoting}`;
+  return `${TYPE_WORDS[node.type]}${range}${example}`;
 }
 
 /** A value as an operator wrote it, short enough for one line. */

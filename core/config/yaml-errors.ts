@@ -30,7 +30,11 @@ export function explainYamlError(e: YAMLError, text: string): PlainYamlError {
         };
       return { offset: skipSpaces(text, at), message: `${quoted(word)} is not lined up with the lines above it`, hint: INDENT_HINT };
     case 'TAB_AS_INDENT':
-      return { offset: at, message: 'a tab is used for indentation', hint: 'YAML allows only spaces for indentation: replace the tab with spaces' };
+      return {
+        offset: at,
+        message: 'a tab is used for indentation',
+        hint: 'YAML allows only spaces for indentation: replace the tab with spaces',
+      };
     case 'MISSING_CHAR':
       if (first.startsWith('Missing closing')) {
         const quote = first.includes('"') ? '"' : "'";
@@ -71,7 +75,11 @@ export function explainYamlError(e: YAMLError, text: string): PlainYamlError {
         hint: 'check the brackets, quotes and indentation on this line and the one above',
       };
   }
-  return { offset: at, message: `YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`, hint: 'check indentation and quoting around this position' };
+  return {
+    offset: at,
+    message: `YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`,
+    hint: 'check indentation and quoting around this position',
+  };
 }
 
 function skipSpaces(text: string, at: number): number {
@@ -80,10 +88,11 @@ function skipSpaces(text: string, at: number): number {
   return i;
 }
 
-/** The word an operator sees at `at`: up to the next space, colon or end of line. */
+/** The word an operator sees at `at`: up to the next space, colon or end of line (`- use` for a list entry). */
 function firstToken(text: string, at: number): string {
   const rest = text.slice(skipSpaces(text, at));
-  return /^[^\s:]*/.exec(rest)?.[0]?.slice(0, 40) || rest.slice(0, 1);
+  const m = /^(- +)?([^\s:]*)/.exec(rest)!;
+  return `${m[1] ? '- ' : ''}${m[2]!.slice(0, 40)}`.trim() || rest.slice(0, 1);
 }
 
 function quoted(word: string): string {

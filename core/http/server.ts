@@ -145,7 +145,11 @@ function listenError(err: NodeJS.ErrnoException, listen: string): Error {
       `stop the other one, or ${change}`,
     );
   if (err.code === 'EACCES')
-    return new GatewayError('E_HTTP', `cannot listen on ${listen}: ports below 1024 need extra privileges`, `use a port above 1024: ${change}`);
+    return new GatewayError(
+      'E_HTTP',
+      `cannot listen on ${listen}: ports below 1024 need extra privileges`,
+      `use a port above 1024: ${change}`,
+    );
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
     return new GatewayError(
       'E_HTTP',

@@ -111,7 +111,12 @@ plugins:
 test('config - a repeated key is reported at the repeat, naming the key and the first one', () => {
   const file = writeConfig('nats:\n  prefix: a\n  prefix: b\n');
   expect(configError(file).issues).toEqual([
-    expect.objectContaining({ line: 3, col: 3, path: 'nats.prefix', message: 'key "prefix" is written twice in this block (first on line 2)' }),
+    expect.objectContaining({
+      line: 3,
+      col: 3,
+      path: 'nats.prefix',
+      message: 'key "prefix" is written twice in this block (first on line 2)',
+    }),
   ]);
 });
 

@@ -185,5 +185,7 @@ test("status - works from a shell without the bots' secrets: only the nats secti
   const broken = writeConfig(loopbackConfig(nats.url, prefix, entry('sec')).replace('  prefix:', '  prefx:'));
   const refused = await cli('status', '-c', broken);
   expect(refused.code).toBe(1);
-  expect(refused.err).toBe(`${broken}:3:3: nats.prefx: unknown key "prefx"\n    hint: did you mean "prefix"?\n\n1 problem in ${broken}\n`);
+  expect(refused.err).toBe(
+    `${broken}:3:3: nats.prefx: unknown key "prefx"\n    hint: did you mean "prefix"?\n\n[E_CONFIG] 1 problem in ${broken}\n`,
+  );
 });
