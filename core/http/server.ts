@@ -137,7 +137,9 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 /** Why the server cannot listen, in an operator's words: the common case is a second gateway on the same port. */
 function listenError(err: NodeJS.ErrnoException, listen: string): Error {
-  const change = `pick another port with http.listen in the config (the default config reads HTTP_LISTEN: HTTP_LISTEN=127.0.0.1:8081 npm start)`;
+  const i = listen.lastIndexOf(':');
+  const next = `${listen.slice(0, i)}:${Number(listen.slice(i + 1)) + 1}`;
+  const change = `pick another port with http.listen in the config (the default config reads it from HTTP_LISTEN: HTTP_LISTEN=${next} npm start)`;
   if (err.code === 'EADDRINUSE')
     return new GatewayError(
       'E_HTTP',

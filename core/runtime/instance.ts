@@ -116,7 +116,7 @@ export class Instance {
       else
         this.log.error(
           { err: message, hint: this.lastHint, retryInMs: delay },
-          `instance failed to start: ${message} (retrying in ${Math.round(delay / 1000)} s; while the reason stays the same, only at debug level)`,
+          `instance failed to start: ${message} (retrying in ${delay < 1000 ? `${delay} ms` : `${Math.round(delay / 1000)} s`}; while the reason stays the same, only at debug level)`,
         );
       this.retry = sleep(delay, this.abort.signal).then(
         () => this.attempt(n + 1),

@@ -1,6 +1,7 @@
 import { main, type Io } from '../../core/cli/main';
 import { LOOPBACK_PATH, writeConfig } from '../support/harness';
 import { dirname } from 'node:path';
+import { version } from '../../package.json';
 
 /** Runs the CLI as a user would from a shell, capturing what it prints. */
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -135,4 +136,10 @@ test('cli - help lists the operator commands', async () => {
     'chat-gateway pair list | approve CODE | revoke SENDER --instance CHANNEL/ACCOUNT',
   ])
     expect(r.out).toContain(c);
+});
+
+test('cli - --version and version print the version of chat-gateway, its plugin API and Node.js, exit 0', async () => {
+  for (const argv of [['--version'], ['-V'], ['version']]) {
+    expect(await run(...argv)).toEqual({ code: 0, err: '', out: `chat-gateway ${version} (plugin API 1.1, Node.js ${process.version})\n` });
+  }
 });
