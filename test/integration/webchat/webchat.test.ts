@@ -153,6 +153,12 @@ test('webchat - malformed frames get an error frame and the connection keeps ser
     'message id must be 8-64 characters of A-Z a-z 0-9 _ -',
     'message is longer than 10 characters',
   ]);
+  // The refusal names the message, so the page marks it as not sent and stops resending it.
+  expect(t.frames.filter((f) => f.type === 'error').map((f) => [f.id, f.retry])).toEqual([
+    [undefined, false],
+    [undefined, false],
+    ['long-000001', false],
+  ]);
   t.send('fine-000001', 'ok now');
   expect(await t.next('ack')).toEqual({ type: 'ack', id: 'fine-000001' });
 });
