@@ -102,6 +102,7 @@ export class HttpServer {
         const r = this.probe.ready();
         return json(res, r.ready ? 200 : 503, { ready: r.ready, ...r.detail });
       }
+      if (req.method === 'GET' && path === '/') return this.index(res);
       if (req.method === 'GET' && path === '/metrics') {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
         res.end(this.probe.metrics());
@@ -119,6 +120,30 @@ export class HttpServer {
     }
   }
 
+  /**
+   * `GET /`: a small page linking the pages the running instances serve (the web chat's), until a
+   * status page replaces it. An instance's page is a GET route at its own base path.
+   */
+  private index(res: ServerResponse): void {
+    const pages = [...this.owned.entries()].filter(([base, owned]) => owned.routes.has(`GET ${base}`)).map(([base]) => base);
+    const items = pages.length
+      ? pages.map((b) => `<li><a href="${escapeHtml(b)}/">${escapeHtml(b.slice(1))}</a></li>`).join('')
+      : '<li>none: no running instance serves a page (add <code>- use: webchat</code> under <code>plugins:</code>)</li>';
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    res.end(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>chat-gateway</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:32px auto;max-width:640px;padding:0 16px;color:#1f2329}h1{font-size:20px}h2{font-size:16px;margin-top:24px}a{color:#3370ff}code{background:#f2f3f5;padding:0 4px;border-radius:4px}</style></head>
+<body><h1>chat-gateway</h1>
+<h2>Chat pages</h2><ul>${items}</ul>
+<h2>For operators</h2><ul><li><a href="/readyz">/readyz</a>: whether NATS and every bot are up, with each bot's state</li><li><a href="/metrics">/metrics</a>: Prometheus metrics</li><li><code>chat-gateway status</code>: every bot's state and last traffic</li></ul>
+</body></html>`);
+  }
+
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/$/, '') || '/';
     const handler = this.upgrades.get(path);
@@ -129,6 +154,8 @@ export class HttpServer {
     handler(req, socket, head);
   }
 }
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });

@@ -18,7 +18,11 @@ beforeAll(async () => {
   nats = await startNats();
   const prefix = uniquePrefix();
   run = await startGateway(
-    loopbackConfig(nats.url, prefix, '  - use: webchat\n    title: Data Assistant\n  - use: webchat\n    account: short\n    maxMessageLength: 20\n'),
+    loopbackConfig(
+      nats.url,
+      prefix,
+      '  - use: webchat\n    title: Data Assistant\n  - use: webchat\n    account: short\n    maxMessageLength: 20\n',
+    ),
   );
   stopAgent = await startEchoAgent({ servers: nats.url, prefix, log: () => undefined });
   pageUrl = `${run.gateway.http.url}/webchat/default/`;
@@ -88,9 +92,7 @@ test('webchat browser - an empty page shows a welcome; each message shows its ti
   expect(await page.locator('#welcome').isVisible()).toBe(false);
   const times = await page.locator('.msg .meta').allTextContents();
   expect(times).toEqual([expect.stringMatching(/^\d\d:\d\d$/), expect.stringMatching(/^\d\d:\d\d$/)]);
-  const lastMargin = await page.evaluate(
-    () => getComputedStyle(document.querySelector('.msg.agent .text')!.lastElementChild as Element).marginBottom,
-  );
+  const lastMargin = await page.evaluate("getComputedStyle(document.querySelector('.msg.agent .text').lastElementChild).marginBottom");
   expect(lastMargin).toBe('0px');
   await context.close();
 }, 60_000);
@@ -119,19 +121,14 @@ test('webchat browser - a message the gateway refuses shows why, stops looking p
   const context = await browser.newContext();
   // A message kept from when the limit was higher (the page was open across a config reload), still pending.
   const stale = { role: 'me', id: 'toolong-0001', text: 'x'.repeat(30), pending: true, time: new Date().toISOString() };
-  await context.addInitScript(
-    ([history]) => {
-      const sent: string[] = [];
-      (window as unknown as { __sent: string[] }).__sent = sent;
-      const send = WebSocket.prototype.send;
-      WebSocket.prototype.send = function (data: string) {
-        sent.push(data);
-        return send.call(this, data);
-      };
-      if (!localStorage.getItem('cg-webchat:/webchat/short:history')) localStorage.setItem('cg-webchat:/webchat/short:history', history!);
-    },
-    [JSON.stringify([stale])],
-  );
+  // Records every frame the page sends; seeds the history once (not again on reload).
+  await context.addInitScript(`
+    window.__sent = [];
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) { window.__sent.push(data); return send.call(this, data); };
+    if (!localStorage.getItem('cg-webchat:/webchat/short:history'))
+      localStorage.setItem('cg-webchat:/webchat/short:history', ${JSON.stringify(JSON.stringify([stale]))});
+  `);
   const page = await context.newPage();
   const sentIds = async () =>
     ((await page.evaluate('window.__sent')) as string[]).map((f) => (JSON.parse(f) as { id: string }).id).filter((id) => id === stale.id);
