@@ -9,16 +9,19 @@ export function renderBanner(gateway: Gateway, readyMs: number, configFile: stri
   const base = gateway.http.url;
   const rows: Array<[string, string, string, string?]> = [];
   const pages: string[] = [];
-  for (const i of gateway.instances) {
-    const page = i.config.channel === 'webchat' && base ? `${base}/webchat/${i.config.account}/` : '';
-    if (i.state === 'started') {
+  const running = new Map(gateway.instances.map((i) => [i.key, i]));
+  for (const entry of gateway.config.instances) {
+    const key = `${entry.channel}/${entry.account}`;
+    const i = running.get(key);
+    const page = entry.channel === 'webchat' && base ? `${base}/webchat/${entry.account}/` : '';
+    if (!entry.enabled || !i) rows.push([key, 'off', '(enabled: false)']);
+    else if (i.state === 'started') {
       if (page) pages.push(page);
-      rows.push([i.key, 'running', page]);
-    } else if (i.state === 'failed') {
-      rows.push([i.key, 'failed', i.lastError ?? '', `${i.lastHint ?? ''}; retrying quietly in the background`]);
-    } else rows.push([i.key, i.state, '']);
+      rows.push([key, 'running', page]);
+    } else if (i.state === 'failed')
+      rows.push([key, 'failed', i.lastError ?? '', `${i.lastHint ?? ''}; retrying quietly in the background`]);
+    else rows.push([key, i.state, '']);
   }
-  for (const i of gateway.config.instances.filter((e) => !e.enabled)) rows.push([`${i.channel}/${i.account}`, 'off', '(enabled: false)']);
   const width = Math.max(...rows.map((r) => r[0].length), 8) + 2;
   const indent = ' '.repeat(4 + width + 10);
   const table = rows.flatMap(([key, state, what, check]) => [
