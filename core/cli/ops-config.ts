@@ -8,7 +8,7 @@ import { resolveNats, splitList } from '../config/resolve';
 import { NatsConfigSchema, type GatewayConfigRaw } from '../config/schema';
 import { createAjv, describeAjvError } from '../contract/validate';
 import { GatewayError } from '../errors';
-import { loadPlugin } from '../runtime/loader';
+import { loadPlugin } from '../plugin/loader';
 import { didYouMean } from '../util/did-you-mean';
 
 /** What the operator commands need from a config file: how to reach NATS, and which instances it runs. */

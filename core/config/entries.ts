@@ -1,6 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { PluginManifest } from '../plugin/types';
-import type { PluginLoader } from '../runtime/loader';
+import type { PluginLoader } from '../plugin/loader';
 import type { GatewayError } from '../errors';
 import { CORE_ENTRY_KEYS, CoreEntrySchema, type CoreEntryRaw } from './schema';
 import { configAjv, reportAjv, type IssueSink } from './schema-issues';

@@ -1,38 +1,16 @@
 import { dirname, resolve } from 'node:path';
 import { SECRET_KEYS } from '../log';
-import type { PluginManifest } from '../plugin/types';
-import { loadPlugin, type PluginLoader } from '../runtime/loader';
+import { loadPlugin, type PluginLoader } from '../plugin/loader';
 import { GatewayError } from '../errors';
 import { checkEntries, type CheckedEntries } from './entries';
 import { ConfigError, type ConfigIssue } from './issues';
 import { resolveConfig } from './resolve';
-import { GatewayConfigSchema, type CoreEntry, type GatewayConfigRaw } from './schema';
+import { GatewayConfigSchema, type GatewayConfigRaw } from './schema';
 import { configAjv, IssueSink, ordered, reportAjv } from './schema-issues';
+import type { GatewayConfig } from './types';
 import { YamlSource } from './yaml-doc';
 
-/** One configured plugin instance: core keys, the plugin's validated options, and its manifest. */
-export interface InstanceConfig extends CoreEntry {
-  channel: string;
-  options: Record<string, unknown>;
-  manifest: PluginManifest;
-  /** Position of the entry in `plugins`, for messages. */
-  index: number;
-}
-
-type Durations<T, K extends keyof T> = Omit<T, K> & { [P in K]: number };
-
-/** A validated configuration, durations in milliseconds. */
-export interface GatewayConfig {
-  file: string;
-  nats: Durations<GatewayConfigRaw['nats'], 'dedupWindow' | 'inboundMaxAge' | 'outboundMaxAge'> & { servers: string[] };
-  http: GatewayConfigRaw['http'];
-  log: GatewayConfigRaw['log'];
-  delivery: Durations<GatewayConfigRaw['delivery'], 'initialBackoff' | 'maxBackoff' | 'sendTimeout' | 'holdFor'>;
-  lifecycle: Durations<GatewayConfigRaw['lifecycle'], 'startTimeout' | 'stopTimeout' | 'restartDelay'>;
-  instances: InstanceConfig[];
-  /** What is valid but probably not meant (an empty file): `validate` prints it, `start` logs it. */
-  warnings: ConfigIssue[];
-}
+export type { GatewayConfig, InstanceConfig } from './types';
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDuration } from './duration';
 import type { CheckedEntry } from './entries';
 import type { ConfigIssue } from './issues';
-import type { GatewayConfig, InstanceConfig } from './load';
+import type { GatewayConfig, InstanceConfig } from './types';
 import type { GatewayConfigRaw } from './schema';
 
 /** `"a, b,,c"` → `["a", "b", "c"]`: how one environment variable holds several values (servers, sender ids). */

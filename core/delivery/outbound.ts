@@ -12,7 +12,9 @@ import type { ChannelAdapter } from '../plugin/types';
 import { KeyedQueue } from './keyed-queue';
 import { Lease } from './lease';
 import type { ReceiptError, ReceiptPublisher } from './receipts';
-import { backoffDelay, sleep, toDeliveryError, withTimeout } from './retry';
+import { backoff } from '../plugin/backoff';
+import { settledWithin, sleep } from '../plugin/timing';
+import { toDeliveryError, withTimeout } from './retry';
 
 export interface OutboundDeps {
   js: JetStreamClient;
@@ -225,16 +227,7 @@ export class OutboundWorker {
     this.stopping.abort();
     await this.taking;
     await this.pause();
-    const deadline = new AbortController();
-    const timedOut = await Promise.race([
-      this.queue.idle().then(() => false),
-      sleep(deadlineMs, deadline.signal).then(
-        () => true,
-        () => false,
-      ),
-    ]);
-    deadline.abort();
-    if (timedOut) {
+    if (!(await settledWithin(this.queue.idle(), deadlineMs))) {
       this.abort.abort(new Error('gateway stopping'));
       await this.queue.idle();
     }
@@ -349,7 +342,7 @@ export class OutboundWorker {
             this.finish(m, started, receipts.failed(this.channel, this.account, env.id, { ...detail, message: final }, attempt));
             return;
           }
-          const wait = backoffDelay(delivery, attempt, err.retryAfterMs);
+          const wait = backoff(attempt, { initialMs: delivery.initialBackoff, maxMs: delivery.maxBackoff }, err.retryAfterMs);
           metrics.retries.inc({ ...this.labels, code: err.code });
           this.log.info(
             { id: env.id, attempt, waitMs: Math.round(wait), code: err.code, platformCode: err.platformCode },

@@ -33,16 +33,8 @@ export function configSecrets(config: GatewayConfig): string[] {
   const out: string[] = [];
   for (const v of [config.nats.pass, config.nats.token]) if (v) out.push(v);
   for (const inst of config.instances) {
-    const names = new Set([
-      ...(inst.manifest.secrets ?? []),
-      'appSecret',
-      'encryptKey',
-      'verificationToken',
-      'token',
-      'secret',
-      'password',
-    ]);
-    for (const n of names) {
+    // Each plugin names its own secrets in its manifest; core knows none of them.
+    for (const n of inst.manifest.secrets ?? []) {
       const v = inst.options[n];
       if (typeof v === 'string' && v) out.push(v);
     }

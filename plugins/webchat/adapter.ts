@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
+  BoundedMap,
   Context,
   DeliveryError,
   Options,
@@ -31,7 +32,7 @@ export class WebchatAdapter implements ChannelAdapter {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
   private readonly visitors = new Map<string, Set<WebSocket>>();
   /** Message id → visitor, so an answer that only names `replyTo` finds its conversation. */
-  private readonly messageOwner = new Map<string, string>();
+  private readonly messageOwner = new BoundedMap<string, string>(MAX_REMEMBERED_MESSAGES);
   private pagePath = '';
 
   constructor(
@@ -148,7 +149,6 @@ export class WebchatAdapter implements ChannelAdapter {
         sender: { id: visitor, name: 'Visitor' },
         parts: [{ type: 'text', text: frame.text }],
       });
-      if (this.messageOwner.size >= MAX_REMEMBERED_MESSAGES) this.messageOwner.delete(this.messageOwner.keys().next().value!);
       this.messageOwner.set(messageId, visitor);
       reply({ type: 'ack', id: frame.id });
       if (result.outcome === 'stored') {

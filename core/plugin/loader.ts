@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { manifestProblems } from '../plugin/define';
-import { apiVersionMismatch } from '../plugin/version';
-import type { PluginManifest } from '../plugin/types';
+import { manifestProblems } from './define';
+import { apiVersionMismatch } from './version';
+import type { PluginManifest } from './types';
 import { GatewayError } from '../errors';
 import { didYouMean } from '../util/did-you-mean';
 
