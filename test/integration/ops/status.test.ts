@@ -170,7 +170,7 @@ test('status - an unreachable NATS is named with a hint, exit 1', async () => {
   const r = await cli('status', '-c', file);
   expect(r.code).toBe(1);
   expect(r.out).toBe('');
-  expect(r.err).toMatch(/^chat-gateway: cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: .+\n  hint: /);
+  expect(r.err).toMatch(/^chat-gateway: \[E_NATS\] cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: .+\n  hint: /);
 });
 
 test("status - works from a shell without the bots' secrets: only the nats section must resolve", async () => {
