@@ -71,6 +71,12 @@ export const errorCatalog = {
     summary: 'NATS is unreachable or refused an operation',
     fix: 'check nats.servers and credentials; the server needs JetStream (-js)',
   },
+  E_HTTP: {
+    audience: 'operator',
+    retryable: false,
+    summary: 'the HTTP server cannot listen on http.listen (the port is taken, or not allowed)',
+    fix: 'stop what uses the port, or pick another one with http.listen (HTTP_LISTEN in the default config)',
+  },
   E_START: {
     audience: 'operator',
     retryable: true,

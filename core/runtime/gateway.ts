@@ -96,7 +96,7 @@ export class Gateway {
    * thrown). When a step before the instances fails, what the earlier steps started is undone.
    */
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
-    const log = opts.logger ?? createLogger(config.log.level, configSecrets(config));
+    const log = opts.logger ?? createLogger(config.log.level, configSecrets(config), undefined, config.log.format);
     const nats = await connectNats(config.nats, log);
     let gateway: Gateway | undefined;
     try {

@@ -47,6 +47,8 @@ export type InstanceState = 'pending' | 'starting' | 'started' | 'failed' | 'sto
 const MAX_RESTART_DELAY = 5 * 60_000;
 /** How long an eager media download may hold a message back (the platform waits for its ack meanwhile). */
 const EAGER_BUDGET_MS = 2000;
+const START_HINT =
+  "check that this machine reaches the platform (DNS, an HTTPS proxy if the network needs one, the firewall) and that the credentials in the config are the platform's current ones";
 
 /**
  * One configured plugin instance: its own child DI container (context, options, logger), its adapter,
@@ -55,6 +57,8 @@ const EAGER_BUDGET_MS = 2000;
 export class Instance {
   state: InstanceState = 'pending';
   lastError?: string;
+  /** With `lastError`: what to check. The plugin's own hint when its error has one, else where such failures come from. */
+  lastHint?: string;
   private adapter?: ChannelAdapter;
   private worker?: OutboundWorker;
   private readonly abort = new AbortController();
@@ -125,23 +129,32 @@ export class Instance {
       await this.worker.start();
       this.state = 'started';
       this.lastError = undefined;
+      this.lastHint = undefined;
       this.deps.metrics.instanceUp.set(this.key, true);
       const current = this.deps.status.get(channel, account)?.state;
       if (current === 'starting') this.report('connected');
-      this.log.info('instance started');
+      this.log.info(n > 1 ? { attempts: n } : {}, n > 1 ? `instance started after ${n} attempts` : 'instance started');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const hint = err instanceof GatewayError ? err.hint : undefined;
+      // Said once with what to check; the retries that fail the same way are debug lines, not a wall of errors.
+      const again = this.lastError === message;
       this.state = 'failed';
       this.lastError = message;
+      this.lastHint = err instanceof GatewayError && err.hint ? err.hint : START_HINT;
       this.deps.metrics.instanceUp.set(this.key, false);
       await this.safeStopAdapter();
       const delay = backoff(n, { initialMs: this.deps.lifecycle.restartDelay, maxMs: MAX_RESTART_DELAY, jitter: 'none' });
       this.report('failed', message);
-      this.log.error(
-        { code: 'E_START', err: message, ...(hint ? { hint } : {}), retryInMs: delay },
-        `instance failed to start: ${message}`,
-      );
+      if (again)
+        this.log.debug(
+          { code: 'E_START', err: message, attempt: n, retryInMs: delay },
+          `instance failed to start again (attempt ${n}): ${message}`,
+        );
+      else
+        this.log.error(
+          { code: 'E_START', err: message, hint: this.lastHint, retryInMs: delay },
+          `instance failed to start: ${message} (retrying in ${delay < 1000 ? `${delay} ms` : `${Math.round(delay / 1000)} s`}; while the reason stays the same, only at debug level)`,
+        );
       this.retry = sleep(delay, this.abort.signal).then(
         () => this.attempt(n + 1),
         () => undefined,

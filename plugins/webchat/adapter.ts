@@ -54,7 +54,7 @@ export class WebchatAdapter implements ChannelAdapter {
         'x-content-type-options': 'nosniff',
         'cache-control': 'no-store',
       });
-      res.end(renderPage({ title: this.options.title, nonce }));
+      res.end(renderPage({ title: this.options.title, nonce, maxLength: this.options.maxMessageLength }));
     });
     this.ctx.http.upgrade('/ws', (req, socket, head) => this.upgrade(req, socket, head));
     this.ctx.logger.info({ url: `${this.ctx.http.baseUrl}${this.pagePath}/` }, 'web chat page ready');
@@ -140,7 +140,7 @@ export class WebchatAdapter implements ChannelAdapter {
   private async onFrame(visitor: string, ws: WebSocket, raw: string): Promise<void> {
     const reply = (f: ServerFrame) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(f));
     const frame = parseClientFrame(raw, this.options.maxMessageLength);
-    if ('error' in frame) return void reply({ type: 'error', message: frame.error, retry: false });
+    if ('error' in frame) return void reply({ type: 'error', ...(frame.id ? { id: frame.id } : {}), message: frame.error, retry: false });
     const messageId = `${visitor}.${frame.id}`;
     try {
       const result = await this.ctx.publish({
