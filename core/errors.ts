@@ -177,3 +177,11 @@ export class DeliveryError extends Error {
     return new DeliveryError(options.code ?? 'E_PLATFORM', message, { ...options, retryable: false });
   }
 }
+
+/** Classifies anything a plugin threw (from `send`, `edit`, `fetchMedia`...): a `DeliveryError` keeps its word; anything else is a retryable platform error. */
+export function toDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  if (err instanceof Error && err.name === 'DeliveryError' && 'retryable' in err) return err as DeliveryError;
+  const message = err instanceof Error ? err.message : String(err);
+  return DeliveryError.retryable(`unexpected error from the plugin: ${message}`, { cause: err });
+}

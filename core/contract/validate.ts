@@ -1,6 +1,14 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { InboundSchema, MediaRequestSchema, OutboundSchema, type InboundAny, type MediaRequest, type OutboundEnvelope } from './schemas';
+import {
+  InboundSchema,
+  InboundKindSchema,
+  MediaRequestSchema,
+  OutboundSchema,
+  type InboundAny,
+  type MediaRequest,
+  type OutboundEnvelope,
+} from './schemas';
 import { didYouMean } from '../util/did-you-mean';
 
 /** An ajv instance with the formats the contract uses; compile schemas once and keep the function. */
@@ -11,7 +19,11 @@ export function createAjv(options: { coerceTypes?: boolean } = {}): Ajv {
 }
 
 const ajv = createAjv();
-const inbound = ajv.compile<InboundAny>(InboundSchema);
+/** One validator per inbound kind: an envelope is checked against the schema its `kind` names, so errors are about that kind only. */
+const inboundByKind = new Map(
+  InboundSchema.anyOf.map((schema) => [schema.properties.kind.const as string, { schema, fn: ajv.compile<InboundAny>(schema) }]),
+);
+const KINDS = InboundKindSchema.anyOf.map((k) => k.const);
 const outbound = ajv.compile<OutboundEnvelope>(OutboundSchema);
 const mediaRequest = ajv.compile<MediaRequest>(MediaRequestSchema);
 
@@ -128,7 +140,18 @@ export function checkMediaRequest(value: unknown): Checked<MediaRequest> {
 
 /** Validates an inbound envelope (a message or an event) a plugin produced. */
 export function checkInbound(value: unknown): Checked<InboundAny> {
-  return check(inbound, InboundSchema, value);
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  const branch = typeof kind === 'string' ? inboundByKind.get(kind) : undefined;
+  if (!branch) {
+    return {
+      ok: false,
+      message:
+        kind === undefined
+          ? 'missing required field "kind"'
+          : `field "kind" must be one of ${KINDS.map((k) => JSON.stringify(k)).join(', ')}`,
+    };
+  }
+  return check(branch.fn, branch.schema, value);
 }
 
 /**

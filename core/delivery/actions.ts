@@ -3,14 +3,7 @@ import type { Button, OutboundEnvelope } from '../contract/schemas';
 import { DeliveryError } from '../errors';
 import type { ResolvedCapabilities } from '../plugin/capabilities';
 import type { ActionButton } from '../plugin/types';
-import type { Outbox } from './outbox';
-
-/** A button as core remembers it with its message: what a click on its token stands for. */
-export interface StoredAction {
-  token: string;
-  id: string;
-  value?: string;
-}
+import type { Outbox, StoredAction } from './outbox';
 
 /**
  * The token of button `index` of envelope `id`: the same on every attempt and replica (a retried send

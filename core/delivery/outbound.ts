@@ -18,7 +18,8 @@ import { Outbox } from './outbox';
 import type { ReceiptError, ReceiptPublisher } from './receipts';
 import { backoff } from '../plugin/backoff';
 import { settledWithin, sleep } from '../plugin/timing';
-import { toDeliveryError, withTimeout } from './retry';
+import { toDeliveryError } from '../errors';
+import { withTimeout } from './retry';
 
 export interface OutboundDeps {
   js: JetStreamClient;

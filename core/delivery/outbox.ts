@@ -1,7 +1,13 @@
 import type { KV } from '@nats-io/kv';
 import type { Receipt } from '../contract/schemas';
 import { hashId } from '../plugin/text';
-import type { StoredAction } from './actions';
+
+/** A button as core remembers it with its message: what a click on its token stands for. */
+export interface StoredAction {
+  token: string;
+  id: string;
+  value?: string;
+}
 
 /** What core remembers of a message an envelope created: what `edit`, `delete` and button clicks need. */
 export interface MessageRecord {

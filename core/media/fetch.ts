@@ -6,7 +6,7 @@ import type { ResolvedCapabilities } from '../plugin/capabilities';
 import type { InboundDraft } from '../plugin/drafts';
 import { deadline } from '../plugin/timing';
 import type { ChannelAdapter } from '../plugin/types';
-import { toDeliveryError } from '../delivery/retry';
+import { toDeliveryError } from '../errors';
 import { kindOfMime, type MediaStore } from './store';
 
 /** The deterministic name of an inbound media part's bytes: asking twice finds them where the first ask put them. */

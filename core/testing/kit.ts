@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { InboundEnvelope, Receipt } from '../contract/schemas';
+import type { InboundAny, InboundEnvelope, Receipt } from '../contract/schemas';
 import { checkInbound } from '../contract/validate';
 import { ensure, same } from './checks';
 import { startNats, type TestNats } from './nats-server';
@@ -143,10 +143,11 @@ export class Kit {
   async roundTrip(s: Session, m: InjectedMessage): Promise<InboundEnvelope> {
     const messageId = await this.inject(m);
     const { subject, value } = await s.inbox.first(
-      (e) => e.message?.text?.includes(m.text),
+      (e) => !!textOf(e)?.includes(m.text),
       `the envelope of "${m.text}" on ${s.prefix}.in.>`,
       this.waitMs,
     );
+    ensure(value.kind === 'message', `the envelope of "${m.text}" has kind "${value.kind}", not "message"`);
     checkEnvelope(s, subject, value, { messageId, conversation: m.conversation, senderId: m.sender.id, text: m.text });
     return value;
   }
@@ -189,4 +190,9 @@ export function checkEnvelope(s: Session, subject: string, env: InboundEnvelope,
   same({ id: env.conversation.id, type: env.conversation.type }, want.conversation, 'envelope conversation');
   same(env.sender.id, want.senderId, 'envelope sender.id');
   same(env.sender.kind, 'user', 'envelope sender.kind');
+}
+
+/** The text of a message envelope; undefined for events. */
+export function textOf(e: InboundAny): string | undefined {
+  return e.kind === 'message' ? e.message.text : undefined;
 }

@@ -1,7 +1,7 @@
 import { manifestProblems } from '../plugin/define';
 import { apiVersionMismatch } from '../plugin/version';
 import { activeResources, ensure, eventually, leftOpen, same } from './checks';
-import type { Kit } from './kit';
+import { textOf, type Kit } from './kit';
 import { STOP_TIMEOUT_MS, type Session } from './session';
 import type { TestHooks } from './types';
 
@@ -68,15 +68,11 @@ export function relay({ kit, hooks, testMs, test, skip }: Section): void {
     test('inbound - a platform message delivered twice is published once', async () => {
       const m = kit.message('direct', 2, 'delivered twice');
       const first = await kit.inject(m);
-      await s.inbox.first((e) => e.message?.text?.includes(m.text), `the envelope of "${m.text}"`, kit.waitMs);
+      await s.inbox.first((e) => !!textOf(e)?.includes(m.text), `the envelope of "${m.text}"`, kit.waitMs);
       const again = await kit.inject(m);
       same(again, first, 'platform message id of the redelivery');
       await kit.inboundBarrier(s, 'direct', 2);
-      same(
-        s.inbox.where((e) => e.message?.text?.includes(m.text)).length,
-        1,
-        `envelopes on ${s.prefix}.in.> for one message delivered twice`,
-      );
+      same(s.inbox.where((e) => !!textOf(e)?.includes(m.text)).length, 1, `envelopes on ${s.prefix}.in.> for one message delivered twice`);
     });
 
     test('outbound - a message reaches its conversation and the ok receipt lists the platform ids', async () => {
@@ -178,7 +174,7 @@ export function access({ kit, hooks, testMs, test, skip }: Section): void {
       await kit.inject(denied);
       await kit.roundTrip(s, kit.message('direct', 6, 'on the list'));
       await kit.inboundBarrier(s, 'direct', 6);
-      same(s.inbox.where((e) => e.message?.text?.includes(denied.text)).length, 0, 'envelopes from a sender not in allowFrom');
+      same(s.inbox.where((e) => !!textOf(e)?.includes(denied.text)).length, 0, 'envelopes from a sender not in allowFrom');
     });
 
     const mention = 'access - groupPolicy mention drops an unmentioned group message and passes a mentioned one';
@@ -189,7 +185,7 @@ export function access({ kit, hooks, testMs, test, skip }: Section): void {
         const env = await kit.roundTrip(s, kit.message('group', 2, 'a question for the bot', { sender: 6, mentionsBot: true }));
         same(env.message.mentioned, true, 'message.mentioned of a message mentioning the bot');
         await kit.inboundBarrier(s, 'group', 2, 6);
-        same(s.inbox.where((e) => e.message?.text?.includes(quiet.text)).length, 0, 'envelopes of group messages not mentioning the bot');
+        same(s.inbox.where((e) => !!textOf(e)?.includes(quiet.text)).length, 0, 'envelopes of group messages not mentioning the bot');
       });
     } else skip(mention, 'the driver has no groups');
   });

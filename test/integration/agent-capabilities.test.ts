@@ -37,14 +37,12 @@ async function boot(extra = '') {
 }
 
 const say = (id: string, text: string) =>
-  rich
-    .get()
-    .receive({
-      messageId: id,
-      conversation: { id: 'c1', type: 'direct' },
-      sender: { id: 'u1', name: 'Tom' },
-      parts: [{ type: 'text', text }],
-    });
+  rich.get().receive({
+    messageId: id,
+    conversation: { id: 'c1', type: 'direct' },
+    sender: { id: 'u1', name: 'Tom' },
+    parts: [{ type: 'text', text }],
+  });
 
 test('agent - stream(): update() as the model writes, done() with the final text; one platform message, exact final content', async () => {
   await boot('    editDelayMs: 20\n');
@@ -93,16 +91,14 @@ test('agent - onAction gets the click, edit() answers on the card it came from; 
   await receipts.waitFor(1);
   const card = [...world.messages.values()][0]!;
   const token = card.buttons.find((b) => b.id === 'approve')!.token;
-  await rich
-    .get()
-    .receive({
-      kind: 'action',
-      eventKey: 'click1',
-      token,
-      messageId: card.id,
-      conversation: { id: 'c1', type: 'direct' },
-      sender: { id: 'u1', name: 'Tom' },
-    });
+  await rich.get().receive({
+    kind: 'action',
+    eventKey: 'click1',
+    token,
+    messageId: card.id,
+    conversation: { id: 'c1', type: 'direct' },
+    sender: { id: 'u1', name: 'Tom' },
+  });
   const receipt = await edited;
   expect(receipt).toMatchObject({ ok: true, messageIds: [card.id] });
   expect(world.messages.get(card.id)).toMatchObject({ text: 'Approved by Tom (approve, v42)', buttons: [] });

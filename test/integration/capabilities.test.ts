@@ -186,17 +186,15 @@ test('actions - a click comes back with the button id, value and envelope; forge
   const [yes, no] = m.buttons;
   expect(yes!.token).toMatch(/^[A-Za-z0-9_-]{22}$/);
   const click = (eventKey: string, token: string, extra: Record<string, unknown> = {}) =>
-    rich
-      .get()
-      .receive({
-        kind: 'action',
-        eventKey,
-        token,
-        messageId: m.id,
-        conversation: { id: 'c1', type: 'group' },
-        sender: { id: 'u1' },
-        ...extra,
-      } as never);
+    rich.get().receive({
+      kind: 'action',
+      eventKey,
+      token,
+      messageId: m.id,
+      conversation: { id: 'c1', type: 'group' },
+      sender: { id: 'u1' },
+      ...extra,
+    } as never);
 
   expect(await click('ev1', yes!.token)).toMatchObject({ outcome: 'stored', id: 'rich:default:ev1' });
   expect(await click('ev1', yes!.token)).toMatchObject({ outcome: 'duplicate' });
@@ -226,14 +224,12 @@ test('actions - a click comes back with the button id, value and envelope; forge
     action: { id: 'yes', value: 'deploy:42', messageId: m.id, envelope: 'ask' },
   });
   // A barrier: a message after the refused clicks arrives, and nothing else did before it.
-  await rich
-    .get()
-    .receive({
-      messageId: 'barrier',
-      conversation: { id: 'c1', type: 'direct' },
-      sender: { id: 'u1' },
-      parts: [{ type: 'text', text: 'b' }],
-    });
+  await rich.get().receive({
+    messageId: 'barrier',
+    conversation: { id: 'c1', type: 'direct' },
+    sender: { id: 'u1' },
+    parts: [{ type: 'text', text: 'b' }],
+  });
   await inbox.waitFor(2);
   expect(inbox.items.map((e) => e.id)).toEqual(['rich:default:ev1', 'rich:default:barrier']);
 });

@@ -131,14 +131,12 @@ test('media - an eager download that fails never loses the message', async () =>
   await nc.flush();
   expect(
     (
-      await rich
-        .get()
-        .receive({
-          messageId: 'om_f',
-          conversation: { id: 'c1', type: 'direct' },
-          sender: { id: 'u1' },
-          parts: [{ type: 'image', ref: 'gone' }],
-        })
+      await rich.get().receive({
+        messageId: 'om_f',
+        conversation: { id: 'c1', type: 'direct' },
+        sender: { id: 'u1' },
+        parts: [{ type: 'image', ref: 'gone' }],
+      })
     ).outcome,
   ).toBe('stored');
   const [env] = await inbox.waitFor(1);

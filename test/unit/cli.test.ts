@@ -140,6 +140,6 @@ test('cli - help lists the operator commands', async () => {
 
 test('cli - --version and version print the version of chat-gateway, its plugin API and Node.js, exit 0', async () => {
   for (const argv of [['--version'], ['-V'], ['version']]) {
-    expect(await run(...argv)).toEqual({ code: 0, err: '', out: `chat-gateway ${version} (plugin API 1.1, Node.js ${process.version})\n` });
+    expect(await run(...argv)).toEqual({ code: 0, err: '', out: `chat-gateway ${version} (plugin API 1.2, Node.js ${process.version})\n` });
   }
 });

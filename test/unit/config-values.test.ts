@@ -23,7 +23,9 @@ test('config - an empty plugins list gets every default of the schema', () => {
     sendTimeout: 20_000,
     maxBytes: 1_048_576,
     holdFor: 12 * 3_600_000,
+    remember: 7 * 24 * 3_600_000,
   });
+  expect(config.media).toEqual({ ttl: 24 * 3_600_000, maxBytes: 30 * 1024 * 1024, fetchTimeout: 60_000 });
   expect(config.lifecycle).toEqual({ startTimeout: 30_000, stopTimeout: 10_000, restartDelay: 5_000 });
   expect(config.instances).toEqual([]);
 });

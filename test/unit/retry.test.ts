@@ -1,5 +1,6 @@
 import { DeliveryError } from '../../core/errors';
-import { toDeliveryError, withTimeout } from '../../core/delivery/retry';
+import { toDeliveryError } from '../../core/errors';
+import { withTimeout } from '../../core/delivery/retry';
 
 test('delivery - toDeliveryError keeps a plugin DeliveryError and makes anything else a retryable E_PLATFORM', () => {
   const permanent = DeliveryError.permanent('no permission', { platformCode: 230027 });
