@@ -29,6 +29,7 @@ export interface GatewayConfig {
   log: GatewayConfigRaw['log'];
   delivery: Durations<GatewayConfigRaw['delivery'], 'initialBackoff' | 'maxBackoff' | 'sendTimeout' | 'holdFor'>;
   lifecycle: Durations<GatewayConfigRaw['lifecycle'], 'startTimeout' | 'stopTimeout' | 'restartDelay'>;
+  metrics: Durations<GatewayConfigRaw['metrics'], 'sampleInterval'>;
   instances: InstanceConfig[];
 }
 
@@ -162,6 +163,7 @@ export function loadConfig(file: string, opts: LoadOptions = {}): GatewayConfig 
       stopTimeout: parseDuration(top.lifecycle.stopTimeout),
       restartDelay: parseDuration(top.lifecycle.restartDelay),
     },
+    metrics: { ...top.metrics, sampleInterval: parseDuration(top.metrics.sampleInterval) },
     instances,
   };
 }

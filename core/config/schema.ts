@@ -77,6 +77,17 @@ export const GatewayConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    metrics: Type.Object(
+      {
+        /** Label series with `account` too; off: per channel, so 10,000 accounts cost no more series than one. */
+        perAccount: Type.Boolean({ default: false }),
+        /** How often the outbound queues' depth and oldest age are read from NATS. */
+        sampleInterval: Type.Union([Duration], { default: '15s' }),
+        /** Accounts per channel and measure named by `chat_gateway_top_accounts` (0: none). */
+        topAccounts: Type.Integer({ minimum: 0, maximum: 100, default: 10 }),
+      },
+      { ...strict, default: {} },
+    ),
     plugins: Type.Array(Type.Record(Type.String(), Type.Unknown()), { default: [] }),
   },
   strict,

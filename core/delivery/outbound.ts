@@ -7,12 +7,15 @@ import type { Subjects } from '../contract/subjects';
 import { checkOutbound } from '../contract/validate';
 import { LEASE_TTL_MS, ensureOutConsumer } from '../bus/streams';
 import type { Metrics } from '../http/metrics';
+import type { QueueSampler } from '../http/queue-sampler';
+import type { Tracer } from '../trace/tracer';
 import { hashId } from '../plugin/text';
 import type { ChannelAdapter } from '../plugin/types';
 import { KeyedQueue } from './keyed-queue';
 import { Lease } from './lease';
 import type { ReceiptError, ReceiptPublisher } from './receipts';
 import { backoffDelay, sleep, toDeliveryError, withTimeout } from './retry';
+import { OutboundTrace } from './outbound-trace';
 
 export interface OutboundDeps {
   js: JetStreamClient;
@@ -26,6 +29,9 @@ export interface OutboundDeps {
   leases: KV;
   /** This process's name in the leases. */
   owner: string;
+  /** Samples the depth and age of the queues this replica consumes. */
+  queues: QueueSampler;
+  tracer: Tracer;
 }
 
 /** How long a taken envelope stays with a replica that stopped answering before it is offered again. */
@@ -168,6 +174,7 @@ export class OutboundWorker {
       return;
     }
     this.messages = messages;
+    this.deps.queues.track({ ...this.labels, consumer: this.consumerName!, subject: subjects.out(this.channel, this.account) });
     this.keepAlive ??= setInterval(() => {
       for (const m of this.taken) m.working();
     }, ACK_WAIT_MS / 3);
@@ -213,6 +220,7 @@ export class OutboundWorker {
       this.takeover = undefined;
     }
     this.messages?.stop();
+    if (this.consumerName) this.deps.queues.untrack(this.consumerName);
     await this.loop;
     this.messages = undefined;
   }
@@ -243,6 +251,11 @@ export class OutboundWorker {
   }
 
   private accept(m: JsMsg): void {
+    const trace = new OutboundTrace(this.deps.tracer, m, this.channel, this.account);
+    trace.run(() => this.take(m, trace));
+  }
+
+  private take(m: JsMsg, trace: OutboundTrace): void {
     this.deps.metrics.outbound.inc(this.labels);
     this.taken.add(m);
     const started = Date.now();
@@ -268,6 +281,7 @@ export class OutboundWorker {
           { code: 'E_TOO_LARGE', message, retryable: false },
           0,
         ),
+        trace,
       );
       return;
     }
@@ -282,6 +296,7 @@ export class OutboundWorker {
           { code: 'E_SCHEMA', message: `payload is not JSON: ${parseError.message}`, retryable: false },
           0,
         ),
+        trace,
       );
       return;
     }
@@ -293,43 +308,56 @@ export class OutboundWorker {
         m,
         started,
         this.deps.receipts.failed(this.channel, this.account, id, { code: 'E_SCHEMA', message: checked.message, retryable: false }, 0),
+        trace,
       );
       return;
     }
     const env = checked.value;
+    trace.identify(env.id);
     const key = env.conversation ? `c:${env.conversation.id}` : `r:${env.replyTo}`;
-    this.queue.push(key, () => this.deliver(m, env, started));
+    // The queue runs the task after earlier ones of the conversation: it must run in this envelope's trace.
+    this.queue.push(key, () => trace.run(() => this.deliver(m, env, started, trace)));
   }
 
-  private async deliver(m: JsMsg, env: OutboundEnvelope, started: number): Promise<void> {
+  private async deliver(m: JsMsg, env: OutboundEnvelope, started: number, trace: OutboundTrace): Promise<void> {
     const { outbox, receipts, delivery, metrics } = this.deps;
     const outboxKey = `${this.channel}.${this.account}.${hashId(env.id, 64)}`;
     const prior = await outbox.get(outboxKey).catch(() => null);
     if (prior && prior.operation === 'PUT') {
       this.log.info({ id: env.id }, 'outbound envelope already delivered: not sent again, receipt repeated');
-      this.finish(m, started, { ...(prior.json() as Receipt), time: new Date().toISOString() });
+      this.finish(m, started, { ...(prior.json() as Receipt), time: new Date().toISOString() }, trace);
       return;
     }
     const signal = this.abort.signal;
     try {
       for (let attempt = 1; ; attempt++) {
+        const call = trace.attempt(attempt);
         try {
-          const result = await withTimeout(this.adapter.send(env, { attempt, signal }), delivery.sendTimeout, 'platform send');
+          const result = await call.run(() =>
+            withTimeout(this.adapter.send(env, { attempt, signal }), delivery.sendTimeout, 'platform send'),
+          );
+          call.end();
+          this.accepted(m, env, attempt, result.messageIds);
           const receipt = receipts.ok(this.channel, this.account, env.id, result.messageIds, attempt);
           await outbox
             .put(outboxKey, JSON.stringify(receipt))
             .catch((err: Error) =>
               this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'),
             );
-          this.finish(m, started, receipt);
+          this.finish(m, started, receipt, trace);
           return;
         } catch (thrown) {
+          const err = toDeliveryError(thrown);
+          call.end(err.message);
           if (signal.aborted) {
+            trace.handBack('gateway stopping');
             m.nak(HAND_BACK_DELAY_MS);
             return;
           }
-          const err = toDeliveryError(thrown);
-          if (err.deferred && this.hold(m, env, err)) return;
+          if (err.deferred && this.hold(m, env, err)) {
+            trace.handBack(`held: ${err.message}`);
+            return;
+          }
           const detail: ReceiptError = {
             code: err.code,
             message: err.message,
@@ -346,7 +374,7 @@ export class OutboundWorker {
               { id: env.id, code: err.code, platformCode: err.platformCode, attempts: attempt },
               `outbound delivery failed: ${final}`,
             );
-            this.finish(m, started, receipts.failed(this.channel, this.account, env.id, { ...detail, message: final }, attempt));
+            this.finish(m, started, receipts.failed(this.channel, this.account, env.id, { ...detail, message: final }, attempt), trace);
             return;
           }
           const wait = backoffDelay(delivery, attempt, err.retryAfterMs);
@@ -358,6 +386,7 @@ export class OutboundWorker {
           try {
             await sleep(wait, signal);
           } catch {
+            trace.handBack('gateway stopping');
             m.nak(HAND_BACK_DELAY_MS);
             return;
           }
@@ -381,9 +410,17 @@ export class OutboundWorker {
     return true;
   }
 
-  private finish(m: JsMsg, started: number, receipt: Receipt): void {
+  /** The platform took the envelope: its outbound latency counts from when the agent's publish was stored. */
+  private accepted(m: JsMsg, env: OutboundEnvelope, attempts: number, messageIds: string[]): void {
+    const seconds = Math.max(0, (Date.now() - m.info.timestampNanos / 1e6) / 1000);
+    this.deps.metrics.outboundLatency.observe(this.labels, seconds);
+    this.deps.metrics.top.observeLatency(this.channel, this.account, seconds);
+    this.log.debug({ id: env.id, attempts, messageIds, ms: Math.round(seconds * 1000) }, 'outbound envelope delivered');
+  }
+
+  private finish(m: JsMsg, started: number, receipt: Receipt, trace: OutboundTrace): void {
     this.taken.delete(m);
-    this.deps.receipts.publish(receipt);
+    this.deps.receipts.publish(receipt, undefined, trace.end(receipt));
     this.deps.metrics.deliverySeconds.observe(this.labels, (Date.now() - started) / 1000);
     m.ack();
   }

@@ -27,6 +27,8 @@ export interface InboundDraft {
   replyTo?: string;
   /** The platform event, kept only when the instance sets `includeRaw: true`. */
   raw?: unknown;
+  /** A W3C `traceparent` the platform delivered with the event, if any: core continues that trace. */
+  traceparent?: string;
 }
 
 /** What became of a published message. Only `stored` and `duplicate` mean it is safely in NATS. */

@@ -16,7 +16,10 @@ import { ReceiptPublisher } from '../delivery/receipts';
 import { UnroutedHandler } from '../delivery/unrouted';
 import { HttpServer } from '../http/server';
 import { Metrics } from '../http/metrics';
+import { watchNatsMetrics } from '../http/nats-metrics';
+import { QueueSampler } from '../http/queue-sampler';
 import { addLogSecrets, createLogger } from '../log';
+import { createTracer } from '../trace/tracer';
 import { PairingDirectory } from '../pairing/directory';
 import { DEFAULT_PAIRING_LIMITS, type PairingLimits } from '../pairing/gate';
 import { openPairingBucket } from '../pairing/records';
@@ -91,6 +94,7 @@ export class Gateway {
     private readonly routable: Set<string>,
   ) {
     this.http = new HttpServer(current.http.listen, { ready: () => this.readiness(), metrics: () => metrics.render() }, log);
+    metrics.watchInstances(() => this.instances.map((i) => ({ channel: i.config.channel, account: i.config.account, state: i.state })));
   }
 
   /** The config the gateway runs with (after a reload: the new one, except `nats` and `http`, which need a restart). */
@@ -133,10 +137,12 @@ export class Gateway {
       log,
     );
     const buckets = await openBuckets(nc, s, OUTBOX_TTL_MS);
-    const metrics = new Metrics();
+    const metrics = new Metrics({ perAccount: config.metrics.perAccount, topAccounts: config.metrics.topAccounts });
+    const queues = new QueueSampler(jsm, s.outStream, metrics, config.metrics.sampleInterval, log);
+    const tracer = createTracer();
     const status = new StatusReporter(nc, buckets.status, s, log);
     const receipts = new ReceiptPublisher(nc, s, metrics);
-    const inbound = new InboundPublisher(js, s, metrics);
+    const inbound = new InboundPublisher(js, s, metrics, tracer);
     const activity = new ActivityRecorder(await openActivityBucket(nc, s), log);
     const pairingBucket = await openPairingBucket(nc, s);
     const routable = new Set<string>();
@@ -151,7 +157,7 @@ export class Gateway {
       metrics,
       activity,
       store: buckets.store,
-      outbound: { js, jsm, subjects: s, receipts, metrics, outbox: buckets.outbox, leases: buckets.leases, owner },
+      outbound: { js, jsm, subjects: s, receipts, metrics, outbox: buckets.outbox, leases: buckets.leases, owner, queues, tracer },
       pairing: { directory, limits: { ...DEFAULT_PAIRING_LIMITS, ...opts.pairing } },
     };
     return new Gateway(config, log, nats, metrics, unrouted, status, shared, opts.read ?? readConfigFile, routable);
@@ -163,6 +169,8 @@ export class Gateway {
     if (config.http.enabled) await this.http.start();
     this.natsUp = true;
     this.watchNats();
+    watchNatsMetrics(this.nats.nc, this.metrics);
+    this.shared.outbound.queues.start();
     const enabled = config.instances.filter((i) => i.enabled);
     for (const inst of enabled) this.routable.add(instanceKey(inst));
     this.unrouted.start();
@@ -239,14 +247,11 @@ export class Gateway {
     for (const i of plan.added) this.routable.add(instanceKey(i));
     const leaving = new Set([...plan.removed, ...plan.restarted.map(instanceKey)]);
     await Promise.all(this.instances.filter((i) => leaving.has(i.key)).map((i) => i.stop()));
-    for (const key of plan.removed) {
-      this.routable.delete(key);
-      this.metrics.instanceUp.delete(key);
-    }
+    for (const key of plan.removed) this.routable.delete(key);
     const fresh = [...plan.restarted, ...plan.added].map((i) => this.createInstance(i, next));
     const byKey = new Map([...this.instances.filter((i) => !leaving.has(i.key)), ...fresh].map((i) => [i.key, i]));
     this.instances.splice(0, this.instances.length, ...next.instances.filter((i) => i.enabled).map((i) => byKey.get(instanceKey(i))!));
-    this.current = { ...next, nats: this.current.nats, http: this.current.http };
+    this.current = { ...next, nats: this.current.nats, http: this.current.http, metrics: this.current.metrics };
     await Promise.all(fresh.map((i) => i.start()));
     const summary: ReloadSummary = {
       added: plan.added.map(instanceKey),
@@ -301,6 +306,8 @@ export class Gateway {
       this.control?.unsubscribe();
       await this.reloading;
       await Promise.all(this.instances.map((i) => i.stop()));
+      await this.shared.outbound.queues.stop();
+      await this.shared.outbound.tracer.shutdown().catch((err: Error) => this.log.warn({ err: err.message }, 'spans not all exported'));
       await this.shared.activity.flush();
       this.shared.pairing.directory.stop();
       this.unrouted.stop();

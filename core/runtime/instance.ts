@@ -90,7 +90,6 @@ export class Instance {
       await this.worker.start();
       this.state = 'started';
       this.lastError = undefined;
-      this.deps.metrics.instanceUp.set(this.key, true);
       const current = this.deps.status.get(channel, account)?.state;
       if (current === 'starting') this.report('connected');
       this.log.info('instance started');
@@ -98,7 +97,6 @@ export class Instance {
       const message = err instanceof Error ? err.message : String(err);
       this.state = 'failed';
       this.lastError = message;
-      this.deps.metrics.instanceUp.set(this.key, false);
       await this.safeStopAdapter();
       const delay = Math.min(MAX_RESTART_DELAY, this.deps.lifecycle.restartDelay * 2 ** (n - 1));
       this.report('failed', message);
@@ -188,7 +186,6 @@ export class Instance {
     );
     this.deps.http.unmount(this.config.channel, this.config.account);
     this.state = 'stopped';
-    this.deps.metrics.instanceUp.set(this.key, false);
     this.report('stopped');
   }
 
