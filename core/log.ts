@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { traceLogFields } from './trace/context';
 
 const SECRET_KEYS = [
   'appSecret',
@@ -51,6 +52,8 @@ export function createLogger(level: string, secrets: Iterable<string> = [], dest
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
       hooks: { streamWrite: (line: string) => scrubber.scrub(line) },
+      // Lines written while a message is handled carry its trace_id and span_id: one grep finds its way.
+      mixin: traceLogFields,
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );

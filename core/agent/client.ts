@@ -3,19 +3,21 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { hashId } from '../plugin/text';
 import { createHash, randomUUID } from 'node:crypto';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { NamePattern, type InboundEnvelope, type OutboundEnvelope, type Receipt } from '../contract/schemas';
 import { subjects, type Subjects } from '../contract/subjects';
 import { checkOutbound } from '../contract/validate';
+import { TRACEPARENT, parseTraceparent } from '../trace/context';
 import { AgentError } from './agent-error';
 import { subscribeCore } from './core-subscription';
 import { subscribeDurable } from './durable-subscription';
 import { HandlerRunner } from './handler-runner';
 import { ReceiptWaiter } from './receipt-waiter';
-import type { AgentSubscription, ErrorListener, MessageHandler, OnMessageOptions, OutboundDraft, ReplyBody } from './types';
+import { traceOf } from './trace';
+import type { AgentSubscription, ErrorListener, MessageHandler, OnMessageOptions, OutboundDraft, ReplyBody, SendOptions } from './types';
 
-/** The message a handler is running for, and how many replies it sent so far. */
-const replyScope = new AsyncLocalStorage<{ inboundId: string; count: number }>();
+/** The message a handler is running for, how many replies it sent so far, and its trace. */
+const replyScope = new AsyncLocalStorage<{ inboundId: string; count: number; traceparent?: string }>();
 
 /** How `AgentClient.connect` reaches NATS and the gateway. */
 export interface AgentClientOptions {
@@ -104,7 +106,7 @@ export class AgentClient {
     const channel = checkName('channel', options.channel) ?? '*';
     const account = checkName('account', options.account) ?? '*';
     // Each run of the handler counts its replies from 1, so a rerun for the same message reuses the ids.
-    const counted: MessageHandler = (msg) => replyScope.run({ inboundId: msg.id, count: 0 }, () => handler(msg));
+    const counted: MessageHandler = (msg) => replyScope.run({ inboundId: msg.id, count: 0, traceparent: traceOf(msg) }, () => handler(msg));
     const runner = new HandlerRunner(counted, this.onError);
     const sub = options.durable
       ? await subscribeDurable(
@@ -133,10 +135,11 @@ export class AgentClient {
   }
 
   /**
-   * Replies to an inbound message in its conversation (`conversation.id` and `replyTo` taken from it).
+   * Replies to an inbound message in its conversation (`conversation.id` and `replyTo` taken from it),
+   * in the message's trace: the reply carries the `traceparent` the message came with.
    * Resolves with the ok receipt; rejects with an `AgentError` for a failed receipt or no receipt in time.
    */
-  reply(inbound: InboundEnvelope, body: string | ReplyBody): Promise<Receipt> {
+  reply(inbound: InboundEnvelope, body: string | ReplyBody, options: SendOptions = {}): Promise<Receipt> {
     const { id, ...rest } = typeof body === 'string' ? { text: body } : body;
     const draft: OutboundDraft = {
       conversation: { id: inbound.conversation.id },
@@ -144,7 +147,16 @@ export class AgentClient {
       ...rest,
       id: id ?? this.replyId(inbound.id),
     };
-    return this.send(inbound.channel, inbound.account, draft);
+    const traceparent = options.traceparent ?? traceOf(inbound);
+    return this.send(inbound.channel, inbound.account, draft, traceparent ? { traceparent } : {});
+  }
+
+  /**
+   * The W3C `traceparent` an inbound message came with (the gateway starts one for every message), for
+   * an agent that records its own spans: make them children of it and pass yours to `reply()`.
+   */
+  traceparent(inbound: InboundEnvelope): string | undefined {
+    return traceOf(inbound);
   }
 
   /**
@@ -162,9 +174,9 @@ export class AgentClient {
   /**
    * Publishes an outbound envelope on `<prefix>.out.<channel>.<account>` (an `id` is generated when it
    * has none) and resolves with its ok receipt. An envelope the gateway would refuse with `E_SCHEMA`
-   * is rejected here without being published.
+   * is rejected here without being published. Inside a message handler it carries that message's trace.
    */
-  async send(channel: string, account: string, outbound: OutboundEnvelope | OutboundDraft): Promise<Receipt> {
+  async send(channel: string, account: string, outbound: OutboundEnvelope | OutboundDraft, options: SendOptions = {}): Promise<Receipt> {
     for (const [what, value] of [
       ['channel', channel],
       ['account', account],
@@ -177,6 +189,13 @@ export class AgentClient {
     const envelope = { v: 1 as const, ...outbound, id: outbound.id ?? randomUUID() };
     const checked = checkOutbound(envelope);
     if (!checked.ok) throw new AgentError('E_SCHEMA', checked.message, { retryable: false, id: envelope.id });
+    const traceparent = options.traceparent ?? replyScope.getStore()?.traceparent;
+    if (traceparent !== undefined && !parseTraceparent(traceparent))
+      throw new AgentError(
+        'E_SCHEMA',
+        `traceparent ${JSON.stringify(traceparent)} is not a W3C traceparent (00-<32 hex trace id>-<16 hex span id>-<2 hex flags>)`,
+        { retryable: false, id: envelope.id },
+      );
     if (this.closing) throw new AgentError('E_CLOSED', 'the agent client is closed', { retryable: true, id: envelope.id });
     const receipt = this.receipts.expect(channel, account, envelope.id);
     let settled = false;
@@ -184,7 +203,13 @@ export class AgentClient {
       () => (settled = true),
       () => (settled = true),
     );
-    const duplicate = await this.publishStored(this.subjects.out(channel, account), JSON.stringify(envelope), envelope.id, () => settled);
+    const duplicate = await this.publishStored(
+      this.subjects.out(channel, account),
+      JSON.stringify(envelope),
+      envelope.id,
+      () => settled,
+      traceparent,
+    );
     // The stream already had this id (a resend): its receipt may have gone by; the outbox keeps delivered ones.
     if (duplicate) await this.receiptFromOutbox(channel, account, envelope.id);
     return receipt;
@@ -195,10 +220,12 @@ export class AgentClient {
    * NATS is unreachable is not lost: it is published again (same `Nats-Msg-Id`, so the stream keeps
    * one copy) until it is stored or the receipt wait gives up.
    */
-  private async publishStored(subject: string, data: string, id: string, gaveUp: () => boolean): Promise<boolean> {
+  private async publishStored(subject: string, data: string, id: string, gaveUp: () => boolean, traceparent?: string): Promise<boolean> {
+    const h = traceparent ? headers() : undefined;
+    h?.set(TRACEPARENT, traceparent!);
     for (let attempt = 1; !gaveUp(); attempt++) {
       try {
-        return (await this.js.publish(subject, data, { msgID: id, timeout: 5000 })).duplicate;
+        return (await this.js.publish(subject, data, { msgID: id, timeout: 5000, ...(h ? { headers: h } : {}) })).duplicate;
       } catch (err) {
         if (this.closing) return false;
         if (attempt === 1 || attempt % 10 === 0)

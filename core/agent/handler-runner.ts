@@ -1,6 +1,7 @@
 import { checkInbound } from '../contract/validate';
 import type { InboundEnvelope } from '../contract/schemas';
 import { KeyedQueue } from '../delivery/keyed-queue';
+import { rememberTrace } from './trace';
 import type { ErrorListener, MessageHandler } from './types';
 
 /**
@@ -16,8 +17,11 @@ export class HandlerRunner {
     readonly onError: ErrorListener,
   ) {}
 
-  /** Parses and validates a payload; reports and returns undefined when it is not a valid inbound envelope. */
-  decode(data: string, subject: string): InboundEnvelope | undefined {
+  /**
+   * Parses and validates a payload; reports and returns undefined when it is not a valid inbound
+   * envelope. The message's `traceparent` header, if any, stays with the envelope for its replies.
+   */
+  decode(data: string, subject: string, traceparent?: string): InboundEnvelope | undefined {
     let value: unknown;
     try {
       value = JSON.parse(data);
@@ -26,7 +30,10 @@ export class HandlerRunner {
       return undefined;
     }
     const checked = checkInbound(value);
-    if (checked.ok) return checked.value;
+    if (checked.ok) {
+      rememberTrace(checked.value, traceparent);
+      return checked.value;
+    }
     const rawId = (value as { id?: unknown } | null)?.id;
     const context = typeof rawId === 'string' ? { subject, envelopeId: rawId } : { subject };
     this.onError(new Error(`invalid inbound envelope on ${subject} skipped: ${checked.message}`), context);

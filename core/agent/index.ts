@@ -4,5 +4,5 @@
  */
 export { AgentClient, type AgentClientOptions } from './client';
 export { AgentError, type AgentErrorCode } from './agent-error';
-export type { AgentSubscription, ErrorListener, MessageHandler, OnMessageOptions, OutboundDraft, ReplyBody } from './types';
+export type { AgentSubscription, ErrorListener, MessageHandler, OnMessageOptions, OutboundDraft, ReplyBody, SendOptions } from './types';
 export type { InboundEnvelope, OutboundEnvelope, Receipt, Part, ErrorCode } from '../contract/schemas';
