@@ -49,6 +49,10 @@ const watch = (subject: string) => {
   return c;
 };
 
+/** A text a user sends the bot in a direct chat. */
+const directMessage = (appId: string, text: string) =>
+  emu!.message({ appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text } });
+
 /** A Feishu gateway on the emulator, an echo agent, and collectors on every subject a message crosses. */
 async function feishuRoundTrip() {
   emu = await startEmulator();
@@ -64,14 +68,7 @@ async function feishuRoundTrip() {
     agentSaw.push(agent!.traceparent(msg));
     await agent!.reply(msg, `answer to: ${msg.message.text}`);
   });
-  const event = emu.message({
-    appId: app.appId,
-    chatId: CHAT,
-    chatType: 'p2p',
-    senderOpenId: USER,
-    messageType: 'text',
-    content: { text: 'how many?' },
-  });
+  const event = directMessage(app.appId, 'how many?');
   const messageId = (event.event.message as { message_id: string }).message_id;
   expect((await emu.pushEvent(app.appId, event)).code).toBe(200);
   const [receipt] = await seen.receipts.waitFor(1);
@@ -128,14 +125,7 @@ test('trace - with OTEL_EXPORTER_OTLP_ENDPOINT a gateway process exports the spa
     await nc.flush();
     agent = await AgentClient.connect({ servers: nats.url, prefix });
     await agent.onMessage((msg) => agent!.reply(msg, 'answer').then(() => undefined));
-    const event = emu.message({
-      appId: app.appId,
-      chatId: CHAT,
-      chatType: 'p2p',
-      senderOpenId: USER,
-      messageType: 'text',
-      content: { text: 'q' },
-    });
+    const event = directMessage(app.appId, 'q');
     expect((await emu.pushEvent(app.appId, event)).code).toBe(200);
     const [receipt] = await seen.receipts.waitFor(1);
     const inbound = seen.in.items[0]!;
