@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { backoff } from '../plugin/backoff';
 import { hashId } from '../plugin/text';
+import { sleep } from '../plugin/timing';
 import { createHash, randomUUID } from 'node:crypto';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { NamePattern, type InboundEnvelope, type OutboundEnvelope, type Receipt } from '../contract/schemas';
@@ -230,7 +232,7 @@ export class AgentClient {
         if (this.closing) return false;
         if (attempt === 1 || attempt % 10 === 0)
           this.onError(new Error(`outbound envelope not stored yet, retrying: ${(err as Error).message}`), { subject, envelopeId: id });
-        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+        await sleep(backoff(attempt + 1, { initialMs: 100, maxMs: 2000, jitter: 'none' }));
       }
     }
     return false;

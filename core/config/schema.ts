@@ -11,6 +11,7 @@ export const NatsConfigSchema = Type.Object(
   {
     servers: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
       default: 'nats://127.0.0.1:4222',
+      description: 'a server URL (nats://host:4222), several separated by commas, or a YAML list of URLs',
     }),
     prefix: Type.String({ pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$', default: 'chat' }),
     name: Type.String({ default: 'chat-gateway' }),
@@ -38,7 +39,12 @@ export const GatewayConfigSchema = Type.Object(
     nats: Type.Object(NatsConfigSchema.properties, { ...strict, default: {} }),
     http: Type.Object(
       {
-        listen: Type.String({ pattern: '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]*):\\d{1,5}$', default: '127.0.0.1:8080' }),
+        listen: Type.String({
+          pattern: '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]*):\\d{1,5}$',
+          default: '127.0.0.1:8080',
+          description:
+            'host:port: 127.0.0.1:8080 serves this machine only, 0.0.0.0:8080 every interface (the default config reads HTTP_LISTEN)',
+        }),
         enabled: Type.Boolean({ default: true }),
       },
       { ...strict, default: {} },
@@ -49,6 +55,10 @@ export const GatewayConfigSchema = Type.Object(
           ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
           { default: 'info' },
         ),
+        format: Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')], {
+          default: 'auto',
+          description: 'auto: readable lines when stdout is a terminal, JSON lines otherwise; pretty or json: always that',
+        }),
       },
       { ...strict, default: {} },
     ),
@@ -102,7 +112,12 @@ export const CoreEntrySchema = Type.Object({
     description: 'letters, digits, _ and -, at most 64 characters (it becomes a NATS subject token)',
   }),
   enabled: Type.Boolean({ default: true }),
-  allowFrom: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'sender ids allowed; "*" allows everyone' })),
+  allowFrom: Type.Optional(
+    Type.Union([Type.Array(Type.String({ minLength: 1 })), Type.String()], {
+      description:
+        'sender ids allowed: a list, or one string of comma-separated ids (so one variable can hold several); "*" allows everyone',
+    }),
+  ),
   groupPolicy: Type.Union([Type.Literal('mention'), Type.Literal('open'), Type.Literal('off')], {
     default: 'mention',
     description: 'group messages: mention (only when the bot is mentioned), open (all), off (none)',
@@ -123,4 +138,6 @@ export const CoreEntrySchema = Type.Object({
 export const CORE_ENTRY_KEYS = Object.keys(CoreEntrySchema.properties);
 
 export type GatewayConfigRaw = Static<typeof GatewayConfigSchema>;
-export type CoreEntry = Static<typeof CoreEntrySchema>;
+export type CoreEntryRaw = Static<typeof CoreEntrySchema>;
+/** Core's keys of an entry as the runtime uses them: `allowFrom` written as a comma-separated string is a list. */
+export type CoreEntry = Omit<CoreEntryRaw, 'allowFrom'> & { allowFrom?: string[] };

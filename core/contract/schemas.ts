@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { RECEIPT_CODES } from '../errors';
 
 /**
  * The wire contract between the gateway, its plugins and agent backends: JSON Schemas (draft 2019-09
@@ -102,14 +103,8 @@ export const OutboundSchema = Type.Object(
   { ...strict, $id: 'chat-gateway/outbound.json', title: 'Outbound message envelope' },
 );
 
-export const ErrorCodeSchema = Type.Union([
-  Type.Literal('E_SCHEMA'),
-  Type.Literal('E_UNKNOWN_ACCOUNT'),
-  Type.Literal('E_PLATFORM'),
-  Type.Literal('E_RATE_LIMITED'),
-  Type.Literal('E_TOO_LARGE'),
-  Type.Literal('E_UNSUPPORTED'),
-]);
+/** The receipt error codes: the `receipt` entries of the error catalogue (`core/errors.ts`). */
+export const ErrorCodeSchema = Type.Union(RECEIPT_CODES.map((c) => Type.Literal(c)));
 
 export const ReceiptSchema = Type.Object(
   {
@@ -162,7 +157,7 @@ export type Part = Static<typeof PartSchema>;
 export type InboundEnvelope = Static<typeof InboundSchema>;
 export type OutboundEnvelope = Static<typeof OutboundSchema>;
 export type Receipt = Static<typeof ReceiptSchema>;
-export type ErrorCode = Static<typeof ErrorCodeSchema>;
+export type { ErrorCode } from '../errors';
 export type StatusState = Static<typeof StatusStateSchema>;
 export type StatusEvent = Static<typeof StatusSchema>;
 

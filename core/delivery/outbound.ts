@@ -14,8 +14,10 @@ import type { ChannelAdapter } from '../plugin/types';
 import { KeyedQueue } from './keyed-queue';
 import { Lease } from './lease';
 import type { ReceiptError, ReceiptPublisher } from './receipts';
-import { backoffDelay, sleep, toDeliveryError, withTimeout } from './retry';
+import { backoff } from '../plugin/backoff';
+import { settledWithin, sleep } from '../plugin/timing';
 import { OutboundTrace } from './outbound-trace';
+import { toDeliveryError, withTimeout } from './retry';
 
 export interface OutboundDeps {
   js: JetStreamClient;
@@ -233,16 +235,7 @@ export class OutboundWorker {
     this.stopping.abort();
     await this.taking;
     await this.pause();
-    const deadline = new AbortController();
-    const timedOut = await Promise.race([
-      this.queue.idle().then(() => false),
-      sleep(deadlineMs, deadline.signal).then(
-        () => true,
-        () => false,
-      ),
-    ]);
-    deadline.abort();
-    if (timedOut) {
+    if (!(await settledWithin(this.queue.idle(), deadlineMs))) {
       this.abort.abort(new Error('gateway stopping'));
       await this.queue.idle();
     }
@@ -377,7 +370,7 @@ export class OutboundWorker {
             this.finish(m, started, receipts.failed(this.channel, this.account, env.id, { ...detail, message: final }, attempt), trace);
             return;
           }
-          const wait = backoffDelay(delivery, attempt, err.retryAfterMs);
+          const wait = backoff(attempt, { initialMs: delivery.initialBackoff, maxMs: delivery.maxBackoff }, err.retryAfterMs);
           metrics.retries.inc({ ...this.labels, code: err.code });
           this.log.info(
             { id: env.id, attempt, waitMs: Math.round(wait), code: err.code, platformCode: err.platformCode },

@@ -1,11 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import type { OutboundEnvelope, Part, StatusState } from '../contract/schemas';
+import type { InboundEnvelope, OutboundEnvelope, Part, StatusState } from '../contract/schemas';
 import type { ApiVersion } from './version';
 
-/** JSON Schema of a plugin's own keys in its YAML entry (core keys such as `account` are not part of it). */
+/**
+ * JSON Schema of a plugin's own keys in its YAML entry (core keys such as `account` are not part of it).
+ * Write it with TypeBox's `Type.Object({...})` (exported from `chat-gateway/plugin`) and the options
+ * type follows from it ({@link OptionsOf}); a plain JSON Schema object works too, untyped. A key with a
+ * `default` may be left out of the YAML: core fills it in before the adapter sees the options.
+ */
 export type OptionsSchema = Record<string, unknown> & { type: 'object' };
+
+/** The options an adapter receives for a schema written with TypeBox (defaults filled in). */
+export type OptionsOf<S> = S extends TSchema ? Static<S> : Record<string, unknown>;
+
+/** A problem with a plugin entry's options: the key (relative to the entry), what is wrong, how to fix it. */
+export interface OptionProblem {
+  key: string;
+  message: string;
+  hint?: string;
+}
 
 /**
  * What a plugin hands to `ctx.publish()`: the platform message in contract terms. Core adds the
@@ -16,8 +32,9 @@ export interface InboundDraft {
   messageId: string;
   /** When the platform says the message was sent. Defaults to now. */
   time?: Date | string;
-  conversation: { id: string; type: 'direct' | 'group'; thread?: string; name?: string };
-  sender: { id: string; name?: string; kind?: 'user' | 'bot' };
+  conversation: InboundEnvelope['conversation'];
+  /** `kind` defaults to `user`; messages from bots are skipped by core. */
+  sender: Omit<InboundEnvelope['sender'], 'kind'> & Partial<Pick<InboundEnvelope['sender'], 'kind'>>;
   parts: Part[];
   /** Readable text of all parts; defaults to `renderText(parts)`. */
   text?: string;
@@ -117,10 +134,12 @@ export interface ChannelAdapter {
   stop(): Promise<void>;
 }
 
-export type AdapterClass = new (...args: never[]) => ChannelAdapter;
+/** An `@injectable()` adapter class: DI resolves its constructor's arguments, whatever their types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AdapterClass = new (...args: any[]) => ChannelAdapter;
 
 /** A plugin module's default export, made with `definePlugin`. */
-export interface PluginManifest {
+export interface PluginManifest<S extends OptionsSchema = OptionsSchema> {
   /** The channel name: `^[A-Za-z0-9_-]{1,64}$`. */
   name: string;
   /**
@@ -128,11 +147,11 @@ export interface PluginManifest {
    * later). The major must equal the gateway's; a newer minor than the gateway's is refused at load.
    */
   apiVersion: ApiVersion;
-  /** JSON Schema for the plugin's own keys of a YAML entry. */
-  options: OptionsSchema;
+  /** JSON Schema for the plugin's own keys of a YAML entry; with TypeBox, the options type follows. */
+  options: S;
   adapter: AdapterClass;
-  /** Option names whose values are secrets: never logged. */
-  secrets?: string[];
-  /** Checks across options that a schema cannot express; return problems as `{ key, message, hint? }`. */
-  validate?: (options: Record<string, unknown>) => Array<{ key: string; message: string; hint?: string }>;
+  /** Option names whose values are secrets: scrubbed from every log line. */
+  secrets?: ReadonlyArray<keyof OptionsOf<S> & string>;
+  /** Checks across options that a schema cannot express (run once the schema passed). */
+  validate?: (options: OptionsOf<S>) => OptionProblem[];
 }

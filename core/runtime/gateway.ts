@@ -36,16 +36,8 @@ export function configSecrets(config: GatewayConfig): string[] {
   const out: string[] = [];
   for (const v of [config.nats.pass, config.nats.token]) if (v) out.push(v);
   for (const inst of config.instances) {
-    const names = new Set([
-      ...(inst.manifest.secrets ?? []),
-      'appSecret',
-      'encryptKey',
-      'verificationToken',
-      'token',
-      'secret',
-      'password',
-    ]);
-    for (const n of names) {
+    // Each plugin names its own secrets in its manifest; core knows none of them.
+    for (const n of inst.manifest.secrets ?? []) {
       const v = inst.options[n];
       if (typeof v === 'string' && v) out.push(v);
     }
@@ -107,7 +99,7 @@ export class Gateway {
    * thrown). When a step before the instances fails, what the earlier steps started is undone.
    */
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
-    const log = opts.logger ?? createLogger(config.log.level, configSecrets(config));
+    const log = opts.logger ?? createLogger(config.log.level, configSecrets(config), undefined, config.log.format);
     const nats = await connectNats(config.nats, log);
     let gateway: Gateway | undefined;
     try {

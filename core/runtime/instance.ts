@@ -7,7 +7,10 @@ import type { ActivityRecorder } from '../bus/activity';
 import type { StatusReporter } from '../bus/status';
 import type { InboundPublisher } from '../delivery/inbound';
 import { OutboundWorker, type OutboundDeps } from '../delivery/outbound';
-import { sleep } from '../delivery/retry';
+import { GatewayError } from '../errors';
+import { backoff } from '../plugin/backoff';
+import { deadline, settledWithin, sleep } from '../plugin/timing';
+import { parseApiVersion } from '../plugin/version';
 import type { HttpServer } from '../http/server';
 import type { PairingDirectory } from '../pairing/directory';
 import { PairingGate, type PairingLimits } from '../pairing/gate';
@@ -35,6 +38,8 @@ export interface InstanceDeps {
 export type InstanceState = 'pending' | 'starting' | 'started' | 'failed' | 'stopped';
 
 const MAX_RESTART_DELAY = 5 * 60_000;
+const START_HINT =
+  "check that this machine reaches the platform (DNS, an HTTPS proxy if the network needs one, the firewall) and that the credentials in the config are the platform's current ones";
 
 /**
  * One configured plugin instance: its own child DI container (context, options, logger), its adapter,
@@ -43,6 +48,8 @@ const MAX_RESTART_DELAY = 5 * 60_000;
 export class Instance {
   state: InstanceState = 'pending';
   lastError?: string;
+  /** With `lastError`: what to check. The plugin's own hint when its error has one, else where such failures come from. */
+  lastHint?: string;
   private adapter?: ChannelAdapter;
   private worker?: OutboundWorker;
   private readonly abort = new AbortController();
@@ -81,26 +88,41 @@ export class Instance {
     this.report('starting');
     try {
       this.adapter = this.createAdapter();
-      await within(
+      const { startTimeout } = this.deps.lifecycle;
+      await deadline(
         this.adapter.start(),
-        this.deps.lifecycle.startTimeout,
-        `start did not finish within ${this.deps.lifecycle.startTimeout} ms (lifecycle.startTimeout)`,
+        startTimeout,
+        'start',
+        () => new GatewayError('E_START', `start did not finish within ${startTimeout} ms (lifecycle.startTimeout)`),
       );
       this.worker = new OutboundWorker(this.deps.outbound, channel, account, this.recording(this.adapter), this.log);
       await this.worker.start();
       this.state = 'started';
       this.lastError = undefined;
+      this.lastHint = undefined;
       const current = this.deps.status.get(channel, account)?.state;
       if (current === 'starting') this.report('connected');
-      this.log.info('instance started');
+      this.log.info(n > 1 ? { attempts: n } : {}, n > 1 ? `instance started after ${n} attempts` : 'instance started');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      // Said once with what to check; the retries that fail the same way are debug lines, not a wall of errors.
+      const again = this.lastError === message;
       this.state = 'failed';
       this.lastError = message;
+      this.lastHint = err instanceof GatewayError && err.hint ? err.hint : START_HINT;
       await this.safeStopAdapter();
-      const delay = Math.min(MAX_RESTART_DELAY, this.deps.lifecycle.restartDelay * 2 ** (n - 1));
+      const delay = backoff(n, { initialMs: this.deps.lifecycle.restartDelay, maxMs: MAX_RESTART_DELAY, jitter: 'none' });
       this.report('failed', message);
-      this.log.error({ err: message, retryInMs: delay }, `instance failed to start: ${message}`);
+      if (again)
+        this.log.debug(
+          { code: 'E_START', err: message, attempt: n, retryInMs: delay },
+          `instance failed to start again (attempt ${n}): ${message}`,
+        );
+      else
+        this.log.error(
+          { code: 'E_START', err: message, hint: this.lastHint, retryInMs: delay },
+          `instance failed to start: ${message} (retrying in ${delay < 1000 ? `${delay} ms` : `${Math.round(delay / 1000)} s`}; while the reason stays the same, only at debug level)`,
+        );
       this.retry = sleep(delay, this.abort.signal).then(
         () => this.attempt(n + 1),
         () => undefined,
@@ -111,6 +133,17 @@ export class Instance {
   private createAdapter(): ChannelAdapter {
     const { channel, account, options, manifest } = this.config;
     const child = this.deps.container.createChildContainer();
+    const store = new InstanceStore(this.deps.store, channel, account);
+    // A plugin that uses more than the API it declares would break on an older gateway: refuse it here.
+    const declared = parseApiVersion(manifest.apiVersion)!;
+    const needs = (feature: string, minor: number) => {
+      if (declared.minor >= minor) return;
+      throw new GatewayError(
+        'E_PLUGIN_LOAD',
+        `plugin "${manifest.name}" uses ${feature}, which needs plugin API 1.${minor}, but declares apiVersion ${JSON.stringify(manifest.apiVersion)}`,
+        `declare apiVersion: '1.${minor}' in its definePlugin({...})`,
+      );
+    };
     const ctx: PluginContext = {
       channel,
       account,
@@ -127,8 +160,12 @@ export class Instance {
       },
       http: this.deps.http.routesFor(channel, account),
       signal: this.abort.signal,
-      store: new InstanceStore(this.deps.store, channel, account),
+      get store() {
+        needs('ctx.store', 1);
+        return store;
+      },
       exclusive: (role, hold) => {
+        needs('ctx.exclusive()', 1);
         if (this.roles.some((r) => r.role === role)) throw new Error(`exclusive role "${role}" is already taken by this instance`);
         const { leases, owner } = this.deps.outbound;
         const exclusive = new ExclusiveRole(leases, `${channel}.${account}.role`, role, owner, this.log, hold);
@@ -139,7 +176,7 @@ export class Instance {
     child.register(Context, { useValue: ctx });
     child.register(Options, { useValue: options });
     child.register(LoggerToken, { useValue: this.log });
-    return child.resolve(manifest.adapter as never) as ChannelAdapter;
+    return child.resolve(manifest.adapter);
   }
 
   private noteInbound(result: PublishResult): PublishResult {
@@ -166,24 +203,18 @@ export class Instance {
     const adapter = this.adapter;
     if (!adapter) throw new Error('instance is not started');
     const { sendTimeout } = this.deps.outbound.delivery;
-    return within(
-      adapter.send(envelope, { attempt: 1, signal: this.abort.signal }),
-      sendTimeout,
-      `send did not finish within ${sendTimeout} ms (delivery.sendTimeout)`,
-    );
+    return deadline(adapter.send(envelope, { attempt: 1, signal: this.abort.signal }), sendTimeout, 'send (delivery.sendTimeout)');
   }
 
   /** Stops taking work, lets in-flight deliveries finish, then stops the adapter, all within the stop deadline. */
   async stop(): Promise<void> {
     this.abort.abort(new Error('instance stopping'));
     await this.retry;
-    const deadline = this.deps.lifecycle.stopTimeout;
-    await this.worker?.stop(deadline * 0.6);
-    await this.safeStopAdapter(deadline * 0.3);
+    const stopMs = this.deps.lifecycle.stopTimeout;
+    await this.worker?.stop(stopMs * 0.6);
+    await this.safeStopAdapter(stopMs * 0.3);
     // Inbound messages the platform handed over before the stop are stored before NATS is drained.
-    await within(Promise.allSettled([...this.publishing]), deadline * 0.1, 'inbound publishes still pending').catch((err: Error) =>
-      this.log.warn(err.message),
-    );
+    if (!(await settledWithin(Promise.allSettled([...this.publishing]), stopMs * 0.1))) this.log.warn('inbound publishes still pending');
     this.deps.http.unmount(this.config.channel, this.config.account);
     this.state = 'stopped';
     this.report('stopped');
@@ -196,15 +227,15 @@ export class Instance {
     return p;
   }
 
-  private async safeStopAdapter(deadline = this.deps.lifecycle.stopTimeout): Promise<void> {
+  private async safeStopAdapter(stopMs = this.deps.lifecycle.stopTimeout): Promise<void> {
     const roles = this.roles;
     this.roles = [];
-    await Promise.all(roles.map((r) => r.stop(deadline / 2)));
+    await Promise.all(roles.map((r) => r.stop(stopMs / 2)));
     const adapter = this.adapter;
     this.adapter = undefined;
     if (!adapter) return;
     try {
-      await within(adapter.stop(), deadline, `stop did not finish within ${Math.round(deadline)} ms`);
+      await deadline(adapter.stop(), stopMs, 'stop', () => new Error(`stop did not finish within ${Math.round(stopMs)} ms`));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'adapter stop failed');
     }
@@ -212,19 +243,5 @@ export class Instance {
 
   private report(state: StatusState, detail?: string): void {
     this.deps.status.report(this.config.channel, this.config.account, state, detail);
-  }
-}
-
-async function within<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        t = setTimeout(() => reject(new Error(message)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(t);
   }
 }

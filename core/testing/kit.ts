@@ -155,6 +155,26 @@ export class Kit {
   async receipt(s: Session, id: string): Promise<Receipt> {
     return (await s.receipts.first((r) => r.id === id, `the receipt for outbound envelope "${id}"`, this.waitMs * 2)).value;
   }
+
+  /**
+   * Proves that nothing more arrives on `<prefix>.in.>` for what was injected before: injects a marker in
+   * conversation `n` of `type` and waits for its envelope. Envelopes of one conversation are stored in
+   * the order the platform delivered them, so anything earlier would be there by then.
+   */
+  async inboundBarrier(s: Session, type: 'direct' | 'group', n: number, sender?: number): Promise<void> {
+    await this.roundTrip(s, this.message(type, n, 'barrier', { ...(sender !== undefined ? { sender } : {}), mentionsBot: true }));
+  }
+
+  /**
+   * Proves that no more receipts or deliveries come for what was sent before to `conversation`: sends a
+   * marker envelope there and waits for its receipt (one conversation is delivered in publish order).
+   */
+  async outboundBarrier(s: Session, conversation: string): Promise<void> {
+    const id = this.outId();
+    s.publish({ v: 1, id, conversation: { id: conversation }, text: `barrier [${id}]` });
+    const receipt = await this.receipt(s, id);
+    s.require(receipt.ok, `the barrier envelope failed: ${JSON.stringify(receipt.error)}`);
+  }
 }
 
 /** Checks an inbound envelope against the schema and against what the driver injected. */
