@@ -29,8 +29,8 @@ const dm = (id: string, sender = 'u1', text = 'hello') => ({
   parts: [{ type: 'text' as const, text }],
 });
 
-async function boot(entries: string, prefix = uniquePrefix()) {
-  run = await startGateway(loopbackConfig(nats.url, prefix, entries));
+async function boot(entries: string, prefix = uniquePrefix(), extra = '') {
+  run = await startGateway(loopbackConfig(nats.url, prefix, entries, extra));
   return prefix;
 }
 
@@ -234,7 +234,7 @@ test('runtime - a failing instance is reported and retried while a healthy one s
 });
 
 test('runtime - health, metrics and the status KV reflect the instances', async () => {
-  const prefix = await boot(`  - use: ${LOOPBACK_PATH}\n`);
+  const prefix = await boot(`  - use: ${LOOPBACK_PATH}\n`, undefined, 'metrics:\n  perAccount: true\n');
   const base = run!.gateway.http.url;
   expect((await fetch(`${base}/healthz`)).status).toBe(200);
   expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -253,7 +253,10 @@ test('runtime - graceful stop finishes in-flight deliveries and loses no acknowl
   const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
   await nc.flush();
   nc.publish(`${prefix}.out.loopback.default`, JSON.stringify({ id: 'inflight', conversation: { id: 'c' }, text: 'x' }));
-  await eventually(() => (run!.gateway.metrics.outbound.get({ channel: 'loopback', account: 'default' }) ?? 0) >= 1, 'outbound consumed');
+  await eventually(
+    async () => (await run!.gateway.metrics.outbound.value({ channel: 'loopback', account: 'default' })) >= 1,
+    'outbound consumed',
+  );
   const lb = loopback.get();
   const published = lb.receive(dm('last'));
   await run!.gateway.stop();
