@@ -37,6 +37,15 @@ export class StatusReporter {
     this.capabilities.set(`${channel}/${account}`, capabilities);
   }
 
+  /** Forgets an instance that is gone for good (a provisioned account removed): its KV entry too. */
+  async forget(channel: string, account: string): Promise<void> {
+    this.latest.delete(`${channel}/${account}`);
+    this.capabilities.delete(`${channel}/${account}`);
+    await this.kv
+      .delete(`${channel}.${account}`)
+      .catch((err: Error) => this.log.debug({ err: err.message }, 'status KV entry not deleted'));
+  }
+
   /** The last state reported for an instance. */
   get(channel: string, account: string): StatusEvent | undefined {
     return this.latest.get(`${channel}/${account}`);

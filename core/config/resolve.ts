@@ -26,12 +26,15 @@ export function resolveNats(n: GatewayConfigRaw['nats'], file: string): GatewayC
   };
 }
 
+/** One checked entry as the runtime uses it: `allowFrom` as a list. */
+export function instanceOf({ core, channel, options, manifest, index }: CheckedEntry): InstanceConfig {
+  const { allowFrom, ...rest } = core;
+  return { ...rest, ...(allowFrom === undefined ? {} : { allowFrom: splitList(allowFrom) }), channel, options, manifest, index };
+}
+
 /** The last step of `loadConfig`: a validated file as the runtime uses it. */
 export function resolveConfig(file: string, top: GatewayConfigRaw, entries: CheckedEntry[], warnings: ConfigIssue[]): GatewayConfig {
-  const instances = entries.map(({ core, channel, options, manifest, index }): InstanceConfig => {
-    const { allowFrom, ...rest } = core;
-    return { ...rest, ...(allowFrom === undefined ? {} : { allowFrom: splitList(allowFrom) }), channel, options, manifest, index };
-  });
+  const instances = entries.map(instanceOf);
   return {
     file,
     nats: resolveNats(top.nats, file),
@@ -56,6 +59,7 @@ export function resolveConfig(file: string, top: GatewayConfigRaw, entries: Chec
       restartDelay: parseDuration(top.lifecycle.restartDelay),
     },
     metrics: { ...top.metrics, sampleInterval: parseDuration(top.metrics.sampleInterval) },
+    accounts: top.accounts,
     instances,
     warnings,
   };

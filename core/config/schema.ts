@@ -103,6 +103,13 @@ export const GatewayConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    accounts: Type.Object(
+      {
+        /** Also run the plugin entries kept in the KV bucket `<prefix>_accounts` (a backend provisions them). */
+        fromNats: Type.Boolean({ default: false, description: 'true or false' }),
+      },
+      { ...strict, default: {} },
+    ),
     metrics: Type.Object(
       {
         /** Label series with `account` too; off: per channel, so 10,000 accounts cost no more series than one. */

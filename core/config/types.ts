@@ -9,6 +9,8 @@ export interface InstanceConfig extends CoreEntry {
   manifest: PluginManifest;
   /** Position of the entry in `plugins`, for messages. */
   index: number;
+  /** Where the entry comes from: the config file, or the accounts bucket (`accounts.fromNats`). */
+  source?: 'file' | 'nats';
 }
 
 type Durations<T, K extends keyof T> = Omit<T, K> & { [P in K]: number };
@@ -23,6 +25,7 @@ export interface GatewayConfig {
   media: Durations<GatewayConfigRaw['media'], 'ttl' | 'fetchTimeout'>;
   lifecycle: Durations<GatewayConfigRaw['lifecycle'], 'startTimeout' | 'stopTimeout' | 'restartDelay'>;
   metrics: Durations<GatewayConfigRaw['metrics'], 'sampleInterval'>;
+  accounts: GatewayConfigRaw['accounts'];
   instances: InstanceConfig[];
   /** What is valid but probably not meant (an empty file): `validate` and `start` print it. */
   warnings: ConfigIssue[];

@@ -22,6 +22,8 @@ export interface Subjects {
   pairingBucket: string;
   /** Plugins' own durable state (`ctx.store`), per instance. */
   storeBucket: string;
+  /** Plugin entries a backend provisions over NATS (`accounts.fromNats`), key `<channel>.<account>`. */
+  accountsBucket: string;
   /** `<prefix>.media.<channel>.<account>`: requests for the bytes of an inbound media part. */
   media(channel: string, account: string): string;
   /** The Object Store bucket files move through (`chat_media`). */
@@ -49,6 +51,7 @@ export function subjects(prefix = 'chat'): Subjects {
     activityBucket: `${token}_activity`,
     pairingBucket: `${token}_pairing`,
     storeBucket: `${token}_plugins`,
+    accountsBucket: `${token}_accounts`,
     media: at('media'),
     mediaBucket: `${token}_media`,
     control: (command) => `${prefix}.control.${command}`,

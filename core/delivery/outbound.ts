@@ -158,6 +158,11 @@ export class OutboundWorker {
     this.ops = new Operations(adapter, capabilities, this.outbox, deps.media, { channel, account }, log);
   }
 
+  /** This replica holds the account's outbound lease: it sends for the account. */
+  get sending(): boolean {
+    return this.lease?.held ?? false;
+  }
+
   /**
    * Prepares the account's consumer and starts competing for its lease; envelopes flow once this
    * replica holds the lease (at once when it is alone).

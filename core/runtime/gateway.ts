@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { container as globalContainer } from 'tsyringe';
@@ -15,6 +16,12 @@ import { InboundPublisher } from '../delivery/inbound';
 import { ReceiptPublisher } from '../delivery/receipts';
 import { UnroutedHandler } from '../delivery/unrouted';
 import { HttpServer } from '../http/server';
+import { gatewayVersion } from '../plugin/version';
+import { serveStatus, type ReplicaStatus } from './status-control';
+import { openAccountsBucket } from '../accounts/bucket';
+import { Provisioner } from '../accounts/provisioner';
+import { AccountsWatcher } from '../accounts/watcher';
+import { loadPlugin } from '../plugin/loader';
 import { serveMedia } from '../media/responder';
 import { MediaStore } from '../media/store';
 import { Metrics } from '../http/metrics';
@@ -35,14 +42,13 @@ import { readConfigFile, readForReload, type ConfigReader } from './reload-file'
 export function configSecrets(config: GatewayConfig): string[] {
   const out: string[] = [];
   for (const v of [config.nats.pass, config.nats.token]) if (v) out.push(v);
-  for (const inst of config.instances) {
-    // Each plugin names its own secrets in its manifest; core knows none of them.
-    for (const n of inst.manifest.secrets ?? []) {
-      const v = inst.options[n];
-      if (typeof v === 'string' && v) out.push(v);
-    }
-  }
+  for (const inst of config.instances) out.push(...secretsOf(inst));
   return out;
+}
+
+/** The secret values of one instance: each plugin names its own secrets in its manifest; core knows none. */
+function secretsOf(inst: InstanceConfig): string[] {
+  return (inst.manifest.secrets ?? []).map((n) => inst.options[n]).filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
 export interface GatewayOptions {
@@ -70,6 +76,10 @@ export class Gateway {
   private reloading: Promise<unknown> = Promise.resolve();
   private watcher?: ConfigWatcher;
   private control?: Subscription;
+  private statusRequests?: Subscription;
+  private readonly startedAt = new Date().toISOString();
+  private provisioner?: Provisioner;
+  private accounts?: AccountsWatcher;
   private mediaRequests?: Subscription;
 
   readonly http: HttpServer;
@@ -177,6 +187,7 @@ export class Gateway {
       (reason) => this.reloadFromFile(reason),
       log,
     );
+    this.statusRequests = serveStatus(nc, this.shared.outbound.subjects, () => this.snapshot(), log);
     this.mediaRequests = serveMedia(
       nc,
       this.shared.outbound.subjects,
@@ -191,8 +202,45 @@ export class Gateway {
       this.watcher = new ConfigWatcher(config.file, () => void this.reloadFromFile('config file changed'), log);
       this.watcher.start();
     }
+    if (config.accounts.fromNats) await this.provision(config);
     const started = this.instances.filter((i) => i.state === 'started').length;
     log.info({ instances: this.instances.length, started, http: this.http.url || 'off' }, 'gateway started');
+  }
+
+  /** Runs the plugin entries of the accounts bucket and follows its changes (`accounts.fromNats`). */
+  private async provision(config: GatewayConfig): Promise<void> {
+    const kv = await openAccountsBucket(this.nats.nc, this.shared.outbound.subjects);
+    this.provisioner = new Provisioner(
+      {
+        fileKeys: () => new Set(this.current.instances.filter((i) => i.enabled).map(instanceKey)),
+        provisioned: (key) => this.instances.find((i) => i.key === key && i.config.source === 'nats')?.config,
+        run: async (entry) => {
+          const key = instanceKey(entry);
+          addLogSecrets(this.log, secretsOf(entry));
+          const previous = this.instances.find((i) => i.key === key);
+          await previous?.stop();
+          const instance = this.createInstance(entry, this.current);
+          this.instances.splice(previous ? this.instances.indexOf(previous) : this.instances.length, previous ? 1 : 0, instance);
+          this.routable.add(key);
+          await instance.start();
+        },
+        drop: async (key) => {
+          const instance = this.instances.find((i) => i.key === key && i.config.source === 'nats');
+          if (!instance) return;
+          this.instances.splice(this.instances.indexOf(instance), 1);
+          this.routable.delete(key);
+          await instance.stop();
+          await this.status.forget(instance.config.channel, instance.config.account);
+        },
+        report: (channel, account, state, detail) => this.status.report(channel, account, state, detail),
+      },
+      loadPlugin,
+      dirname(config.file),
+      config.file,
+      this.log,
+    );
+    this.accounts = new AccountsWatcher(kv, this.provisioner, this.log);
+    await this.accounts.start();
   }
 
   private createInstance(entry: InstanceConfig, config: GatewayConfig): Instance {
@@ -247,11 +295,24 @@ export class Gateway {
     if (next.log.level !== this.current.log.level) this.log.level = next.log.level;
     for (const i of plan.added) this.routable.add(instanceKey(i));
     const leaving = new Set([...plan.removed, ...plan.restarted.map(instanceKey)]);
-    await Promise.all(this.instances.filter((i) => leaving.has(i.key)).map((i) => i.stop()));
+    const fromFile = this.instances.filter((i) => i.config.source !== 'nats');
+    // An account now in the file and in the bucket: the file's entry runs, the bucket's is refused.
+    const clashing = this.instances.filter((i) => i.config.source === 'nats' && plan.added.some((a) => instanceKey(a) === i.key));
+    for (const i of clashing)
+      this.provisioner?.refused.set(`${i.config.channel}.${i.config.account}`, [
+        `${i.key} is configured in ${next.file} too; the file's entry runs: remove one`,
+      ]);
+    await Promise.all([...fromFile.filter((i) => leaving.has(i.key)), ...clashing].map((i) => i.stop()));
     for (const key of plan.removed) this.routable.delete(key);
     const fresh = [...plan.restarted, ...plan.added].map((i) => this.createInstance(i, next));
-    const byKey = new Map([...this.instances.filter((i) => !leaving.has(i.key)), ...fresh].map((i) => [i.key, i]));
-    this.instances.splice(0, this.instances.length, ...next.instances.filter((i) => i.enabled).map((i) => byKey.get(instanceKey(i))!));
+    const byKey = new Map([...fromFile.filter((i) => !leaving.has(i.key)), ...fresh].map((i) => [i.key, i]));
+    const provisioned = this.instances.filter((i) => i.config.source === 'nats' && !clashing.includes(i));
+    this.instances.splice(
+      0,
+      this.instances.length,
+      ...next.instances.filter((i) => i.enabled).map((i) => byKey.get(instanceKey(i))!),
+      ...provisioned,
+    );
     this.current = { ...next, nats: this.current.nats, http: this.current.http, metrics: this.current.metrics };
     await Promise.all(fresh.map((i) => i.start()));
     const summary: ReloadSummary = {
@@ -266,6 +327,34 @@ export class Gateway {
       `config reloaded (${reason}): ${part('added', summary.added)}, ${part('removed', summary.removed)}, ${part('restarted', summary.restarted)}, ${summary.unchanged.length} unchanged`,
     );
     return summary;
+  }
+
+  /** What this replica runs now, as it answers `<prefix>.control.status`. */
+  snapshot(): ReplicaStatus {
+    return {
+      replica: this.shared.outbound.owner,
+      version: gatewayVersion(),
+      startedAt: this.startedAt,
+      instances: [
+        ...this.instances.map((i) => {
+          const reported = this.status.get(i.config.channel, i.config.account);
+          return {
+            channel: i.config.channel,
+            account: i.config.account,
+            source: i.config.source ?? 'file',
+            lifecycle: i.state,
+            ...(reported ? { state: reported.state, since: reported.time, ...(reported.detail ? { detail: reported.detail } : {}) } : {}),
+            ...(i.lastError ? { error: i.lastError } : {}),
+            ...(i.lastHint ? { hint: i.lastHint } : {}),
+            sending: i.sending,
+          };
+        }),
+        ...this.current.instances
+          .filter((i) => !i.enabled)
+          .map((i) => ({ channel: i.channel, account: i.account, source: 'file' as const, lifecycle: 'disabled', sending: false })),
+      ],
+      refused: [...(this.provisioner?.refused ?? new Map<string, string[]>())].map(([key, problems]) => ({ key, problems })),
+    };
   }
 
   /** Ready when NATS is connected and every enabled instance has started. */
@@ -304,7 +393,9 @@ export class Gateway {
     this.stopping ??= (async () => {
       this.log.info('gateway stopping');
       this.watcher?.stop();
+      await this.accounts?.stop();
       this.control?.unsubscribe();
+      this.statusRequests?.unsubscribe();
       this.mediaRequests?.unsubscribe();
       await this.reloading;
       await Promise.all(this.instances.map((i) => i.stop()));

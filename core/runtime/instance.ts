@@ -106,6 +106,11 @@ export class Instance {
     return `${this.config.channel}/${this.config.account}`;
   }
 
+  /** This replica sends the instance's outbound envelopes now (it holds the outbound lease). */
+  get sending(): boolean {
+    return this.worker?.sending ?? false;
+  }
+
   /** Starts the adapter and its outbound worker. Never throws: failures become status `failed` and a retry. */
   async start(): Promise<void> {
     await this.attempt(1);

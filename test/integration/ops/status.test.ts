@@ -1,9 +1,12 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Receipt } from '../../../core/contract/schemas';
 import type { InstanceStatus } from '../../../core/cli/status';
 import { Collector, LOOPBACK_PATH, client, eventually, loopback, loopbackConfig, writeConfig } from '../../support';
 import { freePort, startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
+import { GatewayProcess } from '../../support/gateway-process';
 import { cli, startOps, type Ops } from './ops-support';
 
 let nats: TestNats;
@@ -66,21 +69,35 @@ test('status - prints a table of every instance with state, since, detail and la
   const r = await cli('status', '-c', file);
   expect(r.err).toBe('');
   expect(r.code).toBe(1);
-  const [header, ...rows] = r.out.split('\n');
-  expect(header).toMatch(/^CHANNEL +ACCOUNT +STATE +SINCE +DETAIL +LAST IN +LAST OUT$/);
+  const [banner, blank, header, ...rows] = r.out.split('\n');
+  expect(banner).toMatch(/^1 gateway replica running \(\S+:\d+:[0-9a-f]{8}\)$/);
+  expect(blank).toBe('');
+  expect(header).toMatch(/^CHANNEL +ACCOUNT +STATE +SINCE +REPLICAS +SENDING +LAST IN +LAST OUT +DETAIL$/);
   const cells = (line: string) => line.split(/ {2,}/);
   expect(cells(rows[0]!)).toEqual([
     'loopback',
     'ok',
     'connected',
     expect.stringMatching(/^\ds ago$/),
+    '1',
+    expect.stringMatching(/:\d+:/),
+    expect.stringMatching(/^\ds ago$/),
+    expect.stringMatching(/^\ds ago$/),
     'loopback ready',
-    expect.stringMatching(/^\ds ago$/),
-    expect.stringMatching(/^\ds ago$/),
   ]);
-  expect(cells(rows[1]!)).toEqual(['loopback', 'broken', 'failed', expect.stringMatching(/^\ds ago$/), 'bad credentials', '-', '-']);
-  expect(cells(rows[2]!)).toEqual(['loopback', 'off', 'disabled', '-', '-', '-', '-']);
-  expect(r.out).toContain("\nnot every enabled instance is connected: see the detail column and the gateway's log\n");
+  expect(cells(rows[1]!)).toEqual([
+    'loopback',
+    'broken',
+    'failed',
+    expect.stringMatching(/^\ds ago$/),
+    '1',
+    '-',
+    '-',
+    '-',
+    'bad credentials',
+  ]);
+  expect(cells(rows[2]!)).toEqual(['loopback', 'off', 'disabled', '-', '0', '-', '-', '-', 'enabled: false']);
+  expect(r.out).toContain("\nnot every instance is connected: see the detail column and the gateway's log\n");
 });
 
 test('status - --json gives the same facts with ISO times, and ok/exit 0 once every enabled instance is connected', async () => {
@@ -95,17 +112,18 @@ test('status - --json gives the same facts with ISO times, and ok/exit 0 once ev
   expect(ok).toEqual({
     channel: 'loopback',
     account: 'ok',
-    enabled: true,
-    inConfig: true,
+    source: 'file',
     state: 'connected',
     since: expect.stringMatching(ISO),
     detail: 'loopback ready',
+    replicas: 1,
+    sending: expect.stringMatching(/:\d+:[0-9a-f]{8}$/),
     lastInbound: expect.stringMatching(ISO),
     lastOutbound: expect.stringMatching(ISO),
   });
-  expect(broken).toMatchObject({ account: 'broken', state: 'failed', detail: 'bad credentials' });
+  expect(broken).toMatchObject({ account: 'broken', state: 'failed', detail: 'bad credentials', hint: expect.stringContaining('DNS') });
   expect(broken!.lastInbound).toBeUndefined();
-  expect(off).toEqual({ channel: 'loopback', account: 'off', enabled: false, inConfig: true, state: 'disabled' });
+  expect(off).toEqual({ channel: 'loopback', account: 'off', source: 'file', state: 'disabled', detail: 'enabled: false', replicas: 0 });
 
   // Fix the file by removing the broken entry: the gateway reloads, status is all green.
   writeFileSync(
@@ -118,21 +136,24 @@ test('status - --json gives the same facts with ISO times, and ok/exit 0 once ev
   });
   // The status bucket is written asynchronously: the removed instance's `stopped` lands a moment later.
   await eventually(
-    async () => (await statusJson(file)).body.instances.some((i) => i.account === 'broken' && i.state === 'stopped'),
+    async () =>
+      (await statusJson(file)).body.instances.some((i) => i.account === 'broken' && i.detail?.startsWith('last reported stopped')),
     'the removed instance reported stopped',
   );
   const good = await statusJson(file);
   expect(good.code).toBe(0);
   expect(good.body.ok).toBe(true);
-  // What the status bucket still holds about the removed instance is shown, flagged, and does not count.
-  expect(good.body.instances.map((i) => [i.account, i.state, i.inConfig])).toEqual([
-    ['ok', 'connected', true],
-    ['off', 'disabled', true],
-    ['broken', 'stopped', false],
+  // What the status bucket still holds about the removed instance is shown as stale, and does not count.
+  expect(good.body.instances.map((i) => [i.account, i.state, i.replicas])).toEqual([
+    ['ok', 'connected', 1],
+    ['off', 'disabled', 0],
+    ['broken', 'stale', 0],
   ]);
   const table = await cli('status', '-c', file);
   expect(table.code).toBe(0);
-  expect(table.out).toMatch(/\nloopback +broken +stopped +\ds ago +not in \/tmp\/.*…? +- +-\n/);
+  expect(table.out).toMatch(
+    /\nloopback +broken +stale +\ds ago +0 +- +- +- +last reported stopped by a gateway that is no longer running\n/,
+  );
 });
 
 test('status - activity is written at most every few seconds per instance, with the latest time', async () => {
@@ -156,12 +177,12 @@ test('status - activity is written at most every few seconds per instance, with 
   );
 }, 15_000);
 
-test('status - before any gateway ran with the prefix every instance is unknown and the exit code is 1', async () => {
+test('status - when no gateway runs with the prefix it says so and exits 1', async () => {
   const file = writeConfig(loopbackConfig(nats.url, uniquePrefix(), entry('never')));
   const r = await cli('status', '-c', file);
   expect(r.code).toBe(1);
   expect(r.out).toMatch(
-    /^CHANNEL.*\nloopback +never +unknown +- +- +- +-\n\nno status bucket t\w+_status on this NATS: no gateway with prefix "t\w+" has run here yet\n$/,
+    /^no gateway is running with prefix "t\w+" on nats:\/\/127\.0\.0\.1:\d+: none answered on t\w+\.control\.status\n$/,
   );
 });
 
@@ -187,5 +208,46 @@ test("status - works from a shell without the bots' secrets: only the nats secti
   expect(refused.code).toBe(1);
   expect(refused.err).toBe(
     `${broken}:3:3: nats.prefx: unknown key "prefx"\n    hint: did you mean "prefix"?\n\n[E_CONFIG] 1 problem in ${broken}\n`,
+  );
+});
+
+test("status - tells what the gateway runs, not what the operator's shell would: enabled from the gateway's environment; after kill -9 no gateway runs", async () => {
+  const prefix = uniquePrefix();
+  const port = await freePort();
+  const file = writeConfig(`nats:
+  servers: ${nats.url}
+  prefix: ${prefix}
+  autoStart: false
+http:
+  listen: 127.0.0.1:${port}
+log:
+  format: json
+plugins:
+  - use: webchat
+    enabled: \${STATUS_WC_ENABLED:-false}
+`);
+  const gateway = new GatewayProcess(file, `http://127.0.0.1:${port}`, join(mkdtempSync(join(tmpdir(), 'cg-status-')), 'gateway.log'), {
+    STATUS_WC_ENABLED: 'true',
+  });
+  await gateway.start();
+  try {
+    expect(process.env.STATUS_WC_ENABLED).toBeUndefined();
+    const running = await statusJson(file);
+    expect(running.code).toBe(0);
+    expect(running.body.instances).toEqual([
+      expect.objectContaining({ channel: 'webchat', account: 'default', state: 'connected', replicas: 1 }),
+    ]);
+  } finally {
+    await gateway.kill('SIGKILL');
+  }
+  const after = await cli('status', '-c', file);
+  expect(after.code).toBe(1);
+  expect(after.out).toMatch(
+    new RegExp(
+      `^no gateway is running with prefix "${prefix}" on nats://127\\.0\\.0\\.1:\\d+: none answered on ${prefix}\\.control\\.status\\n`,
+    ),
+  );
+  expect(after.out).toMatch(
+    /\nwhat the status bucket last heard \(stale\):\nCHANNEL.*\nwebchat +default +stale +.*last reported connected by a gateway/,
   );
 });

@@ -1,0 +1,8 @@
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Subjects } from '../contract/subjects';
+
+/** Opens (creating if needed) the accounts bucket: plugin entries by `<channel>.<account>`, kept until deleted. */
+export function openAccountsBucket(nc: NatsConnection, s: Subjects): Promise<KV> {
+  return new Kvm(nc).create(s.accountsBucket, { history: 1, description: 'chat-gateway plugin entries provisioned over NATS' });
+}
