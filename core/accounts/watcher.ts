@@ -1,6 +1,9 @@
-import type { KV, KvEntry, KvWatchEntry } from '@nats-io/kv';
+import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { KeyedQueue } from '../delivery/keyed-queue';
+import { settledWithin } from '../plugin/timing';
+
+const START_WAIT_MS = 30_000;
 
 /** What the gateway does with the bucket's entries: one call at a time per key, in the bucket's order. */
 export interface AccountHandlers {
@@ -28,6 +31,7 @@ export class AccountsWatcher {
   async start(): Promise<void> {
     const initial = (await this.kv.status()).values;
     let caughtUp!: () => void;
+    let synced = initial === 0;
     const ready = new Promise<void>((r) => (caughtUp = r));
     if (initial === 0) caughtUp();
     const iter = await this.kv.watch({ key: '>' });
@@ -35,16 +39,22 @@ export class AccountsWatcher {
     this.loop = (async () => {
       for await (const e of iter) {
         this.queue.push(e.key, () => this.apply(e));
-        // The last of the entries there at start: once it (and those before it) applied, start() resolves.
-        if (!e.isUpdate && e.delta === 0) void this.queue.idle().then(caughtUp);
+        // The last of the entries there at start comes with nothing pending after it (delta 0): once
+        // it, and those before it, are applied, start() resolves.
+        if (!synced && e.delta === 0) {
+          synced = true;
+          void this.queue.idle().then(caughtUp);
+        }
       }
     })().catch((err: Error) =>
       this.log.error({ err: err.message }, 'accounts bucket watch ended: provisioned changes are not applied until a restart'),
     );
-    await ready;
+    // A slow NATS must not hold the gateway's start forever: what is not applied by then follows.
+    if (!(await settledWithin(ready, START_WAIT_MS)))
+      this.log.warn(`accounts bucket not read within ${START_WAIT_MS} ms; its entries start as they arrive`);
   }
 
-  private async apply(e: KvEntry): Promise<void> {
+  private async apply(e: KvWatchEntry): Promise<void> {
     try {
       if (e.operation === 'PUT') {
         let value: unknown;

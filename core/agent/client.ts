@@ -24,6 +24,7 @@ import { outboxKey, receiptOf } from '../delivery/outbox';
 import { TRACEPARENT, parseTraceparent } from '../trace/context';
 import { AgentError } from './agent-error';
 import { AgentMedia, type Download } from './media';
+import { AccountsStore } from '../accounts/store';
 import { StreamWriter } from './stream-writer';
 import { subscribeCore } from './core-subscription';
 import { subscribeDurable } from './durable-subscription';
@@ -270,6 +271,15 @@ export class AgentClient {
   /** The bytes of a media part of an inbound message (the gateway fetches them from the platform into the media bucket). */
   download(msg: InboundEnvelope, part: Extract<Part, { ref: string }>): Promise<Download> {
     return this.media.download(msg, part);
+  }
+
+  /**
+   * The accounts bucket, for a backend that provisions bots per customer: `put(channel, entry)`,
+   * `list()`, `remove()`, `waitFor(channel, account, ['connected'])` (gateways run with
+   * `accounts.fromNats: true`). The connection needs NATS permissions on that bucket.
+   */
+  accounts(): Promise<AccountsStore> {
+    return AccountsStore.open(this.nc, this.subjects);
   }
 
   /** Puts bytes into the media bucket; put the returned attachment in a reply's `attachments`. */

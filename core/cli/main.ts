@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { accounts, ACCOUNTS_USAGE } from './accounts';
 import { pair, PAIR_USAGE } from './pair';
 import { reload } from './reload';
 import { start } from './start';
@@ -16,8 +17,10 @@ Usage:
                                             and when the file changes)
   chat-gateway validate [-c FILE]           check a config file; prints every problem with file:line:col
   chat-gateway reload   [-c FILE] [--json]  make every running gateway re-read its config file
-  chat-gateway status   [-c FILE] [--json]  each instance's state and last traffic; exit 1 unless all
-                                            enabled instances are connected
+  chat-gateway status   [-c FILE] [--json]  what the running gateways run: each instance's state, replicas
+                                            and last traffic; exit 1 unless a gateway answered and all
+                                            its instances are connected
+  ${ACCOUNTS_USAGE}
   ${PAIR_USAGE}
                                             pending pairing codes and approved senders (--json for list)
   chat-gateway help                         this text
@@ -36,6 +39,7 @@ const COMMANDS: Record<string, { options: string[]; positionals: number }> = {
   reload: { options: ['--json'], positionals: 0 },
   status: { options: ['--json'], positionals: 0 },
   pair: { options: ['--json', '--instance'], positionals: 2 },
+  accounts: { options: ['--json'], positionals: 2 },
 };
 
 interface Args {
@@ -94,6 +98,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return validate(args.config, io);
     case 'start':
       return start(args.config, io);
+    case 'accounts':
+      return accounts(args.config, args.positionals[0], args.positionals[1], args.json, io);
     case 'reload':
       return reload(args.config, args.json, io);
     case 'status':
