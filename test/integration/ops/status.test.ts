@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Receipt } from '../../../core/contract/schemas';
-import type { InstanceStatus } from '../../../core/cli/status';
+import type { InstanceStatus } from '../../../core/runtime/status-view';
 import { Collector, LOOPBACK_PATH, client, eventually, loopback, loopbackConfig, writeConfig } from '../../support';
 import { freePort, startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
 import { GatewayProcess } from '../../support/gateway-process';
