@@ -59,6 +59,15 @@ export class Booted implements Started {
     return inboundBarrier(this.inbox, deliver);
   }
 
+  /** What `GET /readyz` answers: its status and body (instances with their state and error). */
+  async readyz(): Promise<{ status: number; ready: boolean; nats: string; instances: Record<string, { state: string; error?: string }> }> {
+    const res = await fetch(`${this.gateway.http.url}/readyz`);
+    return {
+      status: res.status,
+      ...((await res.json()) as { ready: boolean; nats: string; instances: Record<string, { state: string }> }),
+    };
+  }
+
   /** Stops the gateway and starts a new one from the same file and options; the collectors stay. */
   async restart(): Promise<void> {
     await this.stop();
