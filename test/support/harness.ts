@@ -79,6 +79,15 @@ export function pluginEntry(use: string, keys: Record<string, string>, extra = '
     .join('')}${extra}`;
 }
 
+/** `yaml` with these `delivery` settings, replacing the ones it has (`{ holdFor: '300ms' }`). */
+export function withDelivery(yaml: string, settings: Record<string, string | number>): string {
+  return Object.entries(settings).reduce((text, [key, value]) => {
+    const line = `  ${key}: ${value}\n`;
+    const existing = new RegExp(`^(delivery:\\n(?:  .*\\n)*?)  ${key}: .*\\n`, 'm');
+    return existing.test(text) ? text.replace(existing, `$1${line}`) : text.replace(/^delivery:\n/m, `delivery:\n${line}`);
+  }, yaml);
+}
+
 /** Config text for a gateway using the loopback plugin, on a test NATS and a free HTTP port. */
 export function loopbackConfig(natsUrl: string, prefix: string, entries: string, extra = ''): string {
   return `nats:
