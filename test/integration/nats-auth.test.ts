@@ -4,6 +4,7 @@ import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
 
 let nats: TestNats;
 
+// Not the fixture: its client would need the password too, and these tests are about the gateway's own connection.
 beforeAll(async () => {
   nats = await startNats({ own: true, args: ['--user', 'gateway', '--pass', 'n4ts-pa55'] });
 });
