@@ -1,31 +1,14 @@
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { InboundEnvelope, Receipt } from '../../core/contract/schemas';
-import type { FeishuEmulator } from '../emulators/feishu';
-import { Collector, client, eventually, startGateway, type Started } from '../support';
-import { feishuConfig, newApp, startEmulator } from '../support/feishu';
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
+import { eventually } from '../support';
+import { bootFeishu, textEvent, type FeishuApp } from '../support/feishu';
+import { useGatewayTest, type Booted } from '../support/fixture';
 
-let nats: TestNats;
-let nc: NatsConnection;
-let emu: FeishuEmulator;
-let run: Started;
-let prefix: string;
-let app: ReturnType<typeof newApp>;
+const t = useGatewayTest({ emulator: 'feishu', scope: 'file' });
+let gw: Booted;
+let app: FeishuApp;
 
 beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-  emu = await startEmulator();
-  app = newApp(emu);
-  prefix = uniquePrefix();
-  run = await startGateway(feishuConfig(nats.url, prefix, emu.url, app, '    allowFrom: ["*"]\n'));
-  await emu.waitForConnections(app.appId, 1);
-});
-afterAll(async () => {
-  await run.gateway.stop();
-  await emu.stop();
-  await nc.close();
-  await nats.close();
+  ({ gw, app } = await bootFeishu(t));
 });
 
 const C = 'oc_0a1b2c3d';
@@ -203,10 +186,9 @@ const CASES: Array<[string, string, string | Uint8Array, string, string?]> = [
 
 test('bad input - at least 30 malformed outbound payloads each get their documented receipt and the gateway keeps serving', async () => {
   expect(CASES.length).toBeGreaterThanOrEqual(30);
-  const receipts = new Collector<Receipt & { subject?: string }>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
+  const receipts = await t.collect<Receipt & { subject?: string }>(`${gw.prefix}.receipt.>`);
   const heapBefore = process.memoryUsage().heapUsed;
-  for (const [, subject, payload] of CASES) nc.publish(`${prefix}.out.${subject}`, payload);
+  for (const [, subject, payload] of CASES) gw.publish(subject, payload);
   await receipts.waitFor(CASES.length, 30_000);
   const byId = new Map(receipts.items.filter((r) => r.id !== undefined).map((r) => [r.id, r]));
   const anonymous = receipts.items.filter((r) => r.id === undefined);
@@ -224,27 +206,18 @@ test('bad input - at least 30 malformed outbound payloads each get their documen
     if (contains) expect({ name, message: receipt!.error!.message }).toEqual({ name, message: expect.stringContaining(contains) });
   }
   // Still serving: a good envelope after the flood is delivered.
-  nc.publish(`${prefix}.out.feishu.default`, JSON.stringify({ id: 'after-flood', conversation: { id: C }, text: 'still here' }));
+  gw.publish('feishu.default', { id: 'after-flood', conversation: { id: C }, text: 'still here' });
   await eventually(() => receipts.items.some((r) => r.id === 'after-flood' && r.ok), 'the envelope after the flood');
   // The 400 KB text went out as several messages, each under Feishu's 150 KB text limit.
-  expect(emu.sent.filter((s) => (s.content as { text?: string }).text?.startsWith('line of text')).length).toBeGreaterThanOrEqual(3);
+  expect(t.emu.sent.filter((s) => (s.content as { text?: string }).text?.startsWith('line of text')).length).toBeGreaterThanOrEqual(3);
   process.stdout.write(
     `bad input: ${CASES.length} payloads, ${receipts.items.length - 1} receipts, heap ${(heapBefore / 1e6).toFixed(1)} → ${(process.memoryUsage().heapUsed / 1e6).toFixed(1)} MB\n`,
   );
-  receipts.close();
 }, 60_000);
 
 test('bad input - malformed platform events are skipped with a log line, acknowledged, and do not stop the channel', async () => {
-  const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-  await nc.flush();
-  const good = emu.message({
-    appId: app.appId,
-    chatId: C,
-    chatType: 'p2p',
-    senderOpenId: 'ou_ok',
-    messageType: 'text',
-    content: { text: 'fine' },
-  });
+  const inbox = await t.collect<InboundEnvelope>(`${gw.prefix}.in.>`);
+  const good = textEvent(t.emu, app, 'fine', { chatId: C, senderOpenId: 'ou_ok' });
   const header = { ...good.header };
   const bad: Array<[string, unknown]> = [
     ['no message', { schema: '2.0', header: { ...header, event_id: 'e1' }, event: { sender: good.event.sender } }],
@@ -290,13 +263,12 @@ test('bad input - malformed platform events are skipped with a log line, acknowl
     ['unknown event type', { schema: '2.0', header: { ...header, event_id: 'e6', event_type: 'im.chat.disbanded_v1' }, event: {} }],
   ];
   for (const [name, event] of bad) {
-    const ack = await emu.pushEvent(app.appId, event);
+    const ack = await t.emu.pushEvent(app.appId, event);
     expect({ name, code: ack.code }).toEqual({ name, code: 200 });
   }
-  expect((await emu.pushEvent(app.appId, good)).code).toBe(200);
+  expect((await t.emu.pushEvent(app.appId, good)).code).toBe(200);
   await eventually(() => inbox.items.some((e) => e.message.text === 'fine'), 'the good message after the bad ones');
   const texts = inbox.items.map((e) => e.message.text);
   expect(texts).toEqual(expect.arrayContaining(['[hologram message]', 'fine']));
-  expect(run.logs.raw.filter((l) => l.includes('Feishu event skipped')).length).toBeGreaterThanOrEqual(2);
-  inbox.close();
+  expect(gw.logs.raw.filter((l) => l.includes('Feishu event skipped')).length).toBeGreaterThanOrEqual(2);
 }, 30_000);

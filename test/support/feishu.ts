@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { FeishuEmulator, type MessageEventInput } from '../emulators/feishu';
 import type { GatewayTest } from './fixture';
-import { loopbackConfig, pluginEntry } from './harness';
+import { loopbackConfig, pluginEntry, withDelivery } from './harness';
 import { uniquePrefix } from './nats-server';
 
 /** Long-connection settings that make the SDK reconnect at once in tests (Feishu's are minutes). */
@@ -47,12 +47,17 @@ export function feishuEntry(emuUrl: string, app: { appId: string; appSecret: str
 }
 
 /**
- * A gateway with one Feishu entry (`extra`: entry keys) for a fresh app, on a prefix of its own;
- * resolves once the long connection is ready (`connect: false`: at once, e.g. in webhook mode).
+ * A gateway with one Feishu entry (`extra`: entry keys) for a fresh app, on a prefix of its own, with
+ * these `delivery` settings; resolves once the long connection is ready (`connect: false`: at once,
+ * e.g. in webhook mode).
  */
-export async function bootFeishu(t: GatewayTest<FeishuEmulator>, extra = ALLOW_ALL, opts: { connect?: boolean } = {}) {
+export async function bootFeishu(
+  t: GatewayTest<FeishuEmulator>,
+  extra = ALLOW_ALL,
+  opts: { connect?: boolean; delivery?: Record<string, string | number> } = {},
+) {
   const app = newApp(t.emu);
-  const gw = await t.boot(feishuConfig(t.nats.url, uniquePrefix(), t.emu.url, app, extra));
+  const gw = await t.boot(withDelivery(feishuConfig(t.nats.url, uniquePrefix(), t.emu.url, app, extra), opts.delivery ?? {}));
   if (opts.connect ?? true) await t.emu.waitForConnections(app.appId, 1);
   return { app, gw };
 }

@@ -114,21 +114,23 @@ async function unwind(cleanups: Array<() => unknown>): Promise<void> {
   if (failure) throw failure;
 }
 
+export interface FixtureOptions {
+  /** A NATS server of the file's own (an outage or authentication test), with extra server arguments. */
+  nats?: { own?: boolean; args?: string[] };
+  /** The emulator is started afresh for each test (default), or once for the file. */
+  scope?: 'test' | 'file';
+}
+
 /**
  * The shared set-up of gateway tests: registers jest hooks that start a nats-server and a client for
- * the file and, with `emulator`, a fresh platform emulator for each test; the gateways, collectors and
- * deferred cleanups a test opens are closed after it (in reverse order), the emulator is stopped and
- * must have seen no protocol errors. `nats.own` (with `args`) gives the file a server of its own, for
- * outage and authentication tests.
+ * the file and, with `emulator`, a platform emulator (for each test, or once with `scope: 'file'`);
+ * the gateways, collectors and deferred cleanups a test opens are closed after it (in reverse order),
+ * those opened in `beforeAll` after the file; the emulator is stopped and must have seen no protocol
+ * errors.
  */
-export function useGatewayTest<K extends EmulatorName>(options: {
-  emulator: K;
-  nats?: { own?: boolean; args?: string[] };
-}): GatewayTest<Emulators[K]>;
-export function useGatewayTest(options?: { nats?: { own?: boolean; args?: string[] } }): GatewayTest<never>;
-export function useGatewayTest(
-  options: { emulator?: EmulatorName; nats?: { own?: boolean; args?: string[] } } = {},
-): GatewayTest<Emulators[EmulatorName]> {
+export function useGatewayTest<K extends EmulatorName>(options: FixtureOptions & { emulator: K }): GatewayTest<Emulators[K]>;
+export function useGatewayTest(options?: FixtureOptions): GatewayTest<never>;
+export function useGatewayTest(options: FixtureOptions & { emulator?: EmulatorName } = {}): GatewayTest<Emulators[EmulatorName]> {
   let nats: TestNats | undefined;
   let nc: NatsConnection | undefined;
   let emu: Emulators[EmulatorName] | undefined;
@@ -140,20 +142,25 @@ export function useGatewayTest(
     return v;
   };
 
-  hooks.beforeAll(async () => {
-    nats = await startNats(options.nats ?? {});
-    nc = await client(nats.url);
-  });
-  hooks.beforeEach(async () => {
-    testScope = [];
+  const startEmulator = async (into: Array<() => unknown>) => {
     if (!options.emulator) return;
     const started = await EMULATORS[options.emulator]();
     emu = started;
-    testScope.push(async () => {
+    into.push(async () => {
       await started.stop();
       const errors = 'protocolErrors' in started ? started.protocolErrors : [];
       if (errors.length) throw new Error(`the emulator saw protocol errors: ${errors.map((e) => e.error.message).join('; ')}`);
     });
+  };
+
+  hooks.beforeAll(async () => {
+    nats = await startNats(options.nats ?? {});
+    nc = await client(nats.url);
+    if (options.scope === 'file') await startEmulator(fileScope);
+  });
+  hooks.beforeEach(async () => {
+    testScope = [];
+    if (options.scope !== 'file') await startEmulator(testScope);
   });
   hooks.afterEach(async () => {
     const cleanups = testScope ?? [];
