@@ -67,7 +67,7 @@ test('faults - NATS down for 10 s during traffic: nothing is acknowledged meanwh
   expect((await Promise.allSettled(sends)).every((r) => r.status === 'fulfilled')).toBe(true);
   // Barriers: the platform's redeliveries are over, then a marker through each conversation and one inbound.
   await Promise.all(pushes);
-  for (let c = 0; c < 5; c++) await gw.outboundBarrier('feishu.default', `oc_c${c}`);
+  await Promise.all([0, 1, 2, 3, 4].map((c) => gw.outboundBarrier('feishu.default', `oc_c${c}`)));
   await gw.inboundBarrier((text) => t.emu.pushEvent(app.appId, textEvent(t.emu, app, text, { chatId: 'oc_c0', senderOpenId: 'ou_u0' })));
   expect(inbox.items).toHaveLength(60);
   expect(withoutMarkers(t.emu.sent.filter((s) => s.appId === app.appId))).toHaveLength(60);

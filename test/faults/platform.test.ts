@@ -27,7 +27,7 @@ test('faults - a rate-limit storm: 300 messages to 3 chats and the per-app limit
   t.emu.failNext({ api: 'create', code: 99991400, httpStatus: 429, resetSeconds: 1, times: 4 });
   for (let i = 0; i < 300; i++) out(i, `oc_storm${i % 3}`);
   await eventually(() => new Set(gw.receipts.items.map((r) => r.id)).size === 300, '300 receipts', 90_000);
-  for (const c of ['oc_storm0', 'oc_storm1', 'oc_storm2']) await gw.outboundBarrier('feishu.default', c);
+  await Promise.all(['oc_storm0', 'oc_storm1', 'oc_storm2'].map((c) => gw.outboundBarrier('feishu.default', c)));
   expect(gw.receipts.items).toHaveLength(300);
   expect(gw.receipts.items.every((r) => r.ok)).toBe(true);
   expect(withoutMarkers(t.emu.sent)).toHaveLength(300);
