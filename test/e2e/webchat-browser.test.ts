@@ -1,37 +1,28 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { startEchoAgent } from '../../examples/echo-agent';
-import { loopbackConfig, startGateway, type Started } from '../support';
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
+import { loopbackConfig } from '../support';
+import { useGatewayTest } from '../support/fixture';
+import { uniquePrefix } from '../support/nats-server';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-let nats: TestNats;
-let run: Started;
-let stopAgent: () => Promise<void>;
+const t = useGatewayTest();
 let browser: Browser;
 let pageUrl: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
-  nats = await startNats();
-  const prefix = uniquePrefix();
-  run = await startGateway(loopbackConfig(nats.url, prefix, '  - use: webchat\n    title: Data Assistant\n'));
-  stopAgent = await startEchoAgent({ servers: nats.url, prefix, log: () => undefined });
-  pageUrl = `${run.gateway.http.url}/webchat/default/`;
+  const gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), '  - use: webchat\n    title: Data Assistant\n'));
+  t.defer(await startEchoAgent({ servers: t.nats.url, prefix: gw.prefix, log: () => undefined }));
+  pageUrl = `${gw.gateway.http.url}/webchat/default/`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+  t.defer(() => browser.close());
 }, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopAgent?.();
-  await run?.gateway.stop();
-  await nats?.close();
-});
 
 test('webchat browser - a visitor sends a message, sees the echo answer, and keeps the conversation after a reload', async () => {
   const context = await browser.newContext();
