@@ -1,4 +1,3 @@
-import type { InboundEnvelope } from '../../core/contract/schemas';
 import { eventually, inboundBarrier, withoutMarkers } from '../support';
 import { bootFeishu, textEvent, type FeishuApp } from '../support/feishu';
 import { useGatewayTest, type Booted } from '../support/fixture';
