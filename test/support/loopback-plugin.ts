@@ -1,18 +1,5 @@
-import {
-  Context,
-  DeliveryError,
-  Options,
-  definePlugin,
-  inject,
-  injectable,
-  type ChannelAdapter,
-  type InboundDraft,
-  type PluginContext,
-  type PublishResult,
-  type SendInfo,
-  type SendResult,
-  type OutboundEnvelope,
-} from '../../core/plugin';
+import { Context, DeliveryError, Options, definePlugin, inject, injectable } from '../../core/plugin';
+import type { ChannelAdapter, InboundDraft, OutboundEnvelope, PluginContext, PublishResult, SendInfo, SendResult } from '../../core/plugin';
 
 /**
  * A test-only channel: the "platform" is this process. Tests reach an instance through
