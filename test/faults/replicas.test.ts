@@ -8,6 +8,13 @@ import { uniquePrefix } from '../support/nats-server';
 
 const t = useGatewayTest({ emulator: 'feishu', scope: 'file' });
 
+/** The numbers of conversation `c`'s messages (texts `<c>:<n>`) in the order the platform got them. */
+const sequence = (sent: Array<{ content: unknown }>, c: number) =>
+  sent
+    .map((m) => (m.content as { text: string }).text)
+    .filter((text) => text.startsWith(`${c}:`))
+    .map((text) => Number(text.split(':')[1]));
+
 /** Two gateway processes for one app and prefix, killed after the test, with collectors on the prefix. */
 async function twoReplicas(app: FeishuApp) {
   const prefix = uniquePrefix();
@@ -73,13 +80,7 @@ test('faults - two replicas share inbound and outbound; one dies; nothing is los
   const sent = withoutMarkers(emu.sent);
   expect(sent).toHaveLength(N);
   expect(inbox.items).toHaveLength(N);
-  for (let c = 0; c < 8; c++) {
-    const seq = sent
-      .map((s) => (s.content as { text: string }).text)
-      .filter((t) => t.startsWith(`${c}:`))
-      .map((t) => Number(t.split(':')[1]));
-    expect(seq).toEqual([...seq].sort((x, y) => x - y));
-  }
+  for (let c = 0; c < 8; c++) expect(sequence(sent, c)).toEqual([...sequence(sent, c)].sort((x, y) => x - y));
   process.stdout.write(
     `replicas: ${N} outbound, ${sent.length} delivered in order per conversation, ${receipts.items.length} receipts; ${N} inbound, ${inbox.items.length} stored (${redelivered} redeliveries)\n`,
   );
@@ -112,13 +113,7 @@ test('faults - rolling restart: the sending replica stops cleanly mid-traffic; t
     const sent = withoutMarkers(emu.sent.slice(before));
     expect(new Set(sent.map((m) => m.uuid)).size).toBe(N);
     expect(sent).toHaveLength(N);
-    for (let c = 0; c < 6; c++) {
-      const seq = sent
-        .map((m) => (m.content as { text: string }).text)
-        .filter((t) => t.startsWith(`${c}:`))
-        .map((t) => Number(t.split(':')[1]));
-      expect(seq).toEqual([...seq].sort((x, y) => x - y));
-    }
+    for (let c = 0; c < 6; c++) expect(sequence(sent, c)).toEqual([...sequence(sent, c)].sort((x, y) => x - y));
     expect(receipts.items.every((r) => r.ok)).toBe(true);
     const logB = readFileSync(b.log, 'utf8');
     const back = /"returned":(\d+),"newer":(\d+),"waitedMs":(\d+)[^\n]*envelopes are back/.exec(logB);

@@ -1,4 +1,4 @@
-import type { StartOptions } from '../../support/harness';
+import type { LogCapture, StartOptions } from '../../support/harness';
 import { CHAT, USER, newApp, feishuConfig, textEvent } from '../../support/feishu';
 import { LOOPBACK_PATH, eventually, loopback, loopbackConfig } from '../../support';
 import { useGatewayTest } from '../../support/fixture';
@@ -17,6 +17,12 @@ const dm = (id: string, sender = 'ou_stranger') => ({
 });
 
 const boot = (entries: string, opts: StartOptions = {}) => t.boot(loopbackConfig(t.nats.url, uniquePrefix(), entries), opts);
+
+/** Runs the CLI as an operator: it must succeed printing `prints`, and the gateway then logs `gatewayLogs`. */
+async function operator(logs: LogCapture, argv: string[], expected: { prints: string; gatewayLogs: string }): Promise<void> {
+  expect(await cli(...argv)).toEqual({ code: 0, err: '', out: expected.prints });
+  await eventually(() => logs.messages().includes(expected.gatewayLogs), `the gateway logged: ${expected.gatewayLogs}`);
+}
 
 /** The pending pairing codes, as `chat-gateway pair list --json` prints them. */
 async function pending(file: string): Promise<Array<{ code: string; repliedAt: string; expiresAt: string }>> {
@@ -61,16 +67,10 @@ test("pairing - a stranger's DM gets one code; the operator approves it with the
     ),
   );
 
-  const approved = await cli('pair', 'approve', code.toLowerCase(), '-c', file);
-  expect(approved).toEqual({
-    code: 0,
-    err: '',
-    out: 'approved ou_stranger (Tom) for loopback/pair: their next message reaches the agent\n',
+  await operator(logs, ['pair', 'approve', code.toLowerCase(), '-c', file], {
+    prints: 'approved ou_stranger (Tom) for loopback/pair: their next message reaches the agent\n',
+    gatewayLogs: 'pairing approved: ou_stranger may now message loopback/pair',
   });
-  await eventually(
-    () => logs.messages().includes('pairing approved: ou_stranger may now message loopback/pair'),
-    'the gateway saw the approval',
-  );
 
   expect((await lb.receive(dm('p3'))).outcome).toBe('stored');
   expect((await inbox.waitFor(1))[0]).toMatchObject({ id: 'loopback:pair:p3', sender: { id: 'ou_stranger' } });
@@ -163,15 +163,10 @@ test('pairing - revoke takes an approval back at once; the sender needs a new co
   expect((await cli('pair', 'approve', codesSent('pair')[0]!, '-c', file)).code).toBe(0);
   await eventually(async () => (await lb.receive(dm(`r2-${Date.now()}`, 'ou_x'))).outcome === 'stored', 'approved');
 
-  expect(await cli('pair', 'revoke', 'ou_x', '--instance', 'loopback/pair', '-c', file)).toEqual({
-    code: 0,
-    err: '',
-    out: 'revoked ou_x for loopback/pair\n',
+  await operator(logs, ['pair', 'revoke', 'ou_x', '--instance', 'loopback/pair', '-c', file], {
+    prints: 'revoked ou_x for loopback/pair\n',
+    gatewayLogs: 'pairing revoked: ou_x no longer reaches loopback/pair',
   });
-  await eventually(
-    () => logs.messages().includes('pairing revoked: ou_x no longer reaches loopback/pair'),
-    'the gateway saw the revocation',
-  );
   expect((await lb.receive(dm('r3', 'ou_x'))).outcome).toBe('denied');
   await eventually(() => lb.sent.length === 2, 'a new code');
   expect(codesSent('pair')[1]).not.toBe(codesSent('pair')[0]);
