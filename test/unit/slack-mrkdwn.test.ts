@@ -1,40 +1,7 @@
 import { markdownToMrkdwn } from '../../plugins/slack/mrkdwn';
+import cases from './cases/slack-mrkdwn.json';
 
-test.each<[string, string, string]>([
-  ['empty input', '', ''],
-  ['bold', '**42** new', '*42* new'],
-  ['bold with underscores', '__42__ new', '*42* new'],
-  ['italic with a star', 'up from *40*', 'up from _40_'],
-  ['italic with underscores stays', 'so _very_ good', 'so _very_ good'],
-  ['bold italic', '***both***', '*_both_*'],
-  ['strikethrough', '~~old~~ new', '~old~ new'],
-  ['snake_case is not emphasis', 'call snake_case_name now', 'call snake_case_name now'],
-  ['a star alone is not emphasis', '2 * 3 = 6', '2 * 3 = 6'],
-  ['&, < and > are escaped', 'a < b && c > d', 'a &lt; b &amp;&amp; c &gt; d'],
-  ['an HTML tag arrives as text', '<script>x</script>', '&lt;script&gt;x&lt;/script&gt;'],
-  ['a link with its label', 'see [the report](https://example.com/r?a=1&b=2)', 'see <https://example.com/r?a=1&amp;b=2|the report>'],
-  ['a link whose label is its url', '[https://example.com](https://example.com)', '<https://example.com>'],
-  ['a link label loses its emphasis', '[**docs**](https://example.com)', '<https://example.com|docs>'],
-  ['an autolink', 'at <https://example.com>', 'at <https://example.com>'],
-  ['an image becomes a link to it', '![chart](https://example.com/c.png)', '<https://example.com/c.png|chart>'],
-  ['inline code keeps its stars, escaped', 'run `a*b < c`', 'run `a*b &lt; c`'],
-  ['a heading is a bold line', '# Weekly **report**', '*Weekly report*'],
-  ['an empty heading is an empty line', '#  ', ''],
-  ['bullets become •', '- one\n* two\n+ three', '• one\n• two\n• three'],
-  ['a nested bullet keeps its indent', '- one\n  - two', '• one\n  • two'],
-  ['task items', '- [ ] todo\n- [x] done', '☐ todo\n☑ done'],
-  ['a numbered list stays', '1. first\n2. second', '1. first\n2. second'],
-  ['a quote stays a quote, formatted inside', '> **note** here', '> *note* here'],
-  ['a rule becomes a line', '---', '──────────'],
-  [
-    'a fenced block loses its language, its content escaped but not formatted',
-    '```sql\nselect **x** where a < 2\n```',
-    '```\nselect **x** where a &lt; 2\n```',
-  ],
-  ['an unclosed fence is closed', '```\ncode', '```\ncode\n```'],
-  ['a tilde fence', '~~~\nx ~~y~~\n~~~', '```\nx ~~y~~\n```'],
-  ['a table becomes a code block', '| a | b |\n|---|---|\n| 1 | 2 |', '```\n| a | b |\n|---|---|\n| 1 | 2 |\n```'],
-  ['CJK and emoji pass through', '**粗体** 👍', '*粗体* 👍'],
-])('slack mrkdwn - %s', (_what, md, mrkdwn) => {
-  expect(markdownToMrkdwn(md)).toBe(mrkdwn);
+// Each case: agent markdown and the Slack mrkdwn a reader gets (emphasis, escaping, links, lists, code, tables).
+test.each(cases)('slack mrkdwn - $what', ({ markdown, mrkdwn }) => {
+  expect(markdownToMrkdwn(markdown)).toBe(mrkdwn);
 });
