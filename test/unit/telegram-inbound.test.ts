@@ -16,130 +16,77 @@ const entity = (type: string, offset: number, length: number, extra: Partial<Mes
   ...extra,
 });
 
+const text = (t: string): Part => ({ type: 'text', text: t });
+const link = (url: string, label?: string): Part => ({ type: 'link', url, ...(label ? { text: label } : {}) });
+const mention = (id: string, name: string, self = false): Part => ({ type: 'mention', id, name, self });
+/** The bot mentioned by its @username. */
+const SELF = mention('7000', 'data_bot', true);
+
 const draftOf = (m: Message, edited = false): InboundDraft => {
   const d = toDraft(edited ? { update_id: 1, edited_message: m } : { update_id: 1, message: m }, BOT);
   if ('skip' in d) throw new Error(`skipped: ${d.skip}`);
   return d;
 };
 
-test.each<[string, Partial<Message>, Part[], boolean]>([
-  ['plain text in a direct chat', { chat: DM, text: 'how many?' }, [{ type: 'text', text: 'how many?' }], false],
-  [
-    "the bot's @username is a self mention, matched without case",
-    { text: '@Data_Bot how many?', entities: [entity('mention', 0, 9)] },
-    [
-      { type: 'mention', id: '7000', name: 'data_bot', self: true },
-      { type: 'text', text: ' how many?' },
-    ],
-    true,
-  ],
-  [
-    'another @username is a mention, not self',
-    { text: 'cc @ann', entities: [entity('mention', 3, 4)] },
-    [
-      { type: 'text', text: 'cc ' },
-      { type: 'mention', id: '@ann', name: 'ann', self: false },
-    ],
-    false,
-  ],
+const e = entity;
+const BOT_USER: User = { id: 7000, is_bot: true, first_name: 'Data Bot' };
+
+/** [what, text of a group message, its entities, the parts, whether it mentions the bot] */
+test.each<[string, string, MessageEntity[], Part[], boolean]>([
+  ['plain text', 'how many?', [], [text('how many?')], false],
+  ['its @username mentions the bot, in any case', '@Data_Bot how many?', [e('mention', 0, 9)], [SELF, text(' how many?')], true],
+  ['another @username is a mention', 'cc @ann', [e('mention', 3, 4)], [text('cc '), mention('@ann', 'ann')], false],
   [
     'a text_mention of the bot',
-    { text: 'Data Bot, status?', entities: [entity('text_mention', 0, 8, { user: { id: 7000, is_bot: true, first_name: 'Data Bot' } })] },
-    [
-      { type: 'mention', id: '7000', name: 'Data Bot', self: true },
-      { type: 'text', text: ', status?' },
-    ],
+    'Data Bot, status?',
+    [e('text_mention', 0, 8, { user: BOT_USER })],
+    [mention('7000', 'Data Bot', true), text(', status?')],
     true,
   ],
   [
-    '/command@bot: the command as text, the bot as a mention',
-    { text: '/report@data_bot weekly', entities: [entity('bot_command', 0, 16)] },
-    [
-      { type: 'text', text: '/report' },
-      { type: 'mention', id: '7000', name: 'data_bot', self: true },
-      { type: 'text', text: ' weekly' },
-    ],
+    '/command@bot: the command, then the bot',
+    '/report@data_bot weekly',
+    [e('bot_command', 0, 16)],
+    [text('/report'), SELF, text(' weekly')],
     true,
   ],
+  ['a bare command in a group is for its bots', '/help', [e('bot_command', 0, 5)], [text('/help')], true],
+  ['a command for another bot', '/help@other_bot', [e('bot_command', 0, 15)], [text('/help@other_bot')], false],
+  ['a url', 'see https://e.com', [e('url', 4, 13)], [text('see '), link('https://e.com')], false],
+  ['a text link', 'the docs', [e('text_link', 4, 4, { url: 'https://e.com/d' })], [text('the '), link('https://e.com/d', 'docs')], false],
   [
-    'a bare command in a group is addressed to the bots there',
-    { text: '/help', entities: [entity('bot_command', 0, 5)] },
-    [{ type: 'text', text: '/help' }],
-    true,
-  ],
-  [
-    'a command for another bot is not for this one',
-    { text: '/help@other_bot', entities: [entity('bot_command', 0, 15)] },
-    [{ type: 'text', text: '/help@other_bot' }],
+    'pre is a code part with its language',
+    'run\nselect 1',
+    [e('pre', 4, 8, { language: 'sql' })],
+    [text('run\n'), { type: 'code', text: 'select 1', language: 'sql' }],
     false,
   ],
-  [
-    'a url and a text link',
-    { text: 'see https://e.com or docs', entities: [entity('url', 4, 13), entity('text_link', 21, 4, { url: 'https://e.com/docs' })] },
-    [
-      { type: 'text', text: 'see ' },
-      { type: 'link', url: 'https://e.com' },
-      { type: 'text', text: ' or ' },
-      { type: 'link', url: 'https://e.com/docs', text: 'docs' },
-    ],
-    false,
-  ],
-  [
-    'pre is a code part with its language; inline code stays in its sentence',
-    { text: 'run ls now\nselect 1', entities: [entity('code', 4, 2), entity('pre', 11, 8, { language: 'sql' })] },
-    [
-      { type: 'text', text: 'run `ls` now\n' },
-      { type: 'code', text: 'select 1', language: 'sql' },
-    ],
-    false,
-  ],
-  [
-    'formatting entities stay plain text',
-    { text: 'very bold', entities: [entity('bold', 5, 4)] },
-    [{ type: 'text', text: 'very bold' }],
-    false,
-  ],
-  [
-    'offsets count UTF-16 units: an emoji before a mention',
-    { text: '👍 @data_bot', entities: [entity('mention', 3, 9)] },
-    [
-      { type: 'text', text: '👍 ' },
-      { type: 'mention', id: '7000', name: 'data_bot', self: true },
-    ],
-    true,
-  ],
-  [
-    'an entity past the end of the text is ignored',
-    { text: 'short', entities: [entity('url', 2, 40)] },
-    [{ type: 'text', text: 'short' }],
-    false,
-  ],
-  [
-    'a photo with a caption: the largest size, the caption on its own line',
-    { chat: DM, photo: [{ file_id: 'small' }, { file_id: 'large' }], caption: 'Q3 chart' },
-    [
-      { type: 'image', ref: 'large' },
-      { type: 'text', text: '\nQ3 chart' },
-    ],
-    false,
-  ],
-  [
-    'a voice note with its duration',
-    { chat: DM, voice: { file_id: 'v1', duration: 3 } },
-    [{ type: 'audio', ref: 'v1', durationMs: 3000 }],
-    false,
-  ],
-  [
-    'audio named by performer and title',
-    { chat: DM, audio: { file_id: 'a1', performer: 'Band', title: 'Song' } },
-    [{ type: 'audio', ref: 'a1', name: 'Band - Song' }],
-    false,
-  ],
-  ['a location is named', { chat: DM, location: { latitude: 1, longitude: 2 } }, [{ type: 'text', text: '[location message]' }], false],
-])('telegram toDraft - %s', (_what, fields, parts, mentioned) => {
-  const d = draftOf(msg(fields));
+  ['inline code stays in its sentence', 'run ls now', [e('code', 4, 2)], [text('run `ls` now')], false],
+  ['formatting entities stay plain text', 'very bold', [e('bold', 5, 4)], [text('very bold')], false],
+  ['offsets in UTF-16 units (an emoji first)', '👍 @data_bot', [e('mention', 3, 9)], [text('👍 '), SELF], true],
+  ['an entity past the end is ignored', 'short', [e('url', 2, 40)], [text('short')], false],
+])('telegram toDraft - %s', (_what, body, entities, parts, mentioned) => {
+  const d = draftOf(msg({ text: body, entities }));
   expect(d.parts).toEqual(parts);
   expect(d.mentioned).toBe(mentioned);
+});
+
+/** [what, the content fields of a direct message, the parts] */
+test.each<[string, Partial<Message>, Part[]]>([
+  [
+    'a photo: its largest size, then the caption',
+    { photo: [{ file_id: 'small' }, { file_id: 'large' }], caption: 'Q3 chart' },
+    [{ type: 'image', ref: 'large' }, text('\nQ3 chart')],
+  ],
+  ['a voice note with its duration', { voice: { file_id: 'v1', duration: 3 } }, [{ type: 'audio', ref: 'v1', durationMs: 3000 }]],
+  [
+    'audio named by performer and title',
+    { audio: { file_id: 'a1', performer: 'Band', title: 'Song' } },
+    [{ type: 'audio', ref: 'a1', name: 'Band - Song' }],
+  ],
+  ['a location is named', { location: { latitude: 1, longitude: 2 } }, [text('[location message]')]],
+])('telegram toDraft - %s', (_what, fields, parts) => {
+  expect(draftOf(msg({ chat: DM, ...fields })).parts).toEqual(parts);
 });
 
 test('telegram toDraft - ids are <chat_id>:<message_id>; sender, chat name and time come along', () => {
