@@ -13,7 +13,7 @@ export default tseslint.config(
   },
   {
     // Built-in plugins load lazily by name, and third-party ones by package or path at run time.
-    files: ['core/runtime/loader.ts'],
+    files: ['core/plugin/loader.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -1,6 +1,8 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { prettyDestination } from './log-pretty';
 
-const SECRET_KEYS = [
+/** Option names whose values are secrets wherever they appear: redacted in logs, never shown in messages. */
+export const SECRET_KEYS: readonly string[] = [
   'appSecret',
   'encryptKey',
   'verificationToken',
@@ -32,18 +34,38 @@ class SecretScrubber {
   scrub(line: string): string {
     return this.escaped.reduce((acc, v) => (acc.includes(v) ? acc.split(v).join('[redacted]') : acc), line);
   }
+
+  /** For text that is not JSON: the values as they are, longest first. */
+  scrubText(text: string): string {
+    const raw = [...this.values].sort((a, b) => b.length - a.length);
+    return raw.reduce((acc, v) => (acc.includes(v) ? acc.split(v).join('[redacted]') : acc), text);
+  }
 }
 
 const scrubbers = new WeakMap<Logger, SecretScrubber>();
 
+/** `log.format`: readable lines, JSON lines, or readable lines only when stdout is a terminal. */
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
 /**
- * The gateway's JSON logger. Secrets are kept out two ways: known secret keys are redacted wherever
- * they appear in a logged object, and every configured secret value is scrubbed from the output line,
- * so even an error message that quotes a secret does not leak it.
+ * The gateway's logger: JSON lines, or readable ones (`format`; `auto` is readable when stdout is a
+ * terminal and no `destination` is given). Secrets are kept out two ways: known secret keys are redacted
+ * wherever they appear in a logged object, and every configured secret value is scrubbed from the
+ * output line, so even an error message that quotes a secret does not leak it.
  */
-export function createLogger(level: string, secrets: Iterable<string> = [], destination?: DestinationStream): Logger {
+export function createLogger(
+  level: string,
+  secrets: Iterable<string> = [],
+  destination?: DestinationStream,
+  format: LogFormat = 'json',
+): Logger {
   const scrubber = new SecretScrubber();
   scrubber.add(secrets);
+  const terminal = !destination && process.stdout.isTTY === true;
+  const pretty = format === 'pretty' || (format === 'auto' && terminal);
+  const out = pretty
+    ? prettyDestination(destination ?? process.stdout, terminal && !process.env.NO_COLOR)
+    : (destination ?? pino.destination({ dest: 1, sync: false }));
   const logger = pino(
     {
       level,
@@ -52,7 +74,7 @@ export function createLogger(level: string, secrets: Iterable<string> = [], dest
       redact: { paths: SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
       hooks: { streamWrite: (line: string) => scrubber.scrub(line) },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    out,
   );
   scrubbers.set(logger, scrubber);
   return logger;
@@ -66,6 +88,16 @@ export function addLogSecrets(logger: Logger, secrets: Iterable<string>): boolea
   const scrubber = scrubbers.get(logger);
   scrubber?.add(secrets);
   return scrubber !== undefined;
+}
+
+/**
+ * Writes text for a person (a banner) to where `logger` writes, after every line it logged so far (its
+ * destination may still be writing them), with the secrets it scrubs removed.
+ */
+export function writeAfterLog(logger: Logger, text: string): void {
+  const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  const scrubber = scrubbers.get(logger);
+  stream.write(scrubber ? scrubber.scrubText(text) : text);
 }
 
 export type { Logger };

@@ -1,11 +1,12 @@
-import type { ErrorCode, Receipt } from '../contract/schemas';
+import type { Receipt } from '../contract/schemas';
+import type { AgentOnlyCode, ErrorCode } from '../errors';
 
 /**
  * Why `reply()` or `send()` failed: a receipt error code of the contract, or one of the client's own —
  * `E_TIMEOUT` (no receipt in time; the gateway may still deliver it) and `E_CLOSED` (the client closed
- * while waiting).
+ * while waiting). All are in the error catalogue (`docs/errors.md`).
  */
-export type AgentErrorCode = ErrorCode | 'E_TIMEOUT' | 'E_CLOSED';
+export type AgentErrorCode = ErrorCode | AgentOnlyCode;
 
 /**
  * A failed delivery as the agent sees it. For a failed receipt it carries the receipt's `error`

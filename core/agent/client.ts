@@ -1,13 +1,29 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { hashId } from '../plugin/text';
+import { backoff } from '../plugin/backoff';
+import { sleep } from '../plugin/timing';
 import { createHash, randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { NamePattern, type InboundEnvelope, type OutboundEnvelope, type Receipt } from '../contract/schemas';
+import {
+  NamePattern,
+  type InboundAction,
+  type InboundAny,
+  type InboundEnvelope,
+  type InboundEvent,
+  type InboundKind,
+  type MediaKind,
+  type OutboundEnvelope,
+  type Part,
+  type Attachment,
+  type Receipt,
+} from '../contract/schemas';
 import { subjects, type Subjects } from '../contract/subjects';
 import { checkOutbound } from '../contract/validate';
+import { outboxKey, receiptOf } from '../delivery/outbox';
 import { AgentError } from './agent-error';
+import { AgentMedia, type Download } from './media';
+import { StreamWriter } from './stream-writer';
 import { subscribeCore } from './core-subscription';
 import { subscribeDurable } from './durable-subscription';
 import { HandlerRunner } from './handler-runner';
@@ -55,6 +71,7 @@ export class AgentClient {
   private closing?: Promise<void>;
   private readonly js: JetStreamClient;
   private outbox?: KV;
+  private readonly media: AgentMedia;
 
   private constructor(
     /** The underlying NATS connection, for anything the client does not cover (status KV, ...). */
@@ -63,8 +80,10 @@ export class AgentClient {
     readonly subjects: Subjects,
     private readonly receipts: ReceiptWaiter,
     private readonly onError: ErrorListener,
+    receiptTimeoutMs: number,
   ) {
     this.js = jetstream(nc);
+    this.media = new AgentMedia(nc, subjects, receiptTimeoutMs);
   }
 
   /** Connects to NATS and subscribes to receipts; reconnects on its own while it runs. */
@@ -92,20 +111,52 @@ export class AgentClient {
     const onError: ErrorListener =
       options.onError ??
       ((err, ctx) => console.error(`chat-gateway agent: ${err.message}${ctx.envelopeId ? ` (envelope ${ctx.envelopeId})` : ''}`));
-    return new AgentClient(nc, s, receipts, onError);
+    return new AgentClient(nc, s, receipts, onError, options.receiptTimeoutMs ?? 60_000);
   }
 
   /**
-   * Calls `handler` for every inbound envelope of the selected channel and account. Handlers for one
+   * Calls `handler` for every inbound message of the selected channel and account. Handlers for one
    * conversation run one at a time in arrival order; different conversations run in parallel.
    * Resolves when the subscription is live.
    */
-  async onMessage(handler: MessageHandler, options: OnMessageOptions = {}): Promise<AgentSubscription> {
+  onMessage(handler: MessageHandler, options: OnMessageOptions = {}): Promise<AgentSubscription> {
+    return this.subscribe(['message'], handler as (env: InboundAny) => void, options, 'agents');
+  }
+
+  /**
+   * Calls `handler` for every button click (and bot-menu item) of the selected channel and account: an
+   * `action` envelope with the button's `id` and `value`, and `action.envelope`, the id of the message
+   * it was on, which `edit()` takes. Its default queue group is `agents-action`, so a process that
+   * handles only messages never receives (and drops) a click.
+   */
+  onAction(handler: (action: InboundAction) => void | Promise<void>, options: OnMessageOptions = {}): Promise<AgentSubscription> {
+    return this.subscribe(['action'], handler as (env: InboundAny) => void, options, 'agents-action');
+  }
+
+  /**
+   * Calls `handler` for the other inbound kinds: `command`, `reaction`, `member`, `recall` (those the
+   * gateway publishes: see `events:` in docs/configuration.md), or only `options.kinds`. Default queue
+   * group `agents-event`.
+   */
+  onEvent(
+    handler: (event: Exclude<InboundEvent, InboundAction>) => void | Promise<void>,
+    options: OnMessageOptions & { kinds?: Array<Exclude<InboundKind, 'message' | 'action'>> } = {},
+  ): Promise<AgentSubscription> {
+    const kinds = options.kinds ?? (['command', 'reaction', 'member', 'recall'] as const);
+    return this.subscribe([...kinds], handler as (env: InboundAny) => void, options, 'agents-event');
+  }
+
+  private async subscribe(
+    kinds: InboundKind[],
+    handler: (env: InboundAny) => void | Promise<void>,
+    options: OnMessageOptions,
+    defaultQueue: string,
+  ): Promise<AgentSubscription> {
     const channel = checkName('channel', options.channel) ?? '*';
     const account = checkName('account', options.account) ?? '*';
-    // Each run of the handler counts its replies from 1, so a rerun for the same message reuses the ids.
-    const counted: MessageHandler = (msg) => replyScope.run({ inboundId: msg.id, count: 0 }, () => handler(msg));
-    const runner = new HandlerRunner(counted, this.onError);
+    // Each run of the handler counts its replies from 1, so a rerun for the same envelope reuses the ids.
+    const counted = (env: InboundAny) => replyScope.run({ inboundId: env.id, count: 0 }, () => handler(env));
+    const runner = new HandlerRunner(counted, this.onError, kinds);
     const sub = options.durable
       ? await subscribeDurable(
           this.nc,
@@ -119,7 +170,7 @@ export class AgentClient {
       : await subscribeCore(
           this.nc,
           this.subjects.in(channel, account),
-          options.queue === false ? undefined : (options.queue ?? 'agents'),
+          options.queue === false ? undefined : (options.queue ?? defaultQueue),
           runner,
         );
     const tracked: AgentSubscription = {
@@ -133,18 +184,92 @@ export class AgentClient {
   }
 
   /**
-   * Replies to an inbound message in its conversation (`conversation.id` and `replyTo` taken from it).
-   * Resolves with the ok receipt; rejects with an `AgentError` for a failed receipt or no receipt in time.
+   * Replies to an inbound message in its conversation (`conversation.id` and `replyTo` taken from it),
+   * or answers an event (a click, a command) in the conversation it happened in. Resolves with the ok
+   * receipt; rejects with an `AgentError` for a failed receipt or no receipt in time.
    */
-  reply(inbound: InboundEnvelope, body: string | ReplyBody): Promise<Receipt> {
+  reply(inbound: InboundAny, body: string | ReplyBody): Promise<Receipt> {
     const { id, ...rest } = typeof body === 'string' ? { text: body } : body;
     const draft: OutboundDraft = {
       conversation: { id: inbound.conversation.id },
-      replyTo: inbound.message.id,
+      ...(inbound.kind === 'message' ? { replyTo: inbound.message.id } : {}),
       ...rest,
       id: id ?? this.replyId(inbound.id),
     };
     return this.send(inbound.channel, inbound.account, draft);
+  }
+
+  /**
+   * Opens a streaming answer to `inbound` (one message that fills in as the model writes): call
+   * `update(textSoFar)` as often as you like and `await done(finalText)`. See `StreamWriter`.
+   */
+  stream(inbound: InboundAny, options: { id?: string; text?: string; format?: OutboundEnvelope['format'] } = {}): StreamWriter {
+    const open: OutboundEnvelope = {
+      v: 1,
+      id: options.id ?? this.replyId(inbound.id),
+      conversation: { id: inbound.conversation.id },
+      ...(inbound.kind === 'message' ? { replyTo: inbound.message.id } : {}),
+      stream: true,
+      text: options.text ?? '',
+      ...(options.format ? { format: options.format } : {}),
+    };
+    return new StreamWriter(
+      open,
+      (env) => this.dispatch(inbound.channel, inbound.account, env),
+      (err) => this.onError(err, { envelopeId: open.id }),
+      options.format,
+    );
+  }
+
+  /**
+   * Replaces the content of a message this agent sent (a full snapshot): `target` is the receipt of the
+   * envelope that sent it, the action whose button was on it (`action.envelope`), or its channel,
+   * account and envelope id.
+   */
+  edit(target: MessageRef, body: string | Omit<ReplyBody, 'attachments'>): Promise<Receipt> {
+    const { channel, account, envelope } = refOf(target);
+    const { id, ...rest } = typeof body === 'string' ? { text: body } : body;
+    return this.send(channel, account, { ...rest, edit: envelope, id: id ?? this.editId(envelope) });
+  }
+
+  /** Recalls a message this agent sent (`target` as for `edit`). */
+  delete(target: MessageRef): Promise<Receipt> {
+    const { channel, account, envelope } = refOf(target);
+    return this.send(channel, account, { delete: envelope, id: this.editId(envelope, 'delete') });
+  }
+
+  /** Sets (or with `remove`, takes back) the bot's reaction on an inbound message: `thumbsup`, `eyes`, `check`... */
+  react(msg: InboundEnvelope, emoji: string, options: { remove?: boolean } = {}): Promise<Receipt> {
+    const react = { messageId: msg.message.id, emoji, ...(options.remove ? { remove: true as const } : {}) };
+    return this.send(msg.channel, msg.account, { react, id: this.replyId(msg.id) });
+  }
+
+  /** Shows the platform's working indicator where `inbound` happened, until the next message there (about 60 s at most). */
+  typing(inbound: InboundAny): Promise<Receipt> {
+    return this.send(inbound.channel, inbound.account, {
+      typing: true,
+      conversation: { id: inbound.conversation.id },
+      ...(inbound.kind === 'message' ? { replyTo: inbound.message.id } : {}),
+      id: this.replyId(inbound.id),
+    });
+  }
+
+  /** The bytes of a media part of an inbound message (the gateway fetches them from the platform into the media bucket). */
+  download(msg: InboundEnvelope, part: Extract<Part, { ref: string }>): Promise<Download> {
+    return this.media.download(msg, part);
+  }
+
+  /** Puts bytes into the media bucket; put the returned attachment in a reply's `attachments`. */
+  upload(data: Uint8Array | AsyncIterable<Uint8Array>, meta: { name?: string; mime?: string; kind?: MediaKind } = {}): Promise<Attachment> {
+    return this.media.upload(data, meta);
+  }
+
+  /** An id for an edit or delete of `envelope`: derived, so a handler run again repeats it; otherwise fresh. */
+  private editId(envelope: string, what = 'edit'): string {
+    const scope = replyScope.getStore();
+    if (!scope) return randomUUID();
+    const n = ++scope.count;
+    return `${what[0]}-${createHash('sha256').update(`${scope.inboundId}\n${envelope}`).digest('hex').slice(0, 24)}-${n}`;
   }
 
   /**
@@ -174,7 +299,12 @@ export class AgentClient {
           retryable: false,
         });
     }
-    const envelope = { v: 1 as const, ...outbound, id: outbound.id ?? randomUUID() };
+    const { receipt } = await this.dispatch(channel, account, { v: 1 as const, ...outbound, id: outbound.id ?? randomUUID() });
+    return receipt;
+  }
+
+  /** Validates and publishes; resolves once stored, with the promise of the receipt. */
+  private async dispatch(channel: string, account: string, envelope: OutboundEnvelope): Promise<{ receipt: Promise<Receipt> }> {
     const checked = checkOutbound(envelope);
     if (!checked.ok) throw new AgentError('E_SCHEMA', checked.message, { retryable: false, id: envelope.id });
     if (this.closing) throw new AgentError('E_CLOSED', 'the agent client is closed', { retryable: true, id: envelope.id });
@@ -187,7 +317,7 @@ export class AgentClient {
     const duplicate = await this.publishStored(this.subjects.out(channel, account), JSON.stringify(envelope), envelope.id, () => settled);
     // The stream already had this id (a resend): its receipt may have gone by; the outbox keeps delivered ones.
     if (duplicate) await this.receiptFromOutbox(channel, account, envelope.id);
-    return receipt;
+    return { receipt };
   }
 
   /**
@@ -203,7 +333,7 @@ export class AgentClient {
         if (this.closing) return false;
         if (attempt === 1 || attempt % 10 === 0)
           this.onError(new Error(`outbound envelope not stored yet, retrying: ${(err as Error).message}`), { subject, envelopeId: id });
-        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+        await sleep(backoff(attempt + 1, { initialMs: 100, maxMs: 2000, jitter: 'none' }));
       }
     }
     return false;
@@ -212,8 +342,8 @@ export class AgentClient {
   private async receiptFromOutbox(channel: string, account: string, id: string): Promise<void> {
     try {
       this.outbox ??= await new Kvm(this.nc).open(this.subjects.outboxBucket);
-      const entry = await this.outbox.get(`${channel}.${account}.${hashId(id, 64)}`);
-      if (entry?.operation === 'PUT') this.receipts.deliver(entry.json<Receipt>());
+      const entry = await this.outbox.get(outboxKey(channel, account, id));
+      if (entry?.operation === 'PUT') this.receipts.deliver(receiptOf(entry.json()));
     } catch (err) {
       this.onError(new Error(`could not read the outbox for a resent envelope: ${(err as Error).message}`), { envelopeId: id });
     }
@@ -235,4 +365,22 @@ export class AgentClient {
 function checkName(what: string, value: string | undefined): string | undefined {
   if (value !== undefined && !NAME.test(value)) throw new Error(`${what} ${JSON.stringify(value)} is not a valid name (${NamePattern})`);
   return value;
+}
+
+/** A message an agent sent: the receipt of its envelope, a click's action (its `envelope`), or the ids by hand. */
+export type MessageRef = Receipt | InboundAction | { channel: string; account: string; envelope: string };
+
+function refOf(ref: MessageRef): { channel: string; account: string; envelope: string } {
+  if ('kind' in ref && ref.kind === 'action') {
+    if (!ref.action.envelope)
+      throw new AgentError('E_SCHEMA', `action "${ref.action.id}" is not on a message this agent sent (a bot-menu item?)`, {
+        retryable: false,
+      });
+    return { channel: ref.channel, account: ref.account, envelope: ref.action.envelope };
+  }
+  if ('kind' in ref && ref.kind === 'receipt') {
+    if (!ref.id) throw new AgentError('E_SCHEMA', 'the receipt names no envelope', { retryable: false });
+    return { channel: ref.channel, account: ref.account, envelope: ref.id };
+  }
+  return ref as { channel: string; account: string; envelope: string };
 }

@@ -17,7 +17,7 @@ export async function subscribeCore(
     callback: (err, msg) => {
       if (err) return;
       const env = runner.decode(msg.string(), msg.subject);
-      if (env) runner.run(env, msg.subject);
+      if (env && runner.wants(env)) runner.run(env, msg.subject);
     },
   });
   await nc.flush();

@@ -76,6 +76,11 @@ export async function subscribeDurable(
       m.term('invalid inbound envelope');
       return;
     }
+    if (!runner.wants(env)) {
+      // Another kind than this consumer's handler takes (an event on a message consumer): nothing to do.
+      m.ack();
+      return;
+    }
     const keepAlive = setInterval(() => m.working(), Math.max(ackWaitMs / 3, 100));
     runner.run(env, m.subject, {
       before: () => {

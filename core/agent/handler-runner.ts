@@ -1,23 +1,30 @@
 import { checkInbound } from '../contract/validate';
-import type { InboundEnvelope } from '../contract/schemas';
+import type { InboundAny, InboundKind } from '../contract/schemas';
 import { KeyedQueue } from '../delivery/keyed-queue';
-import type { ErrorListener, MessageHandler } from './types';
+import type { ErrorListener } from './types';
 
 /**
- * Runs the handler for each envelope: one at a time per conversation, in arrival order, while
- * different conversations run in parallel. Errors are reported, never thrown into the NATS client.
+ * Runs the handler for each envelope of the kinds it takes: one at a time per conversation, in arrival
+ * order, while different conversations run in parallel. Errors are reported, never thrown into the
+ * NATS client.
  */
 export class HandlerRunner {
   private readonly queue = new KeyedQueue();
 
   constructor(
-    private readonly handler: MessageHandler,
+    private readonly handler: (env: InboundAny) => void | Promise<void>,
     /** Where failures of this subscription are reported. */
     readonly onError: ErrorListener,
+    private readonly kinds: readonly InboundKind[] = ['message'],
   ) {}
 
+  /** Whether the handler takes this kind (a subscription sees every kind on its subject). */
+  wants(env: InboundAny): boolean {
+    return this.kinds.includes(env.kind);
+  }
+
   /** Parses and validates a payload; reports and returns undefined when it is not a valid inbound envelope. */
-  decode(data: string, subject: string): InboundEnvelope | undefined {
+  decode(data: string, subject: string): InboundAny | undefined {
     let value: unknown;
     try {
       value = JSON.parse(data);
@@ -37,7 +44,7 @@ export class HandlerRunner {
    * Queues `env` behind earlier envelopes of its conversation. `before` runs when its turn comes and
    * may skip it by returning false; `done` gets the handler's error, if any.
    */
-  run(env: InboundEnvelope, subject: string, hooks: { before?: () => boolean; done?: (err?: Error) => void } = {}): void {
+  run(env: InboundAny, subject: string, hooks: { before?: () => boolean; done?: (err?: Error) => void } = {}): void {
     this.queue.push(`${env.channel}.${env.account}.${env.conversation.id}`, async () => {
       if (hooks.before && !hooks.before()) return;
       let error: Error | undefined;

@@ -43,8 +43,8 @@ export interface AgentSubscription {
   stop(): Promise<void>;
 }
 
-/** The body of a reply: a text, or a native payload, with an optional idempotency key. */
-export type ReplyBody = Pick<OutboundEnvelope, 'text' | 'format' | 'native'> & {
+/** The body of a reply: a text (with buttons, files), or a native payload, with an optional idempotency key. */
+export type ReplyBody = Pick<OutboundEnvelope, 'text' | 'format' | 'native' | 'actions' | 'attachments'> & {
   /** The envelope id (1–64 chars); generated when omitted. */
   id?: string;
 };

@@ -85,6 +85,7 @@ function listening(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Where the nats-server binary is: `NATS_SERVER_BIN`, then each `PATH` directory, then the usual install paths. */
 export function findNatsServer(): string | undefined {
   const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/local/bin', '/usr/bin']);
   return [process.env.NATS_SERVER_BIN, ...dirs.map((d) => join(d, 'nats-server'))].find((p): p is string => !!p && existsSync(p));

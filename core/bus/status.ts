@@ -7,6 +7,8 @@ import type { Subjects } from '../contract/subjects';
 /** Publishes instance state changes on the status subject and keeps the latest in the status KV bucket. */
 export class StatusReporter {
   private readonly latest = new Map<string, StatusEvent>();
+  /** What each instance's channel can do (plugin API 1.2 capabilities), kept with its status in the KV. */
+  private readonly capabilities = new Map<string, Record<string, unknown>>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -30,6 +32,11 @@ export class StatusReporter {
     return event;
   }
 
+  /** Records what an instance's channel can do; its KV value carries it from the next report on. */
+  describe(channel: string, account: string, capabilities: Record<string, unknown>): void {
+    this.capabilities.set(`${channel}/${account}`, capabilities);
+  }
+
   /** The last state reported for an instance. */
   get(channel: string, account: string): StatusEvent | undefined {
     return this.latest.get(`${channel}/${account}`);
@@ -47,7 +54,9 @@ export class StatusReporter {
     } catch (err) {
       this.log.debug({ err }, 'status not published: NATS unavailable');
     }
-    this.kv.put(`${event.channel}.${event.account}`, data).catch((err: Error) => {
+    const capabilities = this.capabilities.get(`${event.channel}/${event.account}`);
+    const value = capabilities ? JSON.stringify({ ...event, capabilities }) : data;
+    this.kv.put(`${event.channel}.${event.account}`, value).catch((err: Error) => {
       this.log.debug({ err: err.message }, 'status KV not written: NATS unavailable; written again on reconnect');
     });
   }

@@ -5,6 +5,7 @@ import { start } from './start';
 import { status } from './status';
 import { validate } from './validate';
 import { stdio, type Io } from './io';
+import { gatewayVersion, PLUGIN_API_MINOR, PLUGIN_API_VERSION } from '../plugin/version';
 
 export type { Io } from './io';
 
@@ -20,6 +21,7 @@ Usage:
   ${PAIR_USAGE}
                                             pending pairing codes and approved senders (--json for list)
   chat-gateway help                         this text
+  chat-gateway --version                    the version of chat-gateway, its plugin API and Node.js
 
 Options:
   -c, --config FILE   config file (default: $CHAT_GATEWAY_CONFIG or config/gateway.yaml)
@@ -28,6 +30,7 @@ Options:
 /** The options each command takes besides -c. */
 const COMMANDS: Record<string, { options: string[]; positionals: number }> = {
   help: { options: [], positionals: 0 },
+  version: { options: [], positionals: 0 },
   start: { options: [], positionals: 0 },
   validate: { options: [], positionals: 0 },
   reload: { options: ['--json'], positionals: 0 },
@@ -56,6 +59,7 @@ function parseArgs(argv: string[]): Args {
       a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = () => inline ?? rest.shift();
     if (flag === '-h' || flag === '--help') args.command = 'help';
+    else if (flag === '-V' || flag === '--version') args.command = 'version';
     else if (flag === '-c' || flag === '--config') {
       const v = value();
       if (!v) return fail(`${flag} needs a file name`);
@@ -82,6 +86,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   switch (args.command) {
     case 'help':
       io.out(USAGE);
+      return 0;
+    case 'version':
+      io.out(`chat-gateway ${gatewayVersion()} (plugin API ${PLUGIN_API_VERSION}.${PLUGIN_API_MINOR}, Node.js ${process.version})\n`);
       return 0;
     case 'validate':
       return validate(args.config, io);

@@ -2,14 +2,13 @@ import { dirname, resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { connectionOptions } from '../bus/connect';
-import type { GatewayConfig } from '../config/load';
-import { parseDuration } from '../config/duration';
+import { readSource, type GatewayConfig } from '../config/load';
 import { ConfigError, type ConfigIssue } from '../config/issues';
+import { resolveNats, splitList } from '../config/resolve';
 import { NatsConfigSchema, type GatewayConfigRaw } from '../config/schema';
-import { YamlSource } from '../config/yaml-doc';
 import { createAjv, describeAjvError } from '../contract/validate';
 import { GatewayError } from '../errors';
-import { loadPlugin } from '../runtime/loader';
+import { loadPlugin } from '../plugin/loader';
 import { didYouMean } from '../util/did-you-mean';
 
 /** What the operator commands need from a config file: how to reach NATS, and which instances it runs. */
@@ -28,18 +27,7 @@ const validateNats = ajv.compile(Type.Object(NatsConfigSchema.properties, { addi
  * unset) can still run these commands against the same file.
  */
 export function readOpsConfig(file: string, env: NodeJS.ProcessEnv = process.env): OpsConfig {
-  let source: YamlSource;
-  try {
-    source = new YamlSource(file);
-  } catch (err) {
-    throw new GatewayError(
-      'E_CONFIG',
-      `cannot read config file ${resolve(file)}: ${(err as Error).message}`,
-      'pass an existing file with -c FILE (default config/gateway.yaml)',
-    );
-  }
-  const syntax = source.syntaxIssues();
-  if (syntax.length) throw new ConfigError(syntax);
+  const source = readSource(file);
   source.substitute(env);
   const raw = (source.toJS() ?? {}) as { nats?: unknown; plugins?: unknown };
   const issues: ConfigIssue[] = [];
@@ -58,22 +46,9 @@ export function readOpsConfig(file: string, env: NodeJS.ProcessEnv = process.env
     }
   }
   if (issues.length) throw new ConfigError(issues);
-  const n = nats as unknown as GatewayConfigRaw['nats'];
   return {
     file,
-    nats: {
-      ...n,
-      servers: Array.isArray(n.servers)
-        ? n.servers
-        : n.servers
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-      ...(n.creds ? { creds: resolve(dirname(resolve(file)), n.creds) } : {}),
-      dedupWindow: parseDuration(n.dedupWindow),
-      inboundMaxAge: parseDuration(n.inboundMaxAge),
-      outboundMaxAge: parseDuration(n.outboundMaxAge),
-    },
+    nats: resolveNats(nats as unknown as GatewayConfigRaw['nats'], resolve(file)),
     instances: roster(raw.plugins, dirname(resolve(file))),
   };
 }
@@ -91,7 +66,12 @@ function roster(plugins: unknown, baseDir: string): OpsConfig['instances'] {
     }
     const account = typeof entry.account === 'string' && entry.account ? entry.account : 'default';
     const enabled = entry.enabled === undefined || entry.enabled === true || entry.enabled === 'true';
-    out.push({ channel, account, enabled, ...(Array.isArray(entry.allowFrom) ? { allowFrom: entry.allowFrom.map(String) } : {}) });
+    const allowFrom = Array.isArray(entry.allowFrom)
+      ? entry.allowFrom.map(String)
+      : typeof entry.allowFrom === 'string'
+        ? splitList(entry.allowFrom)
+        : undefined;
+    out.push({ channel, account, enabled, ...(allowFrom ? { allowFrom } : {}) });
   }
   return out;
 }

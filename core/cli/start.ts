@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/load';
 import { Gateway } from '../runtime/gateway';
-import { readOrReport, reportError, type Io } from './io';
+import { readOrReport, reportError, reportWarnings, type Io } from './io';
 
 /**
  * `chat-gateway start`: runs until SIGINT or SIGTERM (a second one exits at once). SIGHUP and changes to
@@ -9,6 +9,7 @@ import { readOrReport, reportError, type Io } from './io';
 export async function start(file: string, io: Io): Promise<number> {
   const config = readOrReport(file, io, (f) => loadConfig(f));
   if (!config) return 1;
+  reportWarnings(config, io);
   let gateway: Gateway;
   try {
     gateway = await Gateway.start(config, { watch: true });

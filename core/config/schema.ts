@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { NamePattern } from '../contract/schemas';
+import { InboundKindSchema, MediaKindSchema, NamePattern } from '../contract/schemas';
 import { DurationPattern } from './duration';
 
 const Duration = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DurationPattern })], {
@@ -11,6 +11,7 @@ export const NatsConfigSchema = Type.Object(
   {
     servers: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
       default: 'nats://127.0.0.1:4222',
+      description: 'a server URL (nats://host:4222), several separated by commas, or a YAML list of URLs',
     }),
     prefix: Type.String({ pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$', default: 'chat' }),
     name: Type.String({ default: 'chat-gateway' }),
@@ -38,7 +39,12 @@ export const GatewayConfigSchema = Type.Object(
     nats: Type.Object(NatsConfigSchema.properties, { ...strict, default: {} }),
     http: Type.Object(
       {
-        listen: Type.String({ pattern: '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]*):\\d{1,5}$', default: '127.0.0.1:8080' }),
+        listen: Type.String({
+          pattern: '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]*):\\d{1,5}$',
+          default: '127.0.0.1:8080',
+          description:
+            'host:port: 127.0.0.1:8080 serves this machine only, 0.0.0.0:8080 every interface (the default config reads HTTP_LISTEN)',
+        }),
         enabled: Type.Boolean({ default: true }),
       },
       { ...strict, default: {} },
@@ -49,6 +55,10 @@ export const GatewayConfigSchema = Type.Object(
           ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
           { default: 'info' },
         ),
+        format: Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')], {
+          default: 'auto',
+          description: 'auto: readable lines when stdout is a terminal, JSON lines otherwise; pretty or json: always that',
+        }),
       },
       { ...strict, default: {} },
     ),
@@ -65,6 +75,22 @@ export const GatewayConfigSchema = Type.Object(
         maxBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
         /** How long an envelope whose recipient is unavailable (a deferred delivery) is kept before it fails. */
         holdFor: Type.Union([Duration], { default: '12h' }),
+        /**
+         * How long a delivered envelope is remembered: a repeat of its id is not sent again, and `edit`,
+         * `delete` and clicks on its buttons work for that long.
+         */
+        remember: Type.Union([Duration], { default: '7d' }),
+      },
+      { ...strict, default: {} },
+    ),
+    media: Type.Object(
+      {
+        /** How long files stay in the media bucket. */
+        ttl: Type.Union([Duration], { default: '24h' }),
+        /** The largest file the bucket takes (bytes), both ways. */
+        maxBytes: Type.Integer({ minimum: 1024, default: 30 * 1024 * 1024 }),
+        /** Longest time one download from a platform may take. */
+        fetchTimeout: Type.Union([Duration], { default: '60s' }),
       },
       { ...strict, default: {} },
     ),
@@ -91,7 +117,12 @@ export const CoreEntrySchema = Type.Object({
     description: 'letters, digits, _ and -, at most 64 characters (it becomes a NATS subject token)',
   }),
   enabled: Type.Boolean({ default: true }),
-  allowFrom: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'sender ids allowed; "*" allows everyone' })),
+  allowFrom: Type.Optional(
+    Type.Union([Type.Array(Type.String({ minLength: 1 })), Type.String()], {
+      description:
+        'sender ids allowed: a list, or one string of comma-separated ids (so one variable can hold several); "*" allows everyone',
+    }),
+  ),
   groupPolicy: Type.Union([Type.Literal('mention'), Type.Literal('open'), Type.Literal('off')], {
     default: 'mention',
     description: 'group messages: mention (only when the bot is mentioned), open (all), off (none)',
@@ -107,9 +138,27 @@ export const CoreEntrySchema = Type.Object({
     }),
   ),
   includeRaw: Type.Boolean({ default: false }),
+  events: Type.Array(InboundKindSchema, {
+    uniqueItems: true,
+    default: ['message', 'action', 'command'],
+    description: 'inbound kinds published: message, action, command, reaction, member, recall',
+  }),
+  media: Type.Optional(
+    Type.Object(
+      {
+        eager: Type.Array(MediaKindSchema, {
+          uniqueItems: true,
+          description: 'media kinds stored in the media bucket before the message is published',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 });
 
 export const CORE_ENTRY_KEYS = Object.keys(CoreEntrySchema.properties);
 
 export type GatewayConfigRaw = Static<typeof GatewayConfigSchema>;
-export type CoreEntry = Static<typeof CoreEntrySchema>;
+export type CoreEntryRaw = Static<typeof CoreEntrySchema>;
+/** Core's keys of an entry as the runtime uses them: `allowFrom` written as a comma-separated string is a list. */
+export type CoreEntry = Omit<CoreEntryRaw, 'allowFrom'> & { allowFrom?: string[] };

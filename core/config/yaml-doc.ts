@@ -1,37 +1,73 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isCollection, isMap, isPair, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
+import { pointerToPath } from '../contract/validate';
 import { substituteEnv } from './env';
 import type { ConfigIssue } from './issues';
+import { explainYamlError } from './yaml-errors';
 
 /** A parsed YAML file that can say where any value of it came from. */
 export class YamlSource {
   private readonly lines = new LineCounter();
   readonly doc: Document;
   /** `${VAR}` problems keyed by the path of the value that holds them. */
-  readonly envProblems: Array<{ path: (string | number)[]; message: string; hint: string }> = [];
+  readonly envProblems: Array<{ path: (string | number)[]; message: string; hint: string; variable?: string }> = [];
 
   constructor(
     readonly file: string,
-    text = readFileSync(file, 'utf8'),
+    private readonly text = readFileSync(file, 'utf8'),
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    // Repeated keys are found by `duplicateKeys()`, which names them and lets every other check run.
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false });
   }
 
-  /** YAML syntax errors, each at its line and column. */
+  /** True when the file holds no YAML value at all (empty, or only comments). */
+  get empty(): boolean {
+    return this.doc.contents === null;
+  }
+
+  /** YAML syntax errors in plain words, each at its line and column; one per line (the parser's follow-ups repeat it). */
   syntaxIssues(): ConfigIssue[] {
-    return [...this.doc.errors, ...this.doc.warnings].map((e) => {
-      // Without prettyErrors the yaml package leaves linePos unset: locate the offset ourselves.
-      const pos = e.linePos?.[0] ?? this.lines.linePos(e.pos[0]);
-      const first = e.message.split('\n')[0] ?? e.message;
-      return {
-        file: this.file,
-        line: pos.line,
-        col: pos.col,
-        path: '',
-        message: `YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`,
-        hint: 'check indentation and quoting around this position',
-      };
+    const seenLines = new Set<number>();
+    const out: ConfigIssue[] = [];
+    for (const e of [...this.doc.errors, ...this.doc.warnings]) {
+      const plain = explainYamlError(e, this.text);
+      const { line, col } = this.lines.linePos(plain.offset);
+      if (seenLines.has(line)) continue;
+      seenLines.add(line);
+      out.push({ file: this.file, line, col, path: '', message: plain.message, hint: plain.hint });
+    }
+    return out;
+  }
+
+  /** Keys written twice in one mapping, at the repeat: YAML would silently keep only the last value. */
+  duplicateKeys(): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    visit(this.doc, {
+      Map: (_key, node, ancestors) => {
+        const first = new Map<unknown, Node>();
+        for (const pair of node.items) {
+          if (!isScalar(pair.key)) continue;
+          const earlier = first.get(pair.key.value);
+          if (!earlier) {
+            first.set(pair.key.value, pair.key);
+            continue;
+          }
+          const name = String(pair.key.value);
+          const path = [...pathOf(ancestors, node), name];
+          const { line, col } = this.lines.linePos(pair.key.range?.[0] ?? 0);
+          const firstLine = this.lines.linePos(earlier.range?.[0] ?? 0).line;
+          out.push({
+            file: this.file,
+            line,
+            col,
+            path: pointerToPath(`/${path.join('/')}`),
+            message: `key "${name}" is written twice in this block (first on line ${firstLine})`,
+            hint: 'keep one of them: YAML would silently use only the last value',
+          });
+        }
+      },
     });
+    return out;
   }
 
   /** Replaces `${VAR}` references in string scalars, remembering what was missing where. */
@@ -44,6 +80,7 @@ export class YamlSource {
         for (const name of result.missing) {
           this.envProblems.push({
             path,
+            variable: name,
             message: `environment variable ${name} is not set`,
             hint: `export ${name}=..., or give a default: \${${name}:-value}`,
           });
@@ -58,6 +95,12 @@ export class YamlSource {
         node.value = result.value;
       },
     });
+  }
+
+  /** The value at `path` as written (after substitution): a scalar, or a collection as plain data. */
+  valueAt(path: (string | number)[]): unknown {
+    const v: unknown = path.length ? this.doc.getIn(path) : this.doc.contents;
+    return isCollection(v) ? v.toJSON() : v;
   }
 
   toJS(): unknown {

@@ -22,6 +22,10 @@ export interface Subjects {
   pairingBucket: string;
   /** Plugins' own durable state (`ctx.store`), per instance. */
   storeBucket: string;
+  /** `<prefix>.media.<channel>.<account>`: requests for the bytes of an inbound media part. */
+  media(channel: string, account: string): string;
+  /** The Object Store bucket files move through (`chat_media`). */
+  mediaBucket: string;
   /** `<prefix>.control.<command>`: operator requests every gateway answers (`reload`). */
   control(command: string): string;
 }
@@ -45,6 +49,8 @@ export function subjects(prefix = 'chat'): Subjects {
     activityBucket: `${token}_activity`,
     pairingBucket: `${token}_pairing`,
     storeBucket: `${token}_plugins`,
+    media: at('media'),
+    mediaBucket: `${token}_media`,
     control: (command) => `${prefix}.control.${command}`,
   };
 }

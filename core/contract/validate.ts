@@ -1,6 +1,14 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { InboundSchema, OutboundSchema, type InboundEnvelope, type OutboundEnvelope } from './schemas';
+import {
+  InboundSchema,
+  InboundKindSchema,
+  MediaRequestSchema,
+  OutboundSchema,
+  type InboundAny,
+  type MediaRequest,
+  type OutboundEnvelope,
+} from './schemas';
 import { didYouMean } from '../util/did-you-mean';
 
 /** An ajv instance with the formats the contract uses; compile schemas once and keep the function. */
@@ -11,8 +19,13 @@ export function createAjv(options: { coerceTypes?: boolean } = {}): Ajv {
 }
 
 const ajv = createAjv();
-const inbound = ajv.compile<InboundEnvelope>(InboundSchema);
+/** One validator per inbound kind: an envelope is checked against the schema its `kind` names, so errors are about that kind only. */
+const inboundByKind = new Map(
+  InboundSchema.anyOf.map((schema) => [schema.properties.kind.const as string, { schema, fn: ajv.compile<InboundAny>(schema) }]),
+);
+const KINDS = InboundKindSchema.anyOf.map((k) => k.const);
 const outbound = ajv.compile<OutboundEnvelope>(OutboundSchema);
+const mediaRequest = ajv.compile<MediaRequest>(MediaRequestSchema);
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -120,14 +133,32 @@ function check<T>(fn: ValidateFunction<T>, schema: unknown, value: unknown): Che
   return { ok: false, message };
 }
 
-/** Validates an inbound envelope a plugin produced. */
-export function checkInbound(value: unknown): Checked<InboundEnvelope> {
-  return check(inbound, InboundSchema, value);
+/** Validates a request on `chat.media.<channel>.<account>`. */
+export function checkMediaRequest(value: unknown): Checked<MediaRequest> {
+  return check(mediaRequest, MediaRequestSchema, value);
+}
+
+/** Validates an inbound envelope (a message or an event) a plugin produced. */
+export function checkInbound(value: unknown): Checked<InboundAny> {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  const branch = typeof kind === 'string' ? inboundByKind.get(kind) : undefined;
+  if (!branch) {
+    return {
+      ok: false,
+      message:
+        kind === undefined
+          ? 'missing required field "kind"'
+          : `field "kind" must be one of ${KINDS.map((k) => JSON.stringify(k)).join(', ')}`,
+    };
+  }
+  return check(branch.fn, branch.schema, value);
 }
 
 /**
- * Validates an outbound envelope an agent sent, including the rules a JSON Schema states poorly:
- * a target (`conversation.id` or `replyTo`) and a body (`text` or `native`).
+ * Validates an outbound envelope an agent sent, including the rules a JSON Schema states poorly: what
+ * goes together. An envelope does one thing: sends a message (a target and a body: `text`, `native`,
+ * `attachments`, or `stream: true`), edits one (`edit` and the new `text`), deletes one, reacts, or
+ * shows typing.
  */
 export function checkOutbound(value: unknown): Checked<OutboundEnvelope> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -138,15 +169,43 @@ export function checkOutbound(value: unknown): Checked<OutboundEnvelope> {
   }
   const result = check(outbound, OutboundSchema, value);
   if (!result.ok) return result;
-  const env = result.value;
-  if (!env.conversation && env.replyTo === undefined) {
-    return { ok: false, message: 'missing target: set "conversation.id" or "replyTo"' };
+  const problem = shapeProblem(result.value);
+  return problem ? { ok: false, message: problem } : result;
+}
+
+/** Fields of a message body: none of them goes with `delete`, `react` or `typing`. */
+const BODY = ['text', 'format', 'native', 'stream', 'done', 'actions', 'attachments'] as const;
+
+function shapeProblem(env: OutboundEnvelope): string | undefined {
+  const q = (k: string) => `"${k}"`;
+  const ops = (['edit', 'delete', 'react', 'typing'] as const).filter((k) => env[k] !== undefined);
+  if (ops.length > 1) return `${ops.map(q).join(' and ')} cannot go in one envelope: send one envelope for each`;
+  const op = ops[0];
+  if (op === 'delete' || op === 'react' || op === 'typing') {
+    const extra = BODY.filter((k) => env[k] !== undefined);
+    if (extra.length) return `field ${q(op)} goes alone: remove ${extra.map(q).join(', ')}`;
+    if (op === 'typing' && !env.conversation && env.replyTo === undefined)
+      return 'missing target: "typing" needs "conversation.id" or "replyTo"';
+    return undefined;
   }
-  if (env.text === undefined && env.native === undefined) {
-    return { ok: false, message: 'missing body: set "text" (or "native" for a platform payload)' };
+  if (env.done && op !== 'edit')
+    return 'field "done" needs "edit": a stream is opened with "stream": true and its frames name it in "edit"';
+  if (env.actions && env.native !== undefined) return 'field "actions" cannot go with "native": put the buttons in the native payload';
+  if (op === 'edit') {
+    if (env.stream) return 'field "stream" opens a new message; a frame of an open stream has only "edit" (and "done" for the last)';
+    if (env.attachments) return 'field "attachments" cannot go with "edit": send the files in a new message';
+    if (env.text === undefined && env.native === undefined)
+      return 'missing body: an edit replaces the whole message: set "text" (the full snapshot, not a delta)';
+    if (env.done && env.native === undefined && env.text!.trim() === '')
+      return 'field "text" is empty: the final frame is what the message shows';
+    return undefined;
   }
-  if (env.native === undefined && env.text!.trim() === '') {
-    return { ok: false, message: 'field "text" is empty: no platform sends a blank message' };
+  if (!env.conversation && env.replyTo === undefined) return 'missing target: set "conversation.id" or "replyTo"';
+  if (env.text === undefined && env.native === undefined && !env.attachments && !env.stream) {
+    return 'missing body: set "text" (or "native" for a platform payload, "attachments" for files)';
   }
-  return result;
+  if (env.native === undefined && !env.attachments && !env.stream && env.text!.trim() === '') {
+    return 'field "text" is empty: no platform sends a blank message';
+  }
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import type { InboundDraft } from '../plugin/types';
+import type { Draft } from '../plugin/drafts';
 import type { CoreEntry } from '../config/schema';
 
 export type AccessDecision = { allowed: true } | { allowed: false; reason: 'not-in-allowFrom' | 'group-policy-off' | 'not-mentioned' };
@@ -13,7 +13,7 @@ type AccessEntry = Pick<CoreEntry, 'allowFrom' | 'groupPolicy'> & Partial<Pick<C
  */
 export function decideAccess(
   entry: AccessEntry,
-  draft: InboundDraft,
+  draft: Pick<Draft, 'sender' | 'conversation'>,
   mentioned: boolean,
   approved: (senderId: string) => boolean = () => false,
 ): AccessDecision {

@@ -1,6 +1,6 @@
-import type { InboundEnvelope } from '../contract/schemas';
+import type { InboundAction, InboundEnvelope, InboundEvent } from '../contract/schemas';
 import type { CoreEntry } from '../config/schema';
-import type { InboundDraft } from '../plugin/types';
+import type { Draft, InboundDraft } from '../plugin/drafts';
 import { renderText } from '../plugin/text';
 
 /**
@@ -8,7 +8,12 @@ import { renderText } from '../plugin/text';
  * a group has one per sender. `conversation`: one per conversation; `sender`: one per person across
  * conversations; `thread`: one per thread (falling back to the unset policy outside threads).
  */
-export function sessionKey(channel: string, account: string, policy: CoreEntry['session'], draft: InboundDraft): string {
+export function sessionKey(
+  channel: string,
+  account: string,
+  policy: CoreEntry['session'],
+  draft: Pick<Draft, 'conversation' | 'sender'>,
+): string {
   const base = `${channel}:${account}`;
   const conv = draft.conversation;
   switch (policy) {
@@ -35,12 +40,7 @@ export function buildEnvelope(
   entry: Pick<CoreEntry, 'session' | 'includeRaw'>,
   draft: InboundDraft,
 ): InboundEnvelope {
-  const time = draft.time === undefined ? new Date() : new Date(draft.time);
-  const conversation: InboundEnvelope['conversation'] = { id: draft.conversation.id, type: draft.conversation.type };
-  if (draft.conversation.thread) conversation.thread = draft.conversation.thread;
-  if (draft.conversation.name) conversation.name = draft.conversation.name;
-  const sender: InboundEnvelope['sender'] = { id: draft.sender.id, kind: draft.sender.kind ?? 'user' };
-  if (draft.sender.name) sender.name = draft.sender.name;
+  const { time, conversation, sender } = commonFields(draft);
   const message: InboundEnvelope['message'] = {
     id: draft.messageId,
     text: draft.text ?? renderText(draft.parts),
@@ -54,7 +54,7 @@ export function buildEnvelope(
     id: `${channel}:${account}:${draft.messageId}`,
     channel,
     account,
-    time: Number.isNaN(time.getTime()) ? new Date().toISOString() : time.toISOString(),
+    time,
     conversation,
     sender,
     message,
@@ -62,4 +62,40 @@ export function buildEnvelope(
   };
   if (entry.includeRaw && draft.raw !== undefined) env.raw = draft.raw;
   return env;
+}
+
+/** Time, conversation and sender of any draft, as the envelope carries them. */
+function commonFields(draft: Draft): Pick<InboundEnvelope, 'time' | 'conversation' | 'sender'> {
+  const at = draft.time === undefined ? new Date() : new Date(draft.time);
+  const conversation: InboundEnvelope['conversation'] = { id: draft.conversation.id, type: draft.conversation.type };
+  if (draft.conversation.thread) conversation.thread = draft.conversation.thread;
+  if (draft.conversation.name) conversation.name = draft.conversation.name;
+  const sender: InboundEnvelope['sender'] = { id: draft.sender.id, kind: draft.sender.kind ?? 'user' };
+  if (draft.sender.name) sender.name = draft.sender.name;
+  return { time: Number.isNaN(at.getTime()) ? new Date().toISOString() : at.toISOString(), conversation, sender };
+}
+
+/** Builds the envelope of an event draft; `action` is the button core resolved for a click. */
+export function buildEvent(
+  channel: string,
+  account: string,
+  entry: Pick<CoreEntry, 'session' | 'includeRaw'>,
+  draft: Exclude<Draft, InboundDraft>,
+  id: string,
+  action?: InboundAction['action'],
+): InboundEvent {
+  const base = { v: 1 as const, id, channel, account, ...commonFields(draft), session: sessionKey(channel, account, entry.session, draft) };
+  const raw = entry.includeRaw && draft.raw !== undefined ? { raw: draft.raw } : {};
+  switch (draft.kind) {
+    case 'action':
+      return { ...base, kind: 'action', action: action ?? { id: draft.menu ?? draft.token! }, ...raw };
+    case 'command':
+      return { ...base, kind: 'command', command: { name: draft.name.replace(/^\//, ''), args: draft.args }, ...raw };
+    case 'reaction':
+      return { ...base, kind: 'reaction', reaction: { emoji: draft.emoji, messageId: draft.messageId, added: draft.added }, ...raw };
+    case 'member':
+      return { ...base, kind: 'member', member: { change: draft.change, ...(draft.users?.length ? { users: draft.users } : {}) }, ...raw };
+    case 'recall':
+      return { ...base, kind: 'recall', recall: { messageId: draft.messageId }, ...raw };
+  }
 }

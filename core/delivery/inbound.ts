@@ -5,10 +5,16 @@ import type { Subjects } from '../contract/subjects';
 import type { CoreEntry } from '../config/schema';
 import { GatewayError } from '../errors';
 import type { Metrics } from '../http/metrics';
-import type { InboundDraft, PublishResult } from '../plugin/types';
+import type { InboundKind } from '../contract/schemas';
+import { isMessageDraft, type Draft, type InboundDraft } from '../plugin/drafts';
+import type { PublishResult } from '../plugin/types';
 import type { PairingGate } from '../pairing/gate';
 import { decideAccess } from './access';
-import { buildEnvelope, isMentioned } from './envelope';
+import { buildEnvelope, buildEvent, isMentioned } from './envelope';
+import type { ActionResolver } from './inbound-actions';
+
+/** What an instance publishes when its entry has no `events:`. */
+export const DEFAULT_EVENTS: InboundKind[] = ['message', 'action', 'command'];
 
 const HINTS: Record<string, string> = {
   'group-policy-off': 'groupPolicy is off: group messages are not forwarded',
@@ -19,9 +25,13 @@ const HINTS: Record<string, string> = {
 export interface InboundTarget {
   channel: string;
   account: string;
-  entry: Pick<CoreEntry, 'allowFrom' | 'groupPolicy' | 'session' | 'includeRaw'> & Partial<Pick<CoreEntry, 'dmPolicy'>>;
+  entry: Pick<CoreEntry, 'allowFrom' | 'groupPolicy' | 'session' | 'includeRaw'> & Partial<Pick<CoreEntry, 'dmPolicy' | 'events'>>;
   log: Logger;
   pairing?: PairingGate;
+  /** Maps a clicked button's token back to the button (1.2). */
+  actions?: ActionResolver;
+  /** Stores the media parts the instance fetches eagerly (`media.eager`) before the message is published. */
+  eager?: (draft: InboundDraft) => Promise<InboundDraft>;
 }
 
 /**
@@ -38,33 +48,50 @@ export class InboundPublisher {
     private readonly publishTimeoutMs = 5000,
   ) {}
 
-  async publish(target: InboundTarget, draft: InboundDraft): Promise<PublishResult> {
+  async publish(target: InboundTarget, draft: Draft): Promise<PublishResult> {
     const { channel, account, entry, log, pairing } = target;
-    const id = `${channel}:${account}:${draft.messageId}`;
+    const message = isMessageDraft(draft);
+    const kind = draft.kind ?? 'message';
+    const id = `${channel}:${account}:${message ? draft.messageId : draft.eventKey}`;
     const labels = { channel, account };
+    if (!(entry.events ?? DEFAULT_EVENTS).includes(kind)) {
+      this.metrics.inbound.inc({ ...labels, outcome: 'ignored' });
+      log.debug({ id, kind }, `${kind} event not published: ${channel}/${account} does not list it in events`);
+      return { outcome: 'ignored', id, reason: `"${kind}" is not in events: of this instance` };
+    }
     if ((draft.sender.kind ?? 'user') === 'bot') {
       this.metrics.inbound.inc({ ...labels, outcome: 'ignored' });
       log.debug({ id, sender: draft.sender.id }, 'message from a bot skipped');
       return { outcome: 'ignored', id, reason: 'sent by a bot' };
     }
-    const access = decideAccess(entry, draft, isMentioned(draft), pairing && ((sender) => pairing.allows(sender)));
+    // A mention is asked of group messages only: a click or a reaction in a group needs none.
+    const access = decideAccess(entry, draft, message ? isMentioned(draft) : true, pairing && ((sender) => pairing.allows(sender)));
     if (!access.allowed) {
       this.metrics.inbound.inc({ ...labels, outcome: 'denied' });
-      if (access.reason === 'not-in-allowFrom' && pairing && draft.conversation.type === 'direct') {
+      if (access.reason === 'not-in-allowFrom' && pairing && message && draft.conversation.type === 'direct') {
         await pairing.challenge(draft);
         return { outcome: 'denied', id, reason: 'awaiting pairing approval' };
       }
       if (access.reason === 'not-in-allowFrom') {
         log.info(
           { senderId: draft.sender.id, senderName: draft.sender.name, conversation: draft.conversation.id },
-          `message from ${draft.sender.id} dropped: sender not in allowFrom; to allow it, add "${draft.sender.id}" to allowFrom of ${channel}/${account}${pairing ? ' (or the sender asks for a pairing code in a direct message)' : ''}`,
+          `${message ? 'message' : kind} from ${draft.sender.id} dropped: sender not in allowFrom; to allow it, add "${draft.sender.id}" to allowFrom of ${channel}/${account}${pairing ? ' (or the sender asks for a pairing code in a direct message)' : ''}`,
         );
       } else {
-        log.debug({ id, conversation: draft.conversation.id }, `group message dropped: ${HINTS[access.reason]}`);
+        log.debug({ id, conversation: draft.conversation.id }, `group ${message ? 'message' : kind} dropped: ${HINTS[access.reason]}`);
       }
       return { outcome: 'denied', id, reason: access.reason };
     }
-    const envelope = buildEnvelope(channel, account, entry, draft);
+    let envelope;
+    if (message) envelope = buildEnvelope(channel, account, entry, target.eager ? await target.eager(draft) : draft);
+    else {
+      const action = draft.kind === 'action' ? await this.resolveAction(target, draft, id) : undefined;
+      if (action && 'refused' in action) {
+        this.metrics.inbound.inc({ ...labels, outcome: 'denied' });
+        return { outcome: 'denied', id, reason: action.refused };
+      }
+      envelope = buildEvent(channel, account, entry, draft, id, action?.action);
+    }
     const checked = checkInbound(envelope);
     if (!checked.ok) {
       this.metrics.inbound.inc({ ...labels, outcome: 'ignored' });
@@ -74,6 +101,26 @@ export class InboundPublisher {
       );
       return { outcome: 'ignored', id, reason: `invalid envelope: ${checked.message}` };
     }
+    return this.store(target, envelope, id);
+  }
+
+  /** A click's button, or why the click is refused (logged: forged and stale clicks are worth seeing). */
+  private async resolveAction(target: InboundTarget, draft: Extract<Draft, { kind: 'action' }>, id: string) {
+    if (draft.menu !== undefined) return { action: { id: draft.menu } };
+    if (!target.actions) return { refused: 'this gateway keeps no buttons' };
+    const resolved = await target.actions.resolve(draft);
+    if ('refused' in resolved) {
+      target.log.warn(
+        { id, sender: draft.sender.id, conversation: draft.conversation.id, messageId: draft.messageId },
+        `button click refused: ${resolved.refused}`,
+      );
+    }
+    return resolved;
+  }
+
+  private async store(target: InboundTarget, envelope: object, id: string): Promise<PublishResult> {
+    const { channel, account, log } = target;
+    const labels = { channel, account };
     try {
       const ack = await this.js.publish(this.subjects.ingest(channel, account), JSON.stringify(envelope), {
         msgID: id,

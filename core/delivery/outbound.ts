@@ -7,12 +7,19 @@ import type { Subjects } from '../contract/subjects';
 import { checkOutbound } from '../contract/validate';
 import { LEASE_TTL_MS, ensureOutConsumer } from '../bus/streams';
 import type { Metrics } from '../http/metrics';
-import { hashId } from '../plugin/text';
+import type { MediaStore } from '../media/store';
+import { BoundedMap } from '../plugin/bounded-map';
+import type { ResolvedCapabilities } from '../plugin/capabilities';
 import type { ChannelAdapter } from '../plugin/types';
 import { KeyedQueue } from './keyed-queue';
 import { Lease } from './lease';
+import { Operations } from './operations';
+import { Outbox } from './outbox';
 import type { ReceiptError, ReceiptPublisher } from './receipts';
-import { backoffDelay, sleep, toDeliveryError, withTimeout } from './retry';
+import { backoff } from '../plugin/backoff';
+import { settledWithin, sleep } from '../plugin/timing';
+import { toDeliveryError } from '../errors';
+import { withTimeout } from './retry';
 
 export interface OutboundDeps {
   js: JetStreamClient;
@@ -26,6 +33,18 @@ export interface OutboundDeps {
   leases: KV;
   /** This process's name in the leases. */
   owner: string;
+  /** The media bucket, for attachments (absent when the gateway runs without one). */
+  media?: MediaStore;
+}
+
+/** Conversation queues of recent envelopes by id, so an edit or delete queues behind the message it names. */
+const REMEMBERED_KEYS = 10_000;
+
+/** A stream frame (an edit) waiting in its queue: a newer frame of the same message supersedes it. */
+interface Frame {
+  started: boolean;
+  superseded: boolean;
+  done: boolean;
 }
 
 /** How long a taken envelope stays with a replica that stopped answering before it is offered again. */
@@ -112,15 +131,25 @@ export class OutboundWorker {
   private readonly labels: { channel: string; account: string };
   /** While taking over from another replica: the envelopes it had taken, gathered before any newer one. */
   private takeover?: Takeover;
+  private readonly outbox: Outbox;
+  private readonly ops: Operations;
+  private readonly keys = new BoundedMap<string, string>(REMEMBERED_KEYS);
+  /** The newest frame waiting for each message (by the id of the envelope that created it). */
+  private readonly frames = new Map<string, Frame>();
+  /** Envelopes whose queue is being looked up in the outbox: later ones wait, so accept order is kept. */
+  private resolving?: Promise<void>;
 
   constructor(
     private readonly deps: OutboundDeps,
     private readonly channel: string,
     private readonly account: string,
-    private readonly adapter: ChannelAdapter,
+    adapter: ChannelAdapter,
+    capabilities: ResolvedCapabilities,
     private readonly log: Logger,
   ) {
     this.labels = { channel, account };
+    this.outbox = new Outbox(deps.outbox, channel, account);
+    this.ops = new Operations(adapter, capabilities, this.outbox, deps.media, { channel, account }, log);
   }
 
   /**
@@ -225,16 +254,7 @@ export class OutboundWorker {
     this.stopping.abort();
     await this.taking;
     await this.pause();
-    const deadline = new AbortController();
-    const timedOut = await Promise.race([
-      this.queue.idle().then(() => false),
-      sleep(deadlineMs, deadline.signal).then(
-        () => true,
-        () => false,
-      ),
-    ]);
-    deadline.abort();
-    if (timedOut) {
+    if (!(await settledWithin(this.queue.idle(), deadlineMs))) {
       this.abort.abort(new Error('gateway stopping'));
       await this.queue.idle();
     }
@@ -296,28 +316,82 @@ export class OutboundWorker {
       );
       return;
     }
-    const env = checked.value;
-    const key = env.conversation ? `c:${env.conversation.id}` : `r:${env.replyTo}`;
-    this.queue.push(key, () => this.deliver(m, env, started));
+    this.route(m, checked.value, started);
   }
 
-  private async deliver(m: JsMsg, env: OutboundEnvelope, started: number): Promise<void> {
-    const { outbox, receipts, delivery, metrics } = this.deps;
-    const outboxKey = `${this.channel}.${this.account}.${hashId(env.id, 64)}`;
-    const prior = await outbox.get(outboxKey).catch(() => null);
-    if (prior && prior.operation === 'PUT') {
+  /**
+   * Queues a valid envelope behind the earlier ones of its conversation. An edit or delete goes where
+   * the message it names went; when that is not known in memory (an old message, another replica sent
+   * it), the outbox says, and envelopes accepted meanwhile wait so that accept order is kept.
+   */
+  private route(m: JsMsg, env: OutboundEnvelope, started: number): void {
+    const target = env.edit ?? env.delete;
+    const known = target === undefined ? directKey(env) : this.keys.get(target);
+    if (known !== undefined && !this.resolving) return this.enqueue(m, env, started, known);
+    const previous = this.resolving ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const key = known ?? (target !== undefined ? await this.keyInOutbox(target) : directKey(env));
+      this.enqueue(m, env, started, key);
+    });
+    this.resolving = next;
+    void next.finally(() => {
+      if (this.resolving === next) this.resolving = undefined;
+    });
+  }
+
+  private async keyInOutbox(target: string): Promise<string> {
+    const record = await this.outbox.get(target).catch(() => undefined);
+    return record?.message?.key ?? `e:${target}`;
+  }
+
+  /** Pushes the envelope's delivery; a frame waiting for the same message is superseded by this one. */
+  private enqueue(m: JsMsg, env: OutboundEnvelope, started: number, key: string): void {
+    if (env.edit === undefined && env.delete === undefined && !env.react && !env.typing) this.keys.set(env.id, key);
+    // A delete between two edits keeps both: the earlier edit is not superseded across it.
+    if (env.delete !== undefined) this.frames.delete(env.delete);
+    if (env.edit === undefined) return this.queue.push(key, () => this.deliver(m, env, started, key));
+    const target = env.edit;
+    const waiting = this.frames.get(target);
+    if (waiting && !waiting.started && !waiting.done) waiting.superseded = true;
+    const frame: Frame = { started: false, superseded: false, done: env.done === true };
+    this.frames.set(target, frame);
+    this.queue.push(key, async () => {
+      frame.started = true;
+      if (this.frames.get(target) === frame) this.frames.delete(target);
+      if (frame.superseded) return this.supersede(m, env, started, target);
+      return this.deliver(m, env, started, key);
+    });
+  }
+
+  /** A frame a newer one replaced before it was sent: its one receipt, ok and superseded, and nothing sent. */
+  private async supersede(m: JsMsg, env: OutboundEnvelope, started: number, target: string): Promise<void> {
+    const record = await this.outbox.get(target).catch(() => undefined);
+    const receipt = this.deps.receipts.ok(this.channel, this.account, env.id, record?.message?.messageIds ?? [], 0);
+    receipt.superseded = true;
+    this.finish(m, started, receipt);
+  }
+
+  private async deliver(m: JsMsg, env: OutboundEnvelope, started: number, key: string): Promise<void> {
+    const { receipts, delivery, metrics } = this.deps;
+    const prior = await this.outbox.get(env.id).catch(() => undefined);
+    if (prior) {
       this.log.info({ id: env.id }, 'outbound envelope already delivered: not sent again, receipt repeated');
-      this.finish(m, started, { ...(prior.json() as Receipt), time: new Date().toISOString() });
+      this.finish(m, started, { ...prior.receipt, time: new Date().toISOString() });
       return;
     }
     const signal = this.abort.signal;
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          const result = await withTimeout(this.adapter.send(env, { attempt, signal }), delivery.sendTimeout, 'platform send');
-          const receipt = receipts.ok(this.channel, this.account, env.id, result.messageIds, attempt);
-          await outbox
-            .put(outboxKey, JSON.stringify(receipt))
+          const done = await withTimeout(
+            this.ops.perform(env, key, { attempt, signal, sequence: m.seq }),
+            delivery.sendTimeout,
+            'platform send',
+          );
+          const receipt = receipts.ok(this.channel, this.account, env.id, done.messageIds, attempt);
+          if (done.superseded) receipt.superseded = true;
+          await done
+            .commit(receipt)
             .catch((err: Error) =>
               this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'),
             );
@@ -349,7 +423,7 @@ export class OutboundWorker {
             this.finish(m, started, receipts.failed(this.channel, this.account, env.id, { ...detail, message: final }, attempt));
             return;
           }
-          const wait = backoffDelay(delivery, attempt, err.retryAfterMs);
+          const wait = backoff(attempt, { initialMs: delivery.initialBackoff, maxMs: delivery.maxBackoff }, err.retryAfterMs);
           metrics.retries.inc({ ...this.labels, code: err.code });
           this.log.info(
             { id: env.id, attempt, waitMs: Math.round(wait), code: err.code, platformCode: err.platformCode },
@@ -387,4 +461,10 @@ export class OutboundWorker {
     this.deps.metrics.deliverySeconds.observe(this.labels, (Date.now() - started) / 1000);
     m.ack();
   }
+}
+
+/** The queue of an envelope that names its own target: its conversation, or the message it answers or reacts to. */
+function directKey(env: OutboundEnvelope): string {
+  if (env.conversation) return `c:${env.conversation.id}`;
+  return `r:${env.replyTo ?? env.react?.messageId}`;
 }

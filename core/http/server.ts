@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { GatewayError } from '../errors';
 import type { HttpRoutes, RouteHandler, UpgradeHandler } from '../plugin/types';
 
 export interface Probe {
@@ -31,9 +32,10 @@ export class HttpServer {
     const host = this.listen.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
     const port = Number(this.listen.slice(i + 1));
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      const fail = (err: NodeJS.ErrnoException) => reject(listenError(err, this.listen));
+      this.server.once('error', fail);
       this.server.listen(port, host, () => {
-        this.server.off('error', reject);
+        this.server.off('error', fail);
         resolve();
       });
     });
@@ -100,6 +102,7 @@ export class HttpServer {
         const r = this.probe.ready();
         return json(res, r.ready ? 200 : 503, { ready: r.ready, ...r.detail });
       }
+      if (req.method === 'GET' && path === '/') return this.index(res);
       if (req.method === 'GET' && path === '/metrics') {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
         res.end(this.probe.metrics());
@@ -117,6 +120,30 @@ export class HttpServer {
     }
   }
 
+  /**
+   * `GET /`: a small page linking the pages the running instances serve (the web chat's), until a
+   * status page replaces it. An instance's page is a GET route at its own base path.
+   */
+  private index(res: ServerResponse): void {
+    const pages = [...this.owned.entries()].filter(([base, owned]) => owned.routes.has(`GET ${base}`)).map(([base]) => base);
+    const items = pages.length
+      ? pages.map((b) => `<li><a href="${escapeHtml(b)}/">${escapeHtml(b.slice(1))}</a></li>`).join('')
+      : '<li>none: no running instance serves a page (add <code>- use: webchat</code> under <code>plugins:</code>)</li>';
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    res.end(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>chat-gateway</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:32px auto;max-width:640px;padding:0 16px;color:#1f2329}h1{font-size:20px}h2{font-size:16px;margin-top:24px}a{color:#3370ff}code{background:#f2f3f5;padding:0 4px;border-radius:4px}</style></head>
+<body><h1>chat-gateway</h1>
+<h2>Chat pages</h2><ul>${items}</ul>
+<h2>For operators</h2><ul><li><a href="/readyz">/readyz</a>: whether NATS and every bot are up, with each bot's state</li><li><a href="/metrics">/metrics</a>: Prometheus metrics</li><li><code>chat-gateway status</code>: every bot's state and last traffic</li></ul>
+</body></html>`);
+  }
+
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/$/, '') || '/';
     const handler = this.upgrades.get(path);
@@ -128,7 +155,35 @@ export class HttpServer {
   }
 }
 
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+/** Why the server cannot listen, in an operator's words: the common case is a second gateway on the same port. */
+function listenError(err: NodeJS.ErrnoException, listen: string): Error {
+  const i = listen.lastIndexOf(':');
+  const next = `${listen.slice(0, i)}:${Number(listen.slice(i + 1)) + 1}`;
+  const change = `pick another port with http.listen in the config (the default config reads it from HTTP_LISTEN: HTTP_LISTEN=${next} npm start)`;
+  if (err.code === 'EADDRINUSE')
+    return new GatewayError(
+      'E_HTTP',
+      `cannot listen on ${listen}: the port is already in use (another chat-gateway, or another program)`,
+      `stop the other one, or ${change}`,
+    );
+  if (err.code === 'EACCES')
+    return new GatewayError(
+      'E_HTTP',
+      `cannot listen on ${listen}: ports below 1024 need extra privileges`,
+      `use a port above 1024: ${change}`,
+    );
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+    return new GatewayError(
+      'E_HTTP',
+      `cannot listen on ${listen}: no network interface of this machine has that address`,
+      'use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface) as the host of http.listen',
+    );
+  return err;
 }

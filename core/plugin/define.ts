@@ -1,11 +1,16 @@
 import { NamePattern } from '../contract/schemas';
-import type { PluginManifest } from './types';
+import type { OptionsSchema, PluginManifest } from './types';
+import { capabilityProblems } from './capabilities';
 import { parseApiVersion } from './version';
 
 const MANIFEST = Symbol.for('chat-gateway.plugin-manifest');
 
-/** Declares a channel plugin. The module that calls it must default-export the result. */
-export function definePlugin<M extends PluginManifest>(manifest: M): M {
+/**
+ * Declares a channel plugin. The module that calls it must default-export the result. With `options`
+ * written in TypeBox, `validate` and `secrets` are typed from it, and `OptionsOf<typeof schema>` is the
+ * type the adapter injects with `@inject(Options)`.
+ */
+export function definePlugin<S extends OptionsSchema>(manifest: PluginManifest<S>): PluginManifest<S> {
   const problems = manifestProblems(manifest);
   if (problems.length) throw new TypeError(`definePlugin(${JSON.stringify(manifest?.name)}): ${problems.join('; ')}`);
   Object.defineProperty(manifest, MANIFEST, { value: true });
@@ -27,5 +32,10 @@ export function manifestProblems(m: unknown): string[] {
     problems.push('options must be a JSON Schema with type "object"');
   }
   if (typeof x.adapter !== 'function') problems.push('adapter must be an @injectable() class');
+  else problems.push(...capabilityProblems(x.capabilities, x.adapter));
+  const declared = parseApiVersion(x.apiVersion);
+  if (declared && declared.minor < 2 && x.capabilities !== undefined) {
+    problems.push(`capabilities are plugin API 1.2, but apiVersion is ${JSON.stringify(x.apiVersion)}: declare apiVersion: '1.2'`);
+  }
   return problems;
 }

@@ -6,18 +6,44 @@
 import 'reflect-metadata';
 
 export { inject, injectable } from 'tsyringe';
+export { Type, type Static } from '@sinclair/typebox';
+// The schema types too, so a plugin's declaration files can name the type of a schema it builds.
+export type * from '@sinclair/typebox';
 export { definePlugin } from './define';
 export { Context, Options, Logger } from './tokens';
-export { DeliveryError } from '../errors';
+export { DeliveryError, StartError } from '../errors';
 export { renderText, markdownToPlain, hashId } from './text';
 export { chunkText } from './chunk';
 export { SendProgress } from './progress';
-export { sleep } from '../delivery/retry';
+// The toolkit: what every plugin needs once (docs/plugins.md, "Toolkit").
+export { BoundedMap } from './bounded-map';
+export { Pacer } from './pacer';
+export { TimeoutError, deadline, settledWithin, sleep } from './timing';
+export { backoff, type BackoffPolicy } from './backoff';
+export { sdkLogger, type SdkLogger } from './sdk-logger';
+export { InstanceHttp, type FetchInit, type FetchLike } from './http-client';
+export { classifyFailure, type FailureTable, type PlatformFailure } from './failure';
 export { PLUGIN_API_VERSION, PLUGIN_API_MINOR, type ApiVersion } from './version';
+export { resolveCapabilities, type Capabilities, type ResolvedCapabilities } from './capabilities';
 export type {
+  ActionButton,
+  ActionDraft,
   ChannelAdapter,
+  CommandDraft,
+  Draft,
+  EditResult,
   HttpRoutes,
   InboundDraft,
+  MediaDownload,
+  MediaFile,
+  MemberDraft,
+  PluginMedia,
+  ReactionDraft,
+  ReactionRequest,
+  RecallDraft,
+  SentMessage,
+  OptionProblem,
+  OptionsOf,
   OptionsSchema,
   PluginContext,
   PluginManifest,
@@ -29,4 +55,14 @@ export type {
   SendResult,
   UpgradeHandler,
 } from './types';
-export type { OutboundEnvelope, InboundEnvelope, Part, StatusState, ErrorCode } from '../contract/schemas';
+export type {
+  Attachment,
+  Button,
+  ErrorCode,
+  InboundEnvelope,
+  MediaKind,
+  MediaRequest,
+  OutboundEnvelope,
+  Part,
+  StatusState,
+} from '../contract/schemas';

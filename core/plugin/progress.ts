@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { BoundedMap } from './bounded-map';
 import type { PluginStore } from './types';
 
 /** Entries kept in memory; the store holds the rest. */
@@ -22,7 +23,7 @@ const MAX_IN_MEMORY = 1000;
  * ```
  */
 export class SendProgress<T> {
-  private readonly recent = new Map<string, T>();
+  private readonly recent = new BoundedMap<string, T>(MAX_IN_MEMORY);
   /** Keys written to the store and not cleared yet, so clearing a one-piece send costs no call. */
   private readonly stored = new Set<string>();
 
@@ -52,8 +53,6 @@ export class SendProgress<T> {
 
   /** Records progress after a piece went out. A store failure is logged: memory still has it. */
   async save(key: string, value: T): Promise<void> {
-    this.recent.delete(key);
-    if (this.recent.size >= MAX_IN_MEMORY) this.recent.delete(this.recent.keys().next().value!);
     this.recent.set(key, value);
     try {
       await this.store.put(this.storeKey(key), JSON.stringify(value));

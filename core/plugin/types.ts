@@ -1,42 +1,40 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import type { OutboundEnvelope, Part, StatusState } from '../contract/schemas';
+import type { Button, MediaKind, MediaRequest, OutboundEnvelope, StatusState } from '../contract/schemas';
+import type { Capabilities } from './capabilities';
+import type { Draft } from './drafts';
 import type { ApiVersion } from './version';
 
-/** JSON Schema of a plugin's own keys in its YAML entry (core keys such as `account` are not part of it). */
-export type OptionsSchema = Record<string, unknown> & { type: 'object' };
+export type { ActionDraft, CommandDraft, Draft, InboundDraft, MemberDraft, ReactionDraft, RecallDraft } from './drafts';
 
 /**
- * What a plugin hands to `ctx.publish()`: the platform message in contract terms. Core adds the
- * envelope id, channel, account, session and version, applies access control, validates and stores it.
+ * JSON Schema of a plugin's own keys in its YAML entry (core keys such as `account` are not part of it).
+ * Write it with TypeBox's `Type.Object({...})` (exported from `chat-gateway/plugin`) and the options
+ * type follows from it ({@link OptionsOf}); a plain JSON Schema object works too, untyped. A key with a
+ * `default` may be left out of the YAML: core fills it in before the adapter sees the options.
  */
-export interface InboundDraft {
-  /** The platform's message id: stable across redeliveries, it makes the envelope id. */
-  messageId: string;
-  /** When the platform says the message was sent. Defaults to now. */
-  time?: Date | string;
-  conversation: { id: string; type: 'direct' | 'group'; thread?: string; name?: string };
-  sender: { id: string; name?: string; kind?: 'user' | 'bot' };
-  parts: Part[];
-  /** Readable text of all parts; defaults to `renderText(parts)`. */
-  text?: string;
-  /** This bot (or everyone) is mentioned; defaults to a `mention` part with `self: true`. */
-  mentioned?: boolean;
-  /** The platform id of the message this one answers. */
-  replyTo?: string;
-  /** The platform event, kept only when the instance sets `includeRaw: true`. */
-  raw?: unknown;
+export type OptionsSchema = Record<string, unknown> & { type: 'object' };
+
+/** The options an adapter receives for a schema written with TypeBox (defaults filled in). */
+export type OptionsOf<S> = S extends TSchema ? Static<S> : Record<string, unknown>;
+
+/** A problem with a plugin entry's options: the key (relative to the entry), what is wrong, how to fix it. */
+export interface OptionProblem {
+  key: string;
+  message: string;
+  hint?: string;
 }
 
-/** What became of a published message. Only `stored` and `duplicate` mean it is safely in NATS. */
+/** What became of a published message or event. Only `stored` and `duplicate` mean it is safely in NATS. */
 export type PublishOutcome = 'stored' | 'duplicate' | 'denied' | 'ignored';
 
 export interface PublishResult {
   outcome: PublishOutcome;
   /** The envelope id (`<channel>:<account>:<messageId>`). */
   id: string;
-  /** Why a message was denied or ignored. */
+  /** Why it was denied (access rules, a refused button) or ignored (a bot, a kind the instance does not publish). */
   reason?: string;
 }
 
@@ -59,8 +57,12 @@ export interface PluginContext {
   readonly account: string;
   /** A pino child logger bound to `{ channel, account }`; secrets are redacted. */
   readonly logger: Logger;
-  /** Hands an inbound message to core; resolves once it is stored in NATS (or dropped by access rules). Rejects when NATS is unavailable: let the platform redeliver. */
-  publish(draft: InboundDraft): Promise<PublishResult>;
+  /**
+   * Hands an inbound message or event to core; resolves once it is stored in NATS (or dropped by access
+   * rules, or not among the instance's `events`). Rejects when NATS is unavailable: let the platform
+   * redeliver. Answer the platform (ack, callback response) only after it resolved.
+   */
+  publish(draft: Draft): Promise<PublishResult>;
   /** Reports a connection state change (status subject and KV). */
   status(state: StatusState, detail?: string): void;
   readonly http: HttpRoutes;
@@ -82,6 +84,46 @@ export interface PluginContext {
    * values are strings up to 64 KiB. Calls reject when NATS is unavailable. Plugin API 1.1.
    */
   readonly store: PluginStore;
+  /**
+   * The media bucket (`<prefix>_media`), for a plugin that holds files itself (the web chat keeps
+   * visitors' uploads there and serves agents' attachments from it). Plugin API 1.2.
+   */
+  readonly media: PluginMedia;
+}
+
+/** `ctx.media`: see {@link PluginContext.media}. */
+export interface PluginMedia {
+  /**
+   * Stores bytes under a name of this instance (`<channel>/<account>/...`) and returns it; over
+   * `media.maxBytes` it rejects with `E_TOO_LARGE` and keeps nothing.
+   */
+  put(body: AsyncIterable<Uint8Array> | Uint8Array, meta: { name?: string; mime?: string; kind?: MediaKind }): Promise<MediaFile>;
+  /** An object of the bucket by name, or undefined when there is none (or it expired). */
+  get(object: string): Promise<MediaFile | undefined>;
+}
+
+/** A file in the media bucket. */
+export interface MediaFile {
+  object: string;
+  kind: MediaKind;
+  size: number;
+  mime: string;
+  /** `SHA-256=<base64url>`, as the Object Store records it. */
+  digest: string;
+  name?: string;
+  /** The bytes, streamed from NATS. */
+  stream(): AsyncIterable<Uint8Array>;
+  /** The bytes, all at once (files are at most `media.maxBytes`). */
+  read(): Promise<Buffer>;
+}
+
+/** What `fetchMedia()` returns: the bytes as the platform sends them, and what it says about them. */
+export interface MediaDownload {
+  body: AsyncIterable<Uint8Array>;
+  mime?: string;
+  /** Bytes, when the platform says (Content-Length): a download that ends short of it is refused. */
+  size?: number;
+  name?: string;
 }
 
 /** `ctx.store`: see {@link PluginContext.store}. */
@@ -97,12 +139,62 @@ export interface SendInfo {
   attempt: number;
   /** Aborted when the gateway stops; abandon the call (it will be retried later). */
   signal: AbortSignal;
+  /**
+   * The envelope's sequence in the outbound stream: it grows with every envelope agents publish for this
+   * account, in publish order, and stays the same when the envelope is delivered again. A platform's
+   * strictly increasing sequence (CardKit) can be taken from it, so a repeated frame is recognised.
+   */
+  sequence: number;
+  /** The buttons to put under the message (1.2), each with the `token` the platform must carry back on a click. */
+  actions: ActionButton[];
+  /** The envelope's attachments, from the media bucket (1.2). */
+  attachments: MediaFile[];
+}
+
+/** A button to render: the agent's `id`, `label` and `style`, and the token to put in the platform's callback data (its `value` stays with core). */
+export interface ActionButton extends Omit<Button, 'value'> {
+  style: NonNullable<Button['style']>;
+  /** At most 24 characters of `A-Z a-z 0-9 _ -`: fits every platform's callback data. */
+  token: string;
 }
 
 /** What a successful `send()` returns. */
 export interface SendResult {
   /** Platform ids of the messages created (several when a long text was split). */
   messageIds: string[];
+  /**
+   * The plugin's own state of the message, JSON-serialisable (a card id, a stream's sequence, what was
+   * sent): kept by core with the message and given back to `edit()`/`delete()`, on any replica.
+   */
+  handle?: unknown;
+}
+
+/** A message this account sent, as core remembers it: what `edit()` and `delete()` act on (1.2). */
+export interface SentMessage {
+  /** The id of the envelope that created it. */
+  envelope: string;
+  /** Platform ids of what it created. */
+  messageIds: string[];
+  /** Where it went: the creating envelope's target. */
+  conversation?: string;
+  replyTo?: string;
+  /** Opened with `stream: true`, and its final frame has not gone out yet. */
+  streaming: boolean;
+  /** What `send()` (or the last `edit()`) returned as `handle`. */
+  handle?: unknown;
+}
+
+/** What a successful `edit()` returns: the new `handle`, when it changed. */
+export interface EditResult {
+  handle?: unknown;
+}
+
+/** What `react()` is asked to do. */
+export interface ReactionRequest {
+  messageId: string;
+  /** A neutral name (`thumbsup`, `eyes`, `check`, `cross`, `heart`, `done`...) or the platform's own. */
+  emoji: string;
+  remove: boolean;
 }
 
 /** The class a plugin provides. Resolved by DI once per configured instance. */
@@ -113,12 +205,31 @@ export interface ChannelAdapter {
   send(envelope: OutboundEnvelope, info: SendInfo): Promise<SendResult>;
   /** Disconnects cleanly; core gives it `lifecycle.stopTimeout` to finish. */
   stop(): Promise<void>;
+  /**
+   * Replaces the content of `target` with the envelope's `text`/`format`/`actions` (a full snapshot);
+   * for a stream, the next frame, the last when `envelope.done`. Declared by `capabilities.edit` or
+   * `capabilities.streaming` (1.2).
+   */
+  edit?(envelope: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult | void>;
+  /** Recalls `target`. Declared by `capabilities.delete` (1.2). */
+  delete?(target: SentMessage, info: SendInfo): Promise<void>;
+  /** Sets or removes the bot's reaction. Declared by `capabilities.reactions` (1.2). */
+  react?(reaction: ReactionRequest, info: SendInfo): Promise<void>;
+  /** Shows the working indicator in a conversation until the next message there. Declared by `capabilities.typing` (1.2). */
+  typing?(target: { conversation?: string; replyTo?: string }, info: SendInfo): Promise<void>;
+  /**
+   * Downloads a media part's bytes from the platform for `chat.media.<channel>.<account>`; core stores
+   * them in the media bucket. Throw a `DeliveryError` as `send()` does. Declared by `capabilities.media` (1.2).
+   */
+  fetchMedia?(request: MediaRequest, info: { signal: AbortSignal }): Promise<MediaDownload>;
 }
 
-export type AdapterClass = new (...args: never[]) => ChannelAdapter;
+/** An `@injectable()` adapter class: DI resolves its constructor's arguments, whatever their types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AdapterClass = new (...args: any[]) => ChannelAdapter;
 
 /** A plugin module's default export, made with `definePlugin`. */
-export interface PluginManifest {
+export interface PluginManifest<S extends OptionsSchema = OptionsSchema> {
   /** The channel name: `^[A-Za-z0-9_-]{1,64}$`. */
   name: string;
   /**
@@ -126,11 +237,13 @@ export interface PluginManifest {
    * later). The major must equal the gateway's; a newer minor than the gateway's is refused at load.
    */
   apiVersion: ApiVersion;
-  /** JSON Schema for the plugin's own keys of a YAML entry. */
-  options: OptionsSchema;
+  /** JSON Schema for the plugin's own keys of a YAML entry; with TypeBox, the options type follows. */
+  options: S;
   adapter: AdapterClass;
-  /** Option names whose values are secrets: never logged. */
-  secrets?: string[];
-  /** Checks across options that a schema cannot express; return problems as `{ key, message, hint? }`. */
-  validate?: (options: Record<string, unknown>) => Array<{ key: string; message: string; hint?: string }>;
+  /** Option names whose values are secrets: scrubbed from every log line. */
+  secrets?: ReadonlyArray<keyof OptionsOf<S> & string>;
+  /** Checks across options that a schema cannot express (run once the schema passed). */
+  validate?: (options: OptionsOf<S>) => OptionProblem[];
+  /** What the channel can do beyond text (plugin API 1.2); core degrades the rest. */
+  capabilities?: Capabilities;
 }

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
  */
 export const PLUGIN_API_VERSION = 1;
 /** The minor version of the plugin API this core speaks (see {@link PLUGIN_API_VERSION}). */
-export const PLUGIN_API_MINOR = 1;
+export const PLUGIN_API_MINOR = 2;
 
 /** What a manifest may declare as `apiVersion`: `1`, `'1'`, `'1.x'` (any minor) or `'1.2'` (1.2 or later). */
 export type ApiVersion = number | string;

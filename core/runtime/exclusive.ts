@@ -2,6 +2,7 @@ import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { LEASE_TTL_MS } from '../bus/streams';
 import { Lease } from '../delivery/lease';
+import { settledWithin } from '../plugin/timing';
 
 /** A role name: it becomes the last token of a KV key. */
 const ROLE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -65,10 +66,7 @@ export class ExclusiveRole {
   /** Ends the holder (it gets `deadlineMs` to finish), then gives the lease up so another replica takes over at once. */
   async stop(deadlineMs: number): Promise<void> {
     this.stopped = true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
-    await Promise.race([this.end('instance stopping'), timeout]);
-    clearTimeout(timer);
+    await settledWithin(this.end('instance stopping'), deadlineMs);
     await this.lease.release();
   }
 }

@@ -15,6 +15,8 @@ import { InboundPublisher } from '../delivery/inbound';
 import { ReceiptPublisher } from '../delivery/receipts';
 import { UnroutedHandler } from '../delivery/unrouted';
 import { HttpServer } from '../http/server';
+import { serveMedia } from '../media/responder';
+import { MediaStore } from '../media/store';
 import { Metrics } from '../http/metrics';
 import { addLogSecrets, createLogger } from '../log';
 import { PairingDirectory } from '../pairing/directory';
@@ -26,23 +28,13 @@ import { Instance, type InstanceDeps } from './instance';
 import { instanceKey, planReload, type ReloadSummary } from './reload-plan';
 import { readConfigFile, readForReload, type ConfigReader } from './reload-file';
 
-const OUTBOX_TTL_MS = 24 * 3_600_000;
-
 /** Every secret value in a config, so the logger can scrub it from any line. */
 export function configSecrets(config: GatewayConfig): string[] {
   const out: string[] = [];
   for (const v of [config.nats.pass, config.nats.token]) if (v) out.push(v);
   for (const inst of config.instances) {
-    const names = new Set([
-      ...(inst.manifest.secrets ?? []),
-      'appSecret',
-      'encryptKey',
-      'verificationToken',
-      'token',
-      'secret',
-      'password',
-    ]);
-    for (const n of names) {
+    // Each plugin names its own secrets in its manifest; core knows none of them.
+    for (const n of inst.manifest.secrets ?? []) {
       const v = inst.options[n];
       if (typeof v === 'string' && v) out.push(v);
     }
@@ -75,6 +67,7 @@ export class Gateway {
   private reloading: Promise<unknown> = Promise.resolve();
   private watcher?: ConfigWatcher;
   private control?: Subscription;
+  private mediaRequests?: Subscription;
 
   readonly http: HttpServer;
 
@@ -103,7 +96,7 @@ export class Gateway {
    * thrown). When a step before the instances fails, what the earlier steps started is undone.
    */
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
-    const log = opts.logger ?? createLogger(config.log.level, configSecrets(config));
+    const log = opts.logger ?? createLogger(config.log.level, configSecrets(config), undefined, config.log.format);
     const nats = await connectNats(config.nats, log);
     let gateway: Gateway | undefined;
     try {
@@ -132,7 +125,8 @@ export class Gateway {
       { dedupWindowMs: config.nats.dedupWindow, inboundMaxAgeMs: config.nats.inboundMaxAge, outboundMaxAgeMs: config.nats.outboundMaxAge },
       log,
     );
-    const buckets = await openBuckets(nc, s, OUTBOX_TTL_MS);
+    const buckets = await openBuckets(nc, s, config.delivery.remember);
+    const media = await MediaStore.open(nc, s.mediaBucket, { ttlMs: config.media.ttl, maxBytes: config.media.maxBytes });
     const metrics = new Metrics();
     const status = new StatusReporter(nc, buckets.status, s, log);
     const receipts = new ReceiptPublisher(nc, s, metrics);
@@ -151,7 +145,8 @@ export class Gateway {
       metrics,
       activity,
       store: buckets.store,
-      outbound: { js, jsm, subjects: s, receipts, metrics, outbox: buckets.outbox, leases: buckets.leases, owner },
+      mediaFetchTimeout: config.media.fetchTimeout,
+      outbound: { js, jsm, subjects: s, receipts, metrics, outbox: buckets.outbox, leases: buckets.leases, owner, media },
       pairing: { directory, limits: { ...DEFAULT_PAIRING_LIMITS, ...opts.pairing } },
     };
     return new Gateway(config, log, nats, metrics, unrouted, status, shared, opts.read ?? readConfigFile, routable);
@@ -172,6 +167,12 @@ export class Gateway {
       this.shared.outbound.subjects,
       this.shared.outbound.owner,
       (reason) => this.reloadFromFile(reason),
+      log,
+    );
+    this.mediaRequests = serveMedia(
+      nc,
+      this.shared.outbound.subjects,
+      (channel, account) => this.instances.find((i) => i.key === `${channel}/${account}` && i.state === 'started')?.media,
       log,
     );
     for (const inst of enabled) this.instances.push(this.createInstance(inst, config));
@@ -299,6 +300,7 @@ export class Gateway {
       this.log.info('gateway stopping');
       this.watcher?.stop();
       this.control?.unsubscribe();
+      this.mediaRequests?.unsubscribe();
       await this.reloading;
       await Promise.all(this.instances.map((i) => i.stop()));
       await this.shared.activity.flush();

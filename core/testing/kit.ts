@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { InboundEnvelope, Receipt } from '../contract/schemas';
+import type { InboundAny, InboundEnvelope, Receipt } from '../contract/schemas';
 import { checkInbound } from '../contract/validate';
 import { ensure, same } from './checks';
 import { startNats, type TestNats } from './nats-server';
@@ -143,10 +143,11 @@ export class Kit {
   async roundTrip(s: Session, m: InjectedMessage): Promise<InboundEnvelope> {
     const messageId = await this.inject(m);
     const { subject, value } = await s.inbox.first(
-      (e) => e.message?.text?.includes(m.text),
+      (e) => !!textOf(e)?.includes(m.text),
       `the envelope of "${m.text}" on ${s.prefix}.in.>`,
       this.waitMs,
     );
+    ensure(value.kind === 'message', `the envelope of "${m.text}" has kind "${value.kind}", not "message"`);
     checkEnvelope(s, subject, value, { messageId, conversation: m.conversation, senderId: m.sender.id, text: m.text });
     return value;
   }
@@ -154,6 +155,26 @@ export class Kit {
   /** The receipt for outbound envelope `id`. */
   async receipt(s: Session, id: string): Promise<Receipt> {
     return (await s.receipts.first((r) => r.id === id, `the receipt for outbound envelope "${id}"`, this.waitMs * 2)).value;
+  }
+
+  /**
+   * Proves that nothing more arrives on `<prefix>.in.>` for what was injected before: injects a marker in
+   * conversation `n` of `type` and waits for its envelope. Envelopes of one conversation are stored in
+   * the order the platform delivered them, so anything earlier would be there by then.
+   */
+  async inboundBarrier(s: Session, type: 'direct' | 'group', n: number, sender?: number): Promise<void> {
+    await this.roundTrip(s, this.message(type, n, 'barrier', { ...(sender !== undefined ? { sender } : {}), mentionsBot: true }));
+  }
+
+  /**
+   * Proves that no more receipts or deliveries come for what was sent before to `conversation`: sends a
+   * marker envelope there and waits for its receipt (one conversation is delivered in publish order).
+   */
+  async outboundBarrier(s: Session, conversation: string): Promise<void> {
+    const id = this.outId();
+    s.publish({ v: 1, id, conversation: { id: conversation }, text: `barrier [${id}]` });
+    const receipt = await this.receipt(s, id);
+    s.require(receipt.ok, `the barrier envelope failed: ${JSON.stringify(receipt.error)}`);
   }
 }
 
@@ -169,4 +190,9 @@ export function checkEnvelope(s: Session, subject: string, env: InboundEnvelope,
   same({ id: env.conversation.id, type: env.conversation.type }, want.conversation, 'envelope conversation');
   same(env.sender.id, want.senderId, 'envelope sender.id');
   same(env.sender.kind, 'user', 'envelope sender.kind');
+}
+
+/** The text of a message envelope; undefined for events. */
+export function textOf(e: InboundAny): string | undefined {
+  return e.kind === 'message' ? e.message.text : undefined;
 }

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findNatsServer } from '../bus/connect';
 
 /** A nats-server with JetStream for tests: its own port and store dir, or `NATS_URL` when set. */
 export interface TestNats {
@@ -17,10 +18,9 @@ export interface TestNats {
   close(): Promise<void>;
 }
 
-/** Where the nats-server binary is (`NATS_SERVER_BIN`, else the usual install paths). */
+/** Where the nats-server binary is (the gateway's own search: `NATS_SERVER_BIN`, `PATH`, the usual install paths). */
 export function natsServerBinary(): string {
-  const candidates = [process.env.NATS_SERVER_BIN, '/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
-  const found = candidates.find((c): c is string => !!c && existsSync(c));
+  const found = findNatsServer();
   if (!found) throw new Error('nats-server not found: install it (apt-get install nats-server) or set NATS_URL');
   return found;
 }

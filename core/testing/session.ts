@@ -6,7 +6,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { DestinationStream } from 'pino';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load';
-import type { InboundEnvelope, OutboundEnvelope, Receipt, StatusEvent } from '../contract/schemas';
+import type { InboundAny, OutboundEnvelope, Receipt, StatusEvent } from '../contract/schemas';
 import { subjects, type Subjects } from '../contract/subjects';
 import { createLogger } from '../log';
 import type { PluginManifest } from '../plugin/types';
@@ -65,7 +65,7 @@ export const STOP_TIMEOUT_MS = 5000;
  * messages are its own), with its inbound, receipt and status subjects watched from the start.
  */
 export class Session {
-  readonly inbox: Watcher<InboundEnvelope>;
+  readonly inbox: Watcher<InboundAny>;
   readonly receipts: Watcher<Receipt>;
   readonly statuses: Watcher<StatusEvent>;
   readonly subjects: Subjects;

@@ -25,6 +25,10 @@ export interface ReceivedMessage {
   text: string;
   /** The platform's id of the message; when given, the ok receipt must list it. */
   platformId?: string;
+  /** The labels of the buttons under it, as the platform shows them now (plugin API 1.2 channels). */
+  buttons?: string[];
+  /** It was recalled. */
+  deleted?: boolean;
 }
 
 /** How a delivery fails: `retryable` (rate limit, 5xx, recipient away for now) or `permanent` (refused for good). */
@@ -58,6 +62,12 @@ export interface PlatformDriver {
    * Leave it out, or list the kinds the platform can produce in `supports.failures`, to skip the others.
    */
   failNext?(kind: FailureKind, conversationId: string): void;
+  /**
+   * A user (`sender(n)`) clicks the button labelled `label` under the platform message `platformId`, the
+   * way the platform reports a click. Resolve once the plugin answered the platform's callback. Without
+   * it, the kit skips the tests of clicks.
+   */
+  click?(platformId: string, label: string, sender: number): Promise<void>;
   /** Platform-shaped ids for the kit's test conversations and users (n = 1, 2, ...). */
   ids?: {
     /** Default `conf-direct-<n>` / `conf-group-<n>`. Where a direct conversation is the user, return `sender(n)`. */

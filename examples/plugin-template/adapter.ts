@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import {
+  BoundedMap,
   Context,
   DeliveryError,
   Options,
@@ -9,19 +10,16 @@ import {
   markdownToPlain,
   sleep,
   type ChannelAdapter,
+  type OptionsOf,
   type OutboundEnvelope,
   type PluginContext,
   type SendResult,
 } from 'chat-gateway/plugin';
+import { optionsSchema } from './options';
 import { format, parseLine, type Line } from './protocol';
 
-/** Options of a `use: chat-gateway-plugin-linechat` entry, as the schema in index.ts fills them in. */
-export interface LineChatOptions {
-  host: string;
-  port: number;
-  name: string;
-  password: string;
-}
+/** Options of a `use: chat-gateway-plugin-linechat` entry, as the schema in options.ts fills them in. */
+export type LineChatOptions = OptionsOf<typeof optionsSchema>;
 
 /** The server takes lines up to 8 KiB: leave room for the command and escapes. */
 const MAX_TEXT_BYTES = 4000;
@@ -38,7 +36,7 @@ export class LineChatAdapter implements ChannelAdapter {
   /** Answers to our MSG lines come back in order: one waiter per line in flight. */
   private waiting: Array<{ resolve: (id: string) => void; reject: (err: Error) => void }> = [];
   /** Message id → conversation, so an answer that only names `replyTo` finds where to go. */
-  private readonly conversations = new Map<string, string>();
+  private readonly conversations = new BoundedMap<string, string>(MAX_REMEMBERED);
   private stopped = false;
 
   constructor(
@@ -138,7 +136,6 @@ export class LineChatAdapter implements ChannelAdapter {
       this.ctx.logger.warn({ id: m.id, err: (err as Error).message }, 'linechat message not stored; it will come again');
       return;
     }
-    if (this.conversations.size >= MAX_REMEMBERED) this.conversations.delete(this.conversations.keys().next().value!);
     this.conversations.set(m.id, m.conversation);
     this.socket?.write(format.ack(m.id));
   }

@@ -1,5 +1,6 @@
 import { definePlugin } from 'chat-gateway/plugin';
 import { LineChatAdapter } from './adapter';
+import { optionsSchema } from './options';
 
 /**
  * linechat: a channel for the line-based TCP chat of server.ts. The template for a third-party
@@ -8,21 +9,7 @@ import { LineChatAdapter } from './adapter';
 export default definePlugin({
   name: 'linechat',
   apiVersion: '1.0',
-  options: {
-    type: 'object',
-    properties: {
-      host: { type: 'string', default: '127.0.0.1', description: 'host of the linechat server' },
-      port: { type: 'integer', minimum: 1, maximum: 65535, description: 'TCP port of the linechat server' },
-      name: {
-        type: 'string',
-        pattern: '^[A-Za-z0-9_.-]{1,64}$',
-        default: 'bot',
-        description: 'the name the bot says HELLO with; users write @<name> to mention it',
-      },
-      password: { type: 'string', default: '', description: 'the server password, if it has one' },
-    },
-    required: ['port'],
-  },
+  options: optionsSchema,
   secrets: ['password'],
   adapter: LineChatAdapter,
 });

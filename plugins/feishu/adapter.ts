@@ -1,6 +1,9 @@
 import {
+  BoundedMap,
   Context,
   DeliveryError,
+  Pacer,
+  StartError,
   Options,
   inject,
   injectable,
@@ -16,7 +19,7 @@ import { toDraft, type ReceiveEvent } from './inbound';
 import { postMdContent } from './markdown';
 import type { FeishuOptions } from './options';
 import { renderMessages, targetOf, type Target } from './outbound';
-import { Pacer } from './pacing';
+import { TABLE_LIMIT_CODE } from './errors';
 import { webhookHandler } from './webhook';
 
 const MAX_TRACKED_REACTIONS = 10_000;
@@ -32,11 +35,10 @@ export class FeishuAdapter implements ChannelAdapter {
   private connection?: LongConnection;
   private botOpenId = '';
   /** Reactions put on received messages, removed once the reply is sent. */
-  private readonly reactions = new Map<string, string>();
+  private readonly reactions = new BoundedMap<string, string>(MAX_TRACKED_REACTIONS);
   /** Feishu's limits, with a margin for clock skew: 5 messages/s per chat, 50 calls/s per app. */
   private readonly perChat = new Pacer(5, 1100);
   private readonly perApp = new Pacer(50, 1050);
-  private pruneTimer?: NodeJS.Timeout;
 
   constructor(
     @inject(Context) private readonly ctx: PluginContext,
@@ -50,14 +52,11 @@ export class FeishuAdapter implements ChannelAdapter {
     try {
       bot = await this.api.botInfo();
     } catch (err) {
-      throw new Error(explainConnectError((err as Error).message));
+      const code = err instanceof DeliveryError && typeof err.platformCode === 'number' ? err.platformCode : undefined;
+      throw new StartError(explainConnectError((err as Error).message, code), undefined, { cause: err });
     }
     this.botOpenId = bot.openId;
     this.ctx.logger.info({ botOpenId: bot.openId, botName: bot.name, mode: this.options.mode }, 'Feishu bot identified');
-    this.pruneTimer = setInterval(() => {
-      this.perChat.prune();
-      this.perApp.prune();
-    }, 60_000).unref();
     const onMessage = (event: Record<string, unknown>) => this.onMessage(event as ReceiveEvent);
     if (this.options.mode === 'webhook') {
       const path = this.ctx.http.route('POST', this.options.webhookPath, webhookHandler(this.options, onMessage, this.ctx.logger));
@@ -65,12 +64,11 @@ export class FeishuAdapter implements ChannelAdapter {
       this.ctx.status('connected', `webhook at ${path}`);
       return;
     }
-    this.connection = new LongConnection(this.options, this.ctx, this.ctx.logger, this.api.http);
+    this.connection = new LongConnection(this.options, this.ctx, this.ctx.logger, this.api.rest);
     await this.connection.open(onMessage);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.pruneTimer);
     this.connection?.close();
     this.connection = undefined;
     this.api.close();
@@ -95,7 +93,7 @@ export class FeishuAdapter implements ChannelAdapter {
       return await this.post(target, m, m.uuid);
     } catch (err) {
       // Feishu's table limit varies by client and card version: a card it refuses still goes out as a post.
-      const tableLimit = err instanceof DeliveryError && /11310/.test(err.message);
+      const tableLimit = err instanceof DeliveryError && err.platformCode === TABLE_LIMIT_CODE;
       if (!tableLimit || m.msgType !== 'interactive') throw err;
       const md = (JSON.parse(m.content) as { body: { elements: Array<{ content: string }> } }).body.elements[0]!.content;
       this.ctx.logger.info('card refused for its tables (11310); sending the piece as a post instead');
@@ -116,14 +114,13 @@ export class FeishuAdapter implements ChannelAdapter {
       return;
     }
     const result = await this.ctx.publish(draft);
-    if (result.outcome === 'stored' && this.options.reactEmoji) this.react(draft.messageId);
+    if (result.outcome === 'stored' && this.options.reactEmoji) this.markReceived(draft.messageId);
   }
 
-  private react(messageId: string): void {
+  private markReceived(messageId: string): void {
     this.api.addReaction(messageId, this.options.reactEmoji).then(
       (reactionId) => {
         if (!reactionId) return;
-        if (this.reactions.size >= MAX_TRACKED_REACTIONS) this.reactions.delete(this.reactions.keys().next().value!);
         this.reactions.set(messageId, reactionId);
       },
       (err: Error) =>

@@ -1,23 +1,35 @@
 import * as lark from '@larksuiteoapi/node-sdk';
-import type { AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
-import type { PluginContext } from '../../core/plugin';
-import { resolveDomain } from './api';
+import { StartError, sdkLogger, type PluginContext } from '../../core/plugin';
 import type { FeishuOptions } from './options';
-import { sdkLogger } from './sdk-logger';
+import type { FeishuRest } from './rest';
 
 export type EventHandler = (event: Record<string, unknown>) => Promise<void>;
 
-/** Explains the SDK's terminal errors (`pullConnectConfig failed: code=..., msg=...`) in operator terms. */
-export function explainConnectError(message: string): string {
-  const code = Number(/code[=:\s]+(\d+)/i.exec(message)?.[1]);
-  if ([10014, 10003, 99991663, 1000040345].includes(code) || /secret|invalid app/i.test(message)) {
+/** Codes that mean the app id or secret is wrong. */
+const CREDENTIAL_CODES = new Set([10014, 10003, 99991663, 1000040345]);
+/** The app has as many long connections open as Feishu allows. */
+const CONNECTION_LIMIT_CODE = 1000040350;
+
+/**
+ * Explains a failure to connect in operator terms. `code` is Feishu's, when the caller has it; the SDK's
+ * terminal errors carry it only in their text (`pullConnectConfig failed: code=..., msg=...`).
+ */
+export function explainConnectError(message: string, code = Number(/code[=:\s]+(\d+)/i.exec(message)?.[1])): string {
+  if (CREDENTIAL_CODES.has(code) || /secret|invalid app/i.test(message)) {
     return `${message} — Feishu refused the app credentials: check appId and appSecret (Credentials & Basic Info)`;
   }
-  if (code === 1000040350 || /limit|too many/i.test(message)) {
+  if (code === CONNECTION_LIMIT_CODE || /limit|too many/i.test(message)) {
     return `${message} — Feishu allows a limited number of long connections per app: stop other gateways or bots using this app`;
   }
   return message;
+}
+
+/** The SDK's domain setting for a `domain` option. */
+function sdkDomain(domain: string): string | lark.Domain {
+  if (domain === 'feishu') return lark.Domain.Feishu;
+  if (domain === 'lark') return lark.Domain.Lark;
+  return domain.replace(/\/+$/, '');
 }
 
 /**
@@ -31,22 +43,23 @@ export class LongConnection {
     private readonly options: FeishuOptions,
     private readonly ctx: PluginContext,
     private readonly log: Logger,
-    /** The REST client's HTTP instance: the endpoint call shares its connections, closed on stop. */
-    private readonly http: AxiosInstance,
+    /** The REST link: the endpoint call shares its connections, closed on stop. */
+    private readonly rest: FeishuRest,
   ) {}
 
   open(onMessage: EventHandler): Promise<void> {
     return new Promise((resolve, reject) => {
       let ready = false;
-      const dispatcher = new lark.EventDispatcher({ logger: sdkLogger(this.log), loggerLevel: lark.LoggerLevel.warn }).register({
+      const logger = sdkLogger(this.log, 'feishu-sdk');
+      const dispatcher = new lark.EventDispatcher({ logger, loggerLevel: lark.LoggerLevel.warn }).register({
         'im.message.receive_v1': (data: Record<string, unknown>) => onMessage(data),
       });
       this.ws = new lark.WSClient({
         appId: this.options.appId,
         appSecret: this.options.appSecret,
-        domain: resolveDomain(this.options.domain),
-        httpInstance: this.http as never,
-        logger: sdkLogger(this.log),
+        domain: sdkDomain(this.options.domain),
+        httpInstance: this.rest.sdkHttp,
+        logger,
         loggerLevel: lark.LoggerLevel.info,
         autoReconnect: true,
         onReady: () => {
@@ -67,7 +80,7 @@ export class LongConnection {
           const reason = explainConnectError(err.message);
           this.log.error({ err: reason }, 'Feishu long connection failed');
           this.ctx.status('failed', reason);
-          if (!ready) reject(new Error(reason));
+          if (!ready) reject(new StartError(reason));
         },
       });
       void this.ws.start({ eventDispatcher: dispatcher });

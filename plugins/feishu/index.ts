@@ -1,4 +1,4 @@
-import { definePlugin } from '../../core/plugin';
+import { definePlugin, type OptionProblem } from '../../core/plugin';
 import { FeishuAdapter } from './adapter';
 import { APP_ID_PATTERN, optionsSchema } from './options';
 
@@ -10,8 +10,8 @@ export default definePlugin({
   adapter: FeishuAdapter,
   secrets: ['appSecret', 'encryptKey', 'verificationToken'],
   validate: (o) => {
-    const problems: Array<{ key: string; message: string; hint?: string }> = [];
-    if (typeof o.appId === 'string' && !new RegExp(APP_ID_PATTERN).test(o.appId)) {
+    const problems: OptionProblem[] = [];
+    if (!new RegExp(APP_ID_PATTERN).test(o.appId)) {
       problems.push({
         key: 'appId',
         message: `"${o.appId}" is not a Feishu app id`,

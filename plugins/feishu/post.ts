@@ -1,5 +1,5 @@
 import type { Part } from '../../core/plugin';
-import type { Mentions } from './inbound';
+import type { Mentions } from './mentions';
 
 type Node = Record<string, unknown> & { tag?: string };
 

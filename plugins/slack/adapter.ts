@@ -1,8 +1,11 @@
 import {
+  BoundedMap,
   Context,
   DeliveryError,
+  InstanceHttp,
   Options,
   SendProgress,
+  StartError,
   inject,
   injectable,
   type ChannelAdapter,
@@ -14,9 +17,8 @@ import {
 import { SlackApi, SlackCallError, type BotIdentity } from './api';
 import { SocketConnection, type SlackEvent } from './connection';
 import { explainStartError } from './errors';
-import { InstanceFetch } from './http';
 import { messageIdOf, namesNeeded, skipReason, toDraft, type MessageEvent } from './inbound';
-import { BoundedMap, UserNames } from './memo';
+import { UserNames } from './memo';
 import type { SlackOptions } from './options';
 import { addressOf, renderPieces, type Address } from './outbound';
 
@@ -34,7 +36,7 @@ const NAME_WAIT_MS = 1500;
  */
 @injectable()
 export class SlackAdapter implements ChannelAdapter {
-  private readonly http = new InstanceFetch();
+  private readonly http = new InstanceHttp();
   private readonly api: SlackApi;
   private readonly names: UserNames;
   private connection?: SocketConnection;
@@ -59,7 +61,8 @@ export class SlackAdapter implements ChannelAdapter {
     try {
       this.bot = await this.api.authTest();
     } catch (err) {
-      if (err instanceof SlackCallError) throw new Error(explainStartError(err.failure, 'botToken', this.options.apiUrl));
+      if (err instanceof SlackCallError)
+        throw new StartError(explainStartError(err.failure, 'botToken', this.options.apiUrl), undefined, { cause: err });
       throw err;
     }
     this.ctx.logger.info(

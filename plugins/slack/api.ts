@@ -1,9 +1,16 @@
-import { WebClient } from '@slack/web-api';
+import { LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { InstanceFetch } from './http';
+import { sdkLogger, type FetchLike } from '../../core/plugin';
 import { describeFailure, toDeliveryError, type SlackFailure } from './errors';
 import type { SlackOptions } from './options';
-import { slackLogger } from './sdk-logger';
+
+/**
+ * The Slack SDKs' logger: their lines go into ours one level lower (see `sdkLogger`). The SDKs format
+ * their debug lines only when the level says DEBUG: keep them cheap.
+ */
+export function slackLogger(log: Logger): SlackLogger {
+  return { ...sdkLogger(log, 'slack-sdk'), getLevel: () => LogLevel.INFO, setLevel: () => undefined, setName: () => undefined };
+}
 
 /** Who the bot token belongs to (`auth.test`). */
 export interface BotIdentity {
@@ -43,7 +50,7 @@ export class SlackCallError extends Error {
 export class SlackApi {
   readonly web: WebClient;
 
-  constructor(options: SlackOptions, log: Logger, fetch: InstanceFetch['fetch']) {
+  constructor(options: SlackOptions, log: Logger, fetch: FetchLike) {
     this.web = new WebClient(options.botToken, {
       fetch,
       slackApiUrl: options.apiUrl,

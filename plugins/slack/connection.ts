@@ -1,10 +1,9 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from 'pino';
-import { sleep, type PluginContext } from '../../core/plugin';
+import { StartError, backoff, settledWithin, sleep, type FetchLike, type PluginContext } from '../../core/plugin';
 import { AUTH_ERRORS, describeFailure, explainStartError } from './errors';
-import type { InstanceFetch } from './http';
 import type { SlackOptions } from './options';
-import { slackLogger } from './sdk-logger';
+import { slackLogger } from './api';
 
 /** An Events API event (`message`, `app_mention`, ...) as it arrives in an `events_api` envelope. */
 export type SlackEvent = Record<string, unknown> & { type?: string };
@@ -42,7 +41,7 @@ export class SocketConnection {
     private readonly ctx: PluginContext,
     private readonly log: Logger,
     /** The Web API client's fetch: apps.connections.open shares its connections, closed on stop. */
-    private readonly fetch: InstanceFetch['fetch'],
+    private readonly fetch: FetchLike,
   ) {}
 
   /** Connects; resolves on Slack's `hello`, rejects with the reason in operator terms. */
@@ -66,7 +65,7 @@ export class SocketConnection {
     try {
       await client.start();
     } catch (err) {
-      throw new Error(this.explain(err));
+      throw new StartError(this.explain(err), undefined, { cause: err });
     }
     this.connected = true;
     this.log.info('Slack channel connected via Socket Mode');
@@ -78,9 +77,7 @@ export class SocketConnection {
     const client = this.client;
     this.client = undefined;
     if (!client) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([client.disconnect(), new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
-    clearTimeout(timer);
+    await settledWithin(client.disconnect(), STOP_WAIT_MS);
     client.removeAllListeners();
   }
 
@@ -141,7 +138,7 @@ export class SocketConnection {
         if (this.stopping) return;
         const detail = this.explain(err);
         const auth = isAuthFailure(err);
-        const delay = Math.min(auth ? MAX_AUTH_RETRY_DELAY_MS : MAX_RECONNECT_DELAY_MS, 500 * 2 ** (attempt - 1));
+        const delay = backoff(attempt, { initialMs: 500, maxMs: auth ? MAX_AUTH_RETRY_DELAY_MS : MAX_RECONNECT_DELAY_MS, jitter: 'none' });
         this.log.warn({ err: detail, attempt, retryInMs: delay }, 'Slack Socket Mode reconnect failed');
         // A refused token will not fix itself: say so, and keep trying slowly in case it is replaced.
         this.ctx.status(auth ? 'failed' : 'reconnecting', detail);

@@ -1,4 +1,4 @@
-import { DeliveryError } from '../../core/plugin';
+import { classifyFailure, type DeliveryError, type FailureTable } from '../../core/plugin';
 
 /** What a Web API call answered, however it failed. */
 export interface SlackFailure {
@@ -53,15 +53,20 @@ export function describeFailure(err: unknown): SlackFailure {
 
 /** Slack errors that say "slow down". */
 const RATE_LIMITED = new Set(['ratelimited', 'rate_limited']);
-/** Slack errors a later attempt may not get. */
-const TRANSIENT = new Set([
-  'internal_error',
-  'fatal_error',
-  'service_unavailable',
-  'request_timeout',
-  'team_added_to_org',
-  'org_login_required',
-]);
+/** Slack error strings whose meaning the HTTP status does not carry. */
+const CODES: FailureTable = {
+  rateLimited: RATE_LIMITED,
+  // Errors a later attempt may not get.
+  transient: new Set([
+    'internal_error',
+    'fatal_error',
+    'service_unavailable',
+    'request_timeout',
+    'team_added_to_org',
+    'org_login_required',
+  ]),
+  tooLarge: new Set(['msg_too_long']),
+};
 /** Errors about the bot token itself: also what start() explains. */
 export const AUTH_ERRORS = new Set([
   'invalid_auth',
@@ -106,31 +111,30 @@ function hint(f: SlackFailure): string {
 }
 
 /**
- * Maps a failed Web API call to a delivery error: rate limits, 5xx, transient Slack errors and network
- * failures are retryable (with Slack's Retry-After); `msg_too_long` is E_TOO_LARGE; every other Slack
- * error is permanent and carries Slack's error string as `platformCode`.
+ * Maps a failed Web API call to a delivery error (core's shared rules, with Slack's error strings): rate
+ * limits, 5xx, transient Slack errors and network failures are retryable (with Slack's Retry-After);
+ * `msg_too_long` is E_TOO_LARGE; every other Slack error is permanent. `platformCode` is Slack's error
+ * string (`channel_not_found`), or the HTTP status when Slack answered with no error string.
  */
 export function toDeliveryError(f: SlackFailure, what: string): DeliveryError {
-  const why = hint(f);
-  if (f.error && RATE_LIMITED.has(f.error)) {
-    return DeliveryError.retryable(`${what}: Slack rate limit (${f.error})`, {
-      platformCode: f.error,
-      rateLimited: true,
-      ...(f.retryAfterSec !== undefined ? { retryAfterMs: f.retryAfterSec * 1000 } : {}),
-    });
-  }
-  if (f.network) return DeliveryError.retryable(`${what}: no answer from Slack: ${f.message}`);
-  if (f.status !== undefined) {
-    const detail = `${what}: Slack answered HTTP ${f.status}`;
-    return f.status >= 500 || f.status === 408
-      ? DeliveryError.retryable(detail, { platformCode: f.status })
-      : DeliveryError.permanent(detail, { platformCode: f.status });
-  }
   const error = f.error ?? 'unknown_error';
-  const detail = `${what}: Slack error ${error}${why ? ` (${why})` : ''}`;
-  if (TRANSIENT.has(error)) return DeliveryError.retryable(detail, { platformCode: error });
-  if (error === 'msg_too_long') return DeliveryError.permanent(detail, { platformCode: error, code: 'E_TOO_LARGE' });
-  return DeliveryError.permanent(detail, { platformCode: error });
+  const why = hint(f);
+  const message =
+    f.error && RATE_LIMITED.has(f.error)
+      ? `${what}: Slack rate limit (${f.error})`
+      : f.network
+        ? `${what}: no answer from Slack: ${f.message}`
+        : f.status !== undefined
+          ? `${what}: Slack answered HTTP ${f.status}`
+          : `${what}: Slack error ${error}${why ? ` (${why})` : ''}`;
+  return classifyFailure(
+    {
+      ...(f.network ? { network: true } : { status: f.status ?? 200, code: f.error ?? (f.status === undefined ? error : undefined) }),
+      ...(f.retryAfterSec !== undefined ? { retryAfterMs: f.retryAfterSec * 1000 } : {}),
+    },
+    message,
+    CODES,
+  );
 }
 
 /** A start failure in operator terms: which token is wrong and where to get the right one. */

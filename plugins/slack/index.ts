@@ -5,7 +5,7 @@ import { optionsSchema, tokenProblems } from './options';
 /** The Slack channel: Socket Mode in (no public URL needed), Web API out. */
 export default definePlugin({
   name: 'slack',
-  apiVersion: 1,
+  apiVersion: '1.1',
   options: optionsSchema,
   adapter: SlackAdapter,
   secrets: ['appToken', 'botToken'],

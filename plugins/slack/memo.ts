@@ -1,16 +1,4 @@
-/** A Map that forgets its oldest entries past `max`, so memory follows recent traffic. */
-export class BoundedMap<K, V> extends Map<K, V> {
-  constructor(private readonly max: number) {
-    super();
-  }
-
-  override set(key: K, value: V): this {
-    if (this.has(key)) this.delete(key);
-    super.set(key, value);
-    while (this.size > this.max) this.delete(this.keys().next().value as K);
-    return this;
-  }
-}
+import { BoundedMap, deadline } from '../../core/plugin';
 
 /**
  * User display names by id, looked up once per hour at most. A lookup that takes longer than the
@@ -41,14 +29,7 @@ export class UserNames {
       this.pending.set(id, p);
       void p.finally(() => this.pending.delete(id));
     }
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), waitMs);
-    });
-    try {
-      return (await Promise.race([p, late])) ?? hit?.name ?? id;
-    } finally {
-      clearTimeout(timer);
-    }
+    const name = await deadline(p, waitMs, 'user name lookup').catch(() => undefined);
+    return name ?? hit?.name ?? id;
   }
 }

@@ -1,48 +1,28 @@
-import type { OptionsSchema } from '../../core/plugin';
-
-/** Options of a `use: slack` entry (core keys such as `allowFrom` are not part of them). */
-export interface SlackOptions {
-  /** App-Level Token (`xapp-...`, scope `connections:write`): opens the Socket Mode connection. */
-  appToken: string;
-  /** Bot User OAuth Token (`xoxb-...`): every Web API call. */
-  botToken: string;
-  /** Base URL of the Web API; Socket Mode's `apps.connections.open` goes there too. */
-  apiUrl: string;
-  /** Replies (`replyTo`) go in the thread of the message answered. */
-  replyInThread: boolean;
-  /** Timeout of one Web API call in milliseconds. */
-  requestTimeoutMs: number;
-}
+import { Type, type OptionProblem, type OptionsOf } from '../../core/plugin';
 
 export const DEFAULT_API_URL = 'https://slack.com/api/';
 
-export const optionsSchema: OptionsSchema = {
-  type: 'object',
-  required: ['appToken', 'botToken'],
-  properties: {
-    appToken: {
-      type: 'string',
-      minLength: 1,
-      description: 'App-Level Token from Basic Information > App-Level Tokens: xapp-..., with the connections:write scope',
-    },
-    botToken: { type: 'string', minLength: 1, description: 'Bot User OAuth Token from OAuth & Permissions: xoxb-...' },
-    apiUrl: {
-      type: 'string',
-      default: DEFAULT_API_URL,
-      pattern: '^https?://\\S+$',
-      description: 'base URL of the Slack Web API (https://slack.com/api/); Socket Mode connects through it too',
-    },
-    replyInThread: {
-      type: 'boolean',
-      default: true,
-      description:
-        'replies (replyTo) go in the thread of the message answered; false: in the channel, unless that message was already in a thread',
-    },
-    requestTimeoutMs: { type: 'integer', minimum: 1000, default: 10000, description: 'timeout of one Slack Web API call (ms)' },
-  },
-};
+/** Options of a `use: slack` entry (core keys such as `allowFrom` are not part of them). */
+export const optionsSchema = Type.Object({
+  appToken: Type.String({
+    minLength: 1,
+    description: 'App-Level Token from Basic Information > App-Level Tokens: xapp-..., with the connections:write scope',
+  }),
+  botToken: Type.String({ minLength: 1, description: 'Bot User OAuth Token from OAuth & Permissions: xoxb-...' }),
+  apiUrl: Type.String({
+    default: DEFAULT_API_URL,
+    pattern: '^https?://\\S+$',
+    description: 'base URL of the Slack Web API (https://slack.com/api/); Socket Mode connects through it too',
+  }),
+  replyInThread: Type.Boolean({
+    default: true,
+    description:
+      'replies (replyTo) go in the thread of the message answered; false: in the channel, unless that message was already in a thread',
+  }),
+  requestTimeoutMs: Type.Integer({ minimum: 1000, default: 10000, description: 'timeout of one Slack Web API call (ms)' }),
+});
 
-type Problem = { key: string; message: string; hint?: string };
+export type SlackOptions = OptionsOf<typeof optionsSchema>;
 
 const KINDS: Array<[RegExp, string]> = [
   [/^xapp-/, 'an App-Level Token'],
@@ -57,8 +37,8 @@ const kindOf = (token: string) => KINDS.find(([re]) => re.test(token))?.[1];
  * Token prefixes checked at config time: Slack answers a swapped or wrong token only with
  * `invalid_auth` or `not_allowed_token_type` at start, which says nothing about which key is wrong.
  */
-export function tokenProblems(o: Record<string, unknown>): Problem[] {
-  const problems: Problem[] = [];
+export function tokenProblems(o: Pick<SlackOptions, 'appToken' | 'botToken'>): OptionProblem[] {
+  const problems: OptionProblem[] = [];
   const check = (key: 'appToken' | 'botToken', prefix: string, hint: string) => {
     const v = o[key];
     if (typeof v !== 'string' || v.startsWith(prefix)) return;

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import {
   Context,
   Options,
+  Pacer,
   SendProgress,
+  StartError,
+  backoff,
   inject,
   injectable,
   sleep,
@@ -18,7 +21,6 @@ import { isParseError, toDeliveryError } from './errors';
 import { toDraft } from './inbound';
 import type { TelegramOptions } from './options';
 import { planCalls, type Call } from './outbound';
-import { Pacer } from './pacing';
 import { Poller, explainConflict } from './poller';
 import type { Message, Update, User, WebhookInfo } from './types';
 
@@ -88,7 +90,7 @@ export class TelegramAdapter implements ChannelAdapter {
       } catch (err) {
         if (signal.aborted) return;
         const detail = (err as Error).message;
-        const retryInMs = Math.min(60_000, 1000 * 2 ** failures);
+        const retryInMs = backoff(failures + 1, { initialMs: 1000, maxMs: 60_000, jitter: 'none' });
         this.ctx.logger.error({ err: detail, retryInMs }, `Telegram long polling cannot start: ${detail}`);
         this.ctx.status('failed', detail);
         await sleep(retryInMs, signal).catch(() => undefined);
@@ -128,6 +130,7 @@ export class TelegramAdapter implements ChannelAdapter {
     const poller = this.poller;
     this.poller = undefined;
     await poller?.stop();
+    this.api.close();
   }
 
   async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
@@ -137,7 +140,7 @@ export class TelegramAdapter implements ChannelAdapter {
     try {
       for (let k = progress.done; k < calls.length; k++) {
         const call = withThread(calls[k]!, k > 0 ? progress.threadId : undefined);
-        await this.pacer.take(info.signal);
+        await this.pacer.take('', info.signal);
         const result = await this.deliver(call, info.signal);
         progress.ids.push(...createdIds(result, call.params.chat_id));
         progress.done = k + 1;
@@ -197,15 +200,18 @@ export class TelegramAdapter implements ChannelAdapter {
       return await this.api.call<T>(method, params, { signal });
     } catch (err) {
       if (err instanceof TelegramApiError) {
-        if (err.errorCode === 401) throw new Error(`Unauthorized: check token from @BotFather (${method} answered 401)`);
+        if (err.errorCode === 401) throw new StartError(`Unauthorized: check token from @BotFather (${method} answered 401)`);
         if (err.errorCode === 404)
-          throw new Error(
+          throw new StartError(
             `Not Found: the Bot API at ${this.options.apiRoot} does not know this token; check token from @BotFather and apiRoot`,
           );
-        if (err.errorCode === 409) throw new Error(explainConflict(err.description));
-        throw new Error(`${method} failed: ${err.errorCode} ${err.description}`);
+        if (err.errorCode === 409) throw new StartError(explainConflict(err.description));
+        throw new StartError(`${method} failed: ${err.errorCode} ${err.description}`);
       }
-      if (err instanceof TelegramNetworkError) throw new Error(`cannot reach the Bot API at ${this.options.apiRoot}: ${err.message}`);
+      if (err instanceof TelegramNetworkError) {
+        const hint = 'check DNS, proxy and firewall for the Bot API host, and apiRoot';
+        throw new StartError(`cannot reach the Bot API at ${this.options.apiRoot}: ${err.message}`, hint);
+      }
       throw err;
     }
   }

@@ -1,5 +1,7 @@
+import { InstanceHttp } from '../../core/plugin';
+
 /**
- * The few Bot API calls the channel makes, over Node's global `fetch`: JSON in, `{ ok, result }` or
+ * The few Bot API calls the channel makes, over the instance's own connections (`InstanceHttp`): JSON in, `{ ok, result }` or
  * `{ ok: false, error_code, description, parameters }` out. The token is part of every URL, so no
  * URL, and no error text that could quote one, leaves this file without the token scrubbed.
  */
@@ -43,21 +45,10 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-/** A signal that aborts when any of `signals` does. */
-export function anySignal(signals: AbortSignal[]): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onAbort = (s: AbortSignal) => () => controller.abort(s.reason);
-  const listeners = signals.map((s) => {
-    const l = onAbort(s);
-    if (s.aborted) controller.abort(s.reason);
-    else s.addEventListener('abort', l, { once: true });
-    return [s, l] as const;
-  });
-  return { signal: controller.signal, dispose: () => listeners.forEach(([s, l]) => s.removeEventListener('abort', l)) };
-}
-
 export class BotApi {
   private readonly base: string;
+  /** The bot's own connections, closed by `close()` when the instance stops. */
+  private readonly net = new InstanceHttp();
 
   constructor(
     private readonly token: string,
@@ -70,13 +61,12 @@ export class BotApi {
   /** Calls a Bot API method and returns its `result`; throws `TelegramApiError` or `TelegramNetworkError`. */
   async call<T>(method: string, params: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
-    const timer = new AbortController();
-    const timeout = setTimeout(() => timer.abort(new Error('timeout')), timeoutMs);
-    const { signal, dispose } = anySignal(opts.signal ? [opts.signal, timer.signal] : [timer.signal]);
+    const timer = AbortSignal.timeout(timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timer]) : timer;
     let status = 0;
     let text: string;
     try {
-      const res = await fetch(`${this.base}/bot${this.token}/${method}`, {
+      const res = await this.net.fetch(`${this.base}/bot${this.token}/${method}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(params),
@@ -86,11 +76,8 @@ export class BotApi {
       text = await res.text();
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
-      if (timer.signal.aborted) throw new TelegramNetworkError(method, `no answer within ${timeoutMs} ms`, true);
+      if (timer.aborted) throw new TelegramNetworkError(method, `no answer within ${timeoutMs} ms`, true);
       throw new TelegramNetworkError(method, this.scrub(networkReason(err)));
-    } finally {
-      clearTimeout(timeout);
-      dispose();
     }
     let body: { ok?: unknown; result?: unknown; error_code?: unknown; description?: unknown; parameters?: ResponseParameters } | undefined;
     try {
@@ -106,6 +93,11 @@ export class BotApi {
     }
     // A proxy's or load balancer's page (nginx 502), not the Bot API: keep only the status.
     throw new TelegramApiError(method, status, `HTTP ${status} without a Bot API answer`);
+  }
+
+  /** Closes the bot's kept-alive connections: the instance is stopping. */
+  close(): void {
+    this.net.close();
   }
 
   /** Removes the token from text that may quote a URL. */

@@ -1,4 +1,4 @@
-import { DeliveryError } from '../../core/plugin';
+import { DeliveryError, classifyFailure } from '../../core/plugin';
 import { TelegramApiError, TelegramNetworkError } from './api';
 
 /** Telegram refused the markup: `Bad Request: can't parse entities: ...`. */
@@ -17,25 +17,35 @@ const ADVICE: Array<[RegExp, string]> = [
   [/not enough rights/i, 'the bot lacks the admin right this needs in the chat'],
 ];
 
-/** A Bot API failure as the delivery error core acts on; the receipt shows `<error_code> <description>`. */
+/**
+ * A Bot API failure as the delivery error core acts on (core's shared rules): 429 is retried after
+ * `retry_after`, other 4xx are permanent, 5xx and no answer are retried. `platformCode` is Telegram's
+ * `error_code` (403); the receipt's message carries the description (`Forbidden: bot was blocked by the
+ * user`). The Bot API has no finer code: only its description tells a too-long text from other 400s.
+ */
 export function toDeliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
-  if (err instanceof TelegramNetworkError) return DeliveryError.retryable(`Telegram unreachable: ${err.message}`);
+  if (err instanceof TelegramNetworkError) return classifyFailure({ network: true }, `Telegram unreachable: ${err.message}`);
   if (!(err instanceof TelegramApiError)) return DeliveryError.retryable(`unexpected error: ${(err as Error)?.message ?? String(err)}`);
-  const platformCode = `${err.errorCode} ${err.description}`;
-  if (err.errorCode === 429) {
-    const retryAfter = err.parameters.retry_after;
-    return DeliveryError.retryable(`Telegram rate limit: ${err.description}`, {
-      rateLimited: true,
-      platformCode,
-      ...(retryAfter !== undefined ? { retryAfterMs: retryAfter * 1000 } : {}),
-    });
-  }
-  if (err.errorCode >= 500 || err.errorCode < 400) return DeliveryError.retryable(`Telegram failed: ${err.description}`, { platformCode });
-  if (/message is too long|caption is too long/i.test(err.description))
-    return DeliveryError.permanent(`Telegram refused the size: ${err.description}`, { code: 'E_TOO_LARGE', platformCode });
-  if (err.errorCode === 401)
-    return DeliveryError.permanent('Unauthorized: the bot token was revoked or is wrong; check token from @BotFather', { platformCode });
+  const code = err.errorCode;
+  const tooLong = /message is too long|caption is too long/i.test(err.description);
   const advice = ADVICE.find(([re]) => re.test(err.description))?.[1];
-  return DeliveryError.permanent(`Telegram refused the message: ${err.description}${advice ? ` (${advice})` : ''}`, { platformCode });
+  const message =
+    code === 429
+      ? `Telegram rate limit: ${err.description}`
+      : code >= 500 || code < 400
+        ? `Telegram failed: ${err.description}`
+        : tooLong
+          ? `Telegram refused the size: ${err.description}`
+          : code === 401
+            ? 'Unauthorized: the bot token was revoked or is wrong; check token from @BotFather'
+            : `Telegram refused the message: ${err.description}${advice ? ` (${advice})` : ''}`;
+  // A status below 400 (a proxy's odd answer, not the Bot API refusing): try again.
+  if (code < 400) return DeliveryError.retryable(message, { platformCode: code });
+  const retryAfter = err.parameters.retry_after;
+  return classifyFailure(
+    { status: code, code, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter * 1000 } : {}) },
+    message,
+    tooLong ? { tooLarge: new Set([code]) } : {},
+  );
 }

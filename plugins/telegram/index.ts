@@ -1,4 +1,4 @@
-import { definePlugin } from '../../core/plugin';
+import { definePlugin, type OptionProblem } from '../../core/plugin';
 import { TelegramAdapter } from './adapter';
 import { TOKEN_PATTERN, optionsSchema } from './options';
 
@@ -10,8 +10,8 @@ export default definePlugin({
   adapter: TelegramAdapter,
   secrets: ['token'],
   validate: (o) => {
-    const problems: Array<{ key: string; message: string; hint?: string }> = [];
-    if (typeof o.token === 'string' && !TOKEN_PATTERN.test(o.token)) {
+    const problems: OptionProblem[] = [];
+    if (!TOKEN_PATTERN.test(o.token)) {
       // Never echo the value: it may be a real token with a typo.
       problems.push({
         key: 'token',
@@ -19,7 +19,7 @@ export default definePlugin({
         hint: 'copy the token @BotFather gave you (/mybots → API Token): the bot id, a colon, then 35 letters, digits, _ or -, e.g. 123456789:AAE...',
       });
     }
-    if (Array.isArray(o.allowedUpdates) && !o.allowedUpdates.includes('message')) {
+    if (!o.allowedUpdates.includes('message')) {
       problems.push({
         key: 'allowedUpdates',
         message: 'allowedUpdates must include "message"',

@@ -1,15 +1,12 @@
 import type { Logger } from 'pino';
-import { sleep, type PluginContext } from '../../core/plugin';
-import { TelegramApiError, TelegramNetworkError, anySignal, type BotApi } from './api';
+import { backoff as exponential, settledWithin, sleep, type PluginContext } from '../../core/plugin';
+import { TelegramApiError, TelegramNetworkError, type BotApi } from './api';
 import type { TelegramOptions } from './options';
 import type { Update } from './types';
 
 type Trouble = { state: 'reconnecting' | 'failed'; detail: string; delayMs: number };
 
-/** Exponential backoff with ±20 % jitter. */
-function backoff(failures: number, firstMs: number, maxMs: number): number {
-  return Math.round(Math.min(maxMs, firstMs * 2 ** (failures - 1)) * (0.8 + Math.random() * 0.4));
-}
+const backoff = (failures: number, initialMs: number, maxMs: number) => Math.round(exponential(failures, { initialMs, maxMs }));
 
 /** What a 409 means: another poller with this token, or a webhook set behind the gateway's back. */
 export function explainConflict(description: string): string {
@@ -74,16 +71,14 @@ export class Poller {
   }
 
   start(): void {
-    const { signal } = anySignal([this.ctx.signal, this.stopping.signal]);
+    const signal = AbortSignal.any([this.ctx.signal, this.stopping.signal]);
     this.loop = this.run(signal).catch((err: Error) => this.log.error({ err: err.message }, 'Telegram poll loop ended unexpectedly'));
   }
 
   /** Ends the long poll at once (the pending request is aborted), then confirms what was stored. */
   async stop(): Promise<void> {
     this.stopping.abort(new Error('channel stopping'));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.loop, new Promise((r) => (timer = setTimeout(r, 1000)))]);
-    clearTimeout(timer);
+    if (this.loop) await settledWithin(this.loop, 1000);
     if (this.offset === undefined || this.offset === this.confirmed) return;
     // Saves a restart from reading (and de-duplicating) the last batch again; best effort.
     try {

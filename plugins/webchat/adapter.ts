@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
+  BoundedMap,
   Context,
   DeliveryError,
   Options,
@@ -31,7 +32,7 @@ export class WebchatAdapter implements ChannelAdapter {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
   private readonly visitors = new Map<string, Set<WebSocket>>();
   /** Message id → visitor, so an answer that only names `replyTo` finds its conversation. */
-  private readonly messageOwner = new Map<string, string>();
+  private readonly messageOwner = new BoundedMap<string, string>(MAX_REMEMBERED_MESSAGES);
   private pagePath = '';
 
   constructor(
@@ -53,7 +54,7 @@ export class WebchatAdapter implements ChannelAdapter {
         'x-content-type-options': 'nosniff',
         'cache-control': 'no-store',
       });
-      res.end(renderPage({ title: this.options.title, nonce }));
+      res.end(renderPage({ title: this.options.title, nonce, maxLength: this.options.maxMessageLength }));
     });
     this.ctx.http.upgrade('/ws', (req, socket, head) => this.upgrade(req, socket, head));
     this.ctx.logger.info({ url: `${this.ctx.http.baseUrl}${this.pagePath}/` }, 'web chat page ready');
@@ -139,7 +140,7 @@ export class WebchatAdapter implements ChannelAdapter {
   private async onFrame(visitor: string, ws: WebSocket, raw: string): Promise<void> {
     const reply = (f: ServerFrame) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(f));
     const frame = parseClientFrame(raw, this.options.maxMessageLength);
-    if ('error' in frame) return void reply({ type: 'error', message: frame.error, retry: false });
+    if ('error' in frame) return void reply({ type: 'error', ...(frame.id ? { id: frame.id } : {}), message: frame.error, retry: false });
     const messageId = `${visitor}.${frame.id}`;
     try {
       const result = await this.ctx.publish({
@@ -148,7 +149,6 @@ export class WebchatAdapter implements ChannelAdapter {
         sender: { id: visitor, name: 'Visitor' },
         parts: [{ type: 'text', text: frame.text }],
       });
-      if (this.messageOwner.size >= MAX_REMEMBERED_MESSAGES) this.messageOwner.delete(this.messageOwner.keys().next().value!);
       this.messageOwner.set(messageId, visitor);
       reply({ type: 'ack', id: frame.id });
       if (result.outcome === 'stored') {

@@ -1,14 +1,20 @@
 import { MARKDOWN_JS } from './markdown-js';
+import { PAGE_CSS } from './page-style';
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** The page's behaviour: visitor id and history in localStorage, resend until acked, reconnect with backoff. */
+/**
+ * The page's behaviour: visitor id and history in localStorage, resend until acked, reconnect with
+ * backoff. A message the gateway refuses for good (an error frame naming it, without `retry`) shows the
+ * reason and is never sent again; the length limit shows while typing, so it is rarely reached.
+ */
 const CLIENT_JS = String.raw`
 (function () {
   var base = location.pathname.replace(/\/+$/, '');
   var params = new URLSearchParams(location.search);
   var token = params.get('token') || '';
   var key = 'cg-webchat:' + base;
+  var maxLength = Number(document.body.getAttribute('data-max-length')) || 0;
   var newId = function () { return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(36).slice(2)).replace(/[^A-Za-z0-9_-]/g, ''); };
   var visitor = localStorage.getItem(key + ':visitor');
   if (!visitor) { visitor = newId(); localStorage.setItem(key + ':visitor', visitor); }
@@ -16,23 +22,43 @@ const CLIENT_JS = String.raw`
   try { history = JSON.parse(localStorage.getItem(key + ':history') || '[]'); } catch (e) { history = []; }
   var save = function () { localStorage.setItem(key + ':history', JSON.stringify(history.slice(-500))); };
   var list = document.getElementById('messages');
+  var welcome = document.getElementById('welcome');
   var statusEl = document.getElementById('status');
   var form = document.getElementById('composer');
   var input = document.getElementById('input');
+  var sendButton = document.getElementById('send');
+  var countEl = document.getElementById('count');
   var seen = {};
+
+  function two(n) { return (n < 10 ? '0' : '') + n; }
+  function when(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return '';
+    var time = two(d.getHours()) + ':' + two(d.getMinutes());
+    return d.toDateString() === new Date().toDateString() ? time : d.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ' ' + time;
+  }
 
   function render(m) {
     var el = document.getElementById('m-' + m.role + '-' + m.id);
     if (!el) {
       el = document.createElement('div');
       el.id = 'm-' + m.role + '-' + m.id;
-      el.className = 'msg ' + m.role;
-      el.setAttribute('data-testid', m.role === 'me' ? 'visitor-message' : 'agent-message');
+      var text = document.createElement('div');
+      text.className = 'text';
+      text.setAttribute('data-testid', m.role === 'me' ? 'visitor-message' : 'agent-message');
+      var meta = document.createElement('div');
+      meta.className = 'meta';
+      el.appendChild(text);
+      el.appendChild(meta);
       list.appendChild(el);
     }
-    if (m.role === 'agent' && m.format === 'markdown') el.innerHTML = renderMarkdown(m.text);
-    else el.textContent = m.text;
-    el.classList.toggle('pending', !!m.pending);
+    el.className = 'msg ' + m.role + (m.pending ? ' pending' : '') + (m.error ? ' failed' : '');
+    var body = el.firstChild;
+    if (m.role === 'agent' && m.format === 'markdown') body.innerHTML = renderMarkdown(m.text);
+    else body.textContent = m.text;
+    el.lastChild.textContent = m.error ? 'Not sent: ' + m.error : when(m.time);
+    if (m.error) el.lastChild.setAttribute('role', 'alert');
+    welcome.hidden = true;
     list.scrollTop = list.scrollHeight;
   }
   history.forEach(function (m) { seen[m.role + m.id] = true; render(m); });
@@ -40,8 +66,11 @@ const CLIENT_JS = String.raw`
   var ws = null;
   var delay = 500;
   function setStatus(s) { statusEl.textContent = s; statusEl.className = s; }
-  function flushPending() {
-    history.forEach(function (m) { if (m.role === 'me' && m.pending && ws && ws.readyState === 1) ws.send(JSON.stringify({ type: 'message', id: m.id, text: m.text })); });
+  function sendFrame(m) { if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: 'message', id: m.id, text: m.text })); }
+  function flushPending() { history.forEach(function (m) { if (m.role === 'me' && m.pending && !m.error) sendFrame(m); }); }
+  function refused(id, reason) {
+    history.forEach(function (m) { if (m.role === 'me' && m.id === id) { m.pending = false; m.error = reason; render(m); } });
+    save();
   }
   function connect() {
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + base + '/ws?visitor=' + encodeURIComponent(visitor) + (token ? '&token=' + encodeURIComponent(token) : '');
@@ -62,52 +91,51 @@ const CLIENT_JS = String.raw`
         history.push(m); save(); render(m);
       } else if (f.type === 'error' && f.retry) {
         setTimeout(flushPending, 2000);
+      } else if (f.type === 'error' && f.id) {
+        refused(f.id, f.message);
       }
     };
+  }
+
+  function tooLong() { return maxLength > 0 && input.value.length > maxLength; }
+  function showCount() {
+    var n = input.value.length;
+    countEl.textContent = !maxLength || n === 0 ? '' : tooLong() ? n + ' / ' + maxLength + ' characters: ' + (n - maxLength) + ' too many' : n + ' / ' + maxLength;
+    countEl.className = tooLong() ? 'over' : '';
+    input.className = tooLong() ? 'over' : '';
+    sendButton.disabled = tooLong();
   }
   form.addEventListener('submit', function (e) {
     e.preventDefault();
     var text = input.value;
-    if (!text.trim()) return;
+    if (!text.trim() || tooLong()) return;
     input.value = '';
+    showCount();
     var m = { role: 'me', id: newId(), text: text, pending: true, time: new Date().toISOString() };
     seen['me' + m.id] = true;
     history.push(m); save(); render(m);
-    if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: 'message', id: m.id, text: text }));
+    sendFrame(m);
   });
+  input.addEventListener('input', showCount);
   input.addEventListener('keydown', function (e) { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); } });
   connect();
 })();
-`;
-
-const CSS = `
-*{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f4f5f7;color:#1f2329;height:100vh;display:flex;flex-direction:column}
-header{padding:12px 16px;background:#fff;border-bottom:1px solid #dee0e3;display:flex;justify-content:space-between;align-items:center}
-header h1{font-size:16px;margin:0}#status{font-size:12px;color:#8f959e}#status.online{color:#2ea121}
-#messages{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:8px}
-.msg{max-width:75%;padding:8px 12px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}
-.msg.me{align-self:flex-end;background:#3370ff;color:#fff}.msg.me.pending{opacity:.6}
-.msg.agent{align-self:flex-start;background:#fff;border:1px solid #dee0e3;white-space:normal}
-.msg.agent p{margin:0 0 6px}.msg.agent pre{background:#f2f3f5;padding:8px;overflow-x:auto;border-radius:6px}
-.msg.agent table{border-collapse:collapse}.msg.agent td,.msg.agent th{border:1px solid #dee0e3;padding:2px 6px}
-form{display:flex;gap:8px;padding:12px;background:#fff;border-top:1px solid #dee0e3}
-textarea{flex:1;resize:none;height:44px;padding:10px;border:1px solid #dee0e3;border-radius:8px;font:inherit}
-button{padding:0 18px;border:0;border-radius:8px;background:#3370ff;color:#fff;font:inherit;cursor:pointer}
 `;
 
 /**
  * The whole chat page: one HTML document with its style and script inline (no build step, no CDN).
  * Scripts carry a per-response nonce so the content security policy runs nothing else.
  */
-export function renderPage(opts: { title: string; nonce: string }): string {
+export function renderPage(opts: { title: string; nonce: string; maxLength: number }): string {
   const title = escapeHtml(opts.title);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title}</title><link rel="icon" href="data:,"><style>${CSS}</style></head>
-<body>
+<title>${title}</title><link rel="icon" href="data:,"><style>${PAGE_CSS}</style></head>
+<body data-max-length="${opts.maxLength}">
 <header><h1>${title}</h1><span id="status">connecting</span></header>
-<main id="messages" aria-live="polite"></main>
-<form id="composer"><textarea id="input" placeholder="Type a message… (Enter to send, Shift+Enter for a new line)" aria-label="Message"></textarea><button type="submit">Send</button></form>
+<main id="messages" aria-live="polite"><div id="welcome"><strong>Welcome</strong>Ask anything: the answer appears here. This conversation is kept in this browser.</div></main>
+<form id="composer"><div class="row"><textarea id="input" placeholder="Type a message…" aria-label="Message" aria-describedby="keys count"></textarea><button id="send" type="submit">Send</button></div>
+<div class="under"><span id="keys">Enter sends, Shift+Enter starts a new line</span><span id="count" aria-live="polite"></span></div></form>
 <script nonce="${opts.nonce}">${MARKDOWN_JS}</script>
 <script nonce="${opts.nonce}">${CLIENT_JS}</script>
 </body></html>`;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { main } from '../../core/cli/main';
-import { eventually } from '../support';
-import { freePort } from '../support/nats-server';
+import { eventually, writeConfig } from '../support';
+import { freePort, startNats } from '../support/nats-server';
 
 /**
  * `chat-gateway start` as an operator runs it: the default-style config pointing at a local NATS URL
@@ -58,8 +58,29 @@ test('cli - start says how to get NATS when nothing listens and auto-start is of
   writeFileSync(file, `nats:\n  servers: nats://127.0.0.1:${await freePort()}\n  autoStart: false\nhttp:\n  enabled: false\nplugins: []\n`);
   const err: string[] = [];
   expect(await main(['start', '-c', file], { out: () => undefined, err: (s) => err.push(s) })).toBe(1);
-  expect(err.join('')).toMatch(/cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+/);
+  expect(err.join('')).toMatch(/^chat-gateway: \[E_NATS\] cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+/);
   expect(err.join('')).toContain('hint:');
+}, 20_000);
+
+test('cli - start on a port another program holds says so with the port and how to pick another, exit 1', async () => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const port = (taken.address() as { port: number }).port;
+  const nats = await startNats();
+  try {
+    const file = writeConfig(
+      `nats:\n  servers: ${nats.url}\n  autoStart: false\nhttp:\n  listen: 127.0.0.1:${port}\nlog:\n  level: warn\nplugins: []\n`,
+    );
+    const err: string[] = [];
+    expect(await main(['start', '-c', file], { out: () => undefined, err: (s) => err.push(s) })).toBe(1);
+    expect(err.join('')).toBe(
+      `chat-gateway: [E_HTTP] cannot listen on 127.0.0.1:${port}: the port is already in use (another chat-gateway, or another program)\n` +
+        `  hint: stop the other one, or pick another port with http.listen in the config (the default config reads it from HTTP_LISTEN: HTTP_LISTEN=127.0.0.1:${port + 1} npm start)\n`,
+    );
+  } finally {
+    await new Promise((r) => taken.close(r));
+    await nats.close();
+  }
 }, 20_000);
 
 /** Whether a TCP server can listen on the port now, i.e. nothing else does. */

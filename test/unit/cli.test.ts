@@ -1,6 +1,7 @@
 import { main, type Io } from '../../core/cli/main';
 import { LOOPBACK_PATH, writeConfig } from '../support/harness';
 import { dirname } from 'node:path';
+import { version } from '../../package.json';
 
 /** Runs the CLI as a user would from a shell, capturing what it prints. */
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -20,7 +21,7 @@ test('cli - validate prints each problem as FILE:line:col with its hint and exit
   expect(r.code).toBe(1);
   expect(r.out).toBe('');
   expect(r.err).toBe(
-    `${file}:3:5: plugins[0].sendDelayMS: unknown key "sendDelayMS"\n    hint: did you mean "sendDelayMs"?\n\n1 problem in ${file}\n`,
+    `${file}:3:5: plugins[0].sendDelayMS: unknown key "sendDelayMS"\n    hint: did you mean "sendDelayMs"?\n\n[E_CONFIG] 1 problem in ${file}\n`,
   );
 });
 
@@ -56,14 +57,16 @@ test('cli - validate takes the file from CHAT_GATEWAY_CONFIG when -c is not give
 test('cli - a missing config file is named, with how to pass another, exit 1', async () => {
   const r = await run('validate', '-c', '/nonexistent/gateway.yaml');
   expect(r.code).toBe(1);
-  expect(r.err).toBe('chat-gateway: config file /nonexistent/gateway.yaml not found (pass -c FILE or set CHAT_GATEWAY_CONFIG)\n');
+  expect(r.err).toBe(
+    'chat-gateway: [E_CONFIG] config file /nonexistent/gateway.yaml not found (pass -c FILE or set CHAT_GATEWAY_CONFIG)\n',
+  );
 });
 
 test('cli - a config path that cannot be read is reported with a hint, exit 1', async () => {
   const dir = dirname(writeConfig('plugins: []\n'));
   const r = await run('validate', '-c', dir);
   expect(r.code).toBe(1);
-  expect(r.err).toMatch(new RegExp(`^chat-gateway: cannot read config file ${dir}: EISDIR`));
+  expect(r.err).toMatch(new RegExp(`^chat-gateway: \\[E_CONFIG\\] cannot read config file ${dir}: EISDIR`));
   expect(r.err).toContain('\n  hint: pass an existing file with -c FILE');
 });
 
@@ -133,4 +136,10 @@ test('cli - help lists the operator commands', async () => {
     'chat-gateway pair list | approve CODE | revoke SENDER --instance CHANNEL/ACCOUNT',
   ])
     expect(r.out).toContain(c);
+});
+
+test('cli - --version and version print the version of chat-gateway, its plugin API and Node.js, exit 0', async () => {
+  for (const argv of [['--version'], ['-V'], ['version']]) {
+    expect(await run(...argv)).toEqual({ code: 0, err: '', out: `chat-gateway ${version} (plugin API 1.2, Node.js ${process.version})\n` });
+  }
 });

@@ -34,7 +34,7 @@ test('config - a variable inside a longer value is substituted in place', () => 
   expect(load(file, { NATS_HOST: 'n1' }).nats.servers).toEqual(['nats://n1:4222', 'nats://backup:4222']);
 });
 
-test('config - an unset variable is reported at its line:col with how to set it', () => {
+test('config - an unset secret is reported at its line:col with how to set it, and no default is suggested for it', () => {
   const file = writeConfig(`plugins:
   - use: ${LOOPBACK_PATH}
     token: \${LB_TOKEN}
@@ -47,11 +47,11 @@ test('config - an unset variable is reported at its line:col with how to set it'
       col: 12,
       path: 'plugins[0].token',
       message: 'environment variable LB_TOKEN is not set',
-      hint: 'export LB_TOKEN=..., or give a default: ${LB_TOKEN:-value}',
+      hint: "set LB_TOKEN in the gateway's environment (export LB_TOKEN=..., or an .env file next to compose.yaml); keep the secret itself out of the config file",
     },
   ]);
   expect(formatIssue(err.issues[0]!)).toBe(
-    `${file}:3:12: plugins[0].token: environment variable LB_TOKEN is not set\n    hint: export LB_TOKEN=..., or give a default: \${LB_TOKEN:-value}`,
+    `${file}:3:12: plugins[0].token: environment variable LB_TOKEN is not set\n    hint: set LB_TOKEN in the gateway's environment (export LB_TOKEN=..., or an .env file next to compose.yaml); keep the secret itself out of the config file`,
   );
 });
 

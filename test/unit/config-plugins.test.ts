@@ -40,7 +40,7 @@ test('config - an unknown plugin name is reported at its use: line', () => {
     line: 4,
     col: 10,
     path: 'plugins[0].use',
-    hint: 'install it (npm install no-such-channel) or give a path such as ./plugins/no-such-channel',
+    hint: 'built-in plugins: feishu, webchat, slack, telegram; a third-party plugin must be installed first, under the exact package name its documentation gives (npm install <that name>), or given as a path such as ./plugins/my-channel',
   });
   expect(issue!.message).toMatch(/^plugin "no-such-channel" is neither built in nor an installed package/);
 });
@@ -76,14 +76,14 @@ test('config - a plugin written for another major API version is refused with wh
     expect.objectContaining({
       line: 4,
       col: 10,
-      message: `plugin "./future.js" cannot run on this gateway: it needs plugin API 2.0, newer than this gateway's (chat-gateway ${version}, plugin API 1.1)`,
-      hint: `upgrade chat-gateway to a release newer than ${version} that has plugin API 2.0 (docs/plugins.md lists which release added each), or use a version of the plugin made for plugin API 1.1`,
+      message: `plugin "./future.js" cannot run on this gateway: it needs plugin API 2.0, newer than this gateway's (chat-gateway ${version}, plugin API 1.2)`,
+      hint: `upgrade chat-gateway to a release newer than ${version} that has plugin API 2.0 (docs/plugins.md lists which release added each), or use a version of the plugin made for plugin API 1.2`,
     }),
   ]);
   const past = setup('./past.js', { 'past.js': manifest(valid.replace('apiVersion: 1', 'apiVersion: 0')) });
   expect(configError(past).issues).toEqual([
     expect.objectContaining({
-      message: `plugin "./past.js" cannot run on this gateway: it is made for plugin API 0, which this gateway no longer speaks (chat-gateway ${version}, plugin API 1.1)`,
+      message: `plugin "./past.js" cannot run on this gateway: it is made for plugin API 0, which this gateway no longer speaks (chat-gateway ${version}, plugin API 1.2)`,
       hint: 'upgrade the plugin to a version made for plugin API 1.x',
     }),
   ]);
@@ -96,7 +96,7 @@ test('config - apiVersion may name a minor: an older or any minor loads, a newer
   }
   const newer = setup('./newer.js', { 'newer.js': manifest(valid.replace('apiVersion: 1', "apiVersion: '1.3'")) });
   expect(configError(newer).issues[0]!.message).toBe(
-    `plugin "./newer.js" cannot run on this gateway: it needs plugin API 1.3, newer than this gateway's (chat-gateway ${version}, plugin API 1.1)`,
+    `plugin "./newer.js" cannot run on this gateway: it needs plugin API 1.3, newer than this gateway's (chat-gateway ${version}, plugin API 1.2)`,
   );
   const odd = setup('./odd.js', { 'odd.js': manifest(valid.replace('apiVersion: 1', "apiVersion: '^1.2'")) });
   expect(configError(odd).issues[0]!.message).toContain(

@@ -14,7 +14,7 @@ test('config - an empty plugins list gets every default of the schema', () => {
     outboundMaxAge: 86_400_000,
   });
   expect(config.http).toEqual({ listen: '127.0.0.1:8080', enabled: true });
-  expect(config.log).toEqual({ level: 'info' });
+  expect(config.log).toEqual({ level: 'info', format: 'auto' });
   expect(config.delivery).toEqual({
     maxAttempts: 6,
     initialBackoff: 500,
@@ -23,7 +23,9 @@ test('config - an empty plugins list gets every default of the schema', () => {
     sendTimeout: 20_000,
     maxBytes: 1_048_576,
     holdFor: 12 * 3_600_000,
+    remember: 7 * 24 * 3_600_000,
   });
+  expect(config.media).toEqual({ ttl: 24 * 3_600_000, maxBytes: 30 * 1024 * 1024, fetchTimeout: 60_000 });
   expect(config.lifecycle).toEqual({ startTimeout: 30_000, stopTimeout: 10_000, restartDelay: 5_000 });
   expect(config.instances).toEqual([]);
 });
@@ -51,7 +53,7 @@ test('config - a duration without a unit is refused with an example', () => {
       line: 2,
       col: 16,
       path: 'nats.dedupWindow',
-      message: 'must be integer or must match pattern "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"',
+      message: '"8 hours" is not a valid value here',
       hint: 'milliseconds, or a string such as 500ms, 30s, 8h, 7d',
     }),
   ]);

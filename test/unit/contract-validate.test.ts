@@ -20,7 +20,7 @@ test.each<[string, unknown, string]>([
   ['an empty id', { id: '', ...target, text: 'hi' }, 'field "id" must NOT have fewer than 1 characters'],
   ['an id over 64 characters', { id: 'x'.repeat(65), ...target, text: 'hi' }, 'field "id" must NOT have more than 64 characters'],
   ['no target', { id: 'r', text: 'hi' }, 'missing target: set "conversation.id" or "replyTo"'],
-  ['no body', { id: 'r', ...target }, 'missing body: set "text" (or "native" for a platform payload)'],
+  ['no body', { id: 'r', ...target }, 'missing body: set "text" (or "native" for a platform payload, "attachments" for files)'],
   ['a blank text', { id: 'r', ...target, text: ' \n\t ' }, 'field "text" is empty: no platform sends a blank message'],
   ['text that is not a string', { id: 'r', ...target, text: 42 }, 'field "text" must be string'],
   ['a misspelt field', { id: 'r', ...target, txt: 'hi' }, 'unknown field "txt" (did you mean "text"?)'],

@@ -70,8 +70,19 @@ test('dockerfile - the build stage runs the same install and build commands as C
         .join(' '),
     ),
   ).toEqual(['npm ci', 'npm run build']);
-  expect(build.from).toBe('node:20-bookworm-slim AS build');
+  expect(build.from).toBe('node:22-bookworm-slim AS build');
   expect(npmCommands(runsOf(build))).toEqual(ci);
+});
+
+test('node versions - engines, README, the Dockerfile and CI agree: LTS 22 and 24 supported, 20 still works', () => {
+  const pkg = JSON.parse(read('package.json')) as { engines: { node: string } };
+  expect(pkg.engines.node).toBe('>=20');
+  expect(read('README.md')).toContain('Needs Node.js 22 or 24 (the LTS lines); 20 still works');
+  expect(dockerfile.map((s) => s.from.split(' ')[0])).toEqual(['node:22-bookworm-slim', 'node:22-bookworm-slim']);
+  const ci = read('.ci/run');
+  expect(ci).toContain('Supported Node.js lines: 22 and 24');
+  expect(ci).toMatch(/^ {2}22\|24\) ;;$/m);
+  expect(ci).toMatch(/^ {2}20\) echo "ci: note: Node.js 20 is past its end of life/m);
 });
 
 test('dockerfile - the runtime stage installs production dependencies only and runs as node', () => {
@@ -156,7 +167,8 @@ test('compose - the gateway reaches the nats service, publishes the port the ima
   expect(gatewayService.depends_on).toEqual(['nats']);
   expect(gatewayService.restart).toBe('unless-stopped');
   const exposed = runtime.instructions.find((i) => i.op === 'EXPOSE')!.args;
-  expect(gatewayService.ports).toEqual([`${exposed}:${exposed}`]);
+  // Published on this machine only by default: the chat page and /metrics are not for the whole network.
+  expect(gatewayService.ports).toEqual([`127.0.0.1:${exposed}:${exposed}`]);
   expect(imageEnv.HTTP_LISTEN).toBe(`0.0.0.0:${exposed}`);
 });
 
@@ -169,6 +181,42 @@ test('compose - the mounted config, with the environment the container gets, is 
   const text = read('config/gateway.yaml');
   for (const name of Object.keys(gatewayService.environment ?? {}))
     expect(`${name}: ${text.includes(`\${${name}`) ? 'read' : 'unused'}`).toBe(`${name}: read`);
+});
+
+test('compose - the echo agent runs from the same image, from a file the build produces, and talks to the nats service', () => {
+  const echo = compose.services['echo-agent'] as (typeof compose.services)[string] & {
+    entrypoint?: string[];
+    healthcheck?: { disable?: boolean };
+  };
+  expect(echo.build).toBe('.');
+  expect(echo.entrypoint).toEqual(['node', 'dist/examples/echo-agent.js']);
+  expect(build.instructions).toContainEqual({ op: 'COPY', args: 'examples/echo-agent.ts ./examples/echo-agent.ts' });
+  expect(JSON.parse(read('tsconfig.build.json')).include).toContain('examples');
+  expect(read('.dockerignore').split('\n')).toContain('!examples/echo-agent.ts');
+  expect(echo.environment?.NATS_URL).toBe(gatewayService.environment?.NATS_URL);
+  expect(echo.depends_on).toEqual(['nats']);
+  // The image's health check probes the gateway's HTTP port, which the agent does not serve.
+  expect(echo.healthcheck).toEqual({ disable: true });
+});
+
+test('compose - the gateway gets the variables the default config reads for Feishu and the web chat', () => {
+  for (const name of [
+    'FEISHU_ENABLED',
+    'FEISHU_APP_ID',
+    'FEISHU_APP_SECRET',
+    'FEISHU_ALLOW_FROM',
+    'FEISHU_DOMAIN',
+    'WEBCHAT_ENABLED',
+    'WEBCHAT_TITLE',
+    'WEBCHAT_TOKEN',
+  ])
+    expect(Object.keys(gatewayService.environment ?? {})).toContain(name);
+  const env = { ...containerEnv, FEISHU_ENABLED: 'true', FEISHU_APP_ID: 'cli_0123456789abcdef', FEISHU_APP_SECRET: 'x'.repeat(32) };
+  const feishu = loadConfig(join(root, 'config/gateway.yaml'), { env: { ...env, FEISHU_ALLOW_FROM: 'ou_a,ou_b', FEISHU_DOMAIN: 'lark' } })
+    .instances[0]!;
+  expect([feishu.allowFrom, feishu.options.domain]).toEqual([['ou_a', 'ou_b'], 'lark']);
+  const unset = loadConfig(join(root, 'config/gateway.yaml'), { env }).instances[0]!;
+  expect([unset.allowFrom, unset.options.domain]).toEqual([['*'], 'feishu']);
 });
 
 test('compose - `docker compose exec gateway chat-gateway ...` finds the CLI: the image links it onto PATH', () => {

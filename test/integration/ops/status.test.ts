@@ -167,7 +167,7 @@ test('status - an unreachable NATS is named with a hint, exit 1', async () => {
   const r = await cli('status', '-c', file);
   expect(r.code).toBe(1);
   expect(r.out).toBe('');
-  expect(r.err).toMatch(/^chat-gateway: cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: .+\n  hint: /);
+  expect(r.err).toMatch(/^chat-gateway: \[E_NATS\] cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: .+\n  hint: /);
 });
 
 test("status - works from a shell without the bots' secrets: only the nats section must resolve", async () => {
@@ -182,5 +182,7 @@ test("status - works from a shell without the bots' secrets: only the nats secti
   const broken = writeConfig(loopbackConfig(t.nats.url, prefix, entry('sec')).replace('  prefix:', '  prefx:'));
   const refused = await cli('status', '-c', broken);
   expect(refused.code).toBe(1);
-  expect(refused.err).toBe(`${broken}:3:3: nats.prefx: unknown key "prefx"\n    hint: did you mean "prefix"?\n\n1 problem in ${broken}\n`);
+  expect(refused.err).toBe(
+    `${broken}:3:3: nats.prefx: unknown key "prefx"\n    hint: did you mean "prefix"?\n\n[E_CONFIG] 1 problem in ${broken}\n`,
+  );
 });

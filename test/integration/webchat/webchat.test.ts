@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { eventually, loopbackConfig } from '../../support';
+import { LOOPBACK_PATH, eventually, loopbackConfig } from '../../support';
 import { useGatewayTest } from '../../support/fixture';
 import { uniquePrefix } from '../../support/nats-server';
 
@@ -129,6 +129,34 @@ test('webchat - malformed frames get an error frame and the connection keeps ser
     'message id must be 8-64 characters of A-Z a-z 0-9 _ -',
     'message is longer than 10 characters',
   ]);
+  // The refusal names the message, so the page marks it as not sent and stops resending it.
+  expect(page.frames.filter((f) => f.type === 'error').map((f) => [f.id, f.retry])).toEqual([
+    [undefined, false],
+    [undefined, false],
+    ['long-000001', false],
+  ]);
   page.send('fine-000001', 'ok now');
   expect(await page.next('ack')).toEqual({ type: 'ack', id: 'fine-000001' });
+});
+
+test('webchat - the gateway root links the chat page of each running web chat instance, and nothing else', async () => {
+  const gw = await t.boot(
+    loopbackConfig(
+      t.nats.url,
+      uniquePrefix(),
+      `  - use: webchat\n    account: sales\n  - use: webchat\n    account: sales-bot\n  - use: webchat\n    account: off-duty\n    enabled: false\n  - use: ${LOOPBACK_PATH}\n`,
+    ),
+  );
+  const res = await fetch(`${gw.gateway.http.url}/`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  const html = await res.text();
+  const links = [...html.matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => [m[1], m[2]]);
+  expect(links).toEqual([
+    ['/webchat/sales/', 'webchat/sales'],
+    ['/webchat/sales-bot/', 'webchat/sales-bot'],
+    ['/readyz', '/readyz'],
+    ['/metrics', '/metrics'],
+  ]);
+  for (const [href] of links.slice(0, 2)) expect((await fetch(`${gw.gateway.http.url}${href}`)).status).toBe(200);
 });

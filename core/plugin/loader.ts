@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { manifestProblems } from '../plugin/define';
-import { apiVersionMismatch } from '../plugin/version';
-import type { PluginManifest } from '../plugin/types';
+import { manifestProblems } from './define';
+import { apiVersionMismatch } from './version';
+import type { PluginManifest } from './types';
 import { GatewayError } from '../errors';
+import { didYouMean } from '../util/did-you-mean';
 
 /**
  * Built-in channels by name. The only place core names a plugin: everything else reaches plugins
@@ -36,14 +37,7 @@ export const loadPlugin: PluginLoader = (use, baseDir) => {
       mod = require(require.resolve(target, { paths: [baseDir, process.cwd(), __dirname] }));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      if (!isPath && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`'${use}'`)) {
-        const names = BUILTIN_PLUGINS.length ? `built-in plugins: ${BUILTIN_PLUGINS.join(', ')}` : 'no built-in plugin has this name';
-        throw new GatewayError(
-          'E_PLUGIN_LOAD',
-          `plugin "${use}" is neither built in nor an installed package (${names})`,
-          `install it (npm install ${use}) or give a path such as ./plugins/${use}`,
-        );
-      }
+      if (!isPath && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`'${use}'`)) throw notFound(use);
       throw new GatewayError('E_PLUGIN_LOAD', `plugin "${use}" failed to load: ${e.message}`);
     }
   }
@@ -60,3 +54,20 @@ export const loadPlugin: PluginLoader = (use, baseDir) => {
   if (mismatch) throw new GatewayError('E_PLUGIN_LOAD', `plugin "${use}" cannot run on this gateway: ${mismatch.message}`, mismatch.hint);
   return manifest as PluginManifest;
 };
+
+/**
+ * A `use:` that is no built-in and no installed package. Most often a typo of a built-in name: say which.
+ * Never suggest `npm install <what was typed>`: a misspelt name may be someone else's package
+ * (typosquatting), so only a name taken from a plugin's own documentation should be installed.
+ */
+function notFound(use: string): GatewayError {
+  const close = didYouMean(use, BUILTIN_PLUGINS);
+  const builtins = `built-in plugins: ${BUILTIN_PLUGINS.join(', ')}`;
+  return new GatewayError(
+    'E_PLUGIN_LOAD',
+    `plugin "${use}" is neither built in nor an installed package`,
+    close
+      ? `did you mean "${close}"? (${builtins})`
+      : `${builtins}; a third-party plugin must be installed first, under the exact package name its documentation gives (npm install <that name>), or given as a path such as ./plugins/my-channel`,
+  );
+}

@@ -1,0 +1,136 @@
+import { resolve } from 'node:path';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AgentClient } from '../../core/agent';
+import type { InboundAction, InboundAny, InboundEnvelope, Receipt } from '../../core/contract/schemas';
+import { Collector, client, loopbackConfig, startGateway, type Started } from '../support';
+import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
+import { rich, world } from '../support/rich-plugin';
+
+const RICH = resolve(__dirname, '../support/rich-plugin.ts');
+
+let nats: TestNats;
+let nc: NatsConnection;
+let run: Started | undefined;
+let agent: AgentClient | undefined;
+
+beforeAll(async () => {
+  nats = await startNats();
+  nc = await client(nats.url);
+});
+afterEach(async () => {
+  await agent?.close();
+  agent = undefined;
+  await run?.gateway.stop();
+  run = undefined;
+  world.reset();
+});
+afterAll(async () => {
+  await nc.close();
+  await nats.close();
+});
+
+async function boot(extra = '') {
+  const prefix = uniquePrefix();
+  run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: ${RICH}\n${extra}`));
+  agent = await AgentClient.connect({ servers: nats.url, prefix, receiptTimeoutMs: 10_000 });
+  return prefix;
+}
+
+const say = (id: string, text: string) =>
+  rich.get().receive({
+    messageId: id,
+    conversation: { id: 'c1', type: 'direct' },
+    sender: { id: 'u1', name: 'Tom' },
+    parts: [{ type: 'text', text }],
+  });
+
+test('agent - stream(): update() as the model writes, done() with the final text; one platform message, exact final content', async () => {
+  await boot('    editDelayMs: 20\n');
+  const finished = new Promise<Receipt>((resolveDone) => {
+    void agent!.onMessage(async (msg) => {
+      const s = agent!.stream(msg);
+      let text = '';
+      for (const word of msg.message.text.split(' ')) {
+        text += `${word} `;
+        s.update(text);
+      }
+      resolveDone(await s.done(`${text}!`));
+    });
+  });
+  await say('m1', Array.from({ length: 60 }, (_, i) => `w${i}`).join(' '));
+  const receipt = await finished;
+  expect(receipt.ok).toBe(true);
+  const messages = [...world.messages.values()];
+  expect(messages).toHaveLength(1);
+  expect(messages[0]!.text).toBe(`${Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ')} !`);
+  expect(receipt.messageIds).toEqual([messages[0]!.id]);
+  expect(messages[0]!.edits).toBeLessThan(30);
+});
+
+test('agent - onAction gets the click, edit() answers on the card it came from; onMessage never sees the click', async () => {
+  const prefix = await boot('    allowFrom: ["u1"]\n');
+  const seen: InboundAny[] = [];
+  await agent!.onMessage(async (msg) => {
+    seen.push(msg);
+    await agent!.reply(msg, {
+      text: 'Deploy?',
+      actions: [
+        { id: 'approve', label: 'Approve', style: 'primary', value: 'v42' },
+        { id: 'reject', label: 'Reject', style: 'danger' },
+      ],
+    });
+  });
+  const edited = new Promise<Receipt>((resolveEdit) => {
+    void agent!.onAction(async (action: InboundAction) => {
+      resolveEdit(await agent!.edit(action, `Approved by ${action.sender.name} (${action.action.id}, ${action.action.value})`));
+    });
+  });
+  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
+  await nc.flush();
+  await say('m1', 'deploy please');
+  await receipts.waitFor(1);
+  const card = [...world.messages.values()][0]!;
+  const token = card.buttons.find((b) => b.id === 'approve')!.token;
+  await rich.get().receive({
+    kind: 'action',
+    eventKey: 'click1',
+    token,
+    messageId: card.id,
+    conversation: { id: 'c1', type: 'direct' },
+    sender: { id: 'u1', name: 'Tom' },
+  });
+  const receipt = await edited;
+  expect(receipt).toMatchObject({ ok: true, messageIds: [card.id] });
+  expect(world.messages.get(card.id)).toMatchObject({ text: 'Approved by Tom (approve, v42)', buttons: [] });
+  expect(seen.map((e) => e.kind)).toEqual(['message']);
+  receipts.close();
+});
+
+test('agent - react(), typing() and delete() reach the platform', async () => {
+  await boot();
+  const done = new Promise<void>((resolveDone) => {
+    void agent!.onMessage(async (msg: InboundEnvelope) => {
+      await agent!.typing(msg);
+      await agent!.react(msg, 'eyes');
+      const r = await agent!.reply(msg, 'oops');
+      await agent!.delete(r);
+      resolveDone();
+    });
+  });
+  await say('m1', 'hi');
+  await done;
+  expect(world.typing).toEqual(['c1']);
+  expect(world.reactions).toEqual([{ messageId: 'm1', emoji: 'eyes', remove: false }]);
+  expect([...world.messages.values()][0]).toMatchObject({ text: 'oops', deleted: true });
+});
+
+test('agent - onEvent gets the opted-in kinds', async () => {
+  await boot('    events: [message, reaction, member]\n');
+  let got: (e: InboundAny) => void = () => undefined;
+  const events = new Promise<InboundAny>((resolveEvent) => (got = resolveEvent));
+  await agent!.onEvent((e) => got(e));
+  await rich
+    .get()
+    .receive({ kind: 'member', eventKey: 'mb1', change: 'bot_added', conversation: { id: 'g1', type: 'group' }, sender: { id: 'u1' } });
+  expect(await events).toMatchObject({ kind: 'member', member: { change: 'bot_added' }, conversation: { id: 'g1' } });
+});
