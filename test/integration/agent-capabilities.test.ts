@@ -1,39 +1,23 @@
 import { resolve } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { AgentClient } from '../../core/agent';
 import type { InboundAction, InboundAny, InboundEnvelope, Receipt } from '../../core/contract/schemas';
-import { Collector, client, loopbackConfig, startGateway, type Started } from '../support';
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
+import { loopbackConfig } from '../support';
+import { useGatewayTest } from '../support/fixture';
+import { uniquePrefix } from '../support/nats-server';
 import { rich, world } from '../support/rich-plugin';
 
 const RICH = resolve(__dirname, '../support/rich-plugin.ts');
 
-let nats: TestNats;
-let nc: NatsConnection;
-let run: Started | undefined;
+const t = useGatewayTest();
 let agent: AgentClient | undefined;
-
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-afterEach(async () => {
-  await agent?.close();
-  agent = undefined;
-  await run?.gateway.stop();
-  run = undefined;
-  world.reset();
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
-});
+afterEach(() => world.reset());
 
 async function boot(extra = '') {
-  const prefix = uniquePrefix();
-  run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: ${RICH}\n${extra}`));
-  agent = await AgentClient.connect({ servers: nats.url, prefix, receiptTimeoutMs: 10_000 });
-  return prefix;
+  const gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), `  - use: ${RICH}\n${extra}`));
+  const a = await AgentClient.connect({ servers: t.nats.url, prefix: gw.prefix, receiptTimeoutMs: 10_000 });
+  t.defer(() => a.close());
+  agent = a;
+  return gw.prefix;
 }
 
 const say = (id: string, text: string) =>
@@ -85,8 +69,7 @@ test('agent - onAction gets the click, edit() answers on the card it came from; 
       resolveEdit(await agent!.edit(action, `Approved by ${action.sender.name} (${action.action.id}, ${action.action.value})`));
     });
   });
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
+  const receipts = await t.collect<Receipt>(`${prefix}.receipt.>`);
   await say('m1', 'deploy please');
   await receipts.waitFor(1);
   const card = [...world.messages.values()][0]!;

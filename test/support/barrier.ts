@@ -8,7 +8,7 @@ import { newMarker } from './marker';
  * ordered path, and once the marker is out at the far end, whatever was sent before it is out too. A
  * fixed sleep instead would pass when a late duplicate arrives just after it.
  *
- * Markers are ordinary messages whose id and text start with `barrier-`: collectors keep them out of
+ * Markers are ordinary messages whose id and text start with `__barrier__`: collectors keep them out of
  * their items, and `withoutMarkers` takes them out of what a platform emulator recorded.
  */
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
-/** Every barrier marker's id and text start with this. */
-export const MARKER_PREFIX = 'barrier-';
+/** Every barrier marker's id and text start with this (a prefix no real message uses). */
+export const MARKER_PREFIX = '__barrier__';
 
 /** A new marker: valid as an envelope id and as message text on every platform. */
 export function newMarker(): string {
