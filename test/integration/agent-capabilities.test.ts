@@ -20,6 +20,13 @@ async function boot(extra = '') {
   return gw.prefix;
 }
 
+/** A promise a handler settles once the agent did its part. */
+function settled<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 const say = (id: string, text: string) =>
   rich.get().receive({
     messageId: id,
@@ -30,19 +37,19 @@ const say = (id: string, text: string) =>
 
 test('agent - stream(): update() as the model writes, done() with the final text; one platform message, exact final content', async () => {
   await boot('    editDelayMs: 20\n');
-  const finished = new Promise<Receipt>((resolveDone) => {
-    void agent!.onMessage(async (msg) => {
-      const s = agent!.stream(msg);
-      let text = '';
-      for (const word of msg.message.text.split(' ')) {
-        text += `${word} `;
-        s.update(text);
-      }
-      resolveDone(await s.done(`${text}!`));
-    });
+  const finished = settled<Receipt>();
+  // Subscribed before the message that it handles is sent.
+  await agent!.onMessage(async (msg) => {
+    const s = agent!.stream(msg);
+    let text = '';
+    for (const word of msg.message.text.split(' ')) {
+      text += `${word} `;
+      s.update(text);
+    }
+    finished.resolve(await s.done(`${text}!`));
   });
   await say('m1', Array.from({ length: 60 }, (_, i) => `w${i}`).join(' '));
-  const receipt = await finished;
+  const receipt = await finished.promise;
   expect(receipt.ok).toBe(true);
   const messages = [...world.messages.values()];
   expect(messages).toHaveLength(1);
@@ -64,10 +71,10 @@ test('agent - onAction gets the click, edit() answers on the card it came from; 
       ],
     });
   });
-  const edited = new Promise<Receipt>((resolveEdit) => {
-    void agent!.onAction(async (action: InboundAction) => {
-      resolveEdit(await agent!.edit(action, `Approved by ${action.sender.name} (${action.action.id}, ${action.action.value})`));
-    });
+  const edited = settled<Receipt>();
+  // Subscribed before the message that it handles is sent.
+  await agent!.onAction(async (action: InboundAction) => {
+    edited.resolve(await agent!.edit(action, `Approved by ${action.sender.name} (${action.action.id}, ${action.action.value})`));
   });
   const receipts = await t.collect<Receipt>(`${prefix}.receipt.>`);
   await say('m1', 'deploy please');
@@ -82,26 +89,25 @@ test('agent - onAction gets the click, edit() answers on the card it came from; 
     conversation: { id: 'c1', type: 'direct' },
     sender: { id: 'u1', name: 'Tom' },
   });
-  const receipt = await edited;
+  const receipt = await edited.promise;
   expect(receipt).toMatchObject({ ok: true, messageIds: [card.id] });
   expect(world.messages.get(card.id)).toMatchObject({ text: 'Approved by Tom (approve, v42)', buttons: [] });
   expect(seen.map((e) => e.kind)).toEqual(['message']);
-  receipts.close();
 });
 
 test('agent - react(), typing() and delete() reach the platform', async () => {
   await boot();
-  const done = new Promise<void>((resolveDone) => {
-    void agent!.onMessage(async (msg: InboundEnvelope) => {
-      await agent!.typing(msg);
-      await agent!.react(msg, 'eyes');
-      const r = await agent!.reply(msg, 'oops');
-      await agent!.delete(r);
-      resolveDone();
-    });
+  const done = settled<void>();
+  // Subscribed before the message that it handles is sent.
+  await agent!.onMessage(async (msg: InboundEnvelope) => {
+    await agent!.typing(msg);
+    await agent!.react(msg, 'eyes');
+    const r = await agent!.reply(msg, 'oops');
+    await agent!.delete(r);
+    done.resolve();
   });
   await say('m1', 'hi');
-  await done;
+  await done.promise;
   expect(world.typing).toEqual(['c1']);
   expect(world.reactions).toEqual([{ messageId: 'm1', emoji: 'eyes', remove: false }]);
   expect([...world.messages.values()][0]).toMatchObject({ text: 'oops', deleted: true });
