@@ -13,8 +13,9 @@ const dm = (id: string, sender = 'u1', text = 'hello') => ({
   parts: [{ type: 'text' as const, text }],
 });
 
-/** A gateway with these loopback entries; `tweak` edits the config text (e.g. a delivery setting). */
-const boot = (entries: string, tweak = (yaml: string) => yaml) => t.boot(tweak(loopbackConfig(t.nats.url, uniquePrefix(), entries)));
+/** A gateway with these loopback entries (and top-level `extra` sections); `tweak` edits the config text. */
+const boot = (entries: string, tweak = (yaml: string) => yaml, extra = '') =>
+  t.boot(tweak(loopbackConfig(t.nats.url, uniquePrefix(), entries, extra)));
 
 test('runtime - inbound message becomes an envelope on <prefix>.in.<channel>.<account>', async () => {
   const gw = await boot(`  - use: ${LOOPBACK_PATH}\n    account: main\n`);
@@ -195,7 +196,7 @@ test('runtime - a failing instance is reported and retried while a healthy one s
 });
 
 test('runtime - health, metrics and the status KV reflect the instances', async () => {
-  const gw = await boot(`  - use: ${LOOPBACK_PATH}\n`);
+  const gw = await boot(`  - use: ${LOOPBACK_PATH}\n`, undefined, 'metrics:\n  perAccount: true\n');
   const base = gw.gateway.http.url;
   expect((await fetch(`${base}/healthz`)).status).toBe(200);
   expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -213,7 +214,10 @@ test('runtime - graceful stop finishes in-flight deliveries and loses no acknowl
   const receipts = gw.receipts;
   const inbox = gw.inbox;
   gw.publish('loopback.default', { id: 'inflight', conversation: { id: 'c' }, text: 'x' });
-  await eventually(() => (gw.gateway.metrics.outbound.get({ channel: 'loopback', account: 'default' }) ?? 0) >= 1, 'outbound consumed');
+  await eventually(
+    async () => (await gw.gateway.metrics.outbound.value({ channel: 'loopback', account: 'default' })) >= 1,
+    'outbound consumed',
+  );
   const lb = loopback.get();
   const published = lb.receive(dm('last'));
   await gw.stop();
