@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ALLOW_ALL, feishuEntry } from './feishu';
 import { eventually, writeConfig } from './harness';
 import { freePort } from './nats-server';
 
@@ -70,8 +71,11 @@ export class GatewayProcess {
   }
 }
 
-/** A config for one Feishu app on the emulator, served on its own HTTP port. */
-export async function processConfig(natsUrl: string, emuUrl: string, app: { appId: string; appSecret: string }, prefix: string) {
+/**
+ * A config file for a gateway process: its own HTTP port, info-level logs (to `log`, as in production),
+ * `sections` (YAML, e.g. `delivery`) and `entries` as its plugins.
+ */
+export async function processConfigFile(natsUrl: string, prefix: string, entries: string, sections = '') {
   const port = await freePort();
   const file = writeConfig(`nats:
   servers: ${natsUrl}
@@ -81,17 +85,14 @@ http:
   listen: 127.0.0.1:${port}
 log:
   level: info
-delivery:
-  initialBackoff: 50ms
-  maxBackoff: 1s
-lifecycle:
+${sections}lifecycle:
   stopTimeout: 3s
 plugins:
-  - use: feishu
-    appId: ${app.appId}
-    appSecret: ${app.appSecret}
-    domain: ${emuUrl}
-    allowFrom: ["*"]
-`);
+${entries}`);
   return { file, url: `http://127.0.0.1:${port}`, log: join(mkdtempSync(join(tmpdir(), 'cg-log-')), 'gateway.log') };
+}
+
+/** A config for one Feishu app on the emulator, served on its own HTTP port. */
+export function processConfig(natsUrl: string, emuUrl: string, app: { appId: string; appSecret: string }, prefix: string) {
+  return processConfigFile(natsUrl, prefix, feishuEntry(emuUrl, app, ALLOW_ALL), 'delivery:\n  initialBackoff: 50ms\n  maxBackoff: 1s\n');
 }

@@ -4,7 +4,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { EventDelivery } from './delivery';
 import { appMentionEvent, deleteEvent, editEvent, eventCallback, messageEvent, type EventCallback, type SlackEvent } from './events';
 import { flag } from './methods';
@@ -26,6 +25,7 @@ import type {
 } from './types';
 import { Faults, webApiHandler } from './web-api';
 import { slackId, Workspace, type App, type StoredMessage } from './workspace';
+import { closeServer, listenLocal } from '../shared/http';
 
 export * from './types';
 export type { EventCallback, SlackEvent } from './events';
@@ -90,9 +90,8 @@ export class SlackEmulator extends EventEmitter {
       else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     });
     server.on('upgrade', (req, socket, head) => this.hub.handleUpgrade(req, socket, head));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.base = await listenLocal(server);
     this.server = server;
-    this.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   /** The Web API base URL, e.g. `http://127.0.0.1:41234/api/` (`slackApiUrl` of the SDK, `apiUrl` of the plugin). */
@@ -107,11 +106,7 @@ export class SlackEmulator extends EventEmitter {
     this.faults.clear();
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   // Workspace ------------------------------------------------------------------------------------

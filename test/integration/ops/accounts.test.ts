@@ -1,41 +1,23 @@
 import { writeFileSync } from 'node:fs';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { AgentClient } from '../../../core/agent';
 import type { AccountsStore } from '../../../core/accounts/store';
-import type { Receipt } from '../../../core/contract/schemas';
-import { Collector, LOOPBACK_PATH, client, eventually, loopback, loopbackConfig, writeConfig } from '../../support';
-import { startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
-import { cli, startOps, type Ops } from './ops-support';
+import { LOOPBACK_PATH, eventually, loopback, loopbackConfig, writeConfig } from '../../support';
+import { useGatewayTest, type Booted } from '../../support/fixture';
+import { uniquePrefix } from '../../support/nats-server';
+import { cli } from './ops-support';
 
-let nats: TestNats;
-let nc: NatsConnection;
-let agent: AgentClient | undefined;
-const running: Ops[] = [];
-
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-afterEach(async () => {
-  await agent?.close();
-  agent = undefined;
-  await Promise.all(running.splice(0).map((r) => r.gateway.stop()));
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
-});
+const t = useGatewayTest();
 
 const fileEntry = (account: string) => `  - use: ${LOOPBACK_PATH}\n    account: ${account}\n`;
 
-async function boot(prefix: string, entries = fileEntry('fromfile')): Promise<Ops> {
-  const run = await startOps(loopbackConfig(nats.url, prefix, entries, 'accounts:\n  fromNats: true\n'));
-  running.push(run);
-  return run;
+function boot(prefix: string, entries = fileEntry('fromfile')): Promise<Booted> {
+  return t.boot(loopbackConfig(t.nats.url, prefix, entries, 'accounts:\n  fromNats: true\n'));
 }
 
+/** The accounts bucket as a backend sees it, through the agent client. */
 async function store(prefix: string): Promise<AccountsStore> {
-  agent = await AgentClient.connect({ servers: nats.url, prefix, receiptTimeoutMs: 10_000 });
+  const agent = await AgentClient.connect({ servers: t.nats.url, prefix, receiptTimeoutMs: 10_000 });
+  t.defer(() => agent.close());
   return agent.accounts();
 }
 
@@ -48,10 +30,8 @@ test('accounts - a backend puts a customer bot, waits for connected, it relays; 
   expect(await accounts.waitFor('loopback', 'customer-42', ['connected'], { timeoutMs: 10_000 })).toMatchObject({ state: 'connected' });
   const first = loopback.get('customer-42');
   expect(first.options).toMatchObject({ token: 's3cret-v1' });
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
-  nc.publish(`${prefix}.out.loopback.customer-42`, JSON.stringify({ id: 'c1', conversation: { id: 'u' }, text: 'hello customer' }));
-  expect((await receipts.waitFor(1))[0]).toMatchObject({ ok: true, account: 'customer-42' });
+  run.publish('loopback.customer-42', { id: 'c1', conversation: { id: 'u' }, text: 'hello customer' });
+  expect((await run.receipts.waitFor(1))[0]).toMatchObject({ ok: true, account: 'customer-42' });
 
   const since = new Date();
   await accounts.put('loopback', { use: LOOPBACK_PATH, account: 'customer-42', allowFrom: ['*'], token: 's3cret-v2' });
@@ -65,7 +45,6 @@ test('accounts - a backend puts a customer bot, waits for connected, it relays; 
   expect(await accounts.remove('loopback', 'customer-42')).toBe(true);
   await eventually(() => !loopback.has('customer-42'), 'stopped after the delete');
   expect(run.gateway.instances.map((i) => i.key)).toEqual(['loopback/fromfile']);
-  receipts.close();
 });
 
 test('accounts - an invalid entry is refused with its problems on the instance status; a key the file has is refused naming both', async () => {

@@ -1,5 +1,7 @@
-import { SlackEmulator, type AppInfo, type EmulatorOptions } from '../../emulators/slack';
-import { loopbackConfig } from '../../support';
+import { SlackEmulator, type AppInfo, type EmulatorOptions } from '../emulators/slack';
+import type { GatewayTest } from './fixture';
+import { loopbackConfig, pluginEntry } from './harness';
+import { uniquePrefix } from './nats-server';
 
 /** Slack's timings shrunk for tests: ack within 1.5 s, retries after 0.3 s, 1 s, then every 2 s. */
 export const FAST: EmulatorOptions = {
@@ -34,14 +36,16 @@ export function slackConfig(
   extra = '',
   account = 'default',
 ): string {
-  return loopbackConfig(
-    natsUrl,
-    prefix,
-    `  - use: slack
-    account: ${account}
-    appToken: ${app.appToken}
-    botToken: ${app.botToken}
-    apiUrl: ${apiUrl}
-${extra}`,
-  );
+  return loopbackConfig(natsUrl, prefix, pluginEntry('slack', { account, appToken: app.appToken, botToken: app.botToken, apiUrl }, extra));
+}
+
+/**
+ * A gateway with one Slack entry (`extra`: entry keys) for a fresh workspace, on a prefix of its own;
+ * resolves once Socket Mode is connected.
+ */
+export async function bootSlack(t: GatewayTest<SlackEmulator>, extra = '    allowFrom: ["*"]\n', scopes?: string[]) {
+  const ws = workspace(t.emu, scopes);
+  const gw = await t.boot(slackConfig(t.nats.url, uniquePrefix(), t.emu.apiUrl, ws.app, extra));
+  await t.emu.waitForConnections(ws.app.appId, 1);
+  return { ...ws, gw };
 }
