@@ -46,6 +46,11 @@ export const GatewayConfigSchema = Type.Object(
             'host:port: 127.0.0.1:8080 serves this machine only, 0.0.0.0:8080 every interface (the default config reads HTTP_LISTEN)',
         }),
         enabled: Type.Boolean({ default: true }),
+        /** When set, the status page, its feed and /metrics need it (`?token=` or `Authorization: Bearer`). */
+        adminToken: Type.String({
+          default: '',
+          description: 'a long random string; empty: / and /metrics are open to whoever reaches the port',
+        }),
       },
       { ...strict, default: {} },
     ),

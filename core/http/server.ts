@@ -1,7 +1,9 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors';
+import type { StatusPage } from './status-page';
 import type { HttpRoutes, RouteHandler, UpgradeHandler } from '../plugin/types';
 
 export interface Probe {
@@ -9,6 +11,9 @@ export interface Probe {
   /** The Prometheus exposition. */
   metrics(): Promise<string>;
 }
+
+/** What `http.adminToken` protects: the status page, its feed, and the metrics. */
+const ADMIN_PATHS = new Set(['/', '/status.json', '/status/events', '/metrics']);
 
 /** The gateway's HTTP server: health, readiness, metrics, and the routes plugins register. */
 export class HttpServer {
@@ -18,6 +23,8 @@ export class HttpServer {
   /** What each instance mounted, by its base path: unmounting removes exactly these. */
   private readonly owned = new Map<string, { routes: Set<string>; upgrades: Set<string> }>();
   private address = '';
+  private statusPage?: StatusPage;
+  private adminToken = '';
 
   constructor(
     private readonly listen: string,
@@ -103,7 +110,10 @@ export class HttpServer {
         const r = this.probe.ready();
         return json(res, r.ready ? 200 : 503, { ready: r.ready, ...r.detail });
       }
-      if (req.method === 'GET' && path === '/') return this.index(res);
+      if (req.method === 'GET' && ADMIN_PATHS.has(path) && !this.authorized(req, res)) return;
+      if (req.method === 'GET' && path === '/') return this.statusPage ? this.statusPage.html(res) : this.index(res);
+      if (req.method === 'GET' && path === '/status.json' && this.statusPage) return await this.statusPage.json(res);
+      if (req.method === 'GET' && path === '/status/events' && this.statusPage) return this.statusPage.events(req, res);
       if (req.method === 'GET' && path === '/metrics') {
         const body = await this.probe.metrics();
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
@@ -122,12 +132,33 @@ export class HttpServer {
     }
   }
 
-  /**
-   * `GET /`: a small page linking the pages the running instances serve (the web chat's), until a
-   * status page replaces it. An instance's page is a GET route at its own base path.
-   */
+  /** Serves the status page at `/`, and with `adminToken` set, asks for it there and on `/metrics`. */
+  serveStatus(page: StatusPage, adminToken: string): void {
+    this.statusPage = page;
+    this.adminToken = adminToken;
+  }
+
+  /** Base paths of the instances that serve a page (the web chat's): a GET route at their own base path. */
+  pages(): string[] {
+    return [...this.owned.entries()].filter(([base, owned]) => owned.routes.has(`GET ${base}`)).map(([base]) => base);
+  }
+
+  /** With `http.adminToken` set: the request carries it (`?token=` or a bearer header), or gets 401. */
+  private authorized(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!this.adminToken) return true;
+    const given =
+      new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const a = Buffer.from(given);
+    const b = Buffer.from(this.adminToken);
+    if (a.length === b.length && timingSafeEqual(a, b)) return true;
+    res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' });
+    res.end('this page needs the admin token (http.adminToken): open it with ?token=<token>, or send Authorization: Bearer <token>\n');
+    return false;
+  }
+
+  /** `GET /` without a status page (a gateway embedded without one): links to the pages instances serve. */
   private index(res: ServerResponse): void {
-    const pages = [...this.owned.entries()].filter(([base, owned]) => owned.routes.has(`GET ${base}`)).map(([base]) => base);
+    const pages = this.pages();
     const items = pages.length
       ? pages.map((b) => `<li><a href="${escapeHtml(b)}/">${escapeHtml(b.slice(1))}</a></li>`).join('')
       : '<li>none: no running instance serves a page (add <code>- use: webchat</code> under <code>plugins:</code>)</li>';

@@ -16,6 +16,8 @@ import { InboundPublisher } from '../delivery/inbound';
 import { ReceiptPublisher } from '../delivery/receipts';
 import { UnroutedHandler } from '../delivery/unrouted';
 import { HttpServer } from '../http/server';
+import { StatusPage } from '../http/status-page';
+import { collectStatus } from './status-view';
 import { gatewayVersion } from '../plugin/version';
 import { serveStatus, type ReplicaStatus } from './status-control';
 import { openAccountsBucket } from '../accounts/bucket';
@@ -171,6 +173,10 @@ export class Gateway {
   /** Serves HTTP, answers control requests, refuses unrouted envelopes and starts the instances. */
   private async begin(config: GatewayConfig, opts: GatewayOptions): Promise<void> {
     const log = this.log;
+    this.http.serveStatus(
+      new StatusPage({ view: () => collectStatus(this.nats.nc, this.shared.outbound.subjects), pages: () => this.http.pages() }),
+      config.http.adminToken,
+    );
     if (config.http.enabled) await this.http.start();
     this.natsUp = true;
     this.watchNats();
