@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects } from '../contract/subjects';
-import { collectStatus, type InstanceStatus } from '../runtime/status-view';
+import { collectStatus, type InstanceStatus } from '../bus/status-view';
 import { readOrReport, reportError, type Io } from './io';
 import { connectOps, readOpsConfig } from './ops-config';
 import { ago, clip, renderTable } from './table';

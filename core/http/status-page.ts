@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { StatusView } from '../runtime/status-view';
+import type { StatusView } from '../bus/status-view';
 
 /** How often an open status page gets a fresh view. */
 const PUSH_MS = 2000;

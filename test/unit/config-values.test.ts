@@ -13,7 +13,8 @@ test('config - an empty plugins list gets every default of the schema', () => {
     inboundMaxAge: 7 * 86_400_000,
     outboundMaxAge: 86_400_000,
   });
-  expect(config.http).toEqual({ listen: '127.0.0.1:8080', enabled: true });
+  expect(config.http).toEqual({ listen: '127.0.0.1:8080', enabled: true, adminToken: '' });
+  expect(config.accounts).toEqual({ fromNats: false });
   expect(config.log).toEqual({ level: 'info', format: 'auto' });
   expect(config.delivery).toEqual({
     maxAttempts: 6,

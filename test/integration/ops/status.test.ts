@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
-import type { InstanceStatus } from '../../../core/runtime/status-view';
+import type { InstanceStatus } from '../../../core/bus/status-view';
 import { subjects } from '../../../core/contract/subjects';
 import { LOOPBACK_PATH, eventually, loopback, loopbackConfig, writeConfig } from '../../support';
 import { useGatewayTest, type Booted } from '../../support/fixture';

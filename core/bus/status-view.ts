@@ -1,7 +1,7 @@
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { readActivity, type Activity } from '../bus/activity';
-import { readStatuses } from '../bus/status';
+import { readActivity, type Activity } from './activity';
+import { readStatuses } from './status';
 import type { Subjects } from '../contract/subjects';
 import { requestStatus, type ReplicaStatus } from './status-control';
 
