@@ -3,6 +3,7 @@ import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Attachment, InboundEnvelope, MediaKind, MediaReply, Part } from '../contract/schemas';
 import type { Subjects } from '../contract/subjects';
+import { collect, objectChunks } from '../media/object-stream';
 import { AgentError } from './agent-error';
 
 /** A media part's bytes, stored in the media bucket by the gateway. */
@@ -65,18 +66,11 @@ export class AgentMedia {
     const info = await os.info(object);
     if (!info)
       throw new AgentError('E_SCHEMA', `object "${object}" is not in the media bucket (expired after media.ttl?)`, { retryable: false });
-    const stream = async function* () {
-      const result = await os.get(object!);
-      if (!result) throw new AgentError('E_SCHEMA', `object "${object}" is gone from the media bucket`, { retryable: false });
-      const reader = result.data.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        yield value;
-      }
-      const error = await result.error;
-      if (error) throw new AgentError('E_PLATFORM', `reading "${object}" failed: ${error.message}`, { retryable: true });
-    };
+    const stream = () =>
+      objectChunks(os, object!, {
+        gone: (n) => new AgentError('E_SCHEMA', `object "${n}" is gone from the media bucket`, { retryable: false }),
+        broken: (n, err) => new AgentError('E_PLATFORM', `reading "${n}" failed: ${err.message}`, { retryable: true }),
+      });
     const name = reply?.name ?? info.metadata?.filename;
     return {
       object,
@@ -85,11 +79,7 @@ export class AgentMedia {
       digest: info.digest,
       ...(name ? { name } : {}),
       stream,
-      async bytes() {
-        const chunks: Buffer[] = [];
-        for await (const c of stream()) chunks.push(Buffer.from(c));
-        return Buffer.concat(chunks);
-      },
+      bytes: () => collect(stream()),
     };
   }
 

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { AccountsStore } from '../accounts/store';
 import { checkEntries } from '../config/entries';
 import { ConfigError } from '../config/issues';
@@ -8,8 +7,9 @@ import { readSource } from '../config/load';
 import { IssueSink, ordered } from '../config/schema-issues';
 import { subjects } from '../contract/subjects';
 import { loadPlugin } from '../plugin/loader';
-import { readOrReport, reportError, type Io } from './io';
-import { connectOps, readOpsConfig } from './ops-config';
+import { readOrReport, type Io } from './io';
+import { withNats } from './with-nats';
+import { readOpsConfig } from './ops-config';
 import { renderTable } from './table';
 
 export const ACCOUNTS_USAGE = `chat-gateway accounts put FILE|- [-c FILE]  store plugin entries in the accounts bucket (NATS), checked
@@ -41,9 +41,7 @@ export async function accounts(
   if (action === 'put' && !entries) return 1;
   const cfg = readOrReport(config, io, readOpsConfig);
   if (!cfg) return 1;
-  let nc: NatsConnection | undefined;
-  try {
-    nc = await connectOps(cfg.nats);
+  return withNats(cfg, io, async (nc) => {
     const store = await AccountsStore.open(nc, subjects(cfg.nats.prefix));
     if (action === 'put') {
       for (const e of entries!) io.out(`stored ${await store.put(e.channel, e.entry)}\n`);
@@ -83,12 +81,7 @@ export async function accounts(
           : 'the accounts bucket is empty\n',
       );
     return 0;
-  } catch (err) {
-    if (reportError(err, io)) return 1;
-    throw err;
-  } finally {
-    await nc?.close();
-  }
+  });
 }
 
 /** The entries of a file (or stdin): a list, one mapping, or a config file's `plugins:`; each checked. */

@@ -1,9 +1,9 @@
-import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects } from '../contract/subjects';
 import { approveCode, listPairing, revokeSender } from '../pairing/admin';
 import { isCode, normalizeCode, openPairingBucket } from '../pairing/records';
-import { readOrReport, reportError, type Io } from './io';
-import { connectOps, readOpsConfig, type OpsConfig } from './ops-config';
+import { readOrReport, type Io } from './io';
+import { withNats } from './with-nats';
+import { readOpsConfig, type OpsConfig } from './ops-config';
 import { ago, renderTable, until } from './table';
 
 export interface PairArgs {
@@ -28,9 +28,7 @@ export async function pair(file: string, args: PairArgs, io: Io, now = new Date(
   }
   const cfg = readOrReport(file, io, readOpsConfig);
   if (!cfg) return 1;
-  let nc: NatsConnection | undefined;
-  try {
-    nc = await connectOps(cfg.nats);
+  return withNats(cfg, io, async (nc) => {
     const kv = await openPairingBucket(nc, subjects(cfg.nats.prefix));
     if (args.action === 'list') {
       const { pending, approved } = await listPairing(kv);
@@ -82,12 +80,7 @@ export async function pair(file: string, args: PairArgs, io: Io, now = new Date(
     }
     io.out(`revoked ${args.target} for ${channel}/${account}${stillListed(cfg, channel, account, args.target!)}\n`);
     return 0;
-  } catch (err) {
-    if (reportError(err, io)) return 1;
-    throw err;
-  } finally {
-    await nc?.close();
-  }
+  });
 }
 
 function checkArgs(a: PairArgs): string | undefined {

@@ -1,8 +1,8 @@
-import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects } from '../contract/subjects';
 import { requestReload, type ReloadAnswer } from '../runtime/control';
-import { readOrReport, reportError, type Io } from './io';
-import { connectOps, readOpsConfig } from './ops-config';
+import { readOrReport, type Io } from './io';
+import { withNats } from './with-nats';
+import { readOpsConfig } from './ops-config';
 
 /**
  * `chat-gateway reload`: asks every gateway running against the config's NATS and prefix to re-read its
@@ -12,9 +12,7 @@ import { connectOps, readOpsConfig } from './ops-config';
 export async function reload(file: string, json: boolean, io: Io, opts: { acceptMs?: number } = {}): Promise<number> {
   const cfg = readOrReport(file, io, readOpsConfig);
   if (!cfg) return 1;
-  let nc: NatsConnection | undefined;
-  try {
-    nc = await connectOps(cfg.nats);
+  return withNats(cfg, io, async (nc) => {
     const s = subjects(cfg.nats.prefix);
     const answers = await requestReload(nc, s, opts);
     if (json) io.out(`${JSON.stringify(answers, null, 2)}\n`);
@@ -26,12 +24,7 @@ export async function reload(file: string, json: boolean, io: Io, opts: { accept
     }
     if (!json) for (const a of answers) print(a, io);
     return answers.every((a) => a.ok) ? 0 : 1;
-  } catch (err) {
-    if (reportError(err, io)) return 1;
-    throw err;
-  } finally {
-    await nc?.close();
-  }
+  });
 }
 
 function print(a: ReloadAnswer, io: Io): void {

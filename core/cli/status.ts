@@ -1,8 +1,8 @@
-import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects } from '../contract/subjects';
 import { collectStatus, type InstanceStatus } from '../bus/status-view';
-import { readOrReport, reportError, type Io } from './io';
-import { connectOps, readOpsConfig } from './ops-config';
+import { readOrReport, type Io } from './io';
+import { withNats } from './with-nats';
+import { readOpsConfig } from './ops-config';
 import { ago, clip, renderTable } from './table';
 
 /**
@@ -15,9 +15,7 @@ import { ago, clip, renderTable } from './table';
 export async function status(file: string, json: boolean, io: Io, now = Date.now()): Promise<number> {
   const cfg = readOrReport(file, io, readOpsConfig);
   if (!cfg) return 1;
-  let nc: NatsConnection | undefined;
-  try {
-    nc = await connectOps(cfg.nats);
+  return withNats(cfg, io, async (nc) => {
     const s = subjects(cfg.nats.prefix);
     const { replicas, rows, ok } = await collectStatus(nc, s);
     if (json) {
@@ -37,12 +35,7 @@ export async function status(file: string, json: boolean, io: Io, now = Date.now
     if (!ok) io.out(`\nnot every instance is connected: see the detail column and the gateway's log\n`);
     for (const r of rows.filter((x) => x.hint && x.state === 'failed')) io.out(`  ${r.channel}/${r.account}: ${r.hint}\n`);
     return ok ? 0 : 1;
-  } catch (err) {
-    if (reportError(err, io)) return 1;
-    throw err;
-  } finally {
-    await nc?.close();
-  }
+  });
 }
 
 function table(rows: InstanceStatus[], now: number): string {

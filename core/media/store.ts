@@ -5,6 +5,12 @@ import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { MediaKind } from '../contract/schemas';
 import { DeliveryError, GatewayError } from '../errors';
 import type { MediaFile } from '../plugin/types';
+import { collect, objectChunks, type ObjectErrors } from './object-stream';
+
+const READ_ERRORS: ObjectErrors = {
+  gone: (name) => DeliveryError.permanent(`object "${name}" is gone from the media bucket (expired?)`, { code: 'E_SCHEMA' }),
+  broken: (name, err) => DeliveryError.retryable(`reading "${name}" from the media bucket failed: ${err.message}`),
+};
 
 /** What the gateway keeps about a file besides its bytes, in the object's metadata. */
 interface FileMeta {
@@ -128,23 +134,8 @@ export class MediaStore {
       mime,
       digest: info.digest,
       ...(meta.filename ? { name: meta.filename } : {}),
-      async *stream() {
-        const result = await os.get(info.name);
-        if (!result) throw DeliveryError.permanent(`object "${info.name}" is gone from the media bucket (expired?)`, { code: 'E_SCHEMA' });
-        const reader = result.data.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          yield value;
-        }
-        const error = await result.error;
-        if (error) throw DeliveryError.retryable(`reading "${info.name}" from the media bucket failed: ${error.message}`);
-      },
-      async read() {
-        const chunks: Buffer[] = [];
-        for await (const c of this.stream()) chunks.push(Buffer.from(c));
-        return Buffer.concat(chunks);
-      },
+      stream: () => objectChunks(os, info.name, READ_ERRORS),
+      read: () => collect(objectChunks(os, info.name, READ_ERRORS)),
     };
   }
 }
