@@ -118,6 +118,7 @@ export class Streams {
       ...withButtons(renderOne(env, PLACEHOLDER), info.actions),
       ...(place.thread ? { thread_ts: place.thread } : {}),
     });
+    void this.pace.take(posted.ts);
     return { mode: 'update', channel: posted.channel, ts: posted.ts };
   }
 
@@ -147,16 +148,23 @@ export class Streams {
     } catch (err) {
       if ((err as DeliveryError).platformCode !== 'message_not_in_streaming_state') throw err;
       // Slack closed the stream (it does after some minutes): the snapshot goes in by editing.
-      return this.restart(env, handle, info.actions, 'Slack closed the stream');
+      return this.restart(env, handle, info.actions, 'Slack closed the stream', false);
     }
   }
 
-  /** Stops the stream (where Slack has not) and shows the whole snapshot with chat.update from now on. */
-  private async restart(env: OutboundEnvelope, handle: StreamHandle & { mode: 'stream' }, actions: ActionButton[], why: string) {
+  /** Stops the stream (unless Slack closed it) and shows the whole snapshot with chat.update from now on. */
+  private async restart(
+    env: OutboundEnvelope,
+    handle: StreamHandle & { mode: 'stream' },
+    actions: ActionButton[],
+    why: string,
+    open = true,
+  ) {
     this.log.info({ channel: handle.channel, ts: handle.ts, why }, 'Slack stream stopped; the message is edited from now on');
-    await this.api.stopStream(handle.channel, handle.ts, '').catch((err: DeliveryError) => {
-      if (err.platformCode !== 'message_not_in_streaming_state') throw err;
-    });
+    if (open)
+      await this.api.stopStream(handle.channel, handle.ts, '').catch((err: DeliveryError) => {
+        if (err.platformCode !== 'message_not_in_streaming_state') throw err;
+      });
     this.forget(handle);
     return this.show(env, { mode: 'update', channel: handle.channel, ts: handle.ts }, actions);
   }

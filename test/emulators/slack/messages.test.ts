@@ -153,7 +153,7 @@ test('slack emulator - Block Kit buttons are checked: label length, unique actio
             button({ action_id: 'b', value: 'v'.repeat(2001), style: 'green' }),
           ],
         },
-      ],
+      ] as never[],
     }),
   );
   expect(refused.error).toBe('invalid_blocks');

@@ -120,6 +120,8 @@ export interface FailRule {
   /** Seconds, for 429 (default 1). */
   retryAfter?: number;
   drop?: boolean;
+  /** The call is carried out, then the connection is dropped before the answer: the client cannot tell it happened. */
+  lostAnswer?: boolean;
 }
 
 /** A message the bot posted (chat.postMessage, chat.startStream, or a file share by files.completeUploadExternal). */

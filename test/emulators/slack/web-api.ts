@@ -142,7 +142,15 @@ export function webApiHandler(deps: WebApiDeps) {
       return answer(200, { ok: false, error: 'missing_scope', needed: needed.join(','), provided: [...granted].join(',') }, headers);
     }
     try {
-      answer(200, { ok: true, ...spec.handler(ctx) }, headers);
+      const body = spec.handler(ctx);
+      if (fault?.lostAnswer) {
+        record.httpStatus = 0;
+        record.ok = true;
+        deps.onRequest(record);
+        req.socket.destroy();
+        return;
+      }
+      answer(200, { ok: true, ...body }, headers);
     } catch (e) {
       if (!(e instanceof ApiError)) return answer(500, `<html><body>emulator error: ${(e as Error).message}</body></html>`);
       answer(200, { ok: false, error: e.error, ...e.extra }, headers);

@@ -16,8 +16,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<SlackEm
 }
 
 /** An app, two people, a channel with the bot and both people, and the first person's DM with the bot. */
-export function workspace(emu: SlackEmulator, scopes?: string[]) {
-  const app = emu.addApp({ name: 'Data Bot', ...(scopes ? { scopes } : {}) });
+export function workspace(emu: SlackEmulator, scopes?: string[], assistant = false) {
+  const app = emu.addApp({ name: 'Data Bot', assistant, ...(scopes ? { scopes } : {}) });
   const tom = emu.addUser({ name: 'tom', realName: 'Tom Li', displayName: 'Tom' });
   const ann = emu.addUser({ name: 'ann', realName: 'Ann Ko', displayName: 'Ann' });
   const channel = emu.addChannel({ name: 'sales', members: [app.botUserId, tom.id, ann.id] }).id;
