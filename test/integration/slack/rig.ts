@@ -29,7 +29,8 @@ export interface BootOptions {
   emulator?: EmulatorOptions;
   scopes?: string[];
   assistant?: boolean;
-  allowFrom?: string;
+  /** The entry's allowFrom (YAML), from the workspace's people; default everyone. */
+  allowFrom?: (ws: ReturnType<typeof workspace>) => string;
 }
 
 /**
@@ -66,7 +67,7 @@ export function slackRig(): { nc: () => NatsConnection; nats: () => TestNats; bo
     const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
     await nc.flush();
     const run = await startGateway(
-      slackConfig(nats.url, prefix, emu.apiUrl, ws.app, `    allowFrom: ${o.allowFrom ?? '["*"]'}\n${o.extra ?? ''}`),
+      slackConfig(nats.url, prefix, emu.apiUrl, ws.app, `    allowFrom: ${o.allowFrom?.(ws) ?? '["*"]'}\n${o.extra ?? ''}`),
     );
     await emu.waitForConnections(ws.app.appId, 1);
     current = {
