@@ -169,3 +169,13 @@ export function memberEvent(ws: Workspace, conv: Conversation, user: string, joi
 export function appHomeOpenedEvent(ws: Workspace, user: string, dm: string, tab: 'home' | 'messages'): SlackEvent {
   return { type: 'app_home_opened', user, channel: dm, tab, event_ts: ws.nextTs() };
 }
+
+/** `channel_left` / `group_left`: the bot was removed from a conversation (by `actor_id`, when someone did). */
+export function leftEvent(ws: Workspace, conv: Conversation, actor?: string): SlackEvent {
+  return {
+    type: conv.kind === 'public' ? 'channel_left' : 'group_left',
+    channel: conv.id,
+    ...(actor ? { actor_id: actor } : {}),
+    event_ts: ws.nextTs(),
+  };
+}

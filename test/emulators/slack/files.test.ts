@@ -57,7 +57,9 @@ test('slack emulator - url_private of a person file: bytes with the bot token, t
   const ok = await fetch(url, { headers: { authorization: `Bearer ${app.botToken}` } });
   expect(ok.status).toBe(200);
   expect(sha(Buffer.from(await ok.arrayBuffer()))).toBe(sha(bytes));
-  for (const headers of [{}, { authorization: 'Bearer xoxb-wrong' }, { authorization: `Bearer ${app.appToken}` }] as Array<Record<string, string>>) {
+  for (const headers of [{}, { authorization: 'Bearer xoxb-wrong' }, { authorization: `Bearer ${app.appToken}` }] as Array<
+    Record<string, string>
+  >) {
     const page = await fetch(url, { headers });
     expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
     expect(await page.text()).toContain('Sign in');

@@ -11,6 +11,7 @@ import {
   deleteEvent,
   editEvent,
   eventCallback,
+  leftEvent,
   memberEvent,
   messageEvent,
   reactionEvent,
@@ -207,12 +208,22 @@ export class SlackEmulator extends EmulatorCore {
     return this.toMembers(channel, () => memberEvent(this.ws, conv, user, true, inviter)).deliveries;
   }
 
-  /** A member leaves (or is removed): `member_left_channel` to the apps in it, the leaving bot's included. */
-  memberLeft(channel: string, user: string): Promise<DeliveryOutcome[]> {
+  /**
+   * A member leaves (or `actor` removes them): `member_left_channel` to the apps in the channel; an app
+   * whose bot leaves gets `channel_left` (`group_left` in a private channel) with `actor_id` instead.
+   */
+  memberLeft(channel: string, user: string, actor?: string): Promise<DeliveryOutcome[]> {
     const conv = this.conv(channel);
-    const out = this.toMembers(channel, () => memberEvent(this.ws, conv, user, false)).deliveries;
+    const apps = [...this.ws.apps.values()].filter((app) => conv.members.has(app.botUserId));
+    const sent = apps.map((app) =>
+      this.sendEvent(
+        app,
+        eventCallback(this.ws, app, app.botUserId === user ? leftEvent(this.ws, conv, actor) : memberEvent(this.ws, conv, user, false)),
+        {},
+      ),
+    );
     conv.members.delete(user);
-    return out;
+    return Promise.all(sent.map((x) => x.outcome));
   }
 
   /** A user opens the app's Home or Messages tab: `app_home_opened` with their DM. */

@@ -106,21 +106,21 @@ test('slack emulator - reactions.add/remove by name with aliases; refusals; reac
   ]);
 });
 
-test('slack emulator - member_joined_channel (with inviter), member_left_channel and app_home_opened', async () => {
+test('slack emulator - member_joined_channel (with inviter), member_left_channel, channel_left for the removed bot, app_home_opened', async () => {
   const { app, tom, channel, received } = await start();
   const ann = emu.addUser({ name: 'ann' });
   await emu.memberJoined(channel, ann.id, tom.id);
   await emu.memberLeft(channel, ann.id);
   const other = emu.addChannel({ name: 'ops', members: [tom.id] }).id;
   await emu.memberJoined(other, app.botUserId, tom.id);
-  await emu.memberLeft(other, app.botUserId);
+  await emu.memberLeft(other, app.botUserId, tom.id);
   await emu.openHome(app.appId, tom.id, 'messages');
   const events = received.map((e) => (e.body as { event: Record<string, unknown> }).event);
   expect(events).toEqual([
     expect.objectContaining({ type: 'member_joined_channel', user: ann.id, channel, inviter: tom.id, channel_type: 'C' }),
     expect.objectContaining({ type: 'member_left_channel', user: ann.id, channel }),
     expect.objectContaining({ type: 'member_joined_channel', user: app.botUserId, channel: other, inviter: tom.id }),
-    expect.objectContaining({ type: 'member_left_channel', user: app.botUserId, channel: other }),
+    expect.objectContaining({ type: 'channel_left', channel: other, actor_id: tom.id }),
     expect.objectContaining({ type: 'app_home_opened', user: tom.id, channel: emu.dm(app.appId, tom.id), tab: 'messages' }),
   ]);
 });
