@@ -1,9 +1,9 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { InboundAny, Receipt } from '../../../core/contract/schemas';
 import type { EmulatorOptions, SlackEmulator } from '../../emulators/slack';
-import { Collector, client, startGateway, type Started } from '../../support';
+import { Collector, client, loopbackConfig, startGateway, type Started } from '../../support';
 import { startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
-import { slackConfig, startEmulator, workspace } from './setup';
+import { slackEntry, startEmulator, workspace } from './setup';
 
 /** One test's Slack world: the emulator, its workspace, a gateway on it, and what reaches NATS. */
 export interface SlackRun {
@@ -29,6 +29,8 @@ export interface BootOptions {
   emulator?: EmulatorOptions;
   scopes?: string[];
   assistant?: boolean;
+  /** Top-level YAML of the gateway config (`media:` ...). */
+  top?: string;
   /** The entry's allowFrom (YAML), from the workspace's people; default everyone. */
   allowFrom?: (ws: ReturnType<typeof workspace>) => string;
 }
@@ -66,9 +68,8 @@ export function slackRig(): { nc: () => NatsConnection; nats: () => TestNats; bo
     const inbox = new Collector<InboundAny>(nc, `${prefix}.in.>`);
     const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
     await nc.flush();
-    const run = await startGateway(
-      slackConfig(nats.url, prefix, emu.apiUrl, ws.app, `    allowFrom: ${o.allowFrom?.(ws) ?? '["*"]'}\n${o.extra ?? ''}`),
-    );
+    const entry = slackEntry(emu.apiUrl, ws.app, `    allowFrom: ${o.allowFrom?.(ws) ?? '["*"]'}\n${o.extra ?? ''}`);
+    const run = await startGateway(loopbackConfig(nats.url, prefix, entry, o.top ?? ''));
     await emu.waitForConnections(ws.app.appId, 1);
     current = {
       emu,

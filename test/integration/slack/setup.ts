@@ -25,6 +25,16 @@ export function workspace(emu: SlackEmulator, scopes?: string[], assistant = fal
   return { app, tom, ann, channel, dm };
 }
 
+/** A Slack entry of a gateway config pointed at the emulator (extra keys indented as entry keys). */
+export function slackEntry(apiUrl: string, app: Pick<AppInfo, 'appToken' | 'botToken'>, extra = '', account = 'default'): string {
+  return `  - use: slack
+    account: ${account}
+    appToken: ${app.appToken}
+    botToken: ${app.botToken}
+    apiUrl: ${apiUrl}
+${extra}`;
+}
+
 /** A gateway config with one Slack entry pointed at the emulator (extra keys indented as entry keys). */
 export function slackConfig(
   natsUrl: string,
@@ -34,14 +44,5 @@ export function slackConfig(
   extra = '',
   account = 'default',
 ): string {
-  return loopbackConfig(
-    natsUrl,
-    prefix,
-    `  - use: slack
-    account: ${account}
-    appToken: ${app.appToken}
-    botToken: ${app.botToken}
-    apiUrl: ${apiUrl}
-${extra}`,
-  );
+  return loopbackConfig(natsUrl, prefix, slackEntry(apiUrl, app, extra, account));
 }
