@@ -70,8 +70,8 @@ export class GatewayProcess {
   }
 }
 
-/** A config for one Feishu app on the emulator, served on its own HTTP port. */
-export async function processConfig(natsUrl: string, emuUrl: string, app: { appId: string; appSecret: string }, prefix: string) {
+/** A config for a gateway process with these plugin entries (YAML, indented as list items), served on its own HTTP port. */
+export async function processConfigWith(natsUrl: string, prefix: string, entries: string) {
   const port = await freePort();
   const file = writeConfig(`nats:
   servers: ${natsUrl}
@@ -87,11 +87,20 @@ delivery:
 lifecycle:
   stopTimeout: 3s
 plugins:
-  - use: feishu
+${entries}`);
+  return { file, url: `http://127.0.0.1:${port}`, log: join(mkdtempSync(join(tmpdir(), 'cg-log-')), 'gateway.log') };
+}
+
+/** A config for one Feishu app on the emulator, served on its own HTTP port. */
+export async function processConfig(natsUrl: string, emuUrl: string, app: { appId: string; appSecret: string }, prefix: string) {
+  return processConfigWith(
+    natsUrl,
+    prefix,
+    `  - use: feishu
     appId: ${app.appId}
     appSecret: ${app.appSecret}
     domain: ${emuUrl}
     allowFrom: ["*"]
-`);
-  return { file, url: `http://127.0.0.1:${port}`, log: join(mkdtempSync(join(tmpdir(), 'cg-log-')), 'gateway.log') };
+`,
+  );
 }

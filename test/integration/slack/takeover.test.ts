@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { InboundAny, Receipt } from '../../../core/contract/schemas';
 import type { SlackEmulator } from '../../emulators/slack';
-import { Collector, client, eventually, writeConfig } from '../../support';
-import { GatewayProcess } from '../../support/gateway-process';
-import { freePort, startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
+import { Collector, client, eventually } from '../../support';
+import { GatewayProcess, processConfigWith } from '../../support/gateway-process';
+import { startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
 import { slackEntry, startEmulator, workspace } from './setup';
 
 let nats: TestNats;
@@ -27,24 +24,8 @@ afterAll(async () => {
 
 /** A gateway process with the Slack entry, on its own HTTP port. */
 async function replica(prefix: string, app: { appToken: string; botToken: string }) {
-  const port = await freePort();
-  const file = writeConfig(`nats:
-  servers: ${nats.url}
-  prefix: ${prefix}
-  autoStart: false
-http:
-  listen: 127.0.0.1:${port}
-log:
-  level: info
-delivery:
-  initialBackoff: 50ms
-  maxBackoff: 1s
-lifecycle:
-  stopTimeout: 3s
-plugins:
-${slackEntry(emu.apiUrl, app, '    allowFrom: ["*"]\n')}`);
-  const log = join(mkdtempSync(join(tmpdir(), 'cg-log-')), 'gateway.log');
-  return new GatewayProcess(file, `http://127.0.0.1:${port}`, log);
+  const cfg = await processConfigWith(nats.url, prefix, slackEntry(emu.apiUrl, app, '    allowFrom: ["*"]\n'));
+  return new GatewayProcess(cfg.file, cfg.url, cfg.log);
 }
 
 test('slack takeover - the sending gateway is SIGKILLed mid-stream; the other replica finishes the same message, exactly', async () => {
