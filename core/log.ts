@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { prettyDestination } from './log-pretty';
+import { traceLogFields } from './trace/context';
 
 /** Option names whose values are secrets wherever they appear: redacted in logs, never shown in messages. */
 export const SECRET_KEYS: readonly string[] = [
@@ -73,6 +74,8 @@ export function createLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
       hooks: { streamWrite: (line: string) => scrubber.scrub(line) },
+      // Lines written while a message is handled carry its trace_id and span_id: one grep finds its way.
+      mixin: traceLogFields,
     },
     out,
   );

@@ -4,7 +4,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { backoff } from '../plugin/backoff';
 import { sleep } from '../plugin/timing';
 import { createHash, randomUUID } from 'node:crypto';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import {
   NamePattern,
   type InboundAction,
@@ -21,6 +21,7 @@ import {
 import { subjects, type Subjects } from '../contract/subjects';
 import { checkOutbound } from '../contract/validate';
 import { outboxKey, receiptOf } from '../delivery/outbox';
+import { TRACEPARENT, parseTraceparent } from '../trace/context';
 import { AgentError } from './agent-error';
 import { AgentMedia, type Download } from './media';
 import { StreamWriter } from './stream-writer';
@@ -28,10 +29,11 @@ import { subscribeCore } from './core-subscription';
 import { subscribeDurable } from './durable-subscription';
 import { HandlerRunner } from './handler-runner';
 import { ReceiptWaiter } from './receipt-waiter';
-import type { AgentSubscription, ErrorListener, MessageHandler, OnMessageOptions, OutboundDraft, ReplyBody } from './types';
+import { traceOf } from './trace';
+import type { AgentSubscription, ErrorListener, MessageHandler, OnMessageOptions, OutboundDraft, ReplyBody, SendOptions } from './types';
 
-/** The message a handler is running for, and how many replies it sent so far. */
-const replyScope = new AsyncLocalStorage<{ inboundId: string; count: number }>();
+/** The message a handler is running for, how many replies it sent so far, and its trace. */
+const replyScope = new AsyncLocalStorage<{ inboundId: string; count: number; traceparent?: string }>();
 
 /** How `AgentClient.connect` reaches NATS and the gateway. */
 export interface AgentClientOptions {
@@ -155,7 +157,7 @@ export class AgentClient {
     const channel = checkName('channel', options.channel) ?? '*';
     const account = checkName('account', options.account) ?? '*';
     // Each run of the handler counts its replies from 1, so a rerun for the same envelope reuses the ids.
-    const counted = (env: InboundAny) => replyScope.run({ inboundId: env.id, count: 0 }, () => handler(env));
+    const counted = (env: InboundAny) => replyScope.run({ inboundId: env.id, count: 0, traceparent: traceOf(env) }, () => handler(env));
     const runner = new HandlerRunner(counted, this.onError, kinds);
     const sub = options.durable
       ? await subscribeDurable(
@@ -185,10 +187,11 @@ export class AgentClient {
 
   /**
    * Replies to an inbound message in its conversation (`conversation.id` and `replyTo` taken from it),
-   * or answers an event (a click, a command) in the conversation it happened in. Resolves with the ok
-   * receipt; rejects with an `AgentError` for a failed receipt or no receipt in time.
+   * or answers an event (a click, a command) in the conversation it happened in, in its trace: the
+   * reply carries the `traceparent` the inbound envelope came with. Resolves with the ok receipt;
+   * rejects with an `AgentError` for a failed receipt or no receipt in time.
    */
-  reply(inbound: InboundAny, body: string | ReplyBody): Promise<Receipt> {
+  reply(inbound: InboundAny, body: string | ReplyBody, options: SendOptions = {}): Promise<Receipt> {
     const { id, ...rest } = typeof body === 'string' ? { text: body } : body;
     const draft: OutboundDraft = {
       conversation: { id: inbound.conversation.id },
@@ -196,7 +199,16 @@ export class AgentClient {
       ...rest,
       id: id ?? this.replyId(inbound.id),
     };
-    return this.send(inbound.channel, inbound.account, draft);
+    const traceparent = options.traceparent ?? traceOf(inbound);
+    return this.send(inbound.channel, inbound.account, draft, traceparent ? { traceparent } : {});
+  }
+
+  /**
+   * The W3C `traceparent` an inbound message came with (the gateway starts one for every message), for
+   * an agent that records its own spans: make them children of it and pass yours to `reply()`.
+   */
+  traceparent(inbound: InboundAny): string | undefined {
+    return traceOf(inbound);
   }
 
   /**
@@ -204,6 +216,7 @@ export class AgentClient {
    * `update(textSoFar)` as often as you like and `await done(finalText)`. See `StreamWriter`.
    */
   stream(inbound: InboundAny, options: { id?: string; text?: string; format?: OutboundEnvelope['format'] } = {}): StreamWriter {
+    const trace = traceOf(inbound);
     const open: OutboundEnvelope = {
       v: 1,
       id: options.id ?? this.replyId(inbound.id),
@@ -215,7 +228,7 @@ export class AgentClient {
     };
     return new StreamWriter(
       open,
-      (env) => this.dispatch(inbound.channel, inbound.account, env),
+      (env) => this.dispatch(inbound.channel, inbound.account, env, trace ? { traceparent: trace } : {}),
       (err) => this.onError(err, { envelopeId: open.id }),
       options.format,
     );
@@ -287,9 +300,9 @@ export class AgentClient {
   /**
    * Publishes an outbound envelope on `<prefix>.out.<channel>.<account>` (an `id` is generated when it
    * has none) and resolves with its ok receipt. An envelope the gateway would refuse with `E_SCHEMA`
-   * is rejected here without being published.
+   * is rejected here without being published. Inside a message handler it carries that message's trace.
    */
-  async send(channel: string, account: string, outbound: OutboundEnvelope | OutboundDraft): Promise<Receipt> {
+  async send(channel: string, account: string, outbound: OutboundEnvelope | OutboundDraft, options: SendOptions = {}): Promise<Receipt> {
     for (const [what, value] of [
       ['channel', channel],
       ['account', account],
@@ -299,14 +312,26 @@ export class AgentClient {
           retryable: false,
         });
     }
-    const { receipt } = await this.dispatch(channel, account, { v: 1 as const, ...outbound, id: outbound.id ?? randomUUID() });
+    const { receipt } = await this.dispatch(channel, account, { v: 1 as const, ...outbound, id: outbound.id ?? randomUUID() }, options);
     return receipt;
   }
 
   /** Validates and publishes; resolves once stored, with the promise of the receipt. */
-  private async dispatch(channel: string, account: string, envelope: OutboundEnvelope): Promise<{ receipt: Promise<Receipt> }> {
+  private async dispatch(
+    channel: string,
+    account: string,
+    envelope: OutboundEnvelope,
+    options: SendOptions = {},
+  ): Promise<{ receipt: Promise<Receipt> }> {
     const checked = checkOutbound(envelope);
     if (!checked.ok) throw new AgentError('E_SCHEMA', checked.message, { retryable: false, id: envelope.id });
+    const traceparent = options.traceparent ?? replyScope.getStore()?.traceparent;
+    if (traceparent !== undefined && !parseTraceparent(traceparent))
+      throw new AgentError(
+        'E_SCHEMA',
+        `traceparent ${JSON.stringify(traceparent)} is not a W3C traceparent (00-<32 hex trace id>-<16 hex span id>-<2 hex flags>)`,
+        { retryable: false, id: envelope.id },
+      );
     if (this.closing) throw new AgentError('E_CLOSED', 'the agent client is closed', { retryable: true, id: envelope.id });
     const receipt = this.receipts.expect(channel, account, envelope.id);
     let settled = false;
@@ -314,7 +339,13 @@ export class AgentClient {
       () => (settled = true),
       () => (settled = true),
     );
-    const duplicate = await this.publishStored(this.subjects.out(channel, account), JSON.stringify(envelope), envelope.id, () => settled);
+    const duplicate = await this.publishStored(
+      this.subjects.out(channel, account),
+      JSON.stringify(envelope),
+      envelope.id,
+      () => settled,
+      traceparent,
+    );
     // The stream already had this id (a resend): its receipt may have gone by; the outbox keeps delivered ones.
     if (duplicate) await this.receiptFromOutbox(channel, account, envelope.id);
     return { receipt };
@@ -325,10 +356,12 @@ export class AgentClient {
    * NATS is unreachable is not lost: it is published again (same `Nats-Msg-Id`, so the stream keeps
    * one copy) until it is stored or the receipt wait gives up.
    */
-  private async publishStored(subject: string, data: string, id: string, gaveUp: () => boolean): Promise<boolean> {
+  private async publishStored(subject: string, data: string, id: string, gaveUp: () => boolean, traceparent?: string): Promise<boolean> {
+    const h = traceparent ? headers() : undefined;
+    h?.set(TRACEPARENT, traceparent!);
     for (let attempt = 1; !gaveUp(); attempt++) {
       try {
-        return (await this.js.publish(subject, data, { msgID: id, timeout: 5000 })).duplicate;
+        return (await this.js.publish(subject, data, { msgID: id, timeout: 5000, ...(h ? { headers: h } : {}) })).duplicate;
       } catch (err) {
         if (this.closing) return false;
         if (attempt === 1 || attempt % 10 === 0)

@@ -16,7 +16,7 @@ export async function subscribeCore(
     ...(queue ? { queue } : {}),
     callback: (err, msg) => {
       if (err) return;
-      const env = runner.decode(msg.string(), msg.subject);
+      const env = runner.decode(msg.string(), msg.subject, msg.headers?.get('traceparent'));
       if (env && runner.wants(env)) runner.run(env, msg.subject);
     },
   });

@@ -71,7 +71,7 @@ export async function subscribeDurable(
   let stopped = false;
 
   const accept = (m: JsMsg) => {
-    const env = runner.decode(m.string(), m.subject);
+    const env = runner.decode(m.string(), m.subject, m.headers?.get('traceparent'));
     if (!env) {
       m.term('invalid inbound envelope');
       return;

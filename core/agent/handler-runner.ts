@@ -1,6 +1,7 @@
 import { checkInbound } from '../contract/validate';
 import type { InboundAny, InboundKind } from '../contract/schemas';
 import { KeyedQueue } from '../delivery/keyed-queue';
+import { rememberTrace } from './trace';
 import type { ErrorListener } from './types';
 
 /**
@@ -23,8 +24,11 @@ export class HandlerRunner {
     return this.kinds.includes(env.kind);
   }
 
-  /** Parses and validates a payload; reports and returns undefined when it is not a valid inbound envelope. */
-  decode(data: string, subject: string): InboundAny | undefined {
+  /**
+   * Parses and validates a payload; reports and returns undefined when it is not a valid inbound
+   * envelope. The message's `traceparent` header, if any, stays with the envelope for its replies.
+   */
+  decode(data: string, subject: string, traceparent?: string): InboundAny | undefined {
     let value: unknown;
     try {
       value = JSON.parse(data);
@@ -33,7 +37,10 @@ export class HandlerRunner {
       return undefined;
     }
     const checked = checkInbound(value);
-    if (checked.ok) return checked.value;
+    if (checked.ok) {
+      rememberTrace(checked.value, traceparent);
+      return checked.value;
+    }
     const rawId = (value as { id?: unknown } | null)?.id;
     const context = typeof rawId === 'string' ? { subject, envelopeId: rawId } : { subject };
     this.onError(new Error(`invalid inbound envelope on ${subject} skipped: ${checked.message}`), context);

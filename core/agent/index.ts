@@ -6,7 +6,7 @@ export { AgentClient, type AgentClientOptions, type MessageRef } from './client'
 export { StreamWriter, type DoneBody } from './stream-writer';
 export type { Download } from './media';
 export { AgentError, type AgentErrorCode } from './agent-error';
-export type { AgentSubscription, ErrorListener, MessageHandler, OnMessageOptions, OutboundDraft, ReplyBody } from './types';
+export type { AgentSubscription, ErrorListener, MessageHandler, OnMessageOptions, OutboundDraft, ReplyBody, SendOptions } from './types';
 export type {
   Attachment,
   Button,

@@ -49,5 +49,14 @@ export type ReplyBody = Pick<OutboundEnvelope, 'text' | 'format' | 'native' | 'a
   id?: string;
 };
 
+/** How `reply()` and `send()` publish. */
+export interface SendOptions {
+  /**
+   * The W3C `traceparent` to publish the envelope with (a NATS header). Default: the trace of the
+   * message being replied to or handled. Give your own span's when the agent records spans itself.
+   */
+  traceparent?: string;
+}
+
 /** An outbound envelope whose `id` may be left to the client to generate. */
 export type OutboundDraft = Omit<OutboundEnvelope, 'id'> & { id?: string };

@@ -55,6 +55,7 @@ export function resolveConfig(file: string, top: GatewayConfigRaw, entries: Chec
       stopTimeout: parseDuration(top.lifecycle.stopTimeout),
       restartDelay: parseDuration(top.lifecycle.restartDelay),
     },
+    metrics: { ...top.metrics, sampleInterval: parseDuration(top.metrics.sampleInterval) },
     instances,
     warnings,
   };

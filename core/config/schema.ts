@@ -103,6 +103,17 @@ export const GatewayConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    metrics: Type.Object(
+      {
+        /** Label series with `account` too; off: per channel, so 10,000 accounts cost no more series than one. */
+        perAccount: Type.Boolean({ default: false, description: 'true or false; true only for up to a few hundred accounts' }),
+        /** How often the outbound queues' depth and oldest age are read from NATS. */
+        sampleInterval: Type.Union([Duration], { default: '15s' }),
+        /** Accounts per channel and measure named by `chat_gateway_top_accounts` (0: none). */
+        topAccounts: Type.Integer({ minimum: 0, maximum: 100, default: 10, description: 'a whole number from 0 to 100' }),
+      },
+      { ...strict, default: {} },
+    ),
     plugins: Type.Array(Type.Record(Type.String(), Type.Unknown()), { default: [] }),
   },
   strict,

@@ -22,6 +22,7 @@ export interface GatewayConfig {
   delivery: Durations<GatewayConfigRaw['delivery'], 'initialBackoff' | 'maxBackoff' | 'sendTimeout' | 'holdFor' | 'remember'>;
   media: Durations<GatewayConfigRaw['media'], 'ttl' | 'fetchTimeout'>;
   lifecycle: Durations<GatewayConfigRaw['lifecycle'], 'startTimeout' | 'stopTimeout' | 'restartDelay'>;
+  metrics: Durations<GatewayConfigRaw['metrics'], 'sampleInterval'>;
   instances: InstanceConfig[];
   /** What is valid but probably not meant (an empty file): `validate` and `start` print it. */
   warnings: ConfigIssue[];

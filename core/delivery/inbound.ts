@@ -1,4 +1,5 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { checkInbound } from '../contract/validate';
 import type { Subjects } from '../contract/subjects';
@@ -9,6 +10,8 @@ import type { InboundKind } from '../contract/schemas';
 import { isMessageDraft, type Draft, type InboundDraft } from '../plugin/drafts';
 import type { PublishResult } from '../plugin/types';
 import type { PairingGate } from '../pairing/gate';
+import { TRACEPARENT, formatTraceparent, parseTraceparent, withTrace } from '../trace/context';
+import type { Span, Tracer } from '../trace/tracer';
 import { decideAccess } from './access';
 import { buildEnvelope, buildEvent, isMentioned } from './envelope';
 import type { ActionResolver } from './inbound-actions';
@@ -37,22 +40,48 @@ export interface InboundTarget {
 /**
  * Turns a plugin's draft into a stored inbound envelope: bots skipped, access rules applied (a stranger's
  * direct message answered with a pairing code when the instance pairs), schema checked, then published
- * to the inbound stream with `Nats-Msg-Id` = envelope id. Resolves only after JetStream stored it (or
- * recognised it as a duplicate), so a plugin may acknowledge the platform then.
+ * to the inbound stream with `Nats-Msg-Id` = envelope id and a `traceparent` header. Resolves only after
+ * JetStream stored it (or recognised it as a duplicate), so a plugin may acknowledge the platform then.
+ *
+ * Each event starts a trace (or continues the platform's, when the draft carries one): the span
+ * `chat.inbound` runs from the draft to the stored envelope, and every log line meanwhile carries its ids.
  */
 export class InboundPublisher {
   constructor(
     private readonly js: JetStreamClient,
     private readonly subjects: Subjects,
     private readonly metrics: Metrics,
+    private readonly tracer: Tracer,
     private readonly publishTimeoutMs = 5000,
   ) {}
 
-  async publish(target: InboundTarget, draft: Draft): Promise<PublishResult> {
+  publish(target: InboundTarget, draft: Draft): Promise<PublishResult> {
+    const { channel, account } = target;
+    const id = `${channel}:${account}:${isMessageDraft(draft) ? draft.messageId : draft.eventKey}`;
+    const parent = parseTraceparent(draft.traceparent);
+    const span = this.tracer.start('chat.inbound', {
+      kind: 'producer',
+      ...(parent ? { parent } : {}),
+      attributes: { 'chat.channel': channel, 'chat.account': account, 'chat.envelope.id': id },
+    });
+    return withTrace(span.context, () => this.run(target, draft, id, span)).then(
+      (result) => {
+        span.setAttributes({ 'chat.inbound.outcome': result.outcome, 'chat.inbound.reason': result.reason });
+        span.end();
+        return result;
+      },
+      (err: Error) => {
+        span.fail(err.message);
+        span.end();
+        throw err;
+      },
+    );
+  }
+
+  private async run(target: InboundTarget, draft: Draft, id: string, span: Span): Promise<PublishResult> {
     const { channel, account, entry, log, pairing } = target;
     const message = isMessageDraft(draft);
     const kind = draft.kind ?? 'message';
-    const id = `${channel}:${account}:${message ? draft.messageId : draft.eventKey}`;
     const labels = { channel, account };
     if (!(entry.events ?? DEFAULT_EVENTS).includes(kind)) {
       this.metrics.inbound.inc({ ...labels, outcome: 'ignored' });
@@ -101,7 +130,7 @@ export class InboundPublisher {
       );
       return { outcome: 'ignored', id, reason: `invalid envelope: ${checked.message}` };
     }
-    return this.store(target, envelope, id);
+    return this.store(target, envelope, id, span);
   }
 
   /** A click's button, or why the click is refused (logged: forged and stale clicks are worth seeing). */
@@ -118,16 +147,21 @@ export class InboundPublisher {
     return resolved;
   }
 
-  private async store(target: InboundTarget, envelope: object, id: string): Promise<PublishResult> {
+  private async store(target: InboundTarget, envelope: { time: string }, id: string, span: Span): Promise<PublishResult> {
     const { channel, account, log } = target;
     const labels = { channel, account };
     try {
+      const h = headers();
+      h.set(TRACEPARENT, formatTraceparent(span.context));
       const ack = await this.js.publish(this.subjects.ingest(channel, account), JSON.stringify(envelope), {
         msgID: id,
         timeout: this.publishTimeoutMs,
+        headers: h,
       });
       const outcome = ack.duplicate ? 'duplicate' : 'stored';
       this.metrics.inbound.inc({ ...labels, outcome });
+      // A duplicate is a redelivery: its latency is the platform's retry delay, not the way in.
+      if (!ack.duplicate) this.metrics.inboundLatency.observe(labels, (Date.now() - Date.parse(envelope.time)) / 1000);
       log.debug({ id, seq: ack.seq, outcome }, 'inbound message stored');
       return { outcome, id };
     } catch (err) {

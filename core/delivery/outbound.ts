@@ -7,7 +7,9 @@ import type { Subjects } from '../contract/subjects';
 import { checkOutbound } from '../contract/validate';
 import { LEASE_TTL_MS, ensureOutConsumer } from '../bus/streams';
 import type { Metrics } from '../http/metrics';
+import type { QueueSampler } from '../http/queue-sampler';
 import type { MediaStore } from '../media/store';
+import type { Tracer } from '../trace/tracer';
 import { BoundedMap } from '../plugin/bounded-map';
 import type { ResolvedCapabilities } from '../plugin/capabilities';
 import type { ChannelAdapter } from '../plugin/types';
@@ -19,6 +21,7 @@ import type { ReceiptError, ReceiptPublisher } from './receipts';
 import { backoff } from '../plugin/backoff';
 import { settledWithin, sleep } from '../plugin/timing';
 import { toDeliveryError } from '../errors';
+import { OutboundTrace } from './outbound-trace';
 import { withTimeout } from './retry';
 
 export interface OutboundDeps {
@@ -35,6 +38,9 @@ export interface OutboundDeps {
   owner: string;
   /** The media bucket, for attachments (absent when the gateway runs without one). */
   media?: MediaStore;
+  /** Samples the depth and age of the queues this replica consumes. */
+  queues: QueueSampler;
+  tracer: Tracer;
 }
 
 /** Conversation queues of recent envelopes by id, so an edit or delete queues behind the message it names. */
@@ -197,6 +203,7 @@ export class OutboundWorker {
       return;
     }
     this.messages = messages;
+    this.deps.queues.track({ ...this.labels, consumer: this.consumerName!, subject: subjects.out(this.channel, this.account) });
     this.keepAlive ??= setInterval(() => {
       for (const m of this.taken) m.working();
     }, ACK_WAIT_MS / 3);
@@ -242,6 +249,7 @@ export class OutboundWorker {
       this.takeover = undefined;
     }
     this.messages?.stop();
+    if (this.consumerName) this.deps.queues.untrack(this.consumerName);
     await this.loop;
     this.messages = undefined;
   }
@@ -263,6 +271,11 @@ export class OutboundWorker {
   }
 
   private accept(m: JsMsg): void {
+    const trace = new OutboundTrace(this.deps.tracer, m, this.channel, this.account);
+    trace.run(() => this.take(m, trace));
+  }
+
+  private take(m: JsMsg, trace: OutboundTrace): void {
     this.deps.metrics.outbound.inc(this.labels);
     this.taken.add(m);
     const started = Date.now();
@@ -288,6 +301,7 @@ export class OutboundWorker {
           { code: 'E_TOO_LARGE', message, retryable: false },
           0,
         ),
+        trace,
       );
       return;
     }
@@ -302,6 +316,7 @@ export class OutboundWorker {
           { code: 'E_SCHEMA', message: `payload is not JSON: ${parseError.message}`, retryable: false },
           0,
         ),
+        trace,
       );
       return;
     }
@@ -313,10 +328,12 @@ export class OutboundWorker {
         m,
         started,
         this.deps.receipts.failed(this.channel, this.account, id, { code: 'E_SCHEMA', message: checked.message, retryable: false }, 0),
+        trace,
       );
       return;
     }
-    this.route(m, checked.value, started);
+    trace.identify(checked.value.id);
+    this.route(m, checked.value, started, trace);
   }
 
   /**
@@ -324,14 +341,14 @@ export class OutboundWorker {
    * the message it names went; when that is not known in memory (an old message, another replica sent
    * it), the outbox says, and envelopes accepted meanwhile wait so that accept order is kept.
    */
-  private route(m: JsMsg, env: OutboundEnvelope, started: number): void {
+  private route(m: JsMsg, env: OutboundEnvelope, started: number, trace: OutboundTrace): void {
     const target = env.edit ?? env.delete;
     const known = target === undefined ? directKey(env) : this.keys.get(target);
-    if (known !== undefined && !this.resolving) return this.enqueue(m, env, started, known);
+    if (known !== undefined && !this.resolving) return this.enqueue(m, env, started, known, trace);
     const previous = this.resolving ?? Promise.resolve();
     const next = previous.then(async () => {
       const key = known ?? (target !== undefined ? await this.keyInOutbox(target) : directKey(env));
-      this.enqueue(m, env, started, key);
+      this.enqueue(m, env, started, key, trace);
     });
     this.resolving = next;
     void next.finally(() => {
@@ -345,49 +362,56 @@ export class OutboundWorker {
   }
 
   /** Pushes the envelope's delivery; a frame waiting for the same message is superseded by this one. */
-  private enqueue(m: JsMsg, env: OutboundEnvelope, started: number, key: string): void {
+  private enqueue(m: JsMsg, env: OutboundEnvelope, started: number, key: string, trace: OutboundTrace): void {
     if (env.edit === undefined && env.delete === undefined && !env.react && !env.typing) this.keys.set(env.id, key);
     // A delete between two edits keeps both: the earlier edit is not superseded across it.
     if (env.delete !== undefined) this.frames.delete(env.delete);
-    if (env.edit === undefined) return this.queue.push(key, () => this.deliver(m, env, started, key));
+    // The queue runs the task after earlier ones of the conversation: it must run in this envelope's trace.
+    if (env.edit === undefined) return this.queue.push(key, () => trace.run(() => this.deliver(m, env, started, key, trace)));
     const target = env.edit;
     const waiting = this.frames.get(target);
     if (waiting && !waiting.started && !waiting.done) waiting.superseded = true;
     const frame: Frame = { started: false, superseded: false, done: env.done === true };
     this.frames.set(target, frame);
-    this.queue.push(key, async () => {
-      frame.started = true;
-      if (this.frames.get(target) === frame) this.frames.delete(target);
-      if (frame.superseded) return this.supersede(m, env, started, target);
-      return this.deliver(m, env, started, key);
-    });
+    this.queue.push(key, () =>
+      trace.run(async () => {
+        frame.started = true;
+        if (this.frames.get(target) === frame) this.frames.delete(target);
+        if (frame.superseded) return this.supersede(m, env, started, target, trace);
+        return this.deliver(m, env, started, key, trace);
+      }),
+    );
   }
 
   /** A frame a newer one replaced before it was sent: its one receipt, ok and superseded, and nothing sent. */
-  private async supersede(m: JsMsg, env: OutboundEnvelope, started: number, target: string): Promise<void> {
+  private async supersede(m: JsMsg, env: OutboundEnvelope, started: number, target: string, trace: OutboundTrace): Promise<void> {
     const record = await this.outbox.get(target).catch(() => undefined);
     const receipt = this.deps.receipts.ok(this.channel, this.account, env.id, record?.message?.messageIds ?? [], 0);
     receipt.superseded = true;
-    this.finish(m, started, receipt);
+    this.deps.metrics.outboundFrames.inc({ ...this.labels, outcome: 'superseded' });
+    this.finish(m, started, receipt, trace);
   }
 
-  private async deliver(m: JsMsg, env: OutboundEnvelope, started: number, key: string): Promise<void> {
+  private async deliver(m: JsMsg, env: OutboundEnvelope, started: number, key: string, trace: OutboundTrace): Promise<void> {
     const { receipts, delivery, metrics } = this.deps;
     const prior = await this.outbox.get(env.id).catch(() => undefined);
     if (prior) {
       this.log.info({ id: env.id }, 'outbound envelope already delivered: not sent again, receipt repeated');
-      this.finish(m, started, { ...prior.receipt, time: new Date().toISOString() });
+      this.finish(m, started, { ...prior.receipt, time: new Date().toISOString() }, trace);
       return;
     }
     const signal = this.abort.signal;
     try {
       for (let attempt = 1; ; attempt++) {
+        const call = trace.attempt(attempt);
         try {
-          const done = await withTimeout(
-            this.ops.perform(env, key, { attempt, signal, sequence: m.seq }),
-            delivery.sendTimeout,
-            'platform send',
+          const done = await call.run(() =>
+            withTimeout(this.ops.perform(env, key, { attempt, signal, sequence: m.seq }), delivery.sendTimeout, 'platform send'),
           );
+          call.end();
+          this.accepted(m, env, attempt, done.messageIds);
+          if (env.edit !== undefined)
+            this.deps.metrics.outboundFrames.inc({ ...this.labels, outcome: done.superseded ? 'superseded' : 'sent' });
           const receipt = receipts.ok(this.channel, this.account, env.id, done.messageIds, attempt);
           if (done.superseded) receipt.superseded = true;
           await done
@@ -395,15 +419,20 @@ export class OutboundWorker {
             .catch((err: Error) =>
               this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'),
             );
-          this.finish(m, started, receipt);
+          this.finish(m, started, receipt, trace);
           return;
         } catch (thrown) {
+          const err = toDeliveryError(thrown);
+          call.end(err.message);
           if (signal.aborted) {
+            trace.handBack('gateway stopping');
             m.nak(HAND_BACK_DELAY_MS);
             return;
           }
-          const err = toDeliveryError(thrown);
-          if (err.deferred && this.hold(m, env, err)) return;
+          if (err.deferred && this.hold(m, env, err)) {
+            trace.handBack(`held: ${err.message}`);
+            return;
+          }
           const detail: ReceiptError = {
             code: err.code,
             message: err.message,
@@ -420,7 +449,7 @@ export class OutboundWorker {
               { id: env.id, code: err.code, platformCode: err.platformCode, attempts: attempt },
               `outbound delivery failed: ${final}`,
             );
-            this.finish(m, started, receipts.failed(this.channel, this.account, env.id, { ...detail, message: final }, attempt));
+            this.finish(m, started, receipts.failed(this.channel, this.account, env.id, { ...detail, message: final }, attempt), trace);
             return;
           }
           const wait = backoff(attempt, { initialMs: delivery.initialBackoff, maxMs: delivery.maxBackoff }, err.retryAfterMs);
@@ -432,6 +461,7 @@ export class OutboundWorker {
           try {
             await sleep(wait, signal);
           } catch {
+            trace.handBack('gateway stopping');
             m.nak(HAND_BACK_DELAY_MS);
             return;
           }
@@ -455,9 +485,17 @@ export class OutboundWorker {
     return true;
   }
 
-  private finish(m: JsMsg, started: number, receipt: Receipt): void {
+  /** The platform took the envelope: its outbound latency counts from when the agent's publish was stored. */
+  private accepted(m: JsMsg, env: OutboundEnvelope, attempts: number, messageIds: string[]): void {
+    const seconds = Math.max(0, (Date.now() - m.info.timestampNanos / 1e6) / 1000);
+    this.deps.metrics.outboundLatency.observe(this.labels, seconds);
+    this.deps.metrics.top.observeLatency(this.channel, this.account, seconds);
+    this.log.debug({ id: env.id, attempts, messageIds, ms: Math.round(seconds * 1000) }, 'outbound envelope delivered');
+  }
+
+  private finish(m: JsMsg, started: number, receipt: Receipt, trace: OutboundTrace): void {
     this.taken.delete(m);
-    this.deps.receipts.publish(receipt);
+    this.deps.receipts.publish(receipt, undefined, trace.end(receipt));
     this.deps.metrics.deliverySeconds.observe(this.labels, (Date.now() - started) / 1000);
     m.ack();
   }

@@ -1,7 +1,8 @@
-import type { NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { ErrorCode, Receipt } from '../contract/schemas';
 import type { Subjects } from '../contract/subjects';
 import type { Metrics } from '../http/metrics';
+import { TRACEPARENT, formatTraceparent, type TraceContext } from '../trace/context';
 
 export interface ReceiptError {
   code: ErrorCode;
@@ -37,14 +38,20 @@ export class ReceiptPublisher {
     return r;
   }
 
-  /** Publishes on the receipt subject of the receipt's channel and account (tokens taken as given). */
-  publish(receipt: Receipt, subject = this.subjects.receipt(receipt.channel, receipt.account)): void {
+  /**
+   * Publishes on the receipt subject of the receipt's channel and account (tokens taken as given), with
+   * a `traceparent` header when the envelope's delivery was traced, so the receipt joins its trace.
+   */
+  publish(receipt: Receipt, subject = this.subjects.receipt(receipt.channel, receipt.account), trace?: TraceContext): void {
     this.metrics.receipts.inc({
       channel: receipt.channel,
       account: receipt.account,
       result: receipt.ok ? 'ok' : 'failed',
       code: receipt.error?.code ?? '',
     });
-    this.nc.publish(subject, JSON.stringify(receipt));
+    if (!trace) return this.nc.publish(subject, JSON.stringify(receipt));
+    const h = headers();
+    h.set(TRACEPARENT, formatTraceparent(trace));
+    this.nc.publish(subject, JSON.stringify(receipt), { headers: h });
   }
 }

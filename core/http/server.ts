@@ -6,7 +6,8 @@ import type { HttpRoutes, RouteHandler, UpgradeHandler } from '../plugin/types';
 
 export interface Probe {
   ready(): { ready: boolean; detail: Record<string, unknown> };
-  metrics(): string;
+  /** The Prometheus exposition. */
+  metrics(): Promise<string>;
 }
 
 /** The gateway's HTTP server: health, readiness, metrics, and the routes plugins register. */
@@ -104,8 +105,9 @@ export class HttpServer {
       }
       if (req.method === 'GET' && path === '/') return this.index(res);
       if (req.method === 'GET' && path === '/metrics') {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(this.probe.metrics());
+        const body = await this.probe.metrics();
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        res.end(body);
         return;
       }
       const handler = this.routes.get(`${req.method} ${path}`);

@@ -9,6 +9,8 @@ interface DraftCommon {
   time?: Date | string;
   /** The platform event, kept only when the instance sets `includeRaw: true`. */
   raw?: unknown;
+  /** A W3C `traceparent` the platform delivered with the event, if any: core continues that trace. */
+  traceparent?: string;
 }
 
 /**

@@ -18,7 +18,10 @@ import { HttpServer } from '../http/server';
 import { serveMedia } from '../media/responder';
 import { MediaStore } from '../media/store';
 import { Metrics } from '../http/metrics';
+import { watchNatsMetrics } from '../http/nats-metrics';
+import { QueueSampler } from '../http/queue-sampler';
 import { addLogSecrets, createLogger } from '../log';
+import { createTracer } from '../trace/tracer';
 import { PairingDirectory } from '../pairing/directory';
 import { DEFAULT_PAIRING_LIMITS, type PairingLimits } from '../pairing/gate';
 import { openPairingBucket } from '../pairing/records';
@@ -84,6 +87,7 @@ export class Gateway {
     private readonly routable: Set<string>,
   ) {
     this.http = new HttpServer(current.http.listen, { ready: () => this.readiness(), metrics: () => metrics.render() }, log);
+    metrics.watchInstances(() => this.instances.map((i) => ({ channel: i.config.channel, account: i.config.account, state: i.state })));
   }
 
   /** The config the gateway runs with (after a reload: the new one, except `nats` and `http`, which need a restart). */
@@ -127,10 +131,12 @@ export class Gateway {
     );
     const buckets = await openBuckets(nc, s, config.delivery.remember);
     const media = await MediaStore.open(nc, s.mediaBucket, { ttlMs: config.media.ttl, maxBytes: config.media.maxBytes });
-    const metrics = new Metrics();
+    const metrics = new Metrics({ perAccount: config.metrics.perAccount, topAccounts: config.metrics.topAccounts });
+    const queues = new QueueSampler(jsm, s.outStream, metrics, config.metrics.sampleInterval, log);
+    const tracer = createTracer();
     const status = new StatusReporter(nc, buckets.status, s, log);
     const receipts = new ReceiptPublisher(nc, s, metrics);
-    const inbound = new InboundPublisher(js, s, metrics);
+    const inbound = new InboundPublisher(js, s, metrics, tracer);
     const activity = new ActivityRecorder(await openActivityBucket(nc, s), log);
     const pairingBucket = await openPairingBucket(nc, s);
     const routable = new Set<string>();
@@ -146,7 +152,7 @@ export class Gateway {
       activity,
       store: buckets.store,
       mediaFetchTimeout: config.media.fetchTimeout,
-      outbound: { js, jsm, subjects: s, receipts, metrics, outbox: buckets.outbox, leases: buckets.leases, owner, media },
+      outbound: { js, jsm, subjects: s, receipts, metrics, outbox: buckets.outbox, leases: buckets.leases, owner, media, queues, tracer },
       pairing: { directory, limits: { ...DEFAULT_PAIRING_LIMITS, ...opts.pairing } },
     };
     return new Gateway(config, log, nats, metrics, unrouted, status, shared, opts.read ?? readConfigFile, routable);
@@ -158,6 +164,8 @@ export class Gateway {
     if (config.http.enabled) await this.http.start();
     this.natsUp = true;
     this.watchNats();
+    watchNatsMetrics(this.nats.nc, this.metrics);
+    this.shared.outbound.queues.start();
     const enabled = config.instances.filter((i) => i.enabled);
     for (const inst of enabled) this.routable.add(instanceKey(inst));
     this.unrouted.start();
@@ -240,14 +248,11 @@ export class Gateway {
     for (const i of plan.added) this.routable.add(instanceKey(i));
     const leaving = new Set([...plan.removed, ...plan.restarted.map(instanceKey)]);
     await Promise.all(this.instances.filter((i) => leaving.has(i.key)).map((i) => i.stop()));
-    for (const key of plan.removed) {
-      this.routable.delete(key);
-      this.metrics.instanceUp.delete(key);
-    }
+    for (const key of plan.removed) this.routable.delete(key);
     const fresh = [...plan.restarted, ...plan.added].map((i) => this.createInstance(i, next));
     const byKey = new Map([...this.instances.filter((i) => !leaving.has(i.key)), ...fresh].map((i) => [i.key, i]));
     this.instances.splice(0, this.instances.length, ...next.instances.filter((i) => i.enabled).map((i) => byKey.get(instanceKey(i))!));
-    this.current = { ...next, nats: this.current.nats, http: this.current.http };
+    this.current = { ...next, nats: this.current.nats, http: this.current.http, metrics: this.current.metrics };
     await Promise.all(fresh.map((i) => i.start()));
     const summary: ReloadSummary = {
       added: plan.added.map(instanceKey),
@@ -303,6 +308,8 @@ export class Gateway {
       this.mediaRequests?.unsubscribe();
       await this.reloading;
       await Promise.all(this.instances.map((i) => i.stop()));
+      await this.shared.outbound.queues.stop();
+      await this.shared.outbound.tracer.shutdown().catch((err: Error) => this.log.warn({ err: err.message }, 'spans not all exported'));
       await this.shared.activity.flush();
       this.shared.pairing.directory.stop();
       this.unrouted.stop();

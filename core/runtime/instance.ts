@@ -130,7 +130,6 @@ export class Instance {
       this.state = 'started';
       this.lastError = undefined;
       this.lastHint = undefined;
-      this.deps.metrics.instanceUp.set(this.key, true);
       const current = this.deps.status.get(channel, account)?.state;
       if (current === 'starting') this.report('connected');
       this.log.info(n > 1 ? { attempts: n } : {}, n > 1 ? `instance started after ${n} attempts` : 'instance started');
@@ -141,7 +140,6 @@ export class Instance {
       this.state = 'failed';
       this.lastError = message;
       this.lastHint = err instanceof GatewayError && err.hint ? err.hint : START_HINT;
-      this.deps.metrics.instanceUp.set(this.key, false);
       await this.safeStopAdapter();
       const delay = backoff(n, { initialMs: this.deps.lifecycle.restartDelay, maxMs: MAX_RESTART_DELAY, jitter: 'none' });
       this.report('failed', message);
@@ -256,7 +254,6 @@ export class Instance {
     if (!(await settledWithin(Promise.allSettled([...this.publishing]), stopMs * 0.1))) this.log.warn('inbound publishes still pending');
     this.deps.http.unmount(this.config.channel, this.config.account);
     this.state = 'stopped';
-    this.deps.metrics.instanceUp.set(this.key, false);
     this.report('stopped');
   }
 

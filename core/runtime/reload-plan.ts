@@ -18,7 +18,7 @@ export interface ReloadPlan {
   restarted: InstanceConfig[];
   unchanged: string[];
   /** Top-level sections that changed but only take effect after a restart of the process. */
-  needsRestart: Array<'nats' | 'http'>;
+  needsRestart: Array<'nats' | 'http' | 'metrics'>;
 }
 
 export const instanceKey = (i: Pick<InstanceConfig, 'channel' | 'account'>) => `${i.channel}/${i.account}`;
@@ -47,5 +47,6 @@ export function planReload(current: GatewayConfig, next: GatewayConfig): ReloadP
   plan.removed = [...running.keys()].filter((k) => !kept.has(k));
   if (!isDeepStrictEqual(current.nats, next.nats)) plan.needsRestart.push('nats');
   if (!isDeepStrictEqual(current.http, next.http)) plan.needsRestart.push('http');
+  if (!isDeepStrictEqual(current.metrics, next.metrics)) plan.needsRestart.push('metrics');
   return plan;
 }

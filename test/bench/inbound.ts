@@ -4,7 +4,7 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FeishuEmulator } from '../emulators/feishu';
-import { now, percentile, type Round } from './stats';
+import { now, roundOf, type Round } from './stats';
 import { pause } from './setup';
 
 export type Load = { kind: 'burst'; n: number; inFlight: number } | { kind: 'rate'; perSecond: number; seconds: number };
@@ -85,12 +85,5 @@ export async function inboundRound(
   }
   await Promise.race([all, pause(30_000)]);
   sub.unsubscribe();
-  const n = latencies.length;
-  return {
-    rate: n > 1 ? (n / (last - first)) * 1000 : NaN,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    lost: total - n,
-    ...(failed ? { failed } : {}),
-  };
+  return { ...roundOf(latencies, total, first, last), ...(failed ? { failed } : {}) };
 }

@@ -6,7 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { FeishuEmulator } from '../emulators/feishu';
 import type { Baseline } from './setup';
 import { pause } from './setup';
-import { now, percentile, type Round } from './stats';
+import { now, roundOf, type Round } from './stats';
 
 let roundNo = 0;
 
@@ -28,13 +28,7 @@ function collect(emu: FeishuEmulator, tag: string, total: number) {
     async finish(first: number, timeoutMs: number): Promise<Round> {
       await Promise.race([all, pause(timeoutMs)]);
       emu.off('sent', onSent);
-      const n = latencies.length;
-      return {
-        rate: n > 1 ? (n / (last - first)) * 1000 : NaN,
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-        lost: total - n,
-      };
+      return roundOf(latencies, total, first, last);
     },
   };
 }

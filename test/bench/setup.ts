@@ -1,13 +1,10 @@
 /** Shared set-up: Feishu apps on the emulator, a gateway process for them, the baseline child process. */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FeishuEmulator } from '../emulators/feishu';
-import { newApp } from '../support/feishu';
-import { GatewayProcess } from '../support/gateway-process';
-import { writeConfig } from '../support/harness';
-import { freePort, uniquePrefix } from '../support/nats-server';
+import { ALLOW_ALL, feishuEntry, newApp } from '../support/feishu';
+import { GatewayProcess, processConfigFile } from '../support/gateway-process';
+import { uniquePrefix } from '../support/nats-server';
 
 export interface App {
   appId: string;
@@ -36,33 +33,9 @@ export async function startGateway(
   apps: App[],
   opts: { nodeArgs?: string[]; timeoutMs?: number } = {},
 ): Promise<BenchGateway> {
-  const port = await freePort();
   const prefix = uniquePrefix();
-  const entries = apps
-    .map(
-      (a) => `  - use: feishu
-    account: ${a.account}
-    appId: ${a.appId}
-    appSecret: ${a.appSecret}
-    domain: ${emuUrl}
-    allowFrom: ["*"]
-`,
-    )
-    .join('');
-  const file = writeConfig(`nats:
-  servers: ${natsUrl}
-  prefix: ${prefix}
-  autoStart: false
-http:
-  listen: 127.0.0.1:${port}
-log:
-  level: info
-lifecycle:
-  stopTimeout: 3s
-plugins:
-${entries}`);
-  const log = join(mkdtempSync(join(tmpdir(), 'cg-bench-')), 'gateway.log');
-  const url = `http://127.0.0.1:${port}`;
+  const entries = apps.map((a) => feishuEntry(emuUrl, a, ALLOW_ALL, a.account)).join('');
+  const { file, url, log } = await processConfigFile(natsUrl, prefix, entries);
   const gw = new GatewayProcess(file, url, log, {}, opts.nodeArgs ?? []);
   const t0 = Date.now();
   await gw.start(opts.timeoutMs ?? 30_000);

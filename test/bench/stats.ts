@@ -25,6 +25,17 @@ export interface Round {
   cpuPer1k?: number;
 }
 
+/** A round's figures from the latencies of the `total` messages sent, the first sent at `first` and the last seen at `last`. */
+export function roundOf(latencies: number[], total: number, first: number, last: number): Round {
+  const n = latencies.length;
+  return {
+    rate: n > 1 ? (n / (last - first)) * 1000 : NaN,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    lost: total - n,
+  };
+}
+
 /** User + system CPU milliseconds a process has used so far (Linux /proc, 10 ms resolution). */
 export function cpuMs(pid: number | undefined): number {
   if (!pid) return NaN;

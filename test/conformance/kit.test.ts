@@ -1,15 +1,5 @@
-import {
-  Context,
-  DeliveryError,
-  Options,
-  definePlugin,
-  inject,
-  injectable,
-  type ChannelAdapter,
-  type OutboundEnvelope,
-  type PluginContext,
-  type SendResult,
-} from '../../core/plugin';
+import { Context, DeliveryError, Options, definePlugin, inject, injectable } from '../../core/plugin';
+import type { ChannelAdapter, OutboundEnvelope, PluginContext, SendResult } from '../../core/plugin';
 import {
   runConformance,
   type FailureKind,

@@ -1,43 +1,36 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { startEchoAgent } from '../../examples/echo-agent';
-import { loopbackConfig, startGateway, type Started } from '../support';
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
+import { loopbackConfig } from '../support';
+import { useGatewayTest } from '../support/fixture';
+import { uniquePrefix } from '../support/nats-server';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-let nats: TestNats;
-let run: Started;
-let stopAgent: () => Promise<void>;
+const t = useGatewayTest();
 let browser: Browser;
+let baseUrl: string;
 let pageUrl: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
-  nats = await startNats();
-  const prefix = uniquePrefix();
-  run = await startGateway(
+  const gw = await t.boot(
     loopbackConfig(
-      nats.url,
-      prefix,
+      t.nats.url,
+      uniquePrefix(),
       '  - use: webchat\n    title: Data Assistant\n  - use: webchat\n    account: short\n    maxMessageLength: 20\n',
     ),
   );
-  stopAgent = await startEchoAgent({ servers: nats.url, prefix, log: () => undefined });
-  pageUrl = `${run.gateway.http.url}/webchat/default/`;
+  t.defer(await startEchoAgent({ servers: t.nats.url, prefix: gw.prefix, log: () => undefined }));
+  baseUrl = gw.gateway.http.url;
+  pageUrl = `${baseUrl}/webchat/default/`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+  t.defer(() => browser.close());
 }, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopAgent?.();
-  await run?.gateway.stop();
-  await nats?.close();
-});
 
 test('webchat browser - a visitor sends a message, sees the echo answer, and keeps the conversation after a reload', async () => {
   const context = await browser.newContext();
@@ -100,7 +93,7 @@ test('webchat browser - an empty page shows a welcome; each message shows its ti
 test('webchat browser - the length limit shows while typing, and a message over it is not sent', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${run.gateway.http.url}/webchat/short/`);
+  await page.goto(`${baseUrl}/webchat/short/`);
   await expectText(page, '#status', 'online');
   await page.fill('#input', 'twelve chars');
   await expectText(page, '#count', '12 / 20');
@@ -132,7 +125,7 @@ test('webchat browser - a message the gateway refuses shows why, stops looking p
   const page = await context.newPage();
   const sentIds = async () =>
     ((await page.evaluate('window.__sent')) as string[]).map((f) => (JSON.parse(f) as { id: string }).id).filter((id) => id === stale.id);
-  await page.goto(`${run.gateway.http.url}/webchat/short/`);
+  await page.goto(`${baseUrl}/webchat/short/`);
   const bubble = page.locator('#m-me-toolong-0001');
   await page.waitForSelector('#m-me-toolong-0001.failed', { timeout: 10_000 });
   expect(await bubble.locator('.meta').textContent()).toBe('Not sent: message is longer than 20 characters');

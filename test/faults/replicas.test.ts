@@ -1,37 +1,39 @@
 import { readFileSync } from 'node:fs';
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { InboundEnvelope, Receipt } from '../../core/contract/schemas';
-import type { FeishuEmulator } from '../emulators/feishu';
-import { Collector, client, eventually } from '../support';
-import { newApp, startEmulator } from '../support/feishu';
+import { eventually, inboundBarrier, outboundBarrier, withoutMarkers } from '../support';
+import { newApp, textEvent, type FeishuApp } from '../support/feishu';
+import { useGatewayTest } from '../support/fixture';
 import { GatewayProcess, processConfig } from '../support/gateway-process';
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
+import { uniquePrefix } from '../support/nats-server';
 
-let nats: TestNats;
-let nc: NatsConnection;
-let emu: FeishuEmulator;
+const t = useGatewayTest({ emulator: 'feishu', scope: 'file' });
 
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.stop();
-  await nc.close();
-  await nats.close();
-});
+/** The numbers of conversation `c`'s messages (texts `<c>:<n>`) in the order the platform got them. */
+const sequence = (sent: Array<{ content: unknown }>, c: number) =>
+  sent
+    .map((m) => (m.content as { text: string }).text)
+    .filter((text) => text.startsWith(`${c}:`))
+    .map((text) => Number(text.split(':')[1]));
+
+/** Two gateway processes for one app and prefix, killed after the test, with collectors on the prefix. */
+async function twoReplicas(app: FeishuApp) {
+  const prefix = uniquePrefix();
+  const [a, b] = await Promise.all([0, 1].map(() => processConfig(t.nats.url, t.emu.url, app, prefix)));
+  const gwA = new GatewayProcess(a!.file, a!.url, a!.log);
+  const gwB = new GatewayProcess(b!.file, b!.url, b!.log);
+  t.defer(() => Promise.all([gwA.kill('SIGKILL'), gwB.kill('SIGKILL')]));
+  const inbox = await t.collect<InboundEnvelope>(`${prefix}.in.>`);
+  const receipts = await t.collect<Receipt>(`${prefix}.receipt.>`);
+  /** Outbound barriers through each of these conversations. */
+  const outboundBarriers = (conversations: string[]) =>
+    Promise.all(conversations.map((c) => outboundBarrier(t.nc, receipts, `${prefix}.out.feishu.default`, c)));
+  return { prefix, a: a!, b: b!, gwA, gwB, inbox, receipts, outboundBarriers };
+}
 
 test('faults - two replicas share inbound and outbound; one dies; nothing is lost, doubled or reordered', async () => {
+  const emu = t.emu;
   const app = newApp(emu);
-  const prefix = uniquePrefix();
-  const a = await processConfig(nats.url, emu.url, app, prefix);
-  const b = await processConfig(nats.url, emu.url, app, prefix);
-  const gwA = new GatewayProcess(a.file, a.url, a.log);
-  const gwB = new GatewayProcess(b.file, b.url, b.log);
-  const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
+  const { prefix, gwA, gwB, inbox, receipts, outboundBarriers } = await twoReplicas(app);
   await gwA.start();
   await gwB.start();
   await emu.waitForConnections(app.appId, 2);
@@ -40,18 +42,11 @@ test('faults - two replicas share inbound and outbound; one dies; nothing is los
   const N = 200;
   const pushes: Array<Promise<unknown>> = [];
   for (let i = 0; i < N; i++) {
-    nc.publish(
+    t.nc.publish(
       `${prefix}.out.feishu.default`,
       JSON.stringify({ id: `r-${i}`, conversation: { id: `oc_conv${i % 8}` }, text: `${i % 8}:${i}` }),
     );
-    const event = emu.message({
-      appId: app.appId,
-      chatId: `oc_in${i % 8}`,
-      chatType: 'p2p',
-      senderOpenId: `ou_u${i % 8}`,
-      messageType: 'text',
-      content: { text: `in ${i}` },
-    });
+    const event = textEvent(emu, app, `in ${i}`, { chatId: `oc_in${i % 8}`, senderOpenId: `ou_u${i % 8}` });
     pushes.push(
       emu.pushEvent(app.appId, event, { timeoutMs: 3000, redeliverUnacked: { afterMs: 300, times: 60 } }).then(
         // Feishu sometimes delivers an event again over another connection: every 5th one here.
@@ -73,36 +68,30 @@ test('faults - two replicas share inbound and outbound; one dies; nothing is los
   await eventually(() => new Set(inbox.items.map((e) => e.id)).size >= N, `${N} inbound envelopes`, 60_000);
   await eventually(() => new Set(receipts.items.map((r) => r.id)).size >= N, 'a receipt for each outbound', 30_000);
   await Promise.all(pushes);
-  await new Promise((r) => setTimeout(r, 1000));
-
-  expect(emu.sent).toHaveLength(N);
-  expect(inbox.items).toHaveLength(N);
-  for (let c = 0; c < 8; c++) {
-    const seq = emu.sent
-      .map((s) => (s.content as { text: string }).text)
-      .filter((t) => t.startsWith(`${c}:`))
-      .map((t) => Number(t.split(':')[1]));
-    expect(seq).toEqual([...seq].sort((x, y) => x - y));
-  }
   const redelivered = emu.deliveries.filter((d) => d.attempt > 1).length;
+  // Barriers: a marker through each conversation, and one inbound over each connection left.
+  await outboundBarriers(Array.from({ length: 8 }, (_, c) => `oc_conv${c}`));
+  for (let connection = 0; connection < emu.connections(app.appId); connection++) {
+    const deliver = (text: string) =>
+      emu.pushEvent(app.appId, textEvent(emu, app, text, { chatId: 'oc_in0', senderOpenId: 'ou_u0' }), { connection });
+    await inboundBarrier(inbox, deliver);
+  }
+
+  const sent = withoutMarkers(emu.sent);
+  expect(sent).toHaveLength(N);
+  expect(inbox.items).toHaveLength(N);
+  for (let c = 0; c < 8; c++) expect(sequence(sent, c)).toEqual([...sequence(sent, c)].sort((x, y) => x - y));
   process.stdout.write(
-    `replicas: ${N} outbound, ${emu.sent.length} delivered in order per conversation, ${receipts.items.length} receipts; ${N} inbound, ${inbox.items.length} stored (${redelivered} redeliveries)\n`,
+    `replicas: ${N} outbound, ${sent.length} delivered in order per conversation, ${receipts.items.length} receipts; ${N} inbound, ${inbox.items.length} stored (${redelivered} redeliveries)\n`,
   );
   emu.setLatency('create', 0);
   await gwB.kill('SIGTERM');
-  inbox.close();
-  receipts.close();
 }, 180_000);
 
 test('faults - rolling restart: the sending replica stops cleanly mid-traffic; the other goes on at once, in order, nothing doubled', async () => {
+  const emu = t.emu;
   const app = newApp(emu);
-  const prefix = uniquePrefix();
-  const a = await processConfig(nats.url, emu.url, app, prefix);
-  const b = await processConfig(nats.url, emu.url, app, prefix);
-  const gwA = new GatewayProcess(a.file, a.url, a.log);
-  const gwB = new GatewayProcess(b.file, b.url, b.log);
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
+  const { prefix, a, b, gwA, gwB, receipts, outboundBarriers } = await twoReplicas(app);
   const before = emu.sent.length;
   await gwA.start();
   await eventually(() => readFileSync(a.log, 'utf8').includes('outbound lease acquired'), 'A sends for the account');
@@ -112,25 +101,19 @@ test('faults - rolling restart: the sending replica stops cleanly mid-traffic; t
     // Feishu's 5/s per chat keeps envelopes queued in A when it stops: some finish, the rest are handed back.
     const N = 120;
     for (let i = 0; i < N; i++)
-      nc.publish(
+      t.nc.publish(
         `${prefix}.out.feishu.default`,
         JSON.stringify({ id: `roll-${i}`, conversation: { id: `oc_roll${i % 6}` }, text: `${i % 6}:${i}` }),
       );
     await eventually(() => emu.sent.length - before >= 20, 'some outbound sent before the stop', 30_000);
     await gwA.kill('SIGTERM');
     await eventually(() => new Set(receipts.items.map((r) => r.id)).size >= N, 'a receipt for each outbound', 90_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await outboundBarriers(Array.from({ length: 6 }, (_, c) => `oc_roll${c}`));
 
-    const sent = emu.sent.slice(before);
+    const sent = withoutMarkers(emu.sent.slice(before));
     expect(new Set(sent.map((m) => m.uuid)).size).toBe(N);
     expect(sent).toHaveLength(N);
-    for (let c = 0; c < 6; c++) {
-      const seq = sent
-        .map((m) => (m.content as { text: string }).text)
-        .filter((t) => t.startsWith(`${c}:`))
-        .map((t) => Number(t.split(':')[1]));
-      expect(seq).toEqual([...seq].sort((x, y) => x - y));
-    }
+    for (let c = 0; c < 6; c++) expect(sequence(sent, c)).toEqual([...sequence(sent, c)].sort((x, y) => x - y));
     expect(receipts.items.every((r) => r.ok)).toBe(true);
     const logB = readFileSync(b.log, 'utf8');
     const back = /"returned":(\d+),"newer":(\d+),"waitedMs":(\d+)[^\n]*envelopes are back/.exec(logB);
@@ -144,6 +127,5 @@ test('faults - rolling restart: the sending replica stops cleanly mid-traffic; t
     emu.setLatency('create', 0);
     await gwA.kill('SIGKILL').catch(() => undefined);
     await gwB.kill('SIGTERM').catch(() => undefined);
-    receipts.close();
   }
 }, 180_000);

@@ -1,39 +1,30 @@
 import { resolve } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { AgentClient } from '../../core/agent';
 import type { InboundAction, InboundAny, InboundEnvelope, Receipt } from '../../core/contract/schemas';
-import { Collector, client, loopbackConfig, startGateway, type Started } from '../support';
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
+import { loopbackConfig } from '../support';
+import { useGatewayTest } from '../support/fixture';
+import { uniquePrefix } from '../support/nats-server';
 import { rich, world } from '../support/rich-plugin';
 
 const RICH = resolve(__dirname, '../support/rich-plugin.ts');
 
-let nats: TestNats;
-let nc: NatsConnection;
-let run: Started | undefined;
+const t = useGatewayTest();
 let agent: AgentClient | undefined;
-
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-afterEach(async () => {
-  await agent?.close();
-  agent = undefined;
-  await run?.gateway.stop();
-  run = undefined;
-  world.reset();
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
-});
+afterEach(() => world.reset());
 
 async function boot(extra = '') {
-  const prefix = uniquePrefix();
-  run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: ${RICH}\n${extra}`));
-  agent = await AgentClient.connect({ servers: nats.url, prefix, receiptTimeoutMs: 10_000 });
-  return prefix;
+  const gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), `  - use: ${RICH}\n${extra}`));
+  const a = await AgentClient.connect({ servers: t.nats.url, prefix: gw.prefix, receiptTimeoutMs: 10_000 });
+  t.defer(() => a.close());
+  agent = a;
+  return gw.prefix;
+}
+
+/** A promise a handler settles once the agent did its part. */
+function settled<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 const say = (id: string, text: string) =>
@@ -46,19 +37,19 @@ const say = (id: string, text: string) =>
 
 test('agent - stream(): update() as the model writes, done() with the final text; one platform message, exact final content', async () => {
   await boot('    editDelayMs: 20\n');
-  const finished = new Promise<Receipt>((resolveDone) => {
-    void agent!.onMessage(async (msg) => {
-      const s = agent!.stream(msg);
-      let text = '';
-      for (const word of msg.message.text.split(' ')) {
-        text += `${word} `;
-        s.update(text);
-      }
-      resolveDone(await s.done(`${text}!`));
-    });
+  const finished = settled<Receipt>();
+  // Subscribed before the message that it handles is sent.
+  await agent!.onMessage(async (msg) => {
+    const s = agent!.stream(msg);
+    let text = '';
+    for (const word of msg.message.text.split(' ')) {
+      text += `${word} `;
+      s.update(text);
+    }
+    finished.resolve(await s.done(`${text}!`));
   });
   await say('m1', Array.from({ length: 60 }, (_, i) => `w${i}`).join(' '));
-  const receipt = await finished;
+  const receipt = await finished.promise;
   expect(receipt.ok).toBe(true);
   const messages = [...world.messages.values()];
   expect(messages).toHaveLength(1);
@@ -80,13 +71,12 @@ test('agent - onAction gets the click, edit() answers on the card it came from; 
       ],
     });
   });
-  const edited = new Promise<Receipt>((resolveEdit) => {
-    void agent!.onAction(async (action: InboundAction) => {
-      resolveEdit(await agent!.edit(action, `Approved by ${action.sender.name} (${action.action.id}, ${action.action.value})`));
-    });
+  const edited = settled<Receipt>();
+  // Subscribed before the message that it handles is sent.
+  await agent!.onAction(async (action: InboundAction) => {
+    edited.resolve(await agent!.edit(action, `Approved by ${action.sender.name} (${action.action.id}, ${action.action.value})`));
   });
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
+  const receipts = await t.collect<Receipt>(`${prefix}.receipt.>`);
   await say('m1', 'deploy please');
   await receipts.waitFor(1);
   const card = [...world.messages.values()][0]!;
@@ -99,26 +89,25 @@ test('agent - onAction gets the click, edit() answers on the card it came from; 
     conversation: { id: 'c1', type: 'direct' },
     sender: { id: 'u1', name: 'Tom' },
   });
-  const receipt = await edited;
+  const receipt = await edited.promise;
   expect(receipt).toMatchObject({ ok: true, messageIds: [card.id] });
   expect(world.messages.get(card.id)).toMatchObject({ text: 'Approved by Tom (approve, v42)', buttons: [] });
   expect(seen.map((e) => e.kind)).toEqual(['message']);
-  receipts.close();
 });
 
 test('agent - react(), typing() and delete() reach the platform', async () => {
   await boot();
-  const done = new Promise<void>((resolveDone) => {
-    void agent!.onMessage(async (msg: InboundEnvelope) => {
-      await agent!.typing(msg);
-      await agent!.react(msg, 'eyes');
-      const r = await agent!.reply(msg, 'oops');
-      await agent!.delete(r);
-      resolveDone();
-    });
+  const done = settled<void>();
+  // Subscribed before the message that it handles is sent.
+  await agent!.onMessage(async (msg: InboundEnvelope) => {
+    await agent!.typing(msg);
+    await agent!.react(msg, 'eyes');
+    const r = await agent!.reply(msg, 'oops');
+    await agent!.delete(r);
+    done.resolve();
   });
   await say('m1', 'hi');
-  await done;
+  await done.promise;
   expect(world.typing).toEqual(['c1']);
   expect(world.reactions).toEqual([{ messageId: 'm1', emoji: 'eyes', remove: false }]);
   expect([...world.messages.values()][0]).toMatchObject({ text: 'oops', deleted: true });

@@ -1,36 +1,31 @@
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
-import { LOOPBACK_PATH, eventually, loopback, loopbackConfig, startGateway, type Started } from '../support';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { AgentClient, AgentError, type AgentClientOptions, type InboundEnvelope } from '../../core/agent';
+import { subjects } from '../../core/contract/subjects';
 import { DeliveryError } from '../../core/errors';
 import { startEchoAgent } from '../../examples/echo-agent';
+import { LOOPBACK_PATH, eventually, isMarker, loopback, loopbackConfig, newMarker, withoutMarkers } from '../support';
+import { useGatewayTest } from '../support/fixture';
+import { uniquePrefix } from '../support/nats-server';
 
-let nats: TestNats;
-let run: Started | undefined;
+const t = useGatewayTest();
 let prefix: string;
-const open: AgentClient[] = [];
 const errors: Array<{ err: Error; envelopeId?: string }> = [];
 
-beforeAll(async () => {
-  nats = await startNats();
-});
 beforeEach(async () => {
-  prefix = uniquePrefix();
   errors.length = 0;
-  run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: ${LOOPBACK_PATH}\n`));
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((a) => a.close()));
-  await run?.gateway.stop();
-  run = undefined;
-});
-afterAll(async () => {
-  await nats.close();
+  prefix = (await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), `  - use: ${LOOPBACK_PATH}\n`))).prefix;
 });
 
 async function agent(options: AgentClientOptions = {}): Promise<AgentClient> {
-  const a = await AgentClient.connect({ servers: nats.url, prefix, onError: (err, ctx) => errors.push({ err, ...ctx }), ...options });
-  open.push(a);
+  const a = await AgentClient.connect({ servers: t.nats.url, prefix, onError: (err, ctx) => errors.push({ err, ...ctx }), ...options });
+  t.defer(() => a.close());
   return a;
+}
+
+/** The state of an agent's durable consumer on the inbound stream: what waits for it and what it holds unacknowledged. */
+async function durable(name: string): Promise<{ pending: number; unacked: number }> {
+  const info = await (await jetstreamManager(t.nc)).consumers.info(subjects(prefix).inStream, name);
+  return { pending: info.num_pending, unacked: info.num_ack_pending };
 }
 
 const dm = (id: string, text = 'hello', sender = 'u1') => ({
@@ -122,10 +117,15 @@ test('agent client - two clients in one queue group share 20 messages, each deli
   for (const list of seen) await (await agent()).onMessage((m) => void list.push(m.message.id));
   for (let i = 0; i < 20; i++) await loopback.get().receive(dm(`q${i}`, `n${i}`, `u${i % 4}`));
   await eventually(() => seen[0]!.length + seen[1]!.length >= 20, '20 messages');
-  await new Promise((r) => setTimeout(r, 200));
-  expect(seen[0]!.length).toBeGreaterThan(0);
-  expect(seen[1]!.length).toBeGreaterThan(0);
-  expect([...seen[0]!, ...seen[1]!].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `q${i}`).sort());
+  // A barrier for each client: markers until both got one, and with it every message the group routed to it before.
+  await eventually(async () => {
+    await loopback.get().receive(dm(newMarker()));
+    return seen.every((list) => list.some((id) => isMarker(id)));
+  }, 'a marker at each client');
+  const [first, second] = seen.map((list) => withoutMarkers(list));
+  expect(first!.length).toBeGreaterThan(0);
+  expect(second!.length).toBeGreaterThan(0);
+  expect([...first!, ...second!].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `q${i}`).sort());
 });
 
 test('agent client - durable mode receives what arrived while the agent was stopped', async () => {
@@ -137,7 +137,11 @@ test('agent client - durable mode receives what arrived while the agent was stop
   await first.close();
   await loopback.get().receive(dm('d2'));
   await loopback.get().receive(dm('d3'));
-  await new Promise((r) => setTimeout(r, 100));
+  // Both wait in the consumer, delivered to no one: nothing reached the stopped agent.
+  await eventually(async () => {
+    const { pending, unacked } = await durable('worker');
+    return pending === 2 && unacked === 0;
+  }, 'd2 and d3 waiting for the agent');
   expect(got).toEqual(['d1']);
   await (await agent()).onMessage((m) => void got.push(m.message.id), { durable: 'worker', account: 'default' });
   await eventually(() => got.length === 3, 'the two messages sent while stopped');
@@ -156,14 +160,18 @@ test('agent client - durable mode delivers again a message whose handler threw',
   );
   await loopback.get().receive(dm('r1'));
   await eventually(() => attempts.length === 2, 'a redelivery');
-  await new Promise((r) => setTimeout(r, 300));
+  // Acknowledged, and nothing else waiting: no further delivery can come.
+  await eventually(async () => {
+    const { pending, unacked } = await durable('retrying');
+    return pending === 0 && unacked === 0;
+  }, 'r1 acknowledged');
   expect(attempts).toEqual(['r1', 'r1']);
   expect(errors.map((e) => e.err.message)).toEqual(['model unavailable']);
 });
 
 test('agent client - the echo agent answers "echo: hi"', async () => {
   const lines: string[] = [];
-  const stop = await startEchoAgent({ servers: nats.url, prefix, log: (l) => lines.push(l) });
+  const stop = await startEchoAgent({ servers: t.nats.url, prefix, log: (l) => lines.push(l) });
   try {
     await loopback.get().receive(dm('hi1', 'hi'));
     await eventually(() => loopback.get().sent.length === 1, 'the echo');

@@ -1,30 +1,21 @@
-import type { NatsConnection } from '@nats-io/transport-node';
 import { WebSocket } from 'ws';
-import type { InboundEnvelope, Receipt } from '../../core/contract/schemas';
 import { FeishuEmulator } from '../emulators/feishu';
 import { SlackEmulator } from '../emulators/slack';
 import { TelegramEmulator } from '../emulators/telegram';
-import { Collector, client, eventually, loopbackConfig, startGateway, type Started } from '../support';
-import { FAST_RECONNECT, newApp } from '../support/feishu';
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
+import { eventually, loopbackConfig, pluginEntry } from '../support';
+import { FAST_RECONNECT, feishuEntry, newApp } from '../support/feishu';
+import { useGatewayTest } from '../support/fixture';
+import { uniquePrefix } from '../support/nats-server';
 
-let nats: TestNats;
-let nc: NatsConnection;
-let run: Started | undefined;
+const t = useGatewayTest();
 const feishu = new FeishuEmulator({ clientConfig: FAST_RECONNECT });
 const slack = new SlackEmulator({ ackTimeoutMs: 1500, retryDelaysMs: [300, 1000, 2000] });
 const telegram = new TelegramEmulator();
+const emulators = [feishu, slack, telegram];
 
 beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-  await Promise.all([feishu.start(), slack.start(), telegram.start()]);
-});
-afterAll(async () => {
-  await run?.gateway.stop();
-  await Promise.all([feishu.stop(), slack.stop(), telegram.stop()]);
-  await nc.close();
-  await nats.close();
+  await Promise.all(emulators.map((e) => e.start()));
+  t.defer(() => Promise.all(emulators.map((e) => e.stop())));
 });
 
 test('channels - feishu, slack, telegram and webchat side by side in one gateway each relay both ways', async () => {
@@ -33,30 +24,14 @@ test('channels - feishu, slack, telegram and webchat side by side in one gateway
   const tom = slack.addUser({ name: 'tom', realName: 'Tom Li', displayName: 'Tom' });
   const dm = slack.dm(sl.appId, tom.id);
   const bot = telegram.addBot({ username: 'data_bot' });
-  const prefix = uniquePrefix();
-  const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
-  run = await startGateway(
-    loopbackConfig(
-      nats.url,
-      prefix,
-      `  - use: feishu
-    appId: ${fs.appId}
-    appSecret: ${fs.appSecret}
-    domain: ${feishu.url}
-  - use: slack
-    appToken: ${sl.appToken}
-    botToken: ${sl.botToken}
-    apiUrl: ${slack.apiUrl}
-  - use: telegram
-    token: ${bot.token}
-    apiRoot: ${telegram.url}
-  - use: webchat
-`,
-    ),
-  );
-  expect(run.gateway.instances.map((i) => `${i.config.channel}:${i.state}`)).toEqual([
+  const entries =
+    feishuEntry(feishu.url, fs) +
+    pluginEntry('slack', { appToken: sl.appToken, botToken: sl.botToken, apiUrl: slack.apiUrl }) +
+    pluginEntry('telegram', { token: bot.token, apiRoot: telegram.url }) +
+    pluginEntry('webchat', {});
+  const gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), entries));
+  const { inbox, receipts } = gw;
+  expect(gw.gateway.instances.map((i) => `${i.config.channel}:${i.state}`)).toEqual([
     'feishu:started',
     'slack:started',
     'telegram:started',
@@ -78,7 +53,7 @@ test('channels - feishu, slack, telegram and webchat side by side in one gateway
   slack.post({ channel: dm, user: tom.id, text: 'hi from slack' });
   const tgUser = telegram.user({ firstName: 'Tom' });
   telegram.userMessage(bot, { chat: telegram.privateChat(bot, tgUser), from: tgUser, text: 'hi from telegram' });
-  const ws = new WebSocket(`${run.gateway.http.url.replace('http', 'ws')}/webchat/default/ws?visitor=visitor-all-1`);
+  const ws = new WebSocket(`${gw.gateway.http.url.replace('http', 'ws')}/webchat/default/ws?visitor=visitor-all-1`);
   await new Promise((r) => ws.once('open', r));
   ws.send(JSON.stringify({ type: 'message', id: 'msg-all-0001', text: 'hi from the web' }));
   const items = await inbox.waitFor(4, 20_000);
@@ -88,16 +63,13 @@ test('channels - feishu, slack, telegram and webchat side by side in one gateway
 
   // An answer back to each, through the same contract.
   for (const e of items) {
-    nc.publish(
-      `${prefix}.out.${e.channel}.${e.account}`,
-      JSON.stringify({
-        id: `ans-${e.channel}`,
-        conversation: { id: e.conversation.id },
-        replyTo: e.message.id,
-        text: `**hello** ${e.channel}`,
-        format: 'markdown',
-      }),
-    );
+    gw.publish(`${e.channel}.${e.account}`, {
+      id: `ans-${e.channel}`,
+      conversation: { id: e.conversation.id },
+      replyTo: e.message.id,
+      text: `**hello** ${e.channel}`,
+      format: 'markdown',
+    });
   }
   await receipts.waitFor(4, 20_000);
   expect(receipts.items.map((r) => [r.channel, r.ok]).sort()).toEqual([
@@ -111,6 +83,4 @@ test('channels - feishu, slack, telegram and webchat side by side in one gateway
     'each platform got its answer',
   );
   ws.terminate();
-  inbox.close();
-  receipts.close();
 }, 60_000);

@@ -1,41 +1,22 @@
 import { resolve } from 'node:path';
 import { Kvm } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { InboundAny, Receipt } from '../../core/contract/schemas';
 import { DeliveryError } from '../../core/errors';
-import { Collector, LOOPBACK_PATH, client, loopback, loopbackConfig, startGateway, type Started } from '../support';
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
+import { LOOPBACK_PATH, loopback, loopbackConfig } from '../support';
+import { useGatewayTest } from '../support/fixture';
+import { uniquePrefix } from '../support/nats-server';
 import { rich, world } from '../support/rich-plugin';
 
 const RICH = resolve(__dirname, '../support/rich-plugin.ts');
 
-let nats: TestNats;
-let nc: NatsConnection;
-let run: Started | undefined;
-
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-afterEach(async () => {
-  await run?.gateway.stop();
-  run = undefined;
-  world.reset();
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
-});
+const t = useGatewayTest();
+afterEach(() => world.reset());
 
 async function boot(entry: string) {
-  const prefix = uniquePrefix();
-  run = await startGateway(loopbackConfig(nats.url, prefix, entry));
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  const inbox = new Collector<InboundAny>(nc, `${prefix}.in.>`);
-  await nc.flush();
-  const out = (account: string, channel: string) => (env: Record<string, unknown>) =>
-    nc.publish(`${prefix}.out.${channel}.${account}`, JSON.stringify(env));
-  return { prefix, receipts, inbox, out };
+  const gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), entry));
+  const inbox = await t.collect<InboundAny>(`${gw.prefix}.in.>`);
+  const out = (account: string, channel: string) => (env: Record<string, unknown>) => gw.publish(`${channel}.${account}`, env);
+  return { gw, prefix: gw.prefix, receipts: gw.receipts, inbox, out };
 }
 
 const byId = (receipts: Receipt[], id: string) => receipts.filter((r) => r.id === id);
@@ -166,7 +147,7 @@ test('envelopes - what goes together is checked: one operation per envelope, don
 });
 
 test('actions - a click comes back with the button id, value and envelope; forged, moved and replaced buttons are refused', async () => {
-  const { receipts, inbox, out } = await boot(`  - use: ${RICH}\n    allowFrom: ["u1"]\n`);
+  const { gw, receipts, inbox, out } = await boot(`  - use: ${RICH}\n    allowFrom: ["u1"]\n`);
   const send = out('default', 'rich');
   send({
     id: 'ask',
@@ -213,7 +194,7 @@ test('actions - a click comes back with the button id, value and envelope; forge
     outcome: 'denied',
     reason: 'the button is no longer on the message (an edit replaced it)',
   });
-  expect(run!.logs.messages().filter((l) => l.startsWith('button click refused:'))).toHaveLength(3);
+  expect(gw.logs.messages().filter((l) => l.startsWith('button click refused:'))).toHaveLength(3);
 
   const [action] = await inbox.waitFor(1);
   expect(action).toMatchObject({
@@ -290,7 +271,7 @@ test('reactions and typing - reach the plugin as asked', async () => {
 
 test('capabilities - are published with the instance status in the KV bucket', async () => {
   const { prefix } = await boot(`  - use: ${RICH}\n`);
-  const kv = await new Kvm(nc).open(`${prefix}_status`);
+  const kv = await new Kvm(t.nc).open(`${prefix}_status`);
   const value = (await kv.get('rich.default'))!.json<{ state: string; capabilities: Record<string, unknown> }>();
   expect(value.capabilities).toEqual({
     streaming: 'native',

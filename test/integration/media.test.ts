@@ -1,47 +1,37 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Objm } from '@nats-io/obj';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { AgentClient } from '../../core/agent';
+import { AgentClient, type AgentClientOptions } from '../../core/agent';
 import type { InboundEnvelope, MediaReply, Receipt } from '../../core/contract/schemas';
-import { Collector, client, loopbackConfig, startGateway, type Started } from '../support';
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
+import { loopbackConfig } from '../support';
+import { useGatewayTest, type Booted } from '../support/fixture';
+import { uniquePrefix } from '../support/nats-server';
 import { rich, world } from '../support/rich-plugin';
 
 const RICH = resolve(__dirname, '../support/rich-plugin.ts');
 
-let nats: TestNats;
-let nc: NatsConnection;
-let run: Started | undefined;
+const t = useGatewayTest();
+let gw: Booted;
 let agent: AgentClient | undefined;
-
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-afterEach(async () => {
-  await agent?.close();
-  agent = undefined;
-  await run?.gateway.stop();
-  run = undefined;
-  world.reset();
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
-});
+afterEach(() => world.reset());
 
 async function boot(entry = `  - use: ${RICH}\n`, extra = '') {
-  const prefix = uniquePrefix();
-  run = await startGateway(loopbackConfig(nats.url, prefix, entry, extra));
-  return prefix;
+  gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), entry, extra));
+  return gw.prefix;
+}
+
+/** An agent client, closed after the test. */
+async function connectAgent(options: AgentClientOptions): Promise<AgentClient> {
+  const a = await AgentClient.connect(options);
+  t.defer(() => a.close());
+  return a;
 }
 
 /** The digest as NATS Object Store writes it: base64url with its padding. */
 const sha256 = (b: Buffer) => `SHA-256=${createHash('sha256').update(b).digest('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
 
 async function ask(prefix: string, payload: unknown, account = 'default'): Promise<MediaReply> {
-  const m = await nc.request(`${prefix}.media.rich.${account}`, typeof payload === 'string' ? payload : JSON.stringify(payload), {
+  const m = await t.nc.request(`${prefix}.media.rich.${account}`, typeof payload === 'string' ? payload : JSON.stringify(payload), {
     timeout: 10_000,
   });
   return m.json<MediaReply>();
@@ -64,7 +54,7 @@ test('media - a part is downloaded into the bucket once under a stable name; the
   const again = await ask(prefix, req);
   expect(again).toEqual(first);
   expect(world.downloads).toBe(1);
-  const os = await new Objm(nc).open(`${prefix}_media`);
+  const os = await new Objm(t.nc).open(`${prefix}_media`);
   expect(Buffer.from((await os.getBlob((first as { object: string }).object))!).equals(bytes)).toBe(true);
 });
 
@@ -96,7 +86,7 @@ test('media - bad requests, unknown accounts, platform refusals, short downloads
     ok: false,
     error: { code: 'E_PLATFORM', message: 'the download ended after 1000 of 2000 bytes' },
   });
-  const os = await new Objm(nc).open(`${prefix}_media`);
+  const os = await new Objm(t.nc).open(`${prefix}_media`);
   const names: string[] = [];
   for await (const info of await os.list()) names.push(info.name);
   expect(names).toEqual([]);
@@ -104,8 +94,7 @@ test('media - bad requests, unknown accounts, platform refusals, short downloads
 
 test('media - media.eager stores the listed kinds before the message is published; the part names its object', async () => {
   const prefix = await boot(`  - use: ${RICH}\n    media:\n      eager: [image]\n`);
-  const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-  await nc.flush();
+  const inbox = await t.collect<InboundEnvelope>(`${prefix}.in.>`);
   const bytes = randomBytes(5000);
   world.files.set('img_e', { bytes, mime: 'image/jpeg' });
   await rich.get().receive({
@@ -127,8 +116,7 @@ test('media - media.eager stores the listed kinds before the message is publishe
 
 test('media - an eager download that fails never loses the message', async () => {
   const prefix = await boot(`  - use: ${RICH}\n    media:\n      eager: [image]\n`);
-  const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-  await nc.flush();
+  const inbox = await t.collect<InboundEnvelope>(`${prefix}.in.>`);
   expect(
     (
       await rich.get().receive({
@@ -141,15 +129,13 @@ test('media - an eager download that fails never loses the message', async () =>
   ).toBe('stored');
   const [env] = await inbox.waitFor(1);
   expect(env!.message.parts).toEqual([{ type: 'image', ref: 'gone' }]);
-  expect(run!.logs.messages()).toContain(
-    'eager media download failed; the message goes without the bytes (agents can ask chat.media later)',
-  );
+  expect(gw.logs.messages()).toContain('eager media download failed; the message goes without the bytes (agents can ask chat.media later)');
   inbox.close();
 });
 
 test('media - the agent client downloads a part and sends a file back; the platform gets the same bytes', async () => {
   const prefix = await boot();
-  agent = await AgentClient.connect({ servers: nats.url, prefix, receiptTimeoutMs: 10_000 });
+  agent = await connectAgent({ servers: t.nats.url, prefix, receiptTimeoutMs: 10_000 });
   const inbound = randomBytes(70_000);
   world.files.set('doc_1', { bytes: inbound, mime: 'application/pdf', name: 'report.pdf' });
   const msg = {
@@ -179,13 +165,12 @@ test('media - the agent client downloads a part and sends a file back; the platf
 
 test('media - attachments the channel cannot take are refused with the reason; an unknown object is E_SCHEMA', async () => {
   const prefix = await boot();
-  agent = await AgentClient.connect({ servers: nats.url, prefix, receiptTimeoutMs: 10_000 });
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
+  agent = await connectAgent({ servers: t.nats.url, prefix, receiptTimeoutMs: 10_000 });
+  const receipts = await t.collect<Receipt>(`${prefix}.receipt.>`);
   const big = await agent.upload(randomBytes(1024 * 1024 + 1), { mime: 'image/png' });
   const clip = await agent.upload(randomBytes(10), { mime: 'video/mp4' });
   const send = (id: string, attachments: unknown[]) =>
-    nc.publish(`${prefix}.out.rich.default`, JSON.stringify({ id, conversation: { id: 'c1' }, attachments }));
+    t.nc.publish(`${prefix}.out.rich.default`, JSON.stringify({ id, conversation: { id: 'c1' }, attachments }));
   send('a1', [big]);
   send('a2', [clip]);
   send('a3', [{ object: 'agent/never-put', kind: 'file' }]);

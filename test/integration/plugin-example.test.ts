@@ -3,11 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
 import ts from 'typescript';
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
-import { Collector, client, loopbackConfig, startGateway, type Started } from '../support';
-import type { InboundEnvelope, Receipt } from '../../core/contract/schemas';
+import { loopbackConfig } from '../support';
+import { useGatewayTest, type Booted } from '../support/fixture';
+import { uniquePrefix } from '../support/nats-server';
 
 /** The example plugin of docs/plugins.md, written to a temp file with its import pointed at this checkout. */
 function examplePlugin(): string {
@@ -26,17 +25,13 @@ interface Reply {
 
 const pluginFile = examplePlugin();
 
-let nats: TestNats;
-let nc: NatsConnection;
-let run: Started;
+const t = useGatewayTest();
+let gw: Booted;
 let service: Server;
 const replies: Reply[] = [];
 const answers: number[] = [];
-let prefix: string;
 
 beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
   service = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -49,22 +44,15 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => service.listen(0, '127.0.0.1', r));
-  prefix = uniquePrefix();
+  t.defer(() => new Promise((r) => service.close(r)));
   const callback = `http://127.0.0.1:${(service.address() as AddressInfo).port}/replies`;
   const entry = `  - use: ${pluginFile}\n    account: support\n    callbackUrl: ${callback}\n    token: \${HOOK_TOKEN}\n`;
-  run = await startGateway(loopbackConfig(nats.url, prefix, entry), { HOOK_TOKEN: 'hook-s3cret' });
-});
-afterAll(async () => {
-  await run?.gateway.stop();
-  await new Promise((r) => service.close(r));
-  await nc.close();
-  await nats.close();
+  gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), entry), { env: { HOOK_TOKEN: 'hook-s3cret' } });
 });
 
 test('plugins doc - the example plugin turns a POSTed message into an inbound envelope', async () => {
-  const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.hook.support`);
-  await nc.flush();
-  const res = await fetch(`${run.gateway.http.url}/hook/support/messages`, {
+  const inbox = gw.inbox;
+  const res = await fetch(`${gw.gateway.http.url}/hook/support/messages`, {
     method: 'POST',
     body: JSON.stringify({ id: 'm1', from: 'u1', text: 'hi' }),
   });
@@ -76,28 +64,22 @@ test('plugins doc - the example plugin turns a POSTed message into an inbound en
     message: { text: 'hi' },
     session: 'hook:support:u1',
   });
-  inbox.close();
 });
 
 test('plugins doc - the example plugin delivers a markdown reply as plain text, retrying a 503', async () => {
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.hook.support`);
-  await nc.flush();
+  const receipts = gw.receipts;
   answers.push(503);
-  nc.publish(
-    `${prefix}.out.hook.support`,
-    JSON.stringify({ id: 'r1', conversation: { id: 'u1' }, text: '**42** new customers', format: 'markdown' }),
-  );
+  gw.publish('hook.support', { id: 'r1', conversation: { id: 'u1' }, text: '**42** new customers', format: 'markdown' });
   const [receipt] = await receipts.waitFor(1);
   expect(receipt).toMatchObject({ id: 'r1', ok: true, attempts: 2, messageIds: ['svc_1'] });
   expect(replies).toEqual([{ authorization: 'Bearer hook-s3cret', body: { key: 'r1', to: 'u1', text: '42 new customers' } }]);
-  nc.publish(`${prefix}.out.hook.support`, JSON.stringify({ id: 'r2', replyTo: 'm1', native: { card: 1 } }));
+  gw.publish('hook.support', { id: 'r2', replyTo: 'm1', native: { card: 1 } });
   const [, refused] = await receipts.waitFor(2);
   expect(refused).toMatchObject({
     id: 'r2',
     ok: false,
     error: { code: 'E_UNSUPPORTED', message: 'the hook channel has no native messages', retryable: false },
   });
-  receipts.close();
 });
 
 test('plugins doc - the example plugin type-checks against the plugin API', () => {

@@ -1,23 +1,15 @@
 import { Kvm, type KV } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import { SendProgress } from '../../core/plugin';
 import { InstanceStore, MAX_STORE_VALUE_BYTES } from '../../core/runtime/store';
-import { client } from '../support';
-import { startNats, uniquePrefix, type TestNats } from '../support/nats-server';
+import { useGatewayTest } from '../support/fixture';
+import { uniquePrefix } from '../support/nats-server';
 
-let nats: TestNats;
-let nc: NatsConnection;
+const t = useGatewayTest();
 let kv: KV;
 
 beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-  kv = await new Kvm(nc).create(`${uniquePrefix()}_plugins`, { history: 1 });
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
+  kv = await new Kvm(t.nc).create(`${uniquePrefix()}_plugins`, { history: 1 });
 });
 
 test('ctx.store - put, get and delete; any string is a key; instances do not see each other', async () => {

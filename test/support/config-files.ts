@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type GatewayConfig } from '../../core/config/load';
-import { ConfigError } from '../../core/config/issues';
+import { ConfigError, type ConfigIssue } from '../../core/config/issues';
+import { writeConfig } from './harness';
 
 /** Loads YAML text as a config file with exactly `env` as the environment. */
 export function load(file: string, env: NodeJS.ProcessEnv = {}): GatewayConfig {
@@ -25,4 +26,15 @@ export function tempDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'cg-files-'));
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
+}
+
+/** The issues loading YAML text (no environment) reports; none when it loads. */
+export function configIssues(yaml: string): ConfigIssue[] {
+  try {
+    loadConfig(writeConfig(yaml), { env: {} });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+  return [];
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ALLOW_ALL, feishuEntry } from './feishu';
 import { eventually, writeConfig } from './harness';
 import { freePort } from './nats-server';
 
@@ -70,8 +71,11 @@ export class GatewayProcess {
   }
 }
 
-/** A config for a gateway process with these plugin entries (YAML, indented as list items), served on its own HTTP port. */
-export async function processConfigWith(natsUrl: string, prefix: string, entries: string) {
+/**
+ * A config file for a gateway process: its own HTTP port, info-level logs (to `log`, as in production),
+ * `sections` (YAML, e.g. `delivery`) and `entries` as its plugins.
+ */
+export async function processConfigFile(natsUrl: string, prefix: string, entries: string, sections = '') {
   const port = await freePort();
   const file = writeConfig(`nats:
   servers: ${natsUrl}
@@ -81,10 +85,7 @@ http:
   listen: 127.0.0.1:${port}
 log:
   level: info
-delivery:
-  initialBackoff: 50ms
-  maxBackoff: 1s
-lifecycle:
+${sections}lifecycle:
   stopTimeout: 3s
 plugins:
 ${entries}`);
@@ -92,15 +93,6 @@ ${entries}`);
 }
 
 /** A config for one Feishu app on the emulator, served on its own HTTP port. */
-export async function processConfig(natsUrl: string, emuUrl: string, app: { appId: string; appSecret: string }, prefix: string) {
-  return processConfigWith(
-    natsUrl,
-    prefix,
-    `  - use: feishu
-    appId: ${app.appId}
-    appSecret: ${app.appSecret}
-    domain: ${emuUrl}
-    allowFrom: ["*"]
-`,
-  );
+export function processConfig(natsUrl: string, emuUrl: string, app: { appId: string; appSecret: string }, prefix: string) {
+  return processConfigFile(natsUrl, prefix, feishuEntry(emuUrl, app, ALLOW_ALL), 'delivery:\n  initialBackoff: 50ms\n  maxBackoff: 1s\n');
 }

@@ -2,12 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
-import { loadConfig } from '../../core/config/load';
-import { Gateway } from '../../core/runtime/gateway';
+import { loadConfig, type GatewayConfig } from '../../core/config/load';
 import { createLogger } from '../../core/log';
-import { configSecrets } from '../../core/runtime/gateway';
+import { Gateway, configSecrets, type GatewayOptions } from '../../core/runtime/gateway';
 
 export const LOOPBACK_PATH = resolve(__dirname, 'loopback-plugin.ts');
 
@@ -45,14 +44,48 @@ export interface Started {
   file: string;
 }
 
-/** Starts a gateway from YAML text with logs captured (level debug). */
-export async function startGateway(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<Started> {
-  const file = writeConfig(yaml);
-  const config = loadConfig(file, { env: { ...process.env, ...env } });
+export interface StartOptions extends Omit<GatewayOptions, 'logger' | 'read'> {
+  /** Added to the process environment, for the config's `${VAR}`s, at start and at every reload. */
+  env?: NodeJS.ProcessEnv;
+  /** Runs with the loaded config before the gateway starts (to subscribe to its subjects first). */
+  beforeStart?: (config: GatewayConfig) => Promise<void>;
+}
+
+/**
+ * Starts a gateway from a config file the way `chat-gateway start` does (reloads read the same file
+ * with the same environment), with its log lines captured at level debug.
+ */
+export async function startFromFile(file: string, opts: StartOptions = {}): Promise<Started> {
+  const { env: extra, beforeStart, ...options } = opts;
+  const env = { ...process.env, ...extra };
+  const read = (f: string, text?: string) => loadConfig(f, { env, ...(text === undefined ? {} : { text }) });
+  const config = read(file);
+  await beforeStart?.(config);
   const logs = new LogCapture();
   const logger = createLogger('debug', configSecrets(config), logs as unknown as pino.DestinationStream);
-  const gateway = await Gateway.start(config, { logger });
+  const gateway = await Gateway.start(config, { ...options, logger, read });
   return { gateway, logs, file };
+}
+
+/** Starts a gateway from YAML text (written to a temp file) with logs captured (level debug). */
+export async function startGateway(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<Started> {
+  return startFromFile(writeConfig(yaml), { env });
+}
+
+/** One `plugins` entry: `- use: <use>` and `keys` (each line 4 spaces in), then the `extra` lines as they are. */
+export function pluginEntry(use: string, keys: Record<string, string>, extra = ''): string {
+  return `  - use: ${use}\n${Object.entries(keys)
+    .map(([k, v]) => `    ${k}: ${v}\n`)
+    .join('')}${extra}`;
+}
+
+/** `yaml` with these `delivery` settings, replacing the ones it has (`{ holdFor: '300ms' }`). */
+export function withDelivery(yaml: string, settings: Record<string, string | number>): string {
+  return Object.entries(settings).reduce((text, [key, value]) => {
+    const line = `  ${key}: ${value}\n`;
+    const existing = new RegExp(`^(delivery:\\n(?:  .*\\n)*?)  ${key}: .*\\n`, 'm');
+    return existing.test(text) ? text.replace(existing, `$1${line}`) : text.replace(/^delivery:\n/m, `delivery:\n${line}`);
+  }, yaml);
 }
 
 /** Config text for a gateway using the loopback plugin, on a test NATS and a free HTTP port. */
@@ -76,47 +109,12 @@ plugins:
 ${entries}`;
 }
 
-/** Collects messages on a subject (JSON-decoded) until closed. */
-export class Collector<T = Record<string, unknown>> {
-  readonly items: T[] = [];
-  private readonly sub: Subscription;
-  private waiters: Array<{ n: number; resolve: () => void }> = [];
-
-  constructor(nc: NatsConnection, subject: string) {
-    this.sub = nc.subscribe(subject, {
-      callback: (_err, msg) => {
-        this.items.push(JSON.parse(msg.string()) as T);
-        this.waiters = this.waiters.filter((w) => (this.items.length >= w.n ? (w.resolve(), false) : true));
-      },
-    });
-  }
-
-  /** Resolves when at least `n` items arrived; rejects after `timeoutMs` saying how many did. */
-  async waitFor(n: number, timeoutMs = 10_000): Promise<T[]> {
-    if (this.items.length >= n) return this.items;
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(
-        () => reject(new Error(`expected ${n} messages, got ${this.items.length}: ${JSON.stringify(this.items).slice(0, 500)}`)),
-        timeoutMs,
-      );
-      this.waiters.push({
-        n,
-        resolve: () => {
-          clearTimeout(t);
-          resolve();
-        },
-      });
-    });
-    return this.items;
-  }
-
-  close(): void {
-    this.sub.unsubscribe();
-  }
-}
-
+/**
+ * A test's own connection. It reconnects within 50 ms of a restarted server, before the gateway (1 s)
+ * can publish again: what the gateway publishes on core subjects right after an outage is not lost to it.
+ */
 export async function client(url: string): Promise<NatsConnection> {
-  return connect({ servers: url });
+  return connect({ servers: url, reconnectTimeWait: 50, reconnectJitter: 0, maxReconnectAttempts: -1 });
 }
 
 /** Polls `check` until it returns true, or fails with `what` after `timeoutMs`. */

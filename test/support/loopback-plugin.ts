@@ -1,18 +1,6 @@
-import {
-  Context,
-  DeliveryError,
-  Options,
-  definePlugin,
-  inject,
-  injectable,
-  type ChannelAdapter,
-  type InboundDraft,
-  type PluginContext,
-  type PublishResult,
-  type SendInfo,
-  type SendResult,
-  type OutboundEnvelope,
-} from '../../core/plugin';
+import { Context, DeliveryError, Options, definePlugin, inject, injectable } from '../../core/plugin';
+import type { ChannelAdapter, InboundDraft, OutboundEnvelope, PluginContext, PublishResult, SendInfo, SendResult } from '../../core/plugin';
+import { Instances } from './instances';
 
 /**
  * A test-only channel: the "platform" is this process. Tests reach an instance through
@@ -49,7 +37,7 @@ export class LoopbackAdapter implements ChannelAdapter {
   async start(): Promise<void> {
     if (this.options.startDelayMs) await new Promise((r) => setTimeout(r, this.options.startDelayMs));
     if (this.options.failStart) throw new Error(this.options.failStart);
-    registry.set(this.ctx.account, this);
+    loopback.started(this.ctx.account, this);
     this.started = true;
     this.ctx.status('connected', 'loopback ready');
   }
@@ -68,7 +56,7 @@ export class LoopbackAdapter implements ChannelAdapter {
   async stop(): Promise<void> {
     if (this.options.stopDelayMs) await new Promise((r) => setTimeout(r, this.options.stopDelayMs));
     this.stopped = true;
-    if (registry.get(this.ctx.account) === this) registry.delete(this.ctx.account);
+    loopback.stopped(this.ctx.account, this);
   }
 
   /** A message arriving from the "platform". */
@@ -82,18 +70,7 @@ export class LoopbackAdapter implements ChannelAdapter {
   }
 }
 
-const registry = new Map<string, LoopbackAdapter>();
-
-export const loopback = {
-  get(account = 'default'): LoopbackAdapter {
-    const a = registry.get(account);
-    if (!a) throw new Error(`no started loopback instance for account ${account}`);
-    return a;
-  },
-  has(account = 'default'): boolean {
-    return registry.has(account);
-  },
-};
+export const loopback = new Instances<LoopbackAdapter>('loopback');
 
 export default definePlugin({
   name: 'loopback',

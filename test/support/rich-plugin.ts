@@ -21,6 +21,7 @@ import {
   type SendResult,
   type SentMessage,
 } from '../../core/plugin';
+import { Instances } from './instances';
 
 /**
  * A test-only channel with every plugin API 1.2 capability: native streaming, edits, deletes, buttons,
@@ -74,11 +75,11 @@ export class RichAdapter implements ChannelAdapter {
   ) {}
 
   async start(): Promise<void> {
-    registry.set(this.ctx.account, this);
+    rich.started(this.ctx.account, this);
   }
 
   async stop(): Promise<void> {
-    if (registry.get(this.ctx.account) === this) registry.delete(this.ctx.account);
+    rich.stopped(this.ctx.account, this);
   }
 
   async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
@@ -149,15 +150,7 @@ export class RichAdapter implements ChannelAdapter {
   }
 }
 
-const registry = new Map<string, RichAdapter>();
-
-export const rich = {
-  get(account = 'default'): RichAdapter {
-    const a = registry.get(account);
-    if (!a) throw new Error(`no started rich instance for account ${account}`);
-    return a;
-  },
-};
+export const rich = new Instances<RichAdapter>('rich');
 
 export default definePlugin({
   name: 'rich',

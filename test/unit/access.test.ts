@@ -1,4 +1,4 @@
-import { decideAccess } from '../../core/delivery/access';
+import { decideAccess, type AccessDecision } from '../../core/delivery/access';
 import type { InboundDraft } from '../../core/plugin/types';
 
 const draft = (type: 'direct' | 'group', sender: string): InboundDraft => ({
@@ -8,13 +8,16 @@ const draft = (type: 'direct' | 'group', sender: string): InboundDraft => ({
   parts: [{ type: 'text', text: 'hi' }],
 });
 
-type Row = [string, string[] | undefined, 'mention' | 'open' | 'off', 'direct' | 'group', string, boolean, ReturnType<typeof decideAccess>];
+type Row = [string, string[] | undefined, 'mention' | 'open' | 'off', 'direct' | 'group', string, boolean, AccessDecision];
+
+const PASS: AccessDecision = { allowed: true };
+const drop = (reason: Extract<AccessDecision, { allowed: false }>['reason']): AccessDecision => ({ allowed: false, reason });
 
 test.each<Row>([
-  ['no allowFrom lets everyone in a direct chat', undefined, 'mention', 'direct', 'ou_any', false, { allowed: true }],
-  ['"*" lets everyone in', ['*'], 'mention', 'direct', 'ou_any', false, { allowed: true }],
-  ['a listed sender passes', ['ou_boss'], 'mention', 'direct', 'ou_boss', false, { allowed: true }],
-  ['an unlisted sender is dropped', ['ou_boss'], 'open', 'direct', 'ou_other', false, { allowed: false, reason: 'not-in-allowFrom' }],
+  ['no allowFrom lets everyone in a direct chat', undefined, 'mention', 'direct', 'ou_any', false, PASS],
+  ['"*" lets everyone in', ['*'], 'mention', 'direct', 'ou_any', false, PASS],
+  ['a listed sender passes', ['ou_boss'], 'mention', 'direct', 'ou_boss', false, PASS],
+  ['an unlisted sender is dropped', ['ou_boss'], 'open', 'direct', 'ou_other', false, drop('not-in-allowFrom')],
   [
     'an unlisted sender is dropped in a group even when mentioned',
     ['ou_boss'],
@@ -22,30 +25,14 @@ test.each<Row>([
     'group',
     'ou_other',
     true,
-    { allowed: false, reason: 'not-in-allowFrom' },
+    drop('not-in-allowFrom'),
   ],
-  ['an empty allowFrom lets nobody in', [], 'open', 'direct', 'ou_boss', false, { allowed: false, reason: 'not-in-allowFrom' }],
-  ['mention: a group message that mentions the bot passes', undefined, 'mention', 'group', 'ou_any', true, { allowed: true }],
-  [
-    'mention: a group message without a mention is dropped',
-    undefined,
-    'mention',
-    'group',
-    'ou_any',
-    false,
-    { allowed: false, reason: 'not-mentioned' },
-  ],
-  ['open: every group message passes', undefined, 'open', 'group', 'ou_any', false, { allowed: true }],
-  [
-    'off: no group message passes, mentioned or not',
-    undefined,
-    'off',
-    'group',
-    'ou_any',
-    true,
-    { allowed: false, reason: 'group-policy-off' },
-  ],
-  ['off: direct chats still pass', undefined, 'off', 'direct', 'ou_any', false, { allowed: true }],
+  ['an empty allowFrom lets nobody in', [], 'open', 'direct', 'ou_boss', false, drop('not-in-allowFrom')],
+  ['mention: a group message that mentions the bot passes', undefined, 'mention', 'group', 'ou_any', true, PASS],
+  ['mention: a group message without a mention is dropped', undefined, 'mention', 'group', 'ou_any', false, drop('not-mentioned')],
+  ['open: every group message passes', undefined, 'open', 'group', 'ou_any', false, PASS],
+  ['off: no group message passes, mentioned or not', undefined, 'off', 'group', 'ou_any', true, drop('group-policy-off')],
+  ['off: direct chats still pass', undefined, 'off', 'direct', 'ou_any', false, PASS],
 ])('access - %s', (_what, allowFrom, groupPolicy, type, sender, mentioned, expected) => {
   const entry = allowFrom === undefined ? { groupPolicy } : { allowFrom, groupPolicy };
   expect(decideAccess(entry, draft(type, sender), mentioned)).toEqual(expected);
@@ -65,5 +52,5 @@ test.each<[string, string[] | undefined, 'direct' | 'group', string, boolean, bo
 test('access - with dmPolicy open, approvals are not consulted: allowFrom alone decides', () => {
   expect(
     decideAccess({ groupPolicy: 'open', allowFrom: ['ou_boss'], dmPolicy: 'open' }, draft('direct', 'ou_ok'), false, () => true),
-  ).toEqual({ allowed: false, reason: 'not-in-allowFrom' });
+  ).toEqual(drop('not-in-allowFrom'));
 });

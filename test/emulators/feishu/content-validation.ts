@@ -105,6 +105,18 @@ function validateCard(c: Record<string, unknown>, tableLimit: number): void {
   }
 }
 
+/** The key each media and share message's content must carry, a non-empty string. */
+const REQUIRED_KEY: Record<string, string> = {
+  image: 'image_key',
+  file: 'file_key',
+  audio: 'file_key',
+  sticker: 'file_key',
+  media: 'file_key',
+  share_chat: 'chat_id',
+  share_user: 'user_id',
+  system: 'type',
+};
+
 /** Validate and parse `content` for `msgType`; throws a FeishuHttpError like the real API. */
 export function validateContent(msgType: string, rawContent: string, cardTableLimit: number): unknown {
   if (!(MSG_TYPES as readonly string[]).includes(msgType)) fail(invalidParam('invalid msg_type'));
@@ -119,6 +131,8 @@ export function validateContent(msgType: string, rawContent: string, cardTableLi
   const limit = msgType === 'text' ? TEXT_LIMIT : msgType === 'post' || msgType === 'interactive' ? RICH_LIMIT : Infinity;
   if (size > limit) fail(Codes.contentTooLong);
   const c = parsed;
+  const key = REQUIRED_KEY[msgType];
+  if (key && !isStr(c[key])) wrongFormat(msgType);
   switch (msgType) {
     case 'text':
       if (typeof c.text !== 'string') wrongFormat('text');
@@ -128,26 +142,6 @@ export function validateContent(msgType: string, rawContent: string, cardTableLi
       break;
     case 'interactive':
       validateCard(c, cardTableLimit);
-      break;
-    case 'image':
-      if (!isStr(c.image_key)) wrongFormat('image');
-      break;
-    case 'file':
-    case 'audio':
-    case 'sticker':
-      if (!isStr(c.file_key)) wrongFormat(msgType);
-      break;
-    case 'media':
-      if (!isStr(c.file_key)) wrongFormat('media');
-      break;
-    case 'share_chat':
-      if (!isStr(c.chat_id)) wrongFormat('share_chat');
-      break;
-    case 'share_user':
-      if (!isStr(c.user_id)) wrongFormat('share_user');
-      break;
-    case 'system':
-      if (!isStr(c.type)) wrongFormat('system');
       break;
   }
   return parsed;

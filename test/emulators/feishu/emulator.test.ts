@@ -63,7 +63,7 @@ describe('feishu emulator - long connection', () => {
     expect(h.received).toHaveLength(1);
     const got = h.received[0];
     expect(got.event_id).toBe(event.header.event_id);
-    expect(got.message.message_id).toBe((event.event.message as { message_id: string }).message_id);
+    expect(got.message.message_id).toBe(messageIdOf(event));
     expect(JSON.parse(got.message.content)).toEqual({ text: 'hello' });
     expect(got.sender.sender_type).toBe('user');
     expect(emu.requests.filter((r) => r.path === '/callback/ws/endpoint')).toHaveLength(1);
@@ -251,12 +251,29 @@ describe('feishu emulator - long connection failures', () => {
 });
 
 const CHAT = 'oc_5ce6d572455d361153b7cb51da133945';
+/** A registered app and an SDK client for it. */
+function apiApp() {
+  const creds = newCredentials();
+  const app = emu.addApp(creds);
+  return { creds, app, client: makeClient(emu.url, creds) };
+}
+
+const messageIdOf = (event: { event: Record<string, unknown> }) => (event.event.message as { message_id: string }).message_id;
+
+/** A user's message in CHAT that the app can reply to and react on. */
+const chatMessage = (appId: string, text: string) =>
+  emu.message({
+    appId,
+    chatId: CHAT,
+    chatType: 'group',
+    senderOpenId: 'ou_0123456789abcdef0123456789abcdef',
+    messageType: 'text',
+    content: { text },
+  });
 
 describe('feishu emulator - Open API through lark.Client', () => {
   test('feishu emulator - create a text message: real response shape, recorded in emu.sent', async () => {
-    const creds = newCredentials();
-    const app = emu.addApp(creds);
-    const client = makeClient(emu.url, creds);
+    const { creds, app, client } = apiApp();
     const res = await client.im.message.create({
       params: { receive_id_type: 'chat_id' },
       data: { receive_id: CHAT, msg_type: 'text', content: JSON.stringify({ text: 'hello' }) },
@@ -286,18 +303,9 @@ describe('feishu emulator - Open API through lark.Client', () => {
   });
 
   test('feishu emulator - reply with uuid: the same uuid returns the first message and stores nothing new', async () => {
-    const creds = newCredentials();
-    emu.addApp(creds);
-    const client = makeClient(emu.url, creds);
-    const incoming = emu.message({
-      appId: creds.appId,
-      chatId: CHAT,
-      chatType: 'group',
-      senderOpenId: 'ou_0123456789abcdef0123456789abcdef',
-      messageType: 'text',
-      content: { text: 'hi bot' },
-    });
-    const parentId = (incoming.event.message as { message_id: string }).message_id;
+    const { creds, client } = apiApp();
+    const incoming = chatMessage(creds.appId, 'hi bot');
+    const parentId = messageIdOf(incoming);
     const reply = () =>
       client.im.message.reply({
         path: { message_id: parentId },
@@ -313,18 +321,9 @@ describe('feishu emulator - Open API through lark.Client', () => {
   });
 
   test('feishu emulator - reactions can be added and deleted', async () => {
-    const creds = newCredentials();
-    emu.addApp(creds);
-    const client = makeClient(emu.url, creds);
-    const msg = emu.message({
-      appId: creds.appId,
-      chatId: CHAT,
-      chatType: 'group',
-      senderOpenId: 'ou_0123456789abcdef0123456789abcdef',
-      messageType: 'text',
-      content: { text: 'x' },
-    });
-    const messageId = (msg.event.message as { message_id: string }).message_id;
+    const { creds, client } = apiApp();
+    const msg = chatMessage(creds.appId, 'x');
+    const messageId = messageIdOf(msg);
     const added = await client.im.messageReaction.create({
       path: { message_id: messageId },
       data: { reaction_type: { emoji_type: 'THUMBSUP' } },
@@ -355,9 +354,7 @@ describe('feishu emulator - Open API through lark.Client', () => {
   });
 
   test('feishu emulator - an injected 230020 reaches the SDK caller with that code (HTTP 400)', async () => {
-    const creds = newCredentials();
-    emu.addApp(creds);
-    const client = makeClient(emu.url, creds);
+    const { client } = apiApp();
     emu.failNext({ api: 'create', code: 230020 });
     const err = await client.im.message
       .create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: CHAT, msg_type: 'text', content: '{"text":"x"}' } })
@@ -367,21 +364,12 @@ describe('feishu emulator - Open API through lark.Client', () => {
   });
 
   test('feishu emulator - an injected 99991400 comes as HTTP 429 with x-ogw-ratelimit-reset', async () => {
-    const creds = newCredentials();
-    emu.addApp(creds);
-    const client = makeClient(emu.url, creds);
+    const { creds, client } = apiApp();
     emu.failNext({ api: 'reply', code: 99991400, resetSeconds: 7 });
-    const msg = emu.message({
-      appId: creds.appId,
-      chatId: CHAT,
-      chatType: 'group',
-      senderOpenId: 'ou_0123456789abcdef0123456789abcdef',
-      messageType: 'text',
-      content: { text: 'q' },
-    });
+    const msg = chatMessage(creds.appId, 'q');
     const err = await client.im.message
       .reply({
-        path: { message_id: (msg.event.message as { message_id: string }).message_id },
+        path: { message_id: messageIdOf(msg) },
         data: { msg_type: 'text', content: '{"text":"a"}' },
       })
       .catch((e) => e);
@@ -572,15 +560,8 @@ describe('feishu emulator - validation like Feishu', () => {
       content: '{"text":"x"}',
     });
     expect(unknown.json).toMatchObject({ code: 230001, msg: 'Your request contains an invalid request parameter, ext=invalid message_id' });
-    const msg = emu.message({
-      appId: creds.appId,
-      chatId: CHAT,
-      chatType: 'group',
-      senderOpenId: 'ou_0123456789abcdef0123456789abcdef',
-      messageType: 'text',
-      content: { text: 'q' },
-    });
-    const id = (msg.event.message as { message_id: string }).message_id;
+    const msg = chatMessage(creds.appId, 'q');
+    const id = messageIdOf(msg);
     emu.recallMessage(id);
     expect((await call('POST', `/open-apis/im/v1/messages/${id}/reply`, { msg_type: 'text', content: '{"text":"x"}' })).json.code).toBe(
       230011,

@@ -33,24 +33,27 @@ function checkCredentials(ctx: RequestContext, deps: ApiDeps): AppState | Reply 
   return app;
 }
 
-async function tenantToken(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
-  ctx.log.api = 'token';
-  await applyLatency(deps, 'token');
-  const app = checkCredentials(ctx, deps);
-  if ('status' in app) return app;
-  const { token, expire } = deps.apps.issueToken(app);
-  return { status: 200, body: { code: 0, expire, msg: 'ok', tenant_access_token: token } };
+/** A token endpoint: the credentials checked, a token issued, answered in the endpoint's own shape. */
+function tokenEndpoint(api: 'token' | 'appToken', answer: (token: string, expire: number) => Record<string, unknown>) {
+  return async (ctx: RequestContext, deps: ApiDeps): Promise<Reply> => {
+    ctx.log.api = api;
+    await applyLatency(deps, 'token');
+    const app = checkCredentials(ctx, deps);
+    if ('status' in app) return app;
+    const { token, expire } = deps.apps.issueToken(app);
+    return { status: 200, body: answer(token, expire) };
+  };
 }
 
-async function appToken(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
-  ctx.log.api = 'appToken';
-  await applyLatency(deps, 'token');
-  const app = checkCredentials(ctx, deps);
-  if ('status' in app) return app;
-  // For self-built apps the answer carries the same value as both tokens (real sample response).
-  const { token, expire } = deps.apps.issueToken(app);
-  return { status: 200, body: { app_access_token: token, code: 0, expire, msg: 'ok', tenant_access_token: token } };
-}
+const tenantToken = tokenEndpoint('token', (token, expire) => ({ code: 0, expire, msg: 'ok', tenant_access_token: token }));
+// For self-built apps the answer carries the same value as both tokens (real sample response).
+const appToken = tokenEndpoint('appToken', (token, expire) => ({
+  app_access_token: token,
+  code: 0,
+  expire,
+  msg: 'ok',
+  tenant_access_token: token,
+}));
 
 /** Endpoint error body, shaped like a real one: code/msg plus `data.URL` empty and `error`. */
 function endpointError(e: FeishuError): Reply {

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, FeishuHttpError } from './errors';
 import { newLogId } from './ids';
 import type { RequestLogEntry } from './types';
+import { readBody } from '../shared/http';
 
 /** What a handler sees. */
 export interface RequestContext {
@@ -63,15 +64,6 @@ export class Router {
     }
     return undefined;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, reply: Reply, log: RequestLogEntry): void {

@@ -4,7 +4,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { AppRegistry } from './apps';
 import type { ApiDeps } from './deps';
 import { EventDelivery, type DeliveryRecord } from './event-delivery';
@@ -30,6 +29,7 @@ import type {
 import { buildWebhookRequest, postJson, type WebhookOptions, type WebhookResponse } from './webhook';
 import { nextEvent, until } from './waiters';
 import { WsGateway } from './ws-gateway';
+import { closeServer, listenLocal } from '../shared/http';
 
 export * from './types';
 export { AckTimeoutError, type DeliveryRecord } from './event-delivery';
@@ -112,9 +112,8 @@ export class FeishuEmulator extends EventEmitter {
       this.requests.push(e);
       this.emit('request', e);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.baseUrl = await listenLocal(server);
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   /** Base URL to give the SDK as `domain`, e.g. `http://127.0.0.1:41234`. */
@@ -129,11 +128,7 @@ export class FeishuEmulator extends EventEmitter {
     this.gateway.closeAll();
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   /** Register an app (several may coexist). */

@@ -69,31 +69,36 @@ async function create(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
   if (dup) return ok(messageData(dup));
   const limited = deps.limiter.checkChat(target.chatId);
   if (limited) fail(limited);
-  const m: StoredMessage = {
-    messageId: newMessageId(),
-    appId: app.appId,
-    ...target,
-    msgType,
-    rawContent: raw,
-    createTime: Date.now(),
-    sender: botSender(app),
-  };
+  const m = keep(deps, app, uuid, { ...target, msgType, rawContent: raw });
+  deps.onSent({ ...sentFields(m, uuid, content), kind: 'create', receiveIdType: type, receiveId });
+  return ok(messageData(m));
+}
+
+/** Stores a message the bot sent (and its uuid, so a retry returns it). */
+function keep(
+  deps: ApiDeps,
+  app: AppState,
+  uuid: string | undefined,
+  fields: Omit<StoredMessage, 'messageId' | 'appId' | 'createTime' | 'sender'>,
+): StoredMessage {
+  const m: StoredMessage = { messageId: newMessageId(), appId: app.appId, ...fields, createTime: Date.now(), sender: botSender(app) };
   deps.store.put(m);
   if (uuid) deps.store.rememberUuid(app.appId, uuid, m.messageId);
-  deps.onSent({
-    appId: app.appId,
-    kind: 'create',
-    receiveIdType: type,
-    receiveId,
-    msgType,
+  return m;
+}
+
+/** What every `sent` record says about a stored message. */
+function sentFields(m: StoredMessage, uuid: string | undefined, content: unknown) {
+  return {
+    appId: m.appId,
+    msgType: m.msgType,
     content,
-    rawContent: raw,
+    rawContent: m.rawContent,
     uuid,
     messageId: m.messageId,
     chatId: m.chatId,
     createTime: m.createTime,
-  });
-  return ok(messageData(m));
+  };
 }
 
 async function reply(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
@@ -117,36 +122,23 @@ async function reply(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
     threadId = newThreadId();
     parent.threadId = threadId;
   }
-  const m: StoredMessage = {
-    messageId: newMessageId(),
-    appId: app.appId,
+  const m = keep(deps, app, uuid, {
     chatId: parent.chatId,
     chatType: parent.chatType,
     msgType,
     rawContent: raw,
-    createTime: Date.now(),
     rootId: parent.rootId ?? parent.messageId,
     parentId: parent.messageId,
     threadId,
-    sender: botSender(app),
-  };
-  deps.store.put(m);
-  if (uuid) deps.store.rememberUuid(app.appId, uuid, m.messageId);
+  });
   deps.onSent({
-    appId: app.appId,
+    ...sentFields(m, uuid, content),
     kind: 'reply',
     replyTo: parent.messageId,
-    msgType,
-    content,
-    rawContent: raw,
-    uuid,
     replyInThread,
-    messageId: m.messageId,
-    chatId: m.chatId,
     rootId: m.rootId,
     parentId: m.parentId,
     threadId: m.threadId,
-    createTime: m.createTime,
   });
   return ok(messageData(m));
 }

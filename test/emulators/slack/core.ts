@@ -5,8 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Hooks } from './api-common';
+import { closeServer, listenLocal } from '../shared/http';
+import type { Hooks, Limits } from './api-common';
 import { EventDelivery, type Outgoing } from './delivery';
 import { filesHandler, type DownloadFault, type FileRecord } from './files-http';
 import { DEFAULT_RATE_LIMITS, RateLimiter } from './rate-limits';
@@ -32,14 +32,20 @@ export abstract class EmulatorCore extends EventEmitter {
   protected readonly outgoing = new Map<string, { appId: string; out: Outgoing; attempts: number }>();
   private server?: Server;
   private base = '';
+  /** The workspace's limits and rate limits, as the options say (`configure` changes them). */
+  private readonly limits: Limits = { streamTimeoutMs: 0, maxUploadBytes: 0, uploadUrlTtlMs: 0 };
+  private readonly rateLimits = new RateLimiter({});
 
-  constructor(protected readonly options: EmulatorOptions = {}) {
+  protected readonly options: EmulatorOptions;
+
+  constructor(options: EmulatorOptions = {}) {
     super();
+    this.options = { ...options };
     this.hub = new SocketHub({
-      pingIntervalMs: options.pingIntervalMs ?? 10_000,
-      maxConnectionsPerApp: options.maxConnectionsPerApp ?? 10,
-      ticketTtlMs: options.ticketTtlMs ?? 30_000,
-      disconnectGraceMs: options.disconnectGraceMs ?? 5_000,
+      pingIntervalMs: this.options.pingIntervalMs ?? 10_000,
+      maxConnectionsPerApp: this.options.maxConnectionsPerApp ?? 10,
+      ticketTtlMs: this.options.ticketTtlMs ?? 30_000,
+      disconnectGraceMs: this.options.disconnectGraceMs ?? 5_000,
     });
     this.delivery = new EventDelivery(this.hub, () => ({
       ackTimeoutMs: this.options.ackTimeoutMs ?? 3000,
@@ -52,6 +58,23 @@ export abstract class EmulatorCore extends EventEmitter {
       this.emit('protocolError', e);
     });
     for (const name of ['delivery', 'ack', 'outcome'] as const) this.delivery.on(name, (x: unknown) => this.emit(name, x));
+    this.configure({});
+  }
+
+  /**
+   * Changes settings, also once started (a test whose fixture started the emulator): the limits
+   * (`streamTimeoutMs`, `editWindowMs`, `maxUploadBytes`, `uploadUrlTtlMs`, `rateLimits`) and the
+   * delivery timings (`ackTimeoutMs`, `retryDelaysMs`).
+   */
+  configure(options: Partial<EmulatorOptions>): void {
+    Object.assign(this.options, options);
+    const o = this.options;
+    this.limits.streamTimeoutMs = o.streamTimeoutMs ?? 10 * 60_000;
+    this.limits.maxUploadBytes = o.maxUploadBytes ?? 1024 ** 3;
+    this.limits.uploadUrlTtlMs = o.uploadUrlTtlMs ?? 10 * 60_000;
+    if (o.editWindowMs !== undefined) this.limits.editWindowMs = o.editWindowMs;
+    else delete this.limits.editWindowMs;
+    this.rateLimits.rules = o.rateLimits ?? DEFAULT_RATE_LIMITS;
   }
 
   /** What handlers call back into: records and echoes, defined by the workspace side. */
@@ -66,13 +89,8 @@ export abstract class EmulatorCore extends EventEmitter {
         issueTicket: (appId) => this.hub.issueUrl(appId, this.base.replace(/^http/, 'ws')),
         uploadUrl: (fileId) => `${this.base}/upload/v1/${fileId}`,
       },
-      limits: {
-        streamTimeoutMs: this.options.streamTimeoutMs ?? 10 * 60_000,
-        ...(this.options.editWindowMs !== undefined ? { editWindowMs: this.options.editWindowMs } : {}),
-        maxUploadBytes: this.options.maxUploadBytes ?? 1024 ** 3,
-        uploadUrlTtlMs: this.options.uploadUrlTtlMs ?? 10 * 60_000,
-      },
-      rateLimits: new RateLimiter(this.options.rateLimits ?? DEFAULT_RATE_LIMITS),
+      limits: this.limits,
+      rateLimits: this.rateLimits,
       onRequest: (r) => {
         this.requests.push(r);
         this.emit('request', r);
@@ -89,9 +107,8 @@ export abstract class EmulatorCore extends EventEmitter {
       else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     });
     server.on('upgrade', (req, socket, head) => this.hub.handleUpgrade(req, socket, head));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.base = await listenLocal(server);
     this.server = server;
-    this.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     this.ws.fileBase = this.base;
   }
 
@@ -107,11 +124,7 @@ export abstract class EmulatorCore extends EventEmitter {
     this.faults.clear();
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   // Faults ---------------------------------------------------------------------------------------

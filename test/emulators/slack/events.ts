@@ -106,38 +106,35 @@ export function appMentionEvent(ws: Workspace, m: StoredMessage): SlackEvent {
   };
 }
 
-/** `message_changed`: an edit, hidden, with the new and previous versions nested. */
-export function editEvent(ws: Workspace, m: StoredMessage, previousText: string): SlackEvent {
-  const conv = ws.conversations.get(m.channel)!;
+/** A hidden `message` event about `m` (an edit or a deletion), stamped now; `fields(now)` says what changed. */
+function hiddenEvent(ws: Workspace, m: StoredMessage, subtype: string, fields: (now: string) => Record<string, unknown>): SlackEvent {
   const now = ws.nextTs();
   return {
     type: 'message',
-    subtype: 'message_changed',
+    subtype,
     hidden: true,
-    message: { type: 'message', user: m.user, text: m.text, edited: { user: m.user, ts: now }, ts: m.ts, ...thread(ws, m) },
-    previous_message: { type: 'message', user: m.user, text: previousText, ts: m.ts },
+    ...fields(now),
     channel: m.channel,
     ts: now,
     event_ts: now,
-    channel_type: CHANNEL_TYPES[conv.kind],
+    channel_type: CHANNEL_TYPES[ws.conversations.get(m.channel)!.kind],
   };
+}
+
+/** `message_changed`: an edit, hidden, with the new and previous versions nested. */
+export function editEvent(ws: Workspace, m: StoredMessage, previousText: string): SlackEvent {
+  return hiddenEvent(ws, m, 'message_changed', (now) => ({
+    message: { type: 'message', user: m.user, text: m.text, edited: { user: m.user, ts: now }, ts: m.ts, ...thread(ws, m) },
+    previous_message: { type: 'message', user: m.user, text: previousText, ts: m.ts },
+  }));
 }
 
 /** `message_deleted`, hidden. */
 export function deleteEvent(ws: Workspace, m: StoredMessage): SlackEvent {
-  const conv = ws.conversations.get(m.channel)!;
-  const now = ws.nextTs();
-  return {
-    type: 'message',
-    subtype: 'message_deleted',
-    hidden: true,
+  return hiddenEvent(ws, m, 'message_deleted', () => ({
     deleted_ts: m.ts,
     previous_message: { type: 'message', user: m.user, text: m.text, ts: m.ts },
-    channel: m.channel,
-    ts: now,
-    event_ts: now,
-    channel_type: CHANNEL_TYPES[conv.kind],
-  };
+  }));
 }
 
 /** `reaction_added` / `reaction_removed` of a user (or a bot) on a message. */

@@ -26,11 +26,11 @@ export const DEFAULT_RATE_LIMITS: Partial<Record<ApiMethod, { limit: number; win
 export class RateLimiter {
   private readonly calls = new Map<string, number[]>();
 
-  constructor(private readonly limits: Partial<Record<string, { limit: number; windowMs: number }>>) {}
+  constructor(public rules: Partial<Record<string, { limit: number; windowMs: number }>>) {}
 
   /** Counts a call; returns the seconds to wait when it is over the limit (and not counted). */
   take(appId: string, method: string, now = Date.now()): number | undefined {
-    const rule = this.limits[method];
+    const rule = this.rules[method];
     if (!rule) return undefined;
     const key = `${appId} ${method}`;
     const recent = (this.calls.get(key) ?? []).filter((t) => now - t < rule.windowMs);

@@ -12,6 +12,7 @@ import { ApiError, METHODS, type CallContext } from './methods';
 import type { RateLimiter } from './rate-limits';
 import type { ApiMethod, FailRule, RequestRecord } from './types';
 import type { Workspace } from './workspace';
+import { readBody } from '../shared/http';
 
 export class Faults {
   private readonly queue: Array<FailRule & { left: number }> = [];
@@ -42,15 +43,6 @@ export interface WebApiDeps {
   limits: Limits;
   rateLimits: RateLimiter;
   onRequest: (r: RequestRecord) => void;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function parseArgs(contentType: string, body: string, query: URLSearchParams): Record<string, unknown> {

@@ -4,7 +4,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { Faults } from './faults';
 import { userMessageFields, visibleToBot, type UserMessageInput } from './messages';
@@ -12,6 +11,7 @@ import { methods } from './methods';
 import { createServer, type RequestRecord } from './server';
 import type { Chat, FaultRule, Message, PollRecord, SentRecord, Update, User } from './types';
 import { World, newUserId, type BotState } from './world';
+import { closeServer, listenLocal } from '../shared/http';
 
 export * from './types';
 export type { Media, UserMessageInput } from './messages';
@@ -53,8 +53,7 @@ export class TelegramEmulator extends EventEmitter {
       onSent: (r) => (this.sent.push(r), this.emit('sent', r)),
     });
     this.server = createServer(this.world, this.faults, handlers, (r) => (this.requests.push(r), this.emit('request', r)));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.baseUrl = await listenLocal(this.server);
   }
 
   /** The API root to give a client, e.g. `http://127.0.0.1:41234` (methods at `/bot<token>/<method>`). */
@@ -66,11 +65,7 @@ export class TelegramEmulator extends EventEmitter {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   /** Registers a bot; privacy mode is on by default, as for a new bot. */

@@ -148,39 +148,33 @@ export function parseHtml(text: string): Parsed {
   return { text: out, entities: entities.sort((a, b) => a.offset - b.offset || b.length - a.length) };
 }
 
+/** The entity of each tag that takes no argument (several tags name the same entity, as in Telegram). */
+const PLAIN_TAGS: Record<string, string> = {
+  b: 'bold',
+  strong: 'bold',
+  i: 'italic',
+  em: 'italic',
+  s: 'strikethrough',
+  strike: 'strikethrough',
+  del: 'strikethrough',
+  u: 'underline',
+  ins: 'underline',
+  'tg-spoiler': 'spoiler',
+  span: 'spoiler',
+  'tg-emoji': 'custom_emoji',
+  pre: 'pre',
+};
+
 function toEntity(open: Open, end: number): (MessageEntity & { language?: string }) | undefined {
   const offset = open.offset;
   const length = end - offset;
   if (length <= 0) return undefined;
   const base = { offset, length };
-  switch (open.tag) {
-    case 'b':
-    case 'strong':
-      return { type: 'bold', ...base };
-    case 'i':
-    case 'em':
-      return { type: 'italic', ...base };
-    case 's':
-    case 'strike':
-    case 'del':
-      return { type: 'strikethrough', ...base };
-    case 'u':
-    case 'ins':
-      return { type: 'underline', ...base };
-    case 'tg-spoiler':
-    case 'span':
-      return { type: 'spoiler', ...base };
-    case 'tg-emoji':
-      return { type: 'custom_emoji', ...base };
-    case 'blockquote':
-      return { type: open.arg === 'expandable' ? 'expandable_blockquote' : 'blockquote', ...base };
-    case 'code':
-      return { type: 'code', ...base, language: open.arg };
-    case 'pre':
-      return { type: 'pre', ...base };
-    case 'a':
-      // An href Telegram cannot use leaves the text without a link, as Telegram does.
-      return open.arg && /^(https?|tg|mailto|ton):/i.test(open.arg) ? { type: 'text_link', ...base, url: open.arg } : undefined;
-  }
+  const plain = PLAIN_TAGS[open.tag];
+  if (plain) return { type: plain, ...base };
+  if (open.tag === 'blockquote') return { type: open.arg === 'expandable' ? 'expandable_blockquote' : 'blockquote', ...base };
+  if (open.tag === 'code') return { type: 'code', ...base, language: open.arg };
+  // An href Telegram cannot use leaves the text without a link, as Telegram does.
+  if (open.tag === 'a' && open.arg && /^(https?|tg|mailto|ton):/i.test(open.arg)) return { type: 'text_link', ...base, url: open.arg };
   return undefined;
 }

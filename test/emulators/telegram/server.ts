@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { NGINX_PAGE, type Faults } from './faults';
 import type { Answer } from './updates';
 import type { BotState, World } from './world';
+import { readBody } from '../shared/http';
 
 export interface CallContext {
   bot: BotState;
@@ -31,15 +32,6 @@ export interface RequestRecord {
 
 const NOT_FOUND: Answer = { ok: false, error_code: 404, description: 'Not Found' };
 const UNAUTHORIZED: Answer = { ok: false, error_code: 401, description: 'Unauthorized' };
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** Text fields of a multipart/form-data body (files are not emulated). */
 function multipart(body: string, contentType: string): Record<string, string> {

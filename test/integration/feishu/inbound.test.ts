@@ -1,70 +1,31 @@
-import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import type { InboundEnvelope } from '../../../core/contract/schemas';
-import type { FeishuEmulator } from '../../emulators/feishu';
-import { Collector, client, eventually, startGateway, type Started } from '../../support';
-import { feishuConfig, newApp, startEmulator } from '../../support/feishu';
-import { startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
+import { client, eventually, inboundBarrier } from '../../support';
+import { CHAT, USER, bootFeishu, messageIdOf, textEvent, type FeishuApp } from '../../support/feishu';
+import { useGatewayTest } from '../../support/fixture';
 
-let nats: TestNats;
-let nc: NatsConnection;
-let emu: FeishuEmulator;
-let run: Started | undefined;
+const t = useGatewayTest({ emulator: 'feishu' });
 
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-beforeEach(async () => {
-  emu = await startEmulator();
-});
-afterEach(async () => {
-  await run?.gateway.stop();
-  run = undefined;
-  await emu.stop();
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
-});
-
-const USER = 'ou_7d8a6e6d0a1b2c3d4e5f60718293a4b5';
-const CHAT = 'oc_5ce6d5720a1b2c3d4e5f60718293a4b5';
-
-async function boot(extra = '  allowFrom: ["*"]\n'.replace(/^/gm, '  ')) {
-  const app = newApp(emu);
-  const prefix = uniquePrefix();
-  run = await startGateway(feishuConfig(nats.url, prefix, emu.url, app, extra));
-  await emu.waitForConnections(app.appId, 1);
-  const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-  await nc.flush();
-  return { app, prefix, inbox };
-}
+/** Pushes a text message of `USER` (direct chat unless `fields` say otherwise) and resolves with the ack. */
+const say = (app: FeishuApp, text: string, fields: Parameters<typeof textEvent>[3] = {}) =>
+  t.emu.pushEvent(app.appId, textEvent(t.emu, app, text, fields));
 
 test('feishu inbound - connects over the long connection, logs it and reports connected', async () => {
-  const { app, prefix, inbox } = await boot();
-  expect(run!.logs.messages()).toContain('Feishu channel connected via WebSocket');
-  const kv = await new Kvm(nc).open(`${prefix}_status`);
+  const { app, gw } = await bootFeishu(t);
+  expect(gw.logs.messages()).toContain('Feishu channel connected via WebSocket');
+  const kv = await new Kvm(t.nc).open(`${gw.prefix}_status`);
   expect((await kv.get('feishu.default'))?.json()).toMatchObject({ state: 'connected' });
-  expect(emu.connections(app.appId)).toBe(1);
-  inbox.close();
+  expect(t.emu.connections(app.appId)).toBe(1);
 });
 
 test('feishu inbound - a direct text message becomes an envelope and is acked only after it is stored', async () => {
-  const { app, inbox } = await boot();
-  const event = emu.message({
-    appId: app.appId,
-    chatId: CHAT,
-    chatType: 'p2p',
-    senderOpenId: USER,
-    messageType: 'text',
-    content: { text: 'how many new customers this week?' },
-  });
-  const ack = await emu.pushEvent(app.appId, event);
+  const { app, gw } = await bootFeishu(t);
+  const event = textEvent(t.emu, app, 'how many new customers this week?');
+  const ack = await t.emu.pushEvent(app.appId, event);
   expect(ack.code).toBe(200);
-  const messageId = (event.event.message as { message_id: string }).message_id;
-  await inbox.waitFor(1);
-  expect(inbox.items[0]).toMatchObject({
+  const messageId = messageIdOf(event);
+  await gw.inbox.waitFor(1);
+  expect(gw.inbox.items[0]).toMatchObject({
     id: `feishu:default:${messageId}`,
     channel: 'feishu',
     account: 'default',
@@ -73,41 +34,21 @@ test('feishu inbound - a direct text message becomes an envelope and is acked on
     message: { id: messageId, text: 'how many new customers this week?', mentioned: false },
     session: `feishu:default:${CHAT}`,
   });
-  inbox.close();
 });
 
 test('feishu inbound - group mentions become @Name text and mention parts; mentioned only for this bot', async () => {
-  const { app, inbox } = await boot();
+  const { app, gw } = await bootFeishu(t);
   const mk = (key: string, openId: string, name: string) => ({ key, openId, name });
-  await emu.pushEvent(
-    app.appId,
-    emu.message({
-      appId: app.appId,
-      chatId: CHAT,
-      chatType: 'group',
-      senderOpenId: USER,
-      messageType: 'text',
-      content: { text: '@_user_1 how many? cc @_user_2' },
-      mentions: [mk('@_user_1', app.botOpenId, 'Data Bot'), mk('@_user_2', 'ou_other', 'Ann')],
-    }),
-  );
-  const ignored = await emu.pushEvent(
-    app.appId,
-    emu.message({
-      appId: app.appId,
-      chatId: CHAT,
-      chatType: 'group',
-      senderOpenId: USER,
-      messageType: 'text',
-      content: { text: 'hi @_user_1' },
-      mentions: [mk('@_user_1', 'ou_other', 'Ann')],
-    }),
-  );
+  await say(app, '@_user_1 how many? cc @_user_2', {
+    chatType: 'group',
+    mentions: [mk('@_user_1', app.botOpenId, 'Data Bot'), mk('@_user_2', 'ou_other', 'Ann')],
+  });
+  const ignored = await say(app, 'hi @_user_1', { chatType: 'group', mentions: [mk('@_user_1', 'ou_other', 'Ann')] });
   expect(ignored.code).toBe(200);
-  await inbox.waitFor(1);
-  await new Promise((r) => setTimeout(r, 200));
-  expect(inbox.items).toHaveLength(1);
-  const env = inbox.items[0]!;
+  await gw.inbox.waitFor(1);
+  await gw.inboundBarrier((text) => say(app, text));
+  expect(gw.inbox.items).toHaveLength(1);
+  const env = gw.inbox.items[0]!;
   expect(env.message.text).toBe('@Data Bot how many? cc @Ann');
   expect(env.message.mentioned).toBe(true);
   expect(env.message.parts).toEqual([
@@ -116,36 +57,20 @@ test('feishu inbound - group mentions become @Name text and mention parts; menti
     { type: 'mention', id: 'ou_other', name: 'Ann', self: false },
   ]);
   expect(env.session).toBe(`feishu:default:${CHAT}:${USER}`);
-  inbox.close();
 });
 
 test('feishu inbound - messages sent by bots are skipped but still acknowledged', async () => {
-  const { app, inbox } = await boot();
-  const ack = await emu.pushEvent(
-    app.appId,
-    emu.message({
-      appId: app.appId,
-      chatId: CHAT,
-      chatType: 'p2p',
-      senderOpenId: 'ou_botsender',
-      senderType: 'app',
-      messageType: 'text',
-      content: { text: 'beep' },
-    }),
-  );
+  const { app, gw } = await bootFeishu(t);
+  const ack = await say(app, 'beep', { senderOpenId: 'ou_botsender', senderType: 'app' });
   expect(ack.code).toBe(200);
-  await new Promise((r) => setTimeout(r, 200));
-  expect(inbox.items).toHaveLength(0);
-  inbox.close();
+  await gw.inboundBarrier((text) => say(app, text));
+  expect(gw.inbox.items).toHaveLength(0);
 });
 
 test('feishu inbound - rich text, media and shares become parts with their keys and readable text', async () => {
-  const { app, inbox } = await boot();
+  const { app, gw } = await bootFeishu(t);
   const push = (messageType: string, content: unknown, extra: Record<string, unknown> = {}) =>
-    emu.pushEvent(
-      app.appId,
-      emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType, content, ...extra }),
-    );
+    t.emu.pushEvent(app.appId, textEvent(t.emu, app, '', { messageType, content, ...extra }));
   await push('post', {
     title: 'Weekly',
     content: [
@@ -163,7 +88,7 @@ test('feishu inbound - rich text, media and shares become parts with their keys 
   await push('sticker', { file_key: 'sticker_1' });
   await push('share_chat', { chat_id: 'oc_shared' });
   await push('interactive', { title: 'Alert', elements: [[{ tag: 'text', text: 'disk full' }]] });
-  const items = await inbox.waitFor(8);
+  const items = await gw.inbox.waitFor(8);
   const parts = items.map((e) => e.message.parts);
   expect(parts[0]).toEqual([
     { type: 'text', text: 'Weekly\nsee ' },
@@ -180,143 +105,76 @@ test('feishu inbound - rich text, media and shares become parts with their keys 
   expect(parts[6]).toEqual([{ type: 'share', kind: 'chat', id: 'oc_shared' }]);
   expect(parts[7]).toEqual([{ type: 'card', title: 'Alert', text: 'disk full' }]);
   expect(items[2]!.message.text).toBe('[file: q3.pdf]');
-  inbox.close();
 });
 
 test('feishu inbound - replyTo from parent_id, thread from thread_id, session thread for topic groups', async () => {
-  const app = newApp(emu);
-  const prefix = uniquePrefix();
-  run = await startGateway(feishuConfig(nats.url, prefix, emu.url, app, '    groupPolicy: open\n    session: thread\n'));
-  await emu.waitForConnections(app.appId, 1);
-  const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-  await nc.flush();
-  await emu.pushEvent(
-    app.appId,
-    emu.message({
-      appId: app.appId,
-      chatId: CHAT,
-      chatType: 'group',
-      senderOpenId: USER,
-      messageType: 'text',
-      content: { text: 'follow-up' },
-      parentId: 'om_parent',
-      rootId: 'om_root',
-      threadId: 'omt_1a2b',
-    }),
-  );
-  const [env] = await inbox.waitFor(1);
+  const { app, gw } = await bootFeishu(t, '    groupPolicy: open\n    session: thread\n');
+  await say(app, 'follow-up', { chatType: 'group', parentId: 'om_parent', rootId: 'om_root', threadId: 'omt_1a2b' });
+  const [env] = await gw.inbox.waitFor(1);
   expect(env!.message.replyTo).toBe('om_parent');
   expect(env!.conversation).toEqual({ id: CHAT, type: 'group', thread: 'omt_1a2b' });
   expect(env!.session).toBe(`feishu:default:${CHAT}:thread:omt_1a2b`);
-  inbox.close();
 });
 
 test('feishu inbound - a fragmented event is reassembled and stored once', async () => {
-  const { app, inbox } = await boot();
+  const { app, gw } = await bootFeishu(t);
   const long = '周报 '.repeat(3000);
-  const ack = await emu.pushEvent(
-    app.appId,
-    emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text: long } }),
-    { fragments: 3 },
-  );
+  const ack = await t.emu.pushEvent(app.appId, textEvent(t.emu, app, long), { fragments: 3 });
   expect(ack.code).toBe(200);
-  const [env] = await inbox.waitFor(1);
+  const [env] = await gw.inbox.waitFor(1);
   expect(env!.message.text).toBe(long);
-  inbox.close();
 });
 
 test('feishu inbound - a redelivered event produces one envelope, also across a gateway restart', async () => {
-  const { app, prefix, inbox } = await boot();
-  const event = emu.message({
-    appId: app.appId,
-    chatId: CHAT,
-    chatType: 'p2p',
-    senderOpenId: USER,
-    messageType: 'text',
-    content: { text: 'once' },
-  });
-  await emu.pushEvent(app.appId, event);
-  expect((await emu.redeliver(event.header.event_id)).code).toBe(200);
-  await run!.gateway.stop();
-  run = await startGateway(feishuConfig(nats.url, prefix, emu.url, app, '    allowFrom: ["*"]\n'));
-  await emu.waitForConnections(app.appId, 1);
-  expect((await emu.redeliver(event.header.event_id)).code).toBe(200);
-  await new Promise((r) => setTimeout(r, 300));
-  expect(inbox.items.map((e) => e.message.text)).toEqual(['once']);
-  inbox.close();
+  const { app, gw } = await bootFeishu(t);
+  const event = textEvent(t.emu, app, 'once');
+  await t.emu.pushEvent(app.appId, event);
+  expect((await t.emu.redeliver(event.header.event_id)).code).toBe(200);
+  await gw.restart();
+  await t.emu.waitForConnections(app.appId, 1);
+  expect((await t.emu.redeliver(event.header.event_id)).code).toBe(200);
+  await gw.inboundBarrier((text) => say(app, text));
+  expect(gw.inbox.items.map((e) => e.message.text)).toEqual(['once']);
 });
 
 test('feishu inbound - a sender not in allowFrom is dropped and their open_id logged with the hint', async () => {
-  const { app, inbox } = await boot('    allowFrom: ["ou_boss"]\n');
-  const ack = await emu.pushEvent(
-    app.appId,
-    emu.message({
-      appId: app.appId,
-      chatId: CHAT,
-      chatType: 'p2p',
-      senderOpenId: USER,
-      messageType: 'text',
-      content: { text: 'let me in' },
-    }),
-  );
+  const { app, gw } = await bootFeishu(t, '    allowFrom: ["ou_boss"]\n');
+  const ack = await say(app, 'let me in');
   expect(ack.code).toBe(200);
-  const line = run!.logs.find((l) => l.senderId === USER);
+  const line = gw.logs.find((l) => l.senderId === USER);
   expect(line).toMatchObject({ level: 30 });
   expect(String(line!.msg)).toContain(`add "${USER}" to allowFrom of feishu/default`);
-  expect(inbox.items).toHaveLength(0);
-  inbox.close();
+  await gw.inboundBarrier((text) => say(app, text, { senderOpenId: 'ou_boss' }));
+  expect(gw.inbox.items).toHaveLength(0);
 });
 
 test('feishu inbound - a dropped WebSocket reconnects by itself, reports reconnecting, and loses nothing', async () => {
-  const { app, prefix, inbox } = await boot();
-  const statuses = new Collector<{ state: string }>(nc, `${prefix}.status.feishu.default`);
-  await nc.flush();
-  expect(emu.dropConnections(app.appId)).toBe(1);
-  await eventually(() => statuses.items.some((s) => s.state === 'reconnecting'), 'reconnecting status');
-  await emu.waitForConnections(app.appId, 1, 10_000);
-  await eventually(() => statuses.items.at(-1)?.state === 'connected', 'connected again');
-  const ack = await emu.pushEvent(
-    app.appId,
-    emu.message({
-      appId: app.appId,
-      chatId: CHAT,
-      chatType: 'p2p',
-      senderOpenId: USER,
-      messageType: 'text',
-      content: { text: 'after the drop' },
-    }),
-  );
+  const { app, gw } = await bootFeishu(t);
+  expect(t.emu.dropConnections(app.appId)).toBe(1);
+  await eventually(() => gw.statuses.items.some((s) => s.state === 'reconnecting'), 'reconnecting status');
+  await t.emu.waitForConnections(app.appId, 1, 10_000);
+  await eventually(() => gw.statuses.items.at(-1)?.state === 'connected', 'connected again');
+  const ack = await say(app, 'after the drop');
   expect(ack.code).toBe(200);
-  await inbox.waitFor(1);
-  statuses.close();
-  inbox.close();
+  await gw.inbox.waitFor(1);
 });
 
 test('feishu inbound - while NATS is down events are not acknowledged; redelivered later they arrive once', async () => {
-  const { app, prefix } = await boot();
-  const event = emu.message({
-    appId: app.appId,
-    chatId: CHAT,
-    chatType: 'p2p',
-    senderOpenId: USER,
-    messageType: 'text',
-    content: { text: 'during the outage' },
-  });
-  await nats.stop();
-  const ack = await emu.pushEvent(app.appId, event, { timeoutMs: 10_000 });
+  const { app, gw } = await bootFeishu(t);
+  const event = textEvent(t.emu, app, 'during the outage');
+  await t.nats.stop();
+  const ack = await t.emu.pushEvent(app.appId, event, { timeoutMs: 10_000 });
   expect(ack.code).toBe(500);
-  await nats.restart();
-  const nc2 = await client(nats.url);
-  const inbox = new Collector<InboundEnvelope>(nc2, `${prefix}.in.>`);
-  await nc2.flush();
+  await t.nats.restart();
+  const nc2 = await client(t.nats.url);
+  t.defer(() => nc2.close());
+  const inbox = await t.collect<InboundEnvelope>(`${gw.prefix}.in.>`, nc2);
   await eventually(
-    async () => (await emu.redeliver(event.header.event_id, { timeoutMs: 10_000 })).code === 200,
+    async () => (await t.emu.redeliver(event.header.event_id, { timeoutMs: 10_000 })).code === 200,
     'redelivery stored after NATS is back',
     20_000,
   );
   await inbox.waitFor(1);
-  await new Promise((r) => setTimeout(r, 200));
+  await inboundBarrier(inbox, (text) => say(app, text));
   expect(inbox.items.map((e) => e.message.text)).toEqual(['during the outage']);
-  inbox.close();
-  await nc2.close();
 }, 60_000);

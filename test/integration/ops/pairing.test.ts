@@ -1,26 +1,11 @@
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { InboundEnvelope } from '../../../core/contract/schemas';
-import type { FeishuEmulator } from '../../emulators/feishu';
-import { Collector, LOOPBACK_PATH, client, eventually, loopback, loopbackConfig } from '../../support';
-import { feishuConfig, newApp, startEmulator } from '../../support/feishu';
-import { startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
-import { cli, startFromFile, startOps, type Ops } from './ops-support';
+import type { LogCapture, StartOptions } from '../../support/harness';
+import { CHAT, USER, newApp, feishuConfig, textEvent } from '../../support/feishu';
+import { LOOPBACK_PATH, eventually, loopback, loopbackConfig } from '../../support';
+import { useGatewayTest } from '../../support/fixture';
+import { uniquePrefix } from '../../support/nats-server';
+import { cli } from './ops-support';
 
-let nats: TestNats;
-let nc: NatsConnection;
-const running: Ops[] = [];
-
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.gateway.stop()));
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
-});
+const t = useGatewayTest({ emulator: 'feishu' });
 
 const CODE = /chat-gateway pair approve ([A-HJ-NP-Z2-9]{6}) /;
 const entry = (account: string, extra = '') => `  - use: ${LOOPBACK_PATH}\n    account: ${account}\n    dmPolicy: pairing\n${extra}`;
@@ -31,13 +16,17 @@ const dm = (id: string, sender = 'ou_stranger') => ({
   parts: [{ type: 'text' as const, text: id }],
 });
 
-async function boot(entries: string, opts: Parameters<typeof startOps>[1] = {}) {
-  const prefix = uniquePrefix();
-  const run = await startOps(loopbackConfig(nats.url, prefix, entries), opts);
-  running.push(run);
-  const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-  await nc.flush();
-  return { ...run, prefix, inbox };
+const boot = (entries: string, opts: StartOptions = {}) => t.boot(loopbackConfig(t.nats.url, uniquePrefix(), entries), opts);
+
+/** Runs the CLI as an operator: it must succeed printing `prints`, and the gateway then logs `gatewayLogs`. */
+async function operator(logs: LogCapture, argv: string[], expected: { prints: string; gatewayLogs: string }): Promise<void> {
+  expect(await cli(...argv)).toEqual({ code: 0, err: '', out: expected.prints });
+  await eventually(() => logs.messages().includes(expected.gatewayLogs), `the gateway logged: ${expected.gatewayLogs}`);
+}
+
+/** The pending pairing codes, as `chat-gateway pair list --json` prints them. */
+async function pending(file: string): Promise<Array<{ code: string; repliedAt: string; expiresAt: string }>> {
+  return JSON.parse((await cli('pair', 'list', '-c', file, '--json')).out).pending;
 }
 
 /** The codes the loopback "platform" received, in order. */
@@ -64,7 +53,10 @@ test("pairing - a stranger's DM gets one code; the operator approves it with the
 
   // Writing again within the minute: no second reply, the same code stays pending.
   expect((await lb.receive(dm('p2'))).outcome).toBe('denied');
-  await new Promise((r) => setTimeout(r, 200));
+  await eventually(
+    () => logs.messages().includes('message from ou_stranger dropped: pairing code already sent moments ago, not sent again'),
+    'the gate decided not to reply',
+  );
   expect(lb.sent).toHaveLength(1);
 
   const list = await cli('pair', 'list', '-c', file);
@@ -75,16 +67,10 @@ test("pairing - a stranger's DM gets one code; the operator approves it with the
     ),
   );
 
-  const approved = await cli('pair', 'approve', code.toLowerCase(), '-c', file);
-  expect(approved).toEqual({
-    code: 0,
-    err: '',
-    out: 'approved ou_stranger (Tom) for loopback/pair: their next message reaches the agent\n',
+  await operator(logs, ['pair', 'approve', code.toLowerCase(), '-c', file], {
+    prints: 'approved ou_stranger (Tom) for loopback/pair: their next message reaches the agent\n',
+    gatewayLogs: 'pairing approved: ou_stranger may now message loopback/pair',
   });
-  await eventually(
-    () => logs.messages().includes('pairing approved: ou_stranger may now message loopback/pair'),
-    'the gateway saw the approval',
-  );
 
   expect((await lb.receive(dm('p3'))).outcome).toBe('stored');
   expect((await inbox.waitFor(1))[0]).toMatchObject({ id: 'loopback:pair:p3', sender: { id: 'ou_stranger' } });
@@ -106,7 +92,6 @@ test("pairing - a stranger's DM gets one code; the operator approves it with the
     out: '',
     err: `chat-gateway: no pending pairing code ${code} (chat-gateway pair list shows the pending ones)\n`,
   });
-  inbox.close();
 });
 
 test('pairing - a listed sender needs no code, group messages from strangers get no reply, and groups open up after approval', async () => {
@@ -114,11 +99,12 @@ test('pairing - a listed sender needs no code, group messages from strangers get
   const lb = loopback.get('pair');
   expect((await lb.receive(dm('b1', 'ou_boss'))).outcome).toBe('stored');
   const group = (id: string) => ({ ...dm(id), conversation: { id: 'oc_team', type: 'group' as const } });
+  // Refused before any pairing (not 'awaiting pairing approval'): the gate never answered it.
   expect(await lb.receive(group('g1'))).toEqual({ outcome: 'denied', id: 'loopback:pair:g1', reason: 'not-in-allowFrom' });
-  await new Promise((r) => setTimeout(r, 100));
   expect(lb.sent).toHaveLength(0);
   await lb.receive(dm('d1'));
   await eventually(() => lb.sent.length === 1, 'the pairing reply');
+  expect(lb.sent.map((s) => s.envelope.conversation?.id)).toEqual(['dm_ou_stranger']);
   expect((await cli('pair', 'approve', codesSent('pair')[0]!, '-c', file)).code).toBe(0);
   await eventually(
     async () => (await lb.receive(group(`g2-${Date.now()}`))).outcome === 'stored',
@@ -132,7 +118,8 @@ test('pairing - an expired code cannot be approved and the next message gets a n
   await lb.receive(dm('e1'));
   await eventually(() => lb.sent.length === 1, 'the first code');
   const first = codesSent('pair')[0]!;
-  await new Promise((r) => setTimeout(r, 500));
+  const [code] = await pending(file);
+  await eventually(() => Date.now() > Date.parse(code!.expiresAt), 'the code expired');
   const r = await cli('pair', 'approve', first, '-c', file);
   expect(r.code).toBe(1);
   expect(r.err).toMatch(
@@ -149,15 +136,17 @@ test('pairing - at most 3 codes wait per instance; a sender writing again after 
   const lb = loopback.get('pair');
   for (const who of ['ou_a', 'ou_b', 'ou_c', 'ou_d']) await lb.receive(dm(`m-${who}`, who));
   await eventually(() => lb.sent.length === 3, 'three codes');
-  await new Promise((r) => setTimeout(r, 100));
+  await eventually(() => logs.find((l) => l.senderId === 'ou_d') !== undefined, 'the fourth sender refused');
   expect(lb.sent.map((s) => s.envelope.conversation!.id)).toEqual(['dm_ou_a', 'dm_ou_b', 'dm_ou_c']);
   expect(logs.find((l) => l.senderId === 'ou_d')).toMatchObject({
     level: 40,
     msg: 'message from ou_d dropped: 3 pairing codes are already waiting for approval on loopback/pair (the most); approve or revoke them (chat-gateway pair list) or wait until they expire',
   });
-  expect(JSON.parse((await cli('pair', 'list', '-c', file, '--json')).out).pending).toHaveLength(3);
+  const codes = await pending(file);
+  expect(codes).toHaveLength(3);
 
-  await new Promise((r) => setTimeout(r, 350));
+  const repliedAt = Date.parse(codes.find((p) => p.code === codesSent('pair')[0])!.repliedAt);
+  await eventually(() => Date.now() - repliedAt > 300, 'replyEveryMs passed since the first reply');
   await lb.receive(dm('again', 'ou_a'));
   await eventually(() => lb.sent.length === 4, 'the code sent again');
   expect(codesSent('pair')[3]).toBe(codesSent('pair')[0]);
@@ -174,15 +163,10 @@ test('pairing - revoke takes an approval back at once; the sender needs a new co
   expect((await cli('pair', 'approve', codesSent('pair')[0]!, '-c', file)).code).toBe(0);
   await eventually(async () => (await lb.receive(dm(`r2-${Date.now()}`, 'ou_x'))).outcome === 'stored', 'approved');
 
-  expect(await cli('pair', 'revoke', 'ou_x', '--instance', 'loopback/pair', '-c', file)).toEqual({
-    code: 0,
-    err: '',
-    out: 'revoked ou_x for loopback/pair\n',
+  await operator(logs, ['pair', 'revoke', 'ou_x', '--instance', 'loopback/pair', '-c', file], {
+    prints: 'revoked ou_x for loopback/pair\n',
+    gatewayLogs: 'pairing revoked: ou_x no longer reaches loopback/pair',
   });
-  await eventually(
-    () => logs.messages().includes('pairing revoked: ou_x no longer reaches loopback/pair'),
-    'the gateway saw the revocation',
-  );
   expect((await lb.receive(dm('r3', 'ou_x'))).outcome).toBe('denied');
   await eventually(() => lb.sent.length === 2, 'a new code');
   expect(codesSent('pair')[1]).not.toBe(codesSent('pair')[0]);
@@ -197,61 +181,36 @@ test('pairing - revoke takes an approval back at once; the sender needs a new co
 });
 
 test('pairing - approvals are kept in NATS: a restarted gateway knows them', async () => {
-  const { file, gateway } = await boot(entry('pair'));
+  const gw = await boot(entry('pair'));
   const lb = loopback.get('pair');
   await lb.receive(dm('s1'));
   await eventually(() => lb.sent.length === 1, 'the code');
-  expect((await cli('pair', 'approve', codesSent('pair')[0]!, '-c', file)).code).toBe(0);
-  await gateway.stop();
-  running.splice(0);
-  running.push(await startFromFile(file));
+  expect((await cli('pair', 'approve', codesSent('pair')[0]!, '-c', gw.file)).code).toBe(0);
+  await gw.restart();
   expect((await loopback.get('pair').receive(dm('s2'))).outcome).toBe('stored');
 });
 
-describe('pairing with Feishu', () => {
-  let emu: FeishuEmulator;
-  beforeEach(async () => {
-    emu = await startEmulator();
-  });
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((r) => r.gateway.stop()));
-    await emu.stop();
-  });
+test('pairing - the code reaches the Feishu user, and an approval reaches every replica', async () => {
+  const app = newApp(t.emu);
+  const a = await t.boot(feishuConfig(t.nats.url, uniquePrefix(), t.emu.url, app, '    dmPolicy: pairing\n'));
+  const running = [a, await t.bootFile(a.file)];
+  await t.emu.waitForConnections(app.appId, 2);
+  const say = (text: string, connection: number) => t.emu.pushEvent(app.appId, textEvent(t.emu, app, text), { connection });
 
-  test('pairing - the code reaches the Feishu user, and an approval reaches every replica', async () => {
-    const USER = 'ou_7d8a6e6d0a1b2c3d4e5f60718293a4b5';
-    const CHAT = 'oc_5ce6d5720a1b2c3d4e5f60718293a4b5';
-    const app = newApp(emu);
-    const prefix = uniquePrefix();
-    const a = await startOps(feishuConfig(nats.url, prefix, emu.url, app, '    dmPolicy: pairing\n'));
-    running.push(a);
-    running.push(await startFromFile(a.file));
-    await emu.waitForConnections(app.appId, 2);
-    const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-    await nc.flush();
-    const say = (text: string, connection: number) =>
-      emu.pushEvent(
-        app.appId,
-        emu.message({ appId: app.appId, chatId: CHAT, chatType: 'p2p', senderOpenId: USER, messageType: 'text', content: { text } }),
-        { connection },
-      );
+  expect((await say('hello?', 0)).code).toBe(200);
+  await eventually(() => t.emu.sent.length === 1, 'the pairing reply at Feishu');
+  const sent = t.emu.sent[0]!;
+  expect(sent).toMatchObject({ appId: app.appId, kind: 'create', receiveIdType: 'chat_id', receiveId: CHAT, msgType: 'text' });
+  const code = CODE.exec((sent.content as { text: string }).text)![1]!;
 
-    expect((await say('hello?', 0)).code).toBe(200);
-    await eventually(() => emu.sent.length === 1, 'the pairing reply at Feishu');
-    const sent = emu.sent[0]!;
-    expect(sent).toMatchObject({ appId: app.appId, kind: 'create', receiveIdType: 'chat_id', receiveId: CHAT, msgType: 'text' });
-    const code = CODE.exec((sent.content as { text: string }).text)![1]!;
-
-    expect((await cli('pair', 'approve', code, '-c', a.file)).code).toBe(0);
-    await eventually(
-      () => running.every((r) => r.logs.messages().includes(`pairing approved: ${USER} may now message feishu/default`)),
-      'both replicas saw the approval',
-    );
-    await say('first, to one replica', 0);
-    await say('second, to the other', 1);
-    const items = await inbox.waitFor(2);
-    expect(items.map((e) => e.message.text).sort()).toEqual(['first, to one replica', 'second, to the other']);
-    expect(emu.sent).toHaveLength(1);
-    inbox.close();
-  }, 30_000);
-});
+  expect((await cli('pair', 'approve', code, '-c', a.file)).code).toBe(0);
+  await eventually(
+    () => running.every((r) => r.logs.messages().includes(`pairing approved: ${USER} may now message feishu/default`)),
+    'both replicas saw the approval',
+  );
+  await say('first, to one replica', 0);
+  await say('second, to the other', 1);
+  const items = await a.inbox.waitFor(2);
+  expect(items.map((e) => e.message.text).sort()).toEqual(['first, to one replica', 'second, to the other']);
+  expect(t.emu.sent).toHaveLength(1);
+}, 30_000);

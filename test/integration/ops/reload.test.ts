@@ -1,25 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { InboundEnvelope, Receipt } from '../../../core/contract/schemas';
-import { Collector, LOOPBACK_PATH, client, eventually, loopback, loopbackConfig, writeConfig } from '../../support';
-import { startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
-import { cli, replaceFile, startOps, type Ops } from './ops-support';
+import { LOOPBACK_PATH, eventually, loopback, loopbackConfig, writeConfig } from '../../support';
+import type { StartOptions } from '../../support/harness';
+import { useGatewayTest } from '../../support/fixture';
+import { uniquePrefix } from '../../support/nats-server';
+import { cli, replaceFile } from './ops-support';
 
-let nats: TestNats;
-let nc: NatsConnection;
-const running: Ops[] = [];
-
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.gateway.stop()));
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
-});
+const t = useGatewayTest();
 
 const entry = (account: string, extra = '') => `  - use: ${LOOPBACK_PATH}\n    account: ${account}\n${extra}`;
 const dm = (id: string) => ({
@@ -29,36 +15,30 @@ const dm = (id: string) => ({
   parts: [{ type: 'text' as const, text: id }],
 });
 
-async function boot(yaml: string, opts: Parameters<typeof startOps>[1] = {}): Promise<Ops> {
-  const run = await startOps(yaml, opts);
-  running.push(run);
-  return run;
-}
+const boot = (yaml: string, opts: StartOptions = {}) => t.boot(yaml, opts);
 
 test('reload - restarts only the changed instance, adds and removes others, and the untouched one relays every message meanwhile', async () => {
   const prefix = uniquePrefix();
-  const run = await boot(loopbackConfig(nats.url, prefix, entry('keep') + entry('change', '    stopDelayMs: 300\n') + entry('gone')));
+  const run = await boot(loopbackConfig(t.nats.url, prefix, entry('keep') + entry('change', '    stopDelayMs: 300\n') + entry('gone')));
   const keep = loopback.get('keep');
   const changed = loopback.get('change');
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-  await nc.flush();
+  const { receipts, inbox } = run;
 
   // A steady stream to the untouched instance, in and out, for as long as the reload takes and beyond.
   const total = 300;
   let published = 0;
   const traffic = (async () => {
     for (let i = 0; i < total; i++, published++) {
-      nc.publish(`${prefix}.out.loopback.keep`, JSON.stringify({ id: `k${i}`, conversation: { id: `c${i % 5}` }, text: `${i}` }));
+      run.publish('loopback.keep', { id: `k${i}`, conversation: { id: `c${i % 5}` }, text: `${i}` });
       expect((await keep.receive(dm(`in${i}`))).outcome).toBe('stored');
       await new Promise((r) => setTimeout(r, 5));
     }
   })();
-  await new Promise((r) => setTimeout(r, 100));
+  await eventually(() => published > 0, 'traffic under way');
   writeFileSync(
     run.file,
     loopbackConfig(
-      nats.url,
+      t.nats.url,
       prefix,
       entry('keep') + entry('change', '    stopDelayMs: 300\n    sendDelayMs: 1\n') + entry('added', '    startDelayMs: 100\n'),
     ),
@@ -91,8 +71,8 @@ test('reload - restarts only the changed instance, adds and removes others, and 
   expect(run.gateway.instances.map((i) => i.key)).toEqual(['loopback/keep', 'loopback/change', 'loopback/added']);
 
   // The added account is served; the removed one is refused like any unknown account.
-  nc.publish(`${prefix}.out.loopback.added`, JSON.stringify({ id: 'a1', conversation: { id: 'c' }, text: 'new' }));
-  nc.publish(`${prefix}.out.loopback.gone`, JSON.stringify({ id: 'g1', conversation: { id: 'c' }, text: 'old' }));
+  run.publish('loopback.added', { id: 'a1', conversation: { id: 'c' }, text: 'new' });
+  run.publish('loopback.gone', { id: 'g1', conversation: { id: 'c' }, text: 'old' });
   await eventually(
     () => receipts.items.some((r) => r.id === 'a1') && receipts.items.some((r) => r.id === 'g1'),
     'receipts for the added and the removed account',
@@ -112,18 +92,16 @@ test('reload - restarts only the changed instance, adds and removes others, and 
   expect(line!.msg).toBe(
     'config reloaded (test): 1 added (loopback/added), 1 removed (loopback/gone), 1 restarted (loopback/change), 1 unchanged',
   );
-  receipts.close();
-  inbox.close();
 }, 30_000);
 
 test('reload - a file with problems is refused, each problem logged at file:line:col, and the running config stays', async () => {
   const prefix = uniquePrefix();
-  const run = await boot(loopbackConfig(nats.url, prefix, entry('main')));
+  const run = await boot(loopbackConfig(t.nats.url, prefix, entry('main')));
   const before = run.gateway.config;
   const adapter = loopback.get('main');
   writeFileSync(
     run.file,
-    loopbackConfig(nats.url, prefix, entry('main', '    sendDelayMS: 5\n    groupPolicy: sometimes\n') + entry('more')),
+    loopbackConfig(t.nats.url, prefix, entry('main', '    sendDelayMS: 5\n    groupPolicy: sometimes\n') + entry('more')),
   );
   const outcome = await run.gateway.reloadFromFile('test');
 
@@ -145,19 +123,16 @@ test('reload - a file with problems is refused, each problem logged at file:line
   expect(run.gateway.config).toBe(before);
   expect(loopback.get('main')).toBe(adapter);
   expect(loopback.has('more')).toBe(false);
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
-  nc.publish(`${prefix}.out.loopback.main`, JSON.stringify({ id: 'still', conversation: { id: 'c' }, text: 'running' }));
-  expect((await receipts.waitFor(1))[0]).toMatchObject({ id: 'still', ok: true });
-  receipts.close();
+  run.publish('loopback.main', { id: 'still', conversation: { id: 'c' }, text: 'running' });
+  expect((await run.receipts.waitFor(1))[0]).toMatchObject({ id: 'still', ok: true });
 });
 
 test('reload - nats and http changes are logged as needing a restart; log level and new secrets apply at once', async () => {
   const prefix = uniquePrefix();
-  const run = await boot(loopbackConfig(nats.url, prefix, entry('main')));
+  const run = await boot(loopbackConfig(t.nats.url, prefix, entry('main')));
   const secret = 'r0tated-t0ken-value';
   const next = loopbackConfig(
-    nats.url,
+    t.nats.url,
     prefix,
     entry('main') + entry('secret', `    token: ${secret}\n    failStart: "login refused for ${secret}"\n`),
   )
@@ -182,40 +157,45 @@ test('reload - nats and http changes are logged as needing a restart; log level 
 
 test('reload - the file watch applies a saved change, also when an editor replaces the file, and ignores saves that change nothing', async () => {
   const prefix = uniquePrefix();
-  const run = await boot(loopbackConfig(nats.url, prefix, entry('main')), { watch: true });
+  const run = await boot(loopbackConfig(t.nats.url, prefix, entry('main')), { watch: true });
   const reloaded = () => run.logs.lines.filter((l) => String(l.msg).startsWith('config reloaded'));
 
-  replaceFile(run.file, loopbackConfig(nats.url, prefix, entry('main') + entry('watched')));
+  replaceFile(run.file, loopbackConfig(t.nats.url, prefix, entry('main') + entry('watched')));
   await eventually(() => reloaded().length === 1, 'the reload done by the watch', 5000);
   expect(loopback.has('watched')).toBe(true);
   expect(reloaded()[0]).toMatchObject({ reason: 'config file changed', added: ['loopback/watched'] });
   expect(run.logs.messages()).toContain('config file changed: reloading');
 
   // The watch survives the rename: the next save (in place this time) is seen too.
-  writeFileSync(run.file, loopbackConfig(nats.url, prefix, entry('main')));
+  writeFileSync(run.file, loopbackConfig(t.nats.url, prefix, entry('main')));
   await eventually(() => reloaded().length === 2, 'the second reload done by the watch', 5000);
   expect(loopback.has('watched')).toBe(false);
 
-  // Touching the file without changing it, or a temp file next to it, reloads nothing.
-  writeFileSync(run.file, loopbackConfig(nats.url, prefix, entry('main')));
+  // Touching the file without changing it, or a temp file next to it, reloads nothing. The watch
+  // decides when it reads the file again, once the folder was still for a moment: wait for that read.
+  const reads = jest.spyOn(jest.requireActual<typeof import('node:fs')>('node:fs'), 'readFileSync');
+  t.defer(() => reads.mockRestore());
+  writeFileSync(run.file, loopbackConfig(t.nats.url, prefix, entry('main')));
   writeFileSync(`${run.file}.bak`, 'not: yaml: [');
-  await new Promise((r) => setTimeout(r, 900));
+  const touched = reads.mock.calls.length;
+  await eventually(() => reads.mock.calls.slice(touched).some(([f]) => f === run.file), 'the watch read the touched file', 5000);
+  expect(run.logs.messages().filter((m) => m === 'config file changed: reloading')).toHaveLength(2);
   expect(reloaded()).toHaveLength(2);
 
   // A broken save is refused once; fixing it applies.
-  writeFileSync(run.file, loopbackConfig(nats.url, prefix, entry('main', '    colour: red\n')));
+  writeFileSync(run.file, loopbackConfig(t.nats.url, prefix, entry('main', '    colour: red\n')));
   await eventually(() => run.logs.messages().some((m) => m.startsWith('config reload refused')), 'the broken save refused', 5000);
   expect(loopback.has('main')).toBe(true);
-  writeFileSync(run.file, loopbackConfig(nats.url, prefix, entry('main') + entry('fixed')));
+  writeFileSync(run.file, loopbackConfig(t.nats.url, prefix, entry('main') + entry('fixed')));
   await eventually(() => loopback.has('fixed'), 'the fixed save applied', 5000);
 }, 20_000);
 
 test('reload - chat-gateway reload asks every gateway over NATS and prints each result; a refusal exits 1', async () => {
   const prefix = uniquePrefix();
-  const a = await boot(loopbackConfig(nats.url, prefix, entry('ra')));
-  const b = await boot(loopbackConfig(nats.url, prefix, entry('rb')));
+  const a = await boot(loopbackConfig(t.nats.url, prefix, entry('ra')));
+  const b = await boot(loopbackConfig(t.nats.url, prefix, entry('rb')));
 
-  writeFileSync(a.file, loopbackConfig(nats.url, prefix, entry('ra') + entry('ra2')));
+  writeFileSync(a.file, loopbackConfig(t.nats.url, prefix, entry('ra') + entry('ra2')));
   const ok = await cli('reload', '-c', a.file);
   expect(ok.err).toBe('');
   expect(ok.code).toBe(0);
@@ -227,7 +207,7 @@ test('reload - chat-gateway reload asks every gateway over NATS and prints each 
   expect(lines.some((l) => /: reloaded: 0 added, 0 removed, 0 restarted, 1 unchanged$/.test(l))).toBe(true);
   expect(loopback.has('ra2')).toBe(true);
 
-  writeFileSync(b.file, loopbackConfig(nats.url, prefix, entry('rb', '    bogus: 1\n')));
+  writeFileSync(b.file, loopbackConfig(t.nats.url, prefix, entry('rb', '    bogus: 1\n')));
   const refused = await cli('reload', '-c', a.file, '--json');
   expect(refused.code).toBe(1);
   const answers = JSON.parse(refused.out) as Array<{ replica: string; ok: boolean; problems?: string[] }>;
@@ -239,7 +219,7 @@ test('reload - chat-gateway reload asks every gateway over NATS and prints each 
 });
 
 test('reload - chat-gateway reload says so when no gateway runs with the prefix', async () => {
-  const file = writeConfig(loopbackConfig(nats.url, uniquePrefix(), entry('none')));
+  const file = writeConfig(loopbackConfig(t.nats.url, uniquePrefix(), entry('none')));
   const r = await cli('reload', '-c', file);
   expect(r.code).toBe(1);
   expect(r.err).toMatch(
@@ -248,7 +228,7 @@ test('reload - chat-gateway reload says so when no gateway runs with the prefix'
 });
 
 test('reload - reloading an unchanged file restarts nothing', async () => {
-  const run = await boot(loopbackConfig(nats.url, uniquePrefix(), entry('same')));
+  const run = await boot(loopbackConfig(t.nats.url, uniquePrefix(), entry('same')));
   const adapter = loopback.get('same');
   const outcome = await run.gateway.reloadFromFile('SIGHUP');
   expect(outcome).toEqual({ ok: true, summary: { added: [], removed: [], restarted: [], unchanged: ['loopback/same'] } });
@@ -259,13 +239,13 @@ test('reload - reloading an unchanged file restarts nothing', async () => {
 test('reload - restarting account "sales" keeps the routes of its sibling "sales-bot"', async () => {
   const prefix = uniquePrefix();
   const webchat = (account: string, title: string) => `  - use: webchat\n    account: ${account}\n    title: ${title}\n`;
-  const run = await boot(loopbackConfig(nats.url, prefix, webchat('sales', 'Sales') + webchat('sales-bot', 'Bot')));
+  const run = await boot(loopbackConfig(t.nats.url, prefix, webchat('sales', 'Sales') + webchat('sales-bot', 'Bot')));
   const base = run.gateway.http.url;
   const page = async (account: string) => (await fetch(`${base}/webchat/${account}/`)).status;
   expect(await page('sales')).toBe(200);
   expect(await page('sales-bot')).toBe(200);
 
-  writeFileSync(run.file, loopbackConfig(nats.url, prefix, webchat('sales', 'Sales desk') + webchat('sales-bot', 'Bot')));
+  writeFileSync(run.file, loopbackConfig(t.nats.url, prefix, webchat('sales', 'Sales desk') + webchat('sales-bot', 'Bot')));
   const outcome = await run.gateway.reloadFromFile('test');
   expect(outcome).toEqual({
     ok: true,

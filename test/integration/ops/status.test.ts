@@ -1,50 +1,33 @@
 import { writeFileSync } from 'node:fs';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { Receipt } from '../../../core/contract/schemas';
+import { Kvm } from '@nats-io/kv';
 import type { InstanceStatus } from '../../../core/cli/status';
-import { Collector, LOOPBACK_PATH, client, eventually, loopback, loopbackConfig, writeConfig } from '../../support';
-import { freePort, startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
-import { cli, startOps, type Ops } from './ops-support';
+import { subjects } from '../../../core/contract/subjects';
+import { LOOPBACK_PATH, eventually, loopback, loopbackConfig, writeConfig } from '../../support';
+import { useGatewayTest, type Booted } from '../../support/fixture';
+import { freePort, uniquePrefix } from '../../support/nats-server';
+import { cli } from './ops-support';
 
-let nats: TestNats;
-let nc: NatsConnection;
-let run: Ops | undefined;
-
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-afterEach(async () => {
-  await run?.gateway.stop();
-  run = undefined;
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
-});
+const t = useGatewayTest();
 
 const entry = (account: string, extra = '') => `  - use: ${LOOPBACK_PATH}\n    account: ${account}\n${extra}`;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** A gateway with a healthy instance that saw traffic both ways, a broken one, and a disabled entry. */
-async function bootMixed(prefix: string) {
+async function bootMixed(prefix: string): Promise<Booted> {
   // A long restart delay keeps the broken instance in `failed` while the test reads it.
-  run = await startOps(
+  const gw = await t.boot(
     loopbackConfig(
-      nats.url,
+      t.nats.url,
       prefix,
       entry('ok') + entry('broken', '    failStart: "bad credentials"\n') + entry('off', '    enabled: false\n'),
     ).replace('restartDelay: 100ms', 'restartDelay: 1m'),
   );
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
   await loopback
     .get('ok')
     .receive({ messageId: 'm1', conversation: { id: 'dm', type: 'direct' }, sender: { id: 'u1' }, parts: [{ type: 'text', text: 'hi' }] });
-  nc.publish(`${prefix}.out.loopback.ok`, JSON.stringify({ id: 'r1', conversation: { id: 'dm' }, text: 'hello' }));
-  await receipts.waitFor(1);
-  receipts.close();
-  return run;
+  gw.publish('loopback.ok', { id: 'r1', conversation: { id: 'dm' }, text: 'hello' });
+  await gw.receipts.waitFor(1);
+  return gw;
 }
 
 /** Waits until the outbound activity is recorded and the broken instance is between two start attempts. */
@@ -85,7 +68,8 @@ test('status - prints a table of every instance with state, since, detail and la
 
 test('status - --json gives the same facts with ISO times, and ok/exit 0 once every enabled instance is connected', async () => {
   const prefix = uniquePrefix();
-  const { file } = await bootMixed(prefix);
+  const gw = await bootMixed(prefix);
+  const file = gw.file;
   await settled(file);
   const bad = await statusJson(file);
   expect(bad.code).toBe(1);
@@ -109,10 +93,13 @@ test('status - --json gives the same facts with ISO times, and ok/exit 0 once ev
 
   // Fix the file by removing the broken entry: the gateway reloads, status is all green.
   writeFileSync(
-    run!.file,
-    loopbackConfig(nats.url, prefix, entry('ok') + entry('off', '    enabled: false\n')).replace('restartDelay: 100ms', 'restartDelay: 1m'),
+    gw.file,
+    loopbackConfig(t.nats.url, prefix, entry('ok') + entry('off', '    enabled: false\n')).replace(
+      'restartDelay: 100ms',
+      'restartDelay: 1m',
+    ),
   );
-  expect(await run!.gateway.reloadFromFile('test')).toEqual({
+  expect(await gw.gateway.reloadFromFile('test')).toEqual({
     ok: true,
     summary: { added: [], removed: ['loopback/broken'], restarted: [], unchanged: ['loopback/ok'] },
   });
@@ -136,28 +123,38 @@ test('status - --json gives the same facts with ISO times, and ok/exit 0 once ev
 });
 
 test('status - activity is written at most every few seconds per instance, with the latest time', async () => {
-  const { file } = await bootMixed(uniquePrefix());
+  const { file, prefix } = await bootMixed(uniquePrefix());
   await eventually(async () => (await statusJson(file)).body.instances[0]!.lastInbound !== undefined, 'inbound activity recorded');
   const first = (await statusJson(file)).body.instances[0]!.lastInbound!;
+  // Every write of the instance's inbound time from now on, in the order the bucket stored them.
+  const kv = await new Kvm(t.nc).open(subjects(prefix).activityBucket);
+  const writes: string[] = [];
+  const watch = await kv.watch({ key: 'loopback.ok.inbound', include: 'updates' });
+  t.defer(() => watch.stop());
+  void (async () => {
+    for await (const e of watch) writes.push(e.string());
+  })();
   const lb = loopback.get('ok');
-  for (let i = 0; i < 5; i++)
+  let lastAt = '';
+  for (let i = 0; i < 5; i++) {
+    lastAt = new Date().toISOString();
     await lb.receive({
       messageId: `burst${i}`,
       conversation: { id: 'dm', type: 'direct' },
       sender: { id: 'u1' },
       parts: [{ type: 'text', text: 'hi' }],
     });
-  await new Promise((r) => setTimeout(r, 300));
+  }
   expect((await statusJson(file)).body.instances[0]!.lastInbound).toBe(first);
-  await eventually(
-    async () => (await statusJson(file)).body.instances[0]!.lastInbound! > first,
-    'the burst recorded once the interval passed',
-    8000,
-  );
+  // The write carrying the last message's time is the burst's barrier: any earlier write came before it.
+  await eventually(() => writes.some((w) => w >= lastAt), 'the burst recorded once the interval passed', 8000);
+  expect(writes).toHaveLength(1);
+  expect(writes[0]! > first).toBe(true);
+  expect((await statusJson(file)).body.instances[0]!.lastInbound).toBe(writes[0]);
 }, 15_000);
 
 test('status - before any gateway ran with the prefix every instance is unknown and the exit code is 1', async () => {
-  const file = writeConfig(loopbackConfig(nats.url, uniquePrefix(), entry('never')));
+  const file = writeConfig(loopbackConfig(t.nats.url, uniquePrefix(), entry('never')));
   const r = await cli('status', '-c', file);
   expect(r.code).toBe(1);
   expect(r.out).toMatch(
@@ -175,14 +172,14 @@ test('status - an unreachable NATS is named with a hint, exit 1', async () => {
 
 test("status - works from a shell without the bots' secrets: only the nats section must resolve", async () => {
   const prefix = uniquePrefix();
-  run = await startOps(loopbackConfig(nats.url, prefix, entry('sec', '    token: ${LB_SECRET_TOKEN}\n')), {
+  const gw = await t.boot(loopbackConfig(t.nats.url, prefix, entry('sec', '    token: ${LB_SECRET_TOKEN}\n')), {
     env: { LB_SECRET_TOKEN: 'only-in-the-container' },
   });
-  const r = await statusJson(run.file);
+  const r = await statusJson(gw.file);
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
   expect(r.body.instances.map((i) => `${i.account}:${i.state}`)).toEqual(['sec:connected']);
-  const broken = writeConfig(loopbackConfig(nats.url, prefix, entry('sec')).replace('  prefix:', '  prefx:'));
+  const broken = writeConfig(loopbackConfig(t.nats.url, prefix, entry('sec')).replace('  prefix:', '  prefx:'));
   const refused = await cli('status', '-c', broken);
   expect(refused.code).toBe(1);
   expect(refused.err).toBe(

@@ -2,7 +2,7 @@ import type { InboundAction, InboundCommand } from '../../../core/contract/schem
 import { eventually } from '../../support';
 import { slackRig, type SlackRun } from './rig';
 
-const rig = slackRig();
+const rig = slackRig({ nats: { own: true } });
 
 const ASK = {
   id: 'ask-1',
@@ -97,26 +97,26 @@ test('slack actions - forged, stale, other-message and stranger clicks are acked
   await good.outcome;
   await eventually(() => actions(r).length === 2, 'the good click');
   expect(actions(r).map((a) => a.action.id)).toEqual(['approve', 'yes']);
-  const refused = r.run.logs.lines.filter((l) => String(l.msg).startsWith('button click refused')).map((l) => l.msg);
+  const refused = r.gw.logs.lines.filter((l) => String(l.msg).startsWith('button click refused')).map((l) => l.msg);
   expect(refused).toEqual([
     'button click refused: unknown or expired button (no such token was sent, or it is older than delivery.remember)',
     'button click refused: the button belongs to another message',
     'button click refused: the button is no longer on the message (an edit replaced it)',
   ]);
-  expect(r.run.logs.messages().some((m) => m.includes(`action from ${r.ws.ann.id} dropped: sender not in allowFrom`))).toBe(true);
+  expect(r.gw.logs.messages().some((m) => m.includes(`action from ${r.ws.ann.id} dropped: sender not in allowFrom`))).toBe(true);
 });
 
 test('slack actions - while NATS is down a click is not acked; Slack sends it again and it is published once', async () => {
   const r = await rig.boot();
   const card = await asked(r);
-  await rig.nats().stop();
+  await rig.t.nats.stop();
   const click = r.emu.click({ channel: card.channel, ts: card.ts, user: r.ws.tom.id, label: 'Reject' });
   await eventually(
     () => r.emu.deliveries.some((d) => d.eventId === click.key && d.outcome === 'timeout'),
     'the first attempt unacked',
     10_000,
   );
-  await rig.nats().restart();
+  await rig.t.nats.restart();
   const outcome = await click.outcome;
   expect(outcome.acked).toBe(true);
   expect(outcome.attempts).toBeGreaterThan(1);

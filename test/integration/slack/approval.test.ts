@@ -12,7 +12,7 @@ afterEach(async () => {
 test('slack approval - the approval agent asks "Deploy?" with two buttons; a click edits that message to "Approved by Tom"', async () => {
   const r = await rig.boot();
   const lines: string[] = [];
-  stopAgent = await startApprovalAgent({ servers: rig.nats().url, prefix: r.prefix, log: (l) => lines.push(l) });
+  stopAgent = await startApprovalAgent({ servers: rig.t.nats.url, prefix: r.prefix, log: (l) => lines.push(l) });
   const asked = r.emu.post({ channel: r.ws.channel, user: r.ws.tom.id, text: `<@${r.ws.app.botUserId}> deploy the api` });
   const question = await r.emu.waitForPost((p) => p.appId === r.ws.app.appId && p.text === 'Deploy?', 10_000);
   expect(question.threadRoot).toBe(asked.ts);

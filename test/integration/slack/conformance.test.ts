@@ -1,7 +1,7 @@
 import { runConformance, type FailureKind, type InjectedMessage, type PlatformDriver, type ReceivedMessage } from '../../../core/testing';
 import slack from '../../../plugins/slack';
 import type { AppInfo, SlackEmulator } from '../../emulators/slack';
-import { startEmulator } from './setup';
+import { startEmulator } from '../../support/slack';
 
 const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 

@@ -16,7 +16,7 @@ afterEach(async () => {
 const digest = (b: Buffer) => `SHA-256=${createHash('sha256').update(b).digest('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
 
 async function ask(r: SlackRun, payload: Record<string, unknown>): Promise<MediaReply> {
-  const m = await rig.nc().request(`${r.prefix}.media.slack.default`, JSON.stringify(payload), { timeout: 15_000 });
+  const m = await rig.t.nc.request(`${r.prefix}.media.slack.default`, JSON.stringify(payload), { timeout: 15_000 });
   return m.json<MediaReply>();
 }
 
@@ -41,7 +41,7 @@ test('slack media - a file of a message is fetched from url_private with the bot
     digest: digest(bytes),
     name: 'chart.png',
   });
-  const os = await new Objm(rig.nc()).open(`${r.prefix}_media`);
+  const os = await new Objm(rig.t.nc).open(`${r.prefix}_media`);
   expect(Buffer.from((await os.getBlob((reply as { object: string }).object))!).equals(bytes)).toBe(true);
   expect(r.emu.fileRequests.filter((f) => f.method === 'GET')).toEqual([
     expect.objectContaining({ fileId: 'F0CHART01', auth: 'bot', status: 200 }),
@@ -73,7 +73,7 @@ test('slack media - another message, an unknown file, a download broken halfway,
     ok: false,
     error: { code: 'E_PLATFORM' },
   });
-  const os = await new Objm(rig.nc()).open(`${r.prefix}_media`);
+  const os = await new Objm(rig.t.nc).open(`${r.prefix}_media`);
   const names: string[] = [];
   for await (const info of await os.list()) names.push(info.name);
   expect(names).toEqual([]);
@@ -91,7 +91,7 @@ test('slack media - without the files:read scope the error names it', async () =
 
 test('slack media - attachments go up with the external upload flow into the thread, with the text as their comment; bytes exact', async () => {
   const r = await rig.boot();
-  agent = await AgentClient.connect({ servers: rig.nats().url, prefix: r.prefix, receiptTimeoutMs: 15_000 });
+  agent = await AgentClient.connect({ servers: rig.t.nats.url, prefix: r.prefix, receiptTimeoutMs: 15_000 });
   const env = await sent(r, [{ id: 'F0IN00001', name: 'q3.csv', mimetype: 'text/csv', bytes: Buffer.from('a,b\n1,2\n') }]);
   const csv = randomBytes(200_000);
   const png = randomBytes(30_000);
@@ -117,7 +117,7 @@ test('slack media - attachments go up with the external upload flow into the thr
 
 test('slack media - text with buttons goes before the files; a file over the workspace limit is E_TOO_LARGE', async () => {
   const r = await rig.boot({ emulator: { maxUploadBytes: 10_000 } });
-  agent = await AgentClient.connect({ servers: rig.nats().url, prefix: r.prefix, receiptTimeoutMs: 15_000 });
+  agent = await AgentClient.connect({ servers: rig.t.nats.url, prefix: r.prefix, receiptTimeoutMs: 15_000 });
   const small = await agent.upload(randomBytes(5_000), { name: 'small.bin' });
   r.send({
     id: 'f1',

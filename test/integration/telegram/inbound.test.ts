@@ -1,42 +1,26 @@
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { InboundEnvelope } from '../../../core/contract/schemas';
-import type { BotInfo, TelegramEmulator } from '../../emulators/telegram';
-import { Collector, client, eventually, startGateway } from '../../support';
-import { startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
-import { boot, sleep, startEmulator, telegramConfig, type Booted } from './helpers';
+import type { BotInfo, User } from '../../emulators/telegram';
+import { client, eventually, inboundBarrier } from '../../support';
+import { useGatewayTest } from '../../support/fixture';
+import { bootTelegram } from '../../support/telegram';
 
-let nats: TestNats;
-let nc: NatsConnection;
-let emu: TelegramEmulator;
+const t = useGatewayTest({ emulator: 'telegram' });
 let bot: BotInfo;
-let booted: Booted | undefined;
 
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-beforeEach(async () => {
-  emu = await startEmulator();
-  bot = emu.addBot({ username: 'data_bot', privacy: false });
-});
-afterEach(async () => {
-  booted?.close();
-  await booted?.run.gateway.stop();
-  booted = undefined;
-  await emu.stop();
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
+beforeEach(() => {
+  bot = t.emu.addBot({ username: 'data_bot', privacy: false });
 });
 
-const tom = () => emu.user({ firstName: 'Tom', lastName: 'Lee', username: 'tomlee' });
+/** Makes `user` send `text` to the bot in their private chat, which always passes access: for barriers. */
+const direct = (user: User) => (text: string) => t.emu.userMessage(bot, { chat: t.emu.privateChat(bot, user), from: user, text });
+
+const tom = () => t.emu.user({ firstName: 'Tom', lastName: 'Lee', username: 'tomlee' });
 
 test('telegram inbound - a private message becomes a direct envelope; its id is <chat_id>:<message_id>', async () => {
-  booted = await boot(nc, nats.url, emu, bot);
+  const booted = await bootTelegram(t, bot);
   const user = tom();
-  const chat = emu.privateChat(bot, user);
-  const { message } = emu.userMessage(bot, { chat, from: user, text: 'how many new customers this week?' });
+  const chat = t.emu.privateChat(bot, user);
+  const { message } = t.emu.userMessage(bot, { chat, from: user, text: 'how many new customers this week?' });
   const [env] = await booted.inbox.waitFor(1);
   expect(env).toMatchObject({
     id: `telegram:default:${user.id}:${message.message_id}`,
@@ -47,25 +31,25 @@ test('telegram inbound - a private message becomes a direct envelope; its id is 
     session: `telegram:default:${user.id}`,
     time: new Date(message.date * 1000).toISOString(),
   });
-  await eventually(() => emu.pendingUpdates(bot).length === 0, 'update confirmed');
+  await eventually(() => t.emu.pendingUpdates(bot).length === 0, 'update confirmed');
 });
 
 test('telegram inbound - in groups only what addresses the bot passes: @username, /command@bot, text_mention, a reply to it', async () => {
-  booted = await boot(nc, nats.url, emu, bot);
+  const booted = await bootTelegram(t, bot);
   const user = tom();
-  const group = emu.group(bot, { title: 'Sales', type: 'supergroup' });
+  const group = t.emu.group(bot, { title: 'Sales', type: 'supergroup' });
   const say = (text: string, extra: Record<string, unknown> = {}) =>
-    emu.userMessage(bot, { chat: group, from: user, text, ...extra }).message;
+    t.emu.userMessage(bot, { chat: group, from: user, text, ...extra }).message;
   say('hello all');
   say('@data_bot how many?');
   say('/report@data_bot weekly');
   say('cc @someone_else');
   say('/report@other_bot');
-  const question = emu.botMessage(bot, group, 'Which region?');
+  const question = t.emu.botMessage(bot, group, 'Which region?');
   const reply = say('north', { replyTo: question.message_id });
   say('Data Bot, status?', { entities: [{ type: 'text_mention', offset: 0, length: 8, user: bot.user }] });
   await booted.inbox.waitFor(4);
-  await sleep(300);
+  await booted.inboundBarrier(direct(user));
   const texts = booted.inbox.items.map((e) => e.message.text);
   expect(texts).toEqual(['@data_bot how many?', '/report@data_bot weekly', 'north', '@Data Bot, status?']);
   expect(booted.inbox.items.every((e) => e.message.mentioned && e.conversation.type === 'group' && e.conversation.name === 'Sales')).toBe(
@@ -80,46 +64,46 @@ test('telegram inbound - in groups only what addresses the bot passes: @username
   expect(booted.inbox.items[2]!.message.id).toBe(`${group.id}:${reply.message_id}`);
   expect(booted.inbox.items[0]!.session).toBe(`telegram:default:${group.id}:${user.id}`);
   // Dropped ones are still confirmed: Telegram does not give them again.
-  await eventually(() => emu.pendingUpdates(bot).length === 0, 'all updates confirmed');
+  await eventually(() => t.emu.pendingUpdates(bot).length === 0, 'all updates confirmed');
 });
 
 test('telegram inbound - forum topics: the thread is message_thread_id; the topic root is not a reply; service messages are skipped', async () => {
-  booted = await boot(nc, nats.url, emu, bot, '    allowFrom: ["*"]\n    groupPolicy: open\n    session: thread\n');
+  const booted = await bootTelegram(t, bot, '    allowFrom: ["*"]\n    groupPolicy: open\n    session: thread\n');
   const user = tom();
-  const forum = emu.group(bot, { forum: true, title: 'Support' });
-  const { threadId } = emu.createTopic(bot, forum, 'Billing', user);
-  const first = emu.userMessage(bot, { chat: forum, from: user, threadId, text: 'invoice missing' }).message;
-  emu.userMessage(bot, { chat: forum, from: user, threadId, text: 'also VAT', replyTo: first.message_id });
-  emu.userMessage(bot, { chat: forum, from: user, text: 'in General' });
+  const forum = t.emu.group(bot, { forum: true, title: 'Support' });
+  const { threadId } = t.emu.createTopic(bot, forum, 'Billing', user);
+  const first = t.emu.userMessage(bot, { chat: forum, from: user, threadId, text: 'invoice missing' }).message;
+  t.emu.userMessage(bot, { chat: forum, from: user, threadId, text: 'also VAT', replyTo: first.message_id });
+  t.emu.userMessage(bot, { chat: forum, from: user, text: 'in General' });
   const items = await booted.inbox.waitFor(3);
-  await sleep(200);
+  await booted.inboundBarrier(direct(user));
   expect(items).toHaveLength(3);
   expect(items[0]!.conversation).toEqual({ id: String(forum.id), type: 'group', thread: String(threadId), name: 'Support' });
   expect(items[0]!.message.replyTo).toBeUndefined();
   expect(items[0]!.session).toBe(`telegram:default:${forum.id}:thread:${threadId}`);
   expect(items[1]!.message.replyTo).toBe(`${forum.id}:${first.message_id}`);
   expect(items[2]!.conversation.thread).toBeUndefined();
-  expect(booted.run.logs.find((l) => String(l.msg).includes('service message'))).toBeDefined();
+  expect(booted.logs.find((l) => String(l.msg).includes('service message'))).toBeDefined();
 });
 
 test('telegram inbound - messages sent by bots are skipped, and confirmed like the others', async () => {
-  booted = await boot(nc, nats.url, emu, bot);
-  const robot = emu.user({ firstName: 'Other', username: 'other_bot', isBot: true });
-  const chat = emu.group(bot);
-  emu.userMessage(bot, { chat, from: robot, text: '@data_bot beep' });
+  const booted = await bootTelegram(t, bot);
+  const robot = t.emu.user({ firstName: 'Other', username: 'other_bot', isBot: true });
+  const chat = t.emu.group(bot);
+  t.emu.userMessage(bot, { chat, from: robot, text: '@data_bot beep' });
   const user = tom();
-  emu.userMessage(bot, { chat, from: user, text: '@data_bot hi' });
+  t.emu.userMessage(bot, { chat, from: user, text: '@data_bot hi' });
   await booted.inbox.waitFor(1);
-  await sleep(200);
+  await booted.inboundBarrier(direct(user));
   expect(booted.inbox.items.map((e) => e.message.text)).toEqual(['@data_bot hi']);
-  await eventually(() => emu.pendingUpdates(bot).length === 0, 'bot message confirmed too');
+  await eventually(() => t.emu.pendingUpdates(bot).length === 0, 'bot message confirmed too');
 });
 
 test('telegram inbound - media become parts with file_id refs; captions and entities become text, link and code parts', async () => {
-  booted = await boot(nc, nats.url, emu, bot);
+  const booted = await bootTelegram(t, bot);
   const user = tom();
-  const chat = emu.privateChat(bot, user);
-  const send = (input: Record<string, unknown>) => emu.userMessage(bot, { chat, from: user, ...input }).message;
+  const chat = t.emu.privateChat(bot, user);
+  const send = (input: Record<string, unknown>) => t.emu.userMessage(bot, { chat, from: user, ...input }).message;
   const photo = send({ media: { type: 'photo' }, caption: 'Q3 chart' });
   const doc = send({ media: { type: 'document', fileName: 'q3.pdf' } });
   const voice = send({ media: { type: 'voice', duration: 3 } });
@@ -167,66 +151,55 @@ test('telegram inbound - media become parts with file_id refs; captions and enti
 });
 
 test('telegram inbound - with allowedUpdates edited_message, an edit arrives as a new envelope', async () => {
-  booted = await boot(nc, nats.url, emu, bot, '    allowFrom: ["*"]\n    allowedUpdates: [message, edited_message]\n');
+  const booted = await bootTelegram(t, bot, '    allowFrom: ["*"]\n    allowedUpdates: [message, edited_message]\n');
   const user = tom();
-  const chat = emu.privateChat(bot, user);
-  const { message } = emu.userMessage(bot, { chat, from: user, text: 'meeting at 3' });
+  const chat = t.emu.privateChat(bot, user);
+  const { message } = t.emu.userMessage(bot, { chat, from: user, text: 'meeting at 3' });
   await booted.inbox.waitFor(1);
-  const edit = emu.editMessage(bot, chat, message.message_id, 'meeting at 4');
+  const edit = t.emu.editMessage(bot, chat, message.message_id, 'meeting at 4');
   const items = await booted.inbox.waitFor(2);
   expect(items[1]!.message).toMatchObject({ id: `${user.id}:${message.message_id}:edit-${edit.message.edit_date}`, text: 'meeting at 4' });
 });
 
 test('telegram inbound - updates stored but never confirmed (a crash) are read again after a restart and kept once', async () => {
-  const prefix = uniquePrefix();
-  booted = await boot(nc, nats.url, emu, bot, undefined, prefix);
+  const booted = await bootTelegram(t, bot);
   const user = tom();
-  const chat = emu.privateChat(bot, user);
+  const chat = t.emu.privateChat(bot, user);
   // From now on every getUpdates and its confirmation are lost on the way, as if the process died after storing.
-  emu.failNext({ method: 'getUpdates', drop: true, times: 1000 });
-  const { update } = emu.userMessage(bot, { chat, from: user, text: 'stored once' });
+  t.emu.failNext({ method: 'getUpdates', drop: true, times: 1000 });
+  const { update } = t.emu.userMessage(bot, { chat, from: user, text: 'stored once' });
   await booted.inbox.waitFor(1);
-  await booted.run.gateway.stop();
-  expect(emu.pendingUpdates(bot).map((u) => u.update_id)).toEqual([update!.update_id]);
-  emu.clearFaults();
-  const inbox = booted.inbox;
-  booted.close();
-  const again = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-  await nc.flush();
-  booted = {
-    ...booted,
-    run: await startGateway(telegramConfig(nats.url, prefix, emu.url, bot.token, '    allowFrom: ["*"]\n')),
-    inbox: again,
-    close: () => again.close(),
-  };
-  await eventually(() => emu.deliveries(bot, update!.update_id) >= 2, 'the update read again');
-  await eventually(() => emu.pendingUpdates(bot).length === 0, 'confirmed after the restart');
-  await sleep(200);
-  expect(inbox.items.map((e) => e.message.text)).toEqual(['stored once']);
+  await booted.stop();
+  expect(t.emu.pendingUpdates(bot).map((u) => u.update_id)).toEqual([update!.update_id]);
+  t.emu.clearFaults();
+  const again = await t.collect<InboundEnvelope>(`${booted.prefix}.in.>`);
+  await booted.start();
+  await eventually(() => t.emu.deliveries(bot, update!.update_id) >= 2, 'the update read again');
+  await eventually(() => t.emu.pendingUpdates(bot).length === 0, 'confirmed after the restart');
+  await inboundBarrier(again, direct(user));
+  expect(booted.inbox.items.map((e) => e.message.text)).toEqual(['stored once']);
   expect(again.items).toHaveLength(0);
-  expect(booted.run.logs.find((l) => l.outcome === 'duplicate')).toBeDefined();
+  expect(booted.logs.find((l) => l.outcome === 'duplicate')).toBeDefined();
 });
 
 test('telegram inbound - while NATS is down the offset is not advanced; the update arrives once NATS is back', async () => {
-  booted = await boot(nc, nats.url, emu, bot);
+  const booted = await bootTelegram(t, bot);
   const user = tom();
-  const chat = emu.privateChat(bot, user);
-  await nats.stop();
-  const { update } = emu.userMessage(bot, { chat, from: user, text: 'during the outage' });
-  await eventually(() => emu.deliveries(bot, update!.update_id) >= 2, 'read again while NATS is down', 20_000);
-  expect(emu.pendingUpdates(bot).map((u) => u.update_id)).toEqual([update!.update_id]);
-  expect(booted.run.logs.find((l) => String(l.msg).startsWith('Telegram update not stored'))).toMatchObject({
+  const chat = t.emu.privateChat(bot, user);
+  await t.nats.stop();
+  const { update } = t.emu.userMessage(bot, { chat, from: user, text: 'during the outage' });
+  await eventually(() => t.emu.deliveries(bot, update!.update_id) >= 2, 'read again while NATS is down', 20_000);
+  expect(t.emu.pendingUpdates(bot).map((u) => u.update_id)).toEqual([update!.update_id]);
+  expect(booted.logs.find((l) => String(l.msg).startsWith('Telegram update not stored'))).toMatchObject({
     level: 40,
     updateId: update!.update_id,
   });
-  await nats.restart();
-  const nc2 = await client(nats.url);
-  const inbox = new Collector<InboundEnvelope>(nc2, `${booted.prefix}.in.>`);
-  await nc2.flush();
-  await eventually(() => emu.pendingUpdates(bot).length === 0, 'confirmed once stored', 30_000);
+  await t.nats.restart();
+  const nc2 = await client(t.nats.url);
+  t.defer(() => nc2.close());
+  const inbox = await t.collect<InboundEnvelope>(`${booted.prefix}.in.>`, nc2);
+  await eventually(() => t.emu.pendingUpdates(bot).length === 0, 'confirmed once stored', 30_000);
   await inbox.waitFor(1);
-  await sleep(300);
+  await inboundBarrier(inbox, direct(user));
   expect(inbox.items.map((e) => e.message.text)).toEqual(['during the outage']);
-  inbox.close();
-  await nc2.close();
 }, 60_000);

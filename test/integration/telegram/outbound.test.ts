@@ -1,79 +1,61 @@
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { BotInfo, TelegramEmulator, User } from '../../emulators/telegram';
-import { client } from '../../support';
-import { startNats, type TestNats } from '../../support/nats-server';
-import { boot, startEmulator, type Booted } from './helpers';
+import type { BotInfo, User } from '../../emulators/telegram';
+import { useGatewayTest, type Booted } from '../../support/fixture';
+import { bootTelegram } from '../../support/telegram';
 
-let nats: TestNats;
-let nc: NatsConnection;
-let emu: TelegramEmulator;
+const t = useGatewayTest({ emulator: 'telegram' });
 let bot: BotInfo;
 let booted: Booted;
 let user: User;
 let dm: number;
 
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-beforeEach(async () => {
-  emu = await startEmulator();
-  bot = emu.addBot({ username: 'data_bot' });
-  user = emu.user({ firstName: 'Tom' });
-  dm = emu.privateChat(bot, user).id;
-});
-afterEach(async () => {
-  booted?.close();
-  await booted?.run.gateway.stop();
-  await emu.stop();
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
+beforeEach(() => {
+  bot = t.emu.addBot({ username: 'data_bot' });
+  user = t.emu.user({ firstName: 'Tom' });
+  dm = t.emu.privateChat(bot, user).id;
 });
 
 async function start(extra = '') {
-  booted = await boot(nc, nats.url, emu, bot, `    allowFrom: ["*"]\n${extra}`);
+  booted = await bootTelegram(t, bot, `    allowFrom: ["*"]\n${extra}`);
 }
-const send = (env: Record<string, unknown>) => nc.publish(`${booted.prefix}.out.telegram.default`, JSON.stringify(env));
+const send = (env: Record<string, unknown>) => booted.publish('telegram.default', env);
 
 test('telegram outbound - plain text goes to the chat; the receipt carries <chat_id>:<message_id>', async () => {
   await start();
   send({ id: 'p1', conversation: { id: String(dm) }, text: 'a < b && c > d' });
   const [r] = await booted.receipts.waitFor(1);
-  expect(emu.sent).toHaveLength(1);
-  expect(emu.sent[0]).toMatchObject({ chatId: dm, text: 'a < b && c > d', entities: [] });
-  expect(emu.sent[0]!.parseMode).toBeUndefined();
-  expect(r).toMatchObject({ id: 'p1', ok: true, attempts: 1, messageIds: [`${dm}:${emu.sent[0]!.messageId}`] });
+  expect(t.emu.sent).toHaveLength(1);
+  expect(t.emu.sent[0]).toMatchObject({ chatId: dm, text: 'a < b && c > d', entities: [] });
+  expect(t.emu.sent[0]!.parseMode).toBeUndefined();
+  expect(r).toMatchObject({ id: 'p1', ok: true, attempts: 1, messageIds: [`${dm}:${t.emu.sent[0]!.messageId}`] });
 });
 
 test('telegram outbound - replyTo <chat_id>:<message_id> (or a bare id with conversation.id) becomes reply_parameters', async () => {
   await start();
-  const q = emu.userMessage(bot, { chat: dm, from: user, text: 'question' }).message;
+  const q = t.emu.userMessage(bot, { chat: dm, from: user, text: 'question' }).message;
   send({ id: 'r1', replyTo: `${dm}:${q.message_id}`, text: 'answer one' });
   send({ id: 'r2', conversation: { id: String(dm) }, replyTo: String(q.message_id), text: 'answer two' });
   send({ id: 'r3', replyTo: '12345', text: 'no chat' });
   const receipts = await booted.receipts.waitFor(3);
-  expect(emu.sent.map((s) => [s.text, s.replyTo])).toEqual([
+  expect(t.emu.sent.map((s) => [s.text, s.replyTo])).toEqual([
     ['answer one', q.message_id],
     ['answer two', q.message_id],
   ]);
-  expect(emu.sent[0]!.params.reply_parameters).toEqual({ message_id: q.message_id, allow_sending_without_reply: true });
+  expect(t.emu.sent[0]!.params.reply_parameters).toEqual({ message_id: q.message_id, allow_sending_without_reply: true });
   expect(receipts.find((r) => r.id === 'r3')).toMatchObject({ ok: false, error: { code: 'E_SCHEMA', retryable: false } });
 });
 
 test('telegram outbound - a reply to a topic message lands in the topic; native.message_thread_id posts into one', async () => {
   await start();
-  const forum = emu.group(bot, { forum: true, title: 'Support' });
-  const { threadId } = emu.createTopic(bot, forum, 'Billing', user);
-  const q = emu.userMessage(bot, { chat: forum, from: user, threadId, text: '@data_bot invoice?' }).message;
+  const forum = t.emu.group(bot, { forum: true, title: 'Support' });
+  const { threadId } = t.emu.createTopic(bot, forum, 'Billing', user);
+  const q = t.emu.userMessage(bot, { chat: forum, from: user, threadId, text: '@data_bot invoice?' }).message;
   send({ id: 't1', conversation: { id: String(forum.id) }, replyTo: `${forum.id}:${q.message_id}`, text: 'on its way' });
   await booted.receipts.waitFor(1);
   send({ id: 't2', conversation: { id: String(forum.id) }, text: 'heads-up for the topic', native: { message_thread_id: threadId } });
   const receipts = await booted.receipts.waitFor(2);
   expect(receipts.every((r) => r.ok)).toBe(true);
-  expect(emu.sent.map((s) => s.threadId)).toEqual([threadId, threadId]);
-  expect(emu.sent[1]!.replyTo).toBeUndefined();
+  expect(t.emu.sent.map((s) => s.threadId)).toEqual([threadId, threadId]);
+  expect(t.emu.sent[1]!.replyTo).toBeUndefined();
 });
 
 test('telegram outbound - markdown becomes Telegram HTML; <script> and & in agent text arrive as literal text', async () => {
@@ -82,7 +64,7 @@ test('telegram outbound - markdown becomes Telegram HTML; <script> and & in agen
     '# Weekly\n\n**42** new <script>alert(1)</script> & *more*, ~~old~~ `a<b>` [report](https://example.com/r?a=1&b=2)\n\n> quoted\n\n- one\n\n```python\nif a < b and c & d:\n    pass\n```';
   send({ id: 'h1', conversation: { id: String(dm) }, text: md, format: 'markdown' });
   await booted.receipts.waitFor(1);
-  const s = emu.sent[0]!;
+  const s = t.emu.sent[0]!;
   expect(s.parseMode).toBe('HTML');
   expect(String(s.params.text)).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp;');
   expect(s.text).toBe(
@@ -113,7 +95,7 @@ test('telegram outbound - parseMode MarkdownV2 escapes every reserved character 
   });
   const [r] = await booted.receipts.waitFor(1);
   expect(r).toMatchObject({ ok: true });
-  const s = emu.sent[0]!;
+  const s = t.emu.sent[0]!;
   expect(s.parseMode).toBe('MarkdownV2');
   expect(s.text).toBe('Total: 1.5k (+12%) fast #1 {x} docs x_y');
   expect(s.entities.map((e) => e.type)).toEqual(['bold', 'italic', 'text_link', 'code']);
@@ -122,7 +104,7 @@ test('telegram outbound - parseMode MarkdownV2 escapes every reserved character 
 
 test('telegram outbound - markup Telegram refuses is sent again once as plain text', async () => {
   await start();
-  emu.failNext({
+  t.emu.failNext({
     method: 'sendMessage',
     errorCode: 400,
     description: 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0',
@@ -130,10 +112,10 @@ test('telegram outbound - markup Telegram refuses is sent again once as plain te
   send({ id: 'f1', conversation: { id: String(dm) }, text: '**bold** and [link](https://example.com)', format: 'markdown' });
   const [r] = await booted.receipts.waitFor(1);
   expect(r).toMatchObject({ ok: true, attempts: 1 });
-  expect(emu.sent).toHaveLength(1);
-  expect(emu.sent[0]).toMatchObject({ text: 'bold and link (https://example.com)', entities: [] });
-  expect(emu.sent[0]!.parseMode).toBeUndefined();
-  expect(booted.run.logs.find((l) => String(l.msg).startsWith('Telegram refused the markup'))).toMatchObject({ level: 40 });
+  expect(t.emu.sent).toHaveLength(1);
+  expect(t.emu.sent[0]).toMatchObject({ text: 'bold and link (https://example.com)', entities: [] });
+  expect(t.emu.sent[0]!.parseMode).toBeUndefined();
+  expect(booted.logs.find((l) => String(l.msg).startsWith('Telegram refused the markup'))).toMatchObject({ level: 40 });
 });
 
 test('telegram outbound - long text is split under 4096 characters, never inside a code block', async () => {
@@ -144,9 +126,9 @@ test('telegram outbound - long text is split under 4096 characters, never inside
   send({ id: 'long', conversation: { id: String(dm) }, text: md, format: 'markdown' });
   const [r] = await booted.receipts.waitFor(1, 20_000);
   expect(r).toMatchObject({ ok: true });
-  expect(emu.sent.length).toBeGreaterThan(2);
-  expect(r!.messageIds).toHaveLength(emu.sent.length);
-  for (const s of emu.sent) {
+  expect(t.emu.sent.length).toBeGreaterThan(2);
+  expect(r!.messageIds).toHaveLength(t.emu.sent.length);
+  for (const s of t.emu.sent) {
     expect(s.text.length).toBeLessThanOrEqual(4096);
     // Every piece of the code block is a whole pre entity of whole lines.
     for (const e of s.entities.filter((x) => x.type === 'pre')) {
@@ -154,27 +136,27 @@ test('telegram outbound - long text is split under 4096 characters, never inside
       expect(s.text.slice(e.offset, e.offset + e.length)).toMatch(/^(select \d+ from t where a < \d+;\n?)+$/);
     }
   }
-  const codeLines = emu.sent.flatMap((s) =>
+  const codeLines = t.emu.sent.flatMap((s) =>
     s.entities.filter((e) => e.type === 'pre').flatMap((e) => s.text.slice(e.offset, e.offset + e.length).split('\n')),
   );
   expect(codeLines).toHaveLength(200);
-  expect(emu.sent.map((s) => s.text).join('\n')).toContain('Paragraph 4');
+  expect(t.emu.sent.map((s) => s.text).join('\n')).toContain('Paragraph 4');
 });
 
 test('telegram outbound - 429 retry_after is honoured, then the receipt is ok after 2 attempts', async () => {
   await start();
-  emu.failNext({ method: 'sendMessage', errorCode: 429, retryAfter: 1 });
+  t.emu.failNext({ method: 'sendMessage', errorCode: 429, retryAfter: 1 });
   send({ id: 'rl', conversation: { id: String(dm) }, text: 'after the limit' });
   const [r] = await booted.receipts.waitFor(1, 10_000);
   expect(r).toMatchObject({ id: 'rl', ok: true, attempts: 2 });
-  const calls = emu.requests.filter((q) => q.method === 'sendmessage');
+  const calls = t.emu.requests.filter((q) => q.method === 'sendmessage');
   expect(calls.map((c) => c.status)).toEqual([429, 200]);
   expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(950);
 });
 
 test('telegram outbound - a user who blocked the bot ends in a permanent failure receipt with platformCode', async () => {
   await start();
-  emu.blockBot(bot, user);
+  t.emu.blockBot(bot, user);
   send({ id: 'b1', conversation: { id: String(dm) }, text: 'hello?' });
   const [r] = await booted.receipts.waitFor(1);
   expect(r).toMatchObject({
@@ -197,16 +179,16 @@ test('telegram outbound - a user who blocked the bot ends in a permanent failure
 
 test('telegram outbound - 5xx and dropped connections are retried; a split text resumes instead of repeating pieces', async () => {
   await start();
-  emu.failNext({ method: 'sendMessage', html: 502 });
+  t.emu.failNext({ method: 'sendMessage', html: 502 });
   send({ id: 's1', conversation: { id: String(dm) }, text: 'through a flaky proxy' });
   const [r] = await booted.receipts.waitFor(1);
   expect(r).toMatchObject({ ok: true, attempts: 2 });
-  emu.once('sent', () => emu.failNext({ method: 'sendMessage', drop: true }));
+  t.emu.once('sent', () => t.emu.failNext({ method: 'sendMessage', drop: true }));
   const long = Array.from({ length: 3 }, (_, i) => `Part ${i}: ${'word '.repeat(700)}`).join('\n\n');
   send({ id: 's2', conversation: { id: String(dm) }, text: long });
   const receipts = await booted.receipts.waitFor(2);
   expect(receipts[1]).toMatchObject({ ok: true, attempts: 2 });
-  const pieces = emu.sent.slice(1).map((s) => s.text.slice(0, 7));
+  const pieces = t.emu.sent.slice(1).map((s) => s.text.slice(0, 7));
   expect(pieces).toEqual(['Part 0:', 'Part 1:', 'Part 2:']);
   expect(receipts[1]!.messageIds).toHaveLength(3);
 });
@@ -228,18 +210,18 @@ test('telegram outbound - native payloads pass through; unsupported methods are 
   const receipts = await booted.receipts.waitFor(3);
   const byId = (id: string) => receipts.find((r) => r.id === id)!;
   expect(byId('n1')).toMatchObject({ ok: true });
-  expect(emu.sent[0]).toMatchObject({ method: 'sendphoto', text: 'Q3', entities: [{ type: 'bold', offset: 0, length: 2 }] });
+  expect(t.emu.sent[0]).toMatchObject({ method: 'sendphoto', text: 'Q3', entities: [{ type: 'bold', offset: 0, length: 2 }] });
   expect(byId('n2')).toMatchObject({ ok: false, error: { code: 'E_UNSUPPORTED' } });
-  expect(emu.sent[1]!.params.reply_markup).toEqual({ inline_keyboard: [[{ text: 'Yes', callback_data: 'y' }]] });
+  expect(t.emu.sent[1]!.params.reply_markup).toEqual({ inline_keyboard: [[{ text: 'Yes', callback_data: 'y' }]] });
 });
 
 test('telegram outbound - a group that became a supergroup is written to at its new id', async () => {
   await start();
-  const old = emu.group(bot, { title: 'Ops' });
-  const next = emu.migrateChat(bot, old);
+  const old = t.emu.group(bot, { title: 'Ops' });
+  const next = t.emu.migrateChat(bot, old);
   send({ id: 'm1', conversation: { id: String(old.id) }, text: 'still reaches them' });
   const [r] = await booted.receipts.waitFor(1);
-  expect(r).toMatchObject({ ok: true, messageIds: [`${next.id}:${emu.sent[0]!.messageId}`] });
-  expect(emu.sent[0]!.chatId).toBe(next.id);
-  expect(booted.run.logs.find((l) => String(l.msg).includes('supergroup'))).toMatchObject({ from: String(old.id), to: next.id });
+  expect(r).toMatchObject({ ok: true, messageIds: [`${next.id}:${t.emu.sent[0]!.messageId}`] });
+  expect(t.emu.sent[0]!.chatId).toBe(next.id);
+  expect(booted.logs.find((l) => String(l.msg).includes('supergroup'))).toMatchObject({ from: String(old.id), to: next.id });
 });

@@ -1,33 +1,14 @@
-import type { NatsConnection } from '@nats-io/transport-node';
 import { WebSocket } from 'ws';
-import type { InboundEnvelope, Receipt } from '../../../core/contract/schemas';
-import { Collector, LOOPBACK_PATH, client, eventually, loopbackConfig, startGateway, type Started } from '../../support';
-import { startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
+import { LOOPBACK_PATH, eventually, loopbackConfig } from '../../support';
+import { useGatewayTest } from '../../support/fixture';
+import { uniquePrefix } from '../../support/nats-server';
 
-let nats: TestNats;
-let nc: NatsConnection;
-let run: Started | undefined;
-const sockets: WebSocket[] = [];
-
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await client(nats.url);
-});
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.terminate();
-  await run?.gateway.stop();
-  run = undefined;
-});
-afterAll(async () => {
-  await nc.close();
-  await nats.close();
-});
+const t = useGatewayTest();
 
 async function boot(extra = '') {
-  const prefix = uniquePrefix();
-  run = await startGateway(loopbackConfig(nats.url, prefix, `  - use: webchat\n${extra}`));
-  const base = `${run.gateway.http.url}/webchat/default`;
-  return { prefix, base, ws: base.replace(/^http/, 'ws') + '/ws' };
+  const gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), `  - use: webchat\n${extra}`));
+  const base = `${gw.gateway.http.url}/webchat/default`;
+  return { gw, base, ws: base.replace(/^http/, 'ws') + '/ws' };
 }
 
 type Frame = { type: string; id?: string; text?: string; format?: string; message?: string; retry?: boolean };
@@ -35,7 +16,7 @@ type Frame = { type: string; id?: string; text?: string; format?: string; messag
 /** A browser tab, as the page's script behaves: a visitor id and JSON frames. */
 async function tab(url: string, visitor: string, headers: Record<string, string> = {}, query = '') {
   const ws = new WebSocket(`${url}?visitor=${visitor}${query}`, { headers });
-  sockets.push(ws);
+  t.defer(() => ws.terminate());
   const frames: Frame[] = [];
   ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Frame));
   await new Promise<void>((resolve, reject) => {
@@ -57,22 +38,21 @@ async function tab(url: string, visitor: string, headers: Record<string, string>
 const VISITOR = 'visitor-0001';
 
 test('webchat - serves the page with a strict content security policy', async () => {
-  const { base } = await boot('    title: "Data <Assistant>"\n');
+  const { gw, base } = await boot('    title: "Data <Assistant>"\n');
   const res = await fetch(`${base}/`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-security-policy')).toMatch(/script-src 'nonce-[A-Za-z0-9+/=]+'/);
   const html = await res.text();
   expect(html).toContain('<title>Data &lt;Assistant&gt;</title>');
-  expect(run!.logs.find((l) => l.msg === 'web chat page ready')?.url).toBe(`${base}/`);
+  expect(gw.logs.find((l) => l.msg === 'web chat page ready')?.url).toBe(`${base}/`);
 });
 
 test('webchat - a visitor message is acked once stored and becomes a direct-conversation envelope', async () => {
-  const { prefix, ws } = await boot();
-  const inbox = new Collector<InboundEnvelope>(nc, `${prefix}.in.>`);
-  await nc.flush();
-  const t = await tab(ws, VISITOR);
-  t.send('msg-00000001', 'hello there');
-  expect(await t.next('ack')).toEqual({ type: 'ack', id: 'msg-00000001' });
+  const { gw, ws } = await boot();
+  const inbox = gw.inbox;
+  const page = await tab(ws, VISITOR);
+  page.send('msg-00000001', 'hello there');
+  expect(await page.next('ack')).toEqual({ type: 'ack', id: 'msg-00000001' });
   const [env] = await inbox.waitFor(1);
   expect(env).toMatchObject({
     id: `webchat:default:${VISITOR}.msg-00000001`,
@@ -81,44 +61,40 @@ test('webchat - a visitor message is acked once stored and becomes a direct-conv
     sender: { id: VISITOR, kind: 'user' },
     message: { text: 'hello there' },
   });
-  t.send('msg-00000001', 'hello there');
-  await eventually(() => t.frames.filter((f) => f.type === 'ack').length === 2, 'second ack');
-  await new Promise((r) => setTimeout(r, 200));
+  page.send('msg-00000001', 'hello there');
+  await eventually(() => page.frames.filter((f) => f.type === 'ack').length === 2, 'second ack');
+  await gw.inboundBarrier((text) => page.send(text, text));
   expect(inbox.items).toHaveLength(1);
-  inbox.close();
 });
 
 test('webchat - an answer reaches every tab of the visitor and gets an ok receipt', async () => {
-  const { prefix, ws } = await boot();
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
+  const { gw, ws } = await boot();
+  const receipts = gw.receipts;
   const a = await tab(ws, VISITOR);
   const b = await tab(ws, VISITOR);
   const other = await tab(ws, 'visitor-0002');
-  nc.publish(
-    `${prefix}.out.webchat.default`,
-    JSON.stringify({ id: 'ans-1', conversation: { id: VISITOR }, text: '**42**', format: 'markdown' }),
-  );
+  gw.publish('webchat.default', { id: 'ans-1', conversation: { id: VISITOR }, text: '**42**', format: 'markdown' });
   expect(await a.next('reply')).toMatchObject({ id: 'ans-1', text: '**42**', format: 'markdown' });
   expect(await b.next('reply')).toMatchObject({ id: 'ans-1' });
   const [r] = await receipts.waitFor(1);
   expect(r).toMatchObject({ id: 'ans-1', ok: true, messageIds: ['wc_ans-1'] });
   expect(other.frames.filter((f) => f.type === 'reply')).toHaveLength(0);
-  receipts.close();
 });
 
 test('webchat - an answer for a visitor with no open page waits and arrives when the page reconnects', async () => {
-  const { prefix, ws } = await boot();
-  const receipts = new Collector<Receipt>(nc, `${prefix}.receipt.>`);
-  await nc.flush();
-  nc.publish(`${prefix}.out.webchat.default`, JSON.stringify({ id: 'later-1', conversation: { id: VISITOR }, text: 'you were away' }));
-  await new Promise((r) => setTimeout(r, 700));
+  const { gw, ws } = await boot();
+  const receipts = gw.receipts;
+  gw.publish('webchat.default', { id: 'later-1', conversation: { id: VISITOR }, text: 'you were away' });
+  // The gateway tried and kept the answer for later: no receipt yet.
+  await eventually(
+    () => gw.logs.lines.some((l) => l.id === 'later-1' && l.msg === 'recipient unavailable: envelope kept for later'),
+    'the answer kept for later',
+  );
   expect(receipts.items).toHaveLength(0);
-  const t = await tab(ws, VISITOR);
-  expect(await t.next('reply')).toMatchObject({ id: 'later-1', text: 'you were away' });
+  const page = await tab(ws, VISITOR);
+  expect(await page.next('reply')).toMatchObject({ id: 'later-1', text: 'you were away' });
   const [r] = await receipts.waitFor(1);
   expect(r).toMatchObject({ id: 'later-1', ok: true });
-  receipts.close();
 }, 20_000);
 
 test("webchat - another tab of the visitor sees the visitor's own message", async () => {
@@ -130,7 +106,7 @@ test("webchat - another tab of the visitor sees the visitor's own message", asyn
 });
 
 test('webchat - foreign origins are refused unless allowed; the token gates page and socket', async () => {
-  const { ws, base } = await boot('    token: s3cret-token\n    allowedOrigins: ["https://intranet.example.com"]\n');
+  const { gw, ws, base } = await boot('    token: s3cret-token\n    allowedOrigins: ["https://intranet.example.com"]\n');
   expect((await fetch(`${base}/`)).status).toBe(401);
   expect((await fetch(`${base}/?token=s3cret-token`)).status).toBe(200);
   await expect(tab(ws, VISITOR)).rejects.toThrow('refused: 401');
@@ -138,41 +114,40 @@ test('webchat - foreign origins are refused unless allowed; the token gates page
   const ok = await tab(ws, VISITOR, { Origin: 'https://intranet.example.com' }, '&token=s3cret-token');
   ok.send('tok-000001', 'let me in');
   expect(await ok.next('ack')).toEqual({ type: 'ack', id: 'tok-000001' });
-  expect(run!.logs.raw.join('\n')).not.toContain('s3cret-token');
+  expect(gw.logs.raw.join('\n')).not.toContain('s3cret-token');
 });
 
 test('webchat - malformed frames get an error frame and the connection keeps serving', async () => {
   const { ws } = await boot('    maxMessageLength: 10\n');
-  const t = await tab(ws, VISITOR);
-  t.ws.send('not json');
-  t.ws.send(JSON.stringify({ type: 'message', id: 'x', text: 'short id' }));
-  t.ws.send(JSON.stringify({ type: 'message', id: 'long-000001', text: 'this is far too long' }));
-  await eventually(() => t.frames.filter((f) => f.type === 'error').length === 3, 'three error frames');
-  expect(t.frames.map((f) => f.message)).toEqual([
+  const page = await tab(ws, VISITOR);
+  page.ws.send('not json');
+  page.ws.send(JSON.stringify({ type: 'message', id: 'x', text: 'short id' }));
+  page.ws.send(JSON.stringify({ type: 'message', id: 'long-000001', text: 'this is far too long' }));
+  await eventually(() => page.frames.filter((f) => f.type === 'error').length === 3, 'three error frames');
+  expect(page.frames.map((f) => f.message)).toEqual([
     'frame is not JSON',
     'message id must be 8-64 characters of A-Z a-z 0-9 _ -',
     'message is longer than 10 characters',
   ]);
   // The refusal names the message, so the page marks it as not sent and stops resending it.
-  expect(t.frames.filter((f) => f.type === 'error').map((f) => [f.id, f.retry])).toEqual([
+  expect(page.frames.filter((f) => f.type === 'error').map((f) => [f.id, f.retry])).toEqual([
     [undefined, false],
     [undefined, false],
     ['long-000001', false],
   ]);
-  t.send('fine-000001', 'ok now');
-  expect(await t.next('ack')).toEqual({ type: 'ack', id: 'fine-000001' });
+  page.send('fine-000001', 'ok now');
+  expect(await page.next('ack')).toEqual({ type: 'ack', id: 'fine-000001' });
 });
 
 test('webchat - the gateway root links the chat page of each running web chat instance, and nothing else', async () => {
-  const prefix = uniquePrefix();
-  run = await startGateway(
+  const gw = await t.boot(
     loopbackConfig(
-      nats.url,
-      prefix,
+      t.nats.url,
+      uniquePrefix(),
       `  - use: webchat\n    account: sales\n  - use: webchat\n    account: sales-bot\n  - use: webchat\n    account: off-duty\n    enabled: false\n  - use: ${LOOPBACK_PATH}\n`,
     ),
   );
-  const res = await fetch(`${run.gateway.http.url}/`);
+  const res = await fetch(`${gw.gateway.http.url}/`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
   const html = await res.text();
@@ -183,5 +158,5 @@ test('webchat - the gateway root links the chat page of each running web chat in
     ['/readyz', '/readyz'],
     ['/metrics', '/metrics'],
   ]);
-  for (const [href] of links.slice(0, 2)) expect((await fetch(`${run.gateway.http.url}${href}`)).status).toBe(200);
+  for (const [href] of links.slice(0, 2)) expect((await fetch(`${gw.gateway.http.url}${href}`)).status).toBe(200);
 });

@@ -1,5 +1,7 @@
-import { SlackEmulator, type AppInfo, type EmulatorOptions } from '../../emulators/slack';
-import { loopbackConfig } from '../../support';
+import { SlackEmulator, type AppInfo, type EmulatorOptions } from '../emulators/slack';
+import type { GatewayTest } from './fixture';
+import { loopbackConfig, pluginEntry } from './harness';
+import { uniquePrefix } from './nats-server';
 
 /** Slack's timings shrunk for tests: ack within 1.5 s, retries after 0.3 s, 1 s, then every 2 s. */
 export const FAST: EmulatorOptions = {
@@ -25,16 +27,6 @@ export function workspace(emu: SlackEmulator, scopes?: string[], assistant = fal
   return { app, tom, ann, channel, dm };
 }
 
-/** A Slack entry of a gateway config pointed at the emulator (extra keys indented as entry keys). */
-export function slackEntry(apiUrl: string, app: Pick<AppInfo, 'appToken' | 'botToken'>, extra = '', account = 'default'): string {
-  return `  - use: slack
-    account: ${account}
-    appToken: ${app.appToken}
-    botToken: ${app.botToken}
-    apiUrl: ${apiUrl}
-${extra}`;
-}
-
 /** A gateway config with one Slack entry pointed at the emulator (extra keys indented as entry keys). */
 export function slackConfig(
   natsUrl: string,
@@ -43,6 +35,23 @@ export function slackConfig(
   app: Pick<AppInfo, 'appToken' | 'botToken'>,
   extra = '',
   account = 'default',
+  sections = '',
 ): string {
-  return loopbackConfig(natsUrl, prefix, slackEntry(apiUrl, app, extra, account));
+  return loopbackConfig(natsUrl, prefix, slackEntry(apiUrl, app, extra, account), sections);
+}
+
+/** The Slack entry of a gateway config (`extra`: entry keys, indented). */
+export function slackEntry(apiUrl: string, app: Pick<AppInfo, 'appToken' | 'botToken'>, extra = '', account = 'default'): string {
+  return pluginEntry('slack', { account, appToken: app.appToken, botToken: app.botToken, apiUrl }, extra);
+}
+
+/**
+ * A gateway with one Slack entry (`extra`: entry keys) for a fresh workspace, on a prefix of its own;
+ * resolves once Socket Mode is connected.
+ */
+export async function bootSlack(t: GatewayTest<SlackEmulator>, extra = '    allowFrom: ["*"]\n', scopes?: string[]) {
+  const ws = workspace(t.emu, scopes);
+  const gw = await t.boot(slackConfig(t.nats.url, uniquePrefix(), t.emu.apiUrl, ws.app, extra));
+  await t.emu.waitForConnections(ws.app.appId, 1);
+  return { ...ws, gw };
 }
