@@ -1,4 +1,5 @@
 import { Kit } from './kit';
+import { actions } from './suite-actions';
 import { access, manifestAndLifecycle, relay, type Section } from './suites';
 import type { ConformanceOptions, TestHooks } from './types';
 
@@ -6,7 +7,8 @@ import type { ConformanceOptions, TestHooks } from './types';
  * Registers the conformance tests of a channel plugin with the test framework (jest, vitest or mocha
  * globals, or `hooks`). They run the real gateway on a real NATS with the plugin from its manifest and
  * drive the platform through `platform`: start and stop, status, inbound envelopes, redelivery dedup,
- * outbound delivery with platform ids, retryable and permanent failures, and access rules.
+ * outbound delivery with platform ids, retryable and permanent failures, access rules, and buttons
+ * (a click and an edit of the message) where the plugin has them and the driver can click.
  */
 export function runConformance(opts: ConformanceOptions): void {
   const hooks = opts.hooks ?? globalHooks();
@@ -25,6 +27,7 @@ export function runConformance(opts: ConformanceOptions): void {
     manifestAndLifecycle(section);
     relay(section);
     access(section);
+    actions(section);
   });
 }
 

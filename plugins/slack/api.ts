@@ -20,18 +20,29 @@ export interface BotIdentity {
   team: string;
 }
 
-/** One `chat.postMessage`, in Web API argument names. */
-export interface PostArgs {
-  channel: string;
+/** The content of one message, in Web API argument names (chat.postMessage, chat.update). */
+export interface MessageArgs {
   text: string;
-  thread_ts?: string;
   blocks?: unknown[];
   mrkdwn?: boolean;
   unfurl_links?: boolean;
   unfurl_media?: boolean;
 }
 
-/** A failed call, with what Slack answered: start() explains it, send() maps it to a DeliveryError. */
+/** One `chat.postMessage`. */
+export interface PostArgs extends MessageArgs {
+  channel: string;
+  thread_ts?: string;
+}
+
+/** A message answered: its thread parent, and who wrote it (a stream's recipient). */
+export interface MessageOrigin {
+  root: string;
+  user?: string;
+  team?: string;
+}
+
+/** A failed call, with what Slack answered: start() explains it, other callers map it to a DeliveryError. */
 export class SlackCallError extends Error {
   constructor(
     readonly failure: SlackFailure,
@@ -42,10 +53,14 @@ export class SlackCallError extends Error {
   }
 }
 
+type Chat = WebClient['chat'];
+type Args<K extends 'postMessage' | 'update' | 'startStream' | 'stopStream'> = Parameters<Chat[K]>[0];
+
 /**
  * The Web API calls the channel makes, through the official `WebClient` with its own retries and
  * rate-limit waits turned off: core's delivery retries (with Slack's Retry-After as the hint) are the
- * only ones, so attempts and receipts stay truthful.
+ * only ones, so attempts and receipts stay truthful. Delivery methods throw a `DeliveryError`;
+ * `SlackCallError` comes from the lookups whose callers decide.
  */
 export class SlackApi {
   readonly web: WebClient;
@@ -67,16 +82,57 @@ export class SlackApi {
     return { userId: r.user_id, botId: r.bot_id ?? '', teamId: r.team_id ?? '', team: r.team ?? '' };
   }
 
-  /** Posts one message; returns its ts. Throws a DeliveryError. */
+  /** Posts one message; returns its ts. */
   async postMessage(args: PostArgs): Promise<{ channel: string; ts: string }> {
-    const r = await this.deliveryCall('chat.postMessage', () =>
-      this.web.chat.postMessage(args as Parameters<WebClient['chat']['postMessage']>[0]),
-    );
+    const r = await this.deliveryCall('chat.postMessage', () => this.web.chat.postMessage(args as Args<'postMessage'>));
     if (!r.ts) throw toDeliveryError({ error: 'no_ts', message: 'chat.postMessage answered without ts' }, 'chat.postMessage');
     return { channel: r.channel ?? args.channel, ts: r.ts };
   }
 
-  /** The direct-message channel (D...) with a user. Throws a DeliveryError. */
+  /** Replaces a message's content (`chat.update` replaces the blocks too: none given, none kept). */
+  async update(channel: string, ts: string, content: MessageArgs): Promise<void> {
+    await this.deliveryCall('chat.update', () => this.web.chat.update({ channel, ts, ...content } as Args<'update'>));
+  }
+
+  async delete(channel: string, ts: string): Promise<void> {
+    await this.deliveryCall('chat.delete', () => this.web.chat.delete({ channel, ts }));
+  }
+
+  /** Opens a stream in a thread; returns its ts. */
+  async startStream(args: {
+    channel: string;
+    thread_ts: string;
+    markdown_text?: string;
+    recipient_user_id?: string;
+    recipient_team_id?: string;
+  }) {
+    const r = await this.deliveryCall('chat.startStream', () => this.web.chat.startStream(args as Args<'startStream'>));
+    if (!r.ts) throw toDeliveryError({ error: 'no_ts', message: 'chat.startStream answered without ts' }, 'chat.startStream');
+    return r.ts;
+  }
+
+  async appendStream(channel: string, ts: string, markdown: string): Promise<void> {
+    await this.deliveryCall('chat.appendStream', () => this.web.chat.appendStream({ channel, ts, markdown_text: markdown }));
+  }
+
+  async stopStream(channel: string, ts: string, markdown: string, blocks?: unknown[]): Promise<void> {
+    const args = { channel, ts, ...(markdown ? { markdown_text: markdown } : {}), ...(blocks ? { blocks } : {}) };
+    await this.deliveryCall('chat.stopStream', () => this.web.chat.stopStream(args as Args<'stopStream'>));
+  }
+
+  async react(channel: string, ts: string, name: string, remove: boolean): Promise<void> {
+    const what = remove ? 'reactions.remove' : 'reactions.add';
+    const args = { channel, timestamp: ts, name };
+    await this.deliveryCall(what, () => (remove ? this.web.reactions.remove(args) : this.web.reactions.add(args)));
+  }
+
+  async setStatus(channel: string, threadTs: string, status: string): Promise<void> {
+    await this.deliveryCall('assistant.threads.setStatus', () =>
+      this.web.assistant.threads.setStatus({ channel_id: channel, thread_ts: threadTs, status }),
+    );
+  }
+
+  /** The direct-message channel (D...) with a user. */
   async openDm(user: string): Promise<string> {
     const r = await this.deliveryCall('conversations.open', () => this.web.conversations.open({ users: user }));
     const id = r.channel?.id;
@@ -85,10 +141,11 @@ export class SlackApi {
     return id;
   }
 
-  /** The thread parent of a message (its own ts when it is not a reply). Throws a SlackCallError. */
-  async threadRoot(channel: string, ts: string): Promise<string> {
+  /** Where a message sits (its thread parent, its own ts when it is not a reply) and who wrote it. Throws a SlackCallError. */
+  async origin(channel: string, ts: string): Promise<MessageOrigin> {
     const r = await this.call('conversations.replies', () => this.web.conversations.replies({ channel, ts, limit: 1 }));
-    return r.messages?.find((m) => m.ts === ts)?.thread_ts ?? r.messages?.[0]?.thread_ts ?? ts;
+    const m = r.messages?.find((x) => x.ts === ts) ?? r.messages?.[0];
+    return { root: m?.thread_ts ?? ts, ...(m?.user ? { user: m.user } : {}), ...(m?.team ? { team: m.team } : {}) };
   }
 
   /** A user's display name, or undefined. Throws a SlackCallError. */
@@ -98,7 +155,8 @@ export class SlackApi {
     return u?.profile?.display_name || u?.profile?.real_name || u?.real_name || u?.name || undefined;
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /** A lookup whose caller decides what a failure means. */
+  async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
@@ -106,7 +164,8 @@ export class SlackApi {
     }
   }
 
-  private async deliveryCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /** A call of a delivery: a failure becomes the DeliveryError core retries or reports. */
+  async deliveryCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {

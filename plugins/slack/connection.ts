@@ -7,16 +7,26 @@ import { slackLogger } from './api';
 
 /** An Events API event (`message`, `app_mention`, ...) as it arrives in an `events_api` envelope. */
 export type SlackEvent = Record<string, unknown> & { type?: string };
-export type EventHandler = (event: SlackEvent) => Promise<void>;
+
+/** A Socket Mode envelope the channel handles: an event, an interaction (a click) or a slash command. */
+export interface Incoming {
+  type: 'events_api' | 'interactive' | 'slash_commands';
+  body: Record<string, unknown>;
+}
+export type EnvelopeHandler = (incoming: Incoming) => Promise<void>;
 
 /** What the SDK hands a `slack_event` listener. */
 interface SocketEnvelope {
   type: string;
   envelope_id?: string;
-  body?: { event?: SlackEvent; event_id?: string };
+  body?: Record<string, unknown> & { event_id?: string };
   retry_num?: number;
   ack: (response?: Record<string, unknown>) => Promise<void>;
 }
+
+const HANDLED = new Set(['events_api', 'interactive', 'slash_commands']);
+/** Slack wants every envelope acknowledged within 3 s; past this, the log says how late the ack was. */
+const ACK_WARN_MS = 2500;
 
 const STOP_WAIT_MS = 2000;
 const MAX_RECONNECT_DELAY_MS = 30_000;
@@ -45,7 +55,7 @@ export class SocketConnection {
   ) {}
 
   /** Connects; resolves on Slack's `hello`, rejects with the reason in operator terms. */
-  async open(onEvent: EventHandler): Promise<void> {
+  async open(onEnvelope: EnvelopeHandler): Promise<void> {
     const client = new SocketModeClient({
       appToken: this.options.appToken,
       logger: slackLogger(this.log),
@@ -57,7 +67,7 @@ export class SocketConnection {
         fetch: this.fetch,
       },
     });
-    client.on('slack_event', (envelope: SocketEnvelope) => void this.dispatch(envelope, onEvent));
+    client.on('slack_event', (envelope: SocketEnvelope) => void this.dispatch(envelope, onEnvelope));
     // The SDK handles `disconnect` messages without telling why; its raw-message event does.
     client.on('ws_message', (data: unknown) => this.noteDisconnectReason(data));
     client.on('disconnected', () => this.onDisconnected());
@@ -81,20 +91,30 @@ export class SocketConnection {
     client.removeAllListeners();
   }
 
-  private async dispatch(envelope: SocketEnvelope, onEvent: EventHandler): Promise<void> {
-    const event = envelope.body?.event;
-    if (envelope.type === 'events_api' && event) {
+  /**
+   * Hands an envelope to the channel and acknowledges it once the handler resolved (the event stored,
+   * or dropped by the access rules): an envelope whose handler failed is not acknowledged, so Slack
+   * sends it again. Envelope types the channel does not handle are acknowledged at once.
+   */
+  private async dispatch(envelope: SocketEnvelope, onEnvelope: EnvelopeHandler): Promise<void> {
+    const started = Date.now();
+    if (HANDLED.has(envelope.type) && envelope.body) {
       try {
-        await onEvent(event);
+        await onEnvelope({ type: envelope.type as Incoming['type'], body: envelope.body });
       } catch (err) {
         this.log.warn(
-          { envelopeId: envelope.envelope_id, eventId: envelope.body?.event_id, retry: envelope.retry_num, err: (err as Error).message },
-          'Slack event not stored and not acknowledged; Slack will deliver it again',
+          {
+            envelopeId: envelope.envelope_id,
+            type: envelope.type,
+            eventId: envelope.body.event_id,
+            retry: envelope.retry_num,
+            err: (err as Error).message,
+          },
+          'Slack envelope not stored and not acknowledged; Slack will deliver it again',
         );
         return;
       }
     } else {
-      // Interactivity and slash commands are not handled: acknowledge them so Slack does not retry.
       this.log.debug({ type: envelope.type }, 'Slack envelope of an unhandled type acknowledged');
     }
     await envelope
@@ -105,6 +125,9 @@ export class SocketConnection {
           'Slack envelope could not be acknowledged (connection closed?); Slack will deliver it again',
         ),
       );
+    const tookMs = Date.now() - started;
+    if (tookMs > ACK_WARN_MS)
+      this.log.warn({ envelopeId: envelope.envelope_id, type: envelope.type, tookMs }, 'Slack envelope acknowledged late: Slack wants 3 s');
   }
 
   private noteDisconnectReason(data: unknown): void {

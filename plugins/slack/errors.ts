@@ -51,6 +51,15 @@ export function describeFailure(err: unknown): SlackFailure {
   return { network: true, message };
 }
 
+/**
+ * Slack answered with an error string, so the call did nothing: a retry cannot apply it twice. Its
+ * internal errors say "some aspect of the operation may have succeeded" and are not counted here.
+ */
+export function refusedOutright(err: unknown): boolean {
+  const code = (err as { platformCode?: unknown }).platformCode;
+  return typeof code === 'string' && !['internal_error', 'fatal_error', 'request_timeout', 'service_unavailable'].includes(code);
+}
+
 /** Slack errors that say "slow down". */
 const RATE_LIMITED = new Set(['ratelimited', 'rate_limited']);
 /** Slack error strings whose meaning the HTTP status does not carry. */
@@ -65,7 +74,7 @@ const CODES: FailureTable = {
     'team_added_to_org',
     'org_login_required',
   ]),
-  tooLarge: new Set(['msg_too_long']),
+  tooLarge: new Set(['msg_too_long', 'msg_blocks_too_long', 'file_upload_size_restricted', 'snippet_too_large']),
 };
 /** Errors about the bot token itself: also what start() explains. */
 export const AUTH_ERRORS = new Set([
@@ -102,6 +111,27 @@ const HINTS: Record<string, string> = {
   token_revoked: 'the bot token was revoked (app uninstalled?): reinstall the app and update botToken',
   account_inactive: 'the bot user or workspace is deactivated',
   not_allowed_token_type: 'botToken is not a bot token (xoxb-...)',
+  message_not_found: 'the message is gone (deleted in Slack) or the id is wrong',
+  cant_update_message: 'the message was not posted by this app: the bot can edit only its own messages',
+  cant_delete_message: 'the message was not posted by this app: the bot can delete only its own messages',
+  edit_window_closed: "the workspace's message editing window has passed (Workspace settings > Message editing)",
+  is_inactive: 'the channel is archived or frozen',
+  streaming_state_conflict: 'the message is still streaming',
+  message_not_in_streaming_state: 'Slack closed the stream',
+  missing_recipient_user_id: 'a stream in a channel needs the user it answers',
+  invalid_name: 'Slack has no emoji of that name in this workspace',
+  too_many_emoji: 'the message has the most distinct reactions Slack allows',
+  too_many_reactions: 'the message has the most reactions Slack allows',
+  not_reactable: 'Slack does not take reactions on this item',
+  file_not_found:
+    'Slack has no such file, or the bot cannot see it (add files:read; the bot must be in a conversation the file is shared in)',
+  file_upload_size_restricted: 'the file is larger than this workspace takes (Slack: at most 1 GB)',
+  file_uploads_disabled: 'the workspace has turned file uploads off',
+  storage_limit_reached: "the workspace's file storage is full",
+  invalid_channel: 'the conversation does not exist or the bot cannot see it',
+  posting_to_channel_denied: 'the bot may not share files here: invite it to the channel',
+  access_denied:
+    'Slack refused: for the typing status, turn on Agents & AI Apps for the app and add assistant:write (or set assistant: false)',
 };
 
 function hint(f: SlackFailure): string {

@@ -10,6 +10,8 @@ export interface MessageEvent {
   channel?: string;
   channel_type?: string;
   user?: string;
+  /** The sender's team (another workspace's in a shared channel). */
+  team?: string;
   bot_id?: string;
   username?: string;
   text?: string;

@@ -20,6 +20,26 @@ export const optionsSchema = Type.Object({
       'replies (replyTo) go in the thread of the message answered; false: in the channel, unless that message was already in a thread',
   }),
   requestTimeoutMs: Type.Integer({ minimum: 1000, default: 10000, description: 'timeout of one Slack Web API call (ms)' }),
+  streamPaceMs: Type.Integer({
+    minimum: 200,
+    default: 1000,
+    description: 'least time between two updates of one streamed message (ms); frames that arrive meanwhile are merged',
+  }),
+  assistant: Type.Boolean({
+    default: false,
+    description:
+      'the app has Agents & AI Apps turned on (scope assistant:write): typing shows as the assistant thread status; false: as a reaction',
+  }),
+  typingEmoji: Type.String({
+    default: 'hourglass_flowing_sand',
+    pattern: '^[a-z0-9_+\\-]+$',
+    description: 'the reaction that shows the bot is working (without assistant), removed when its answer is sent',
+  }),
+  typingStatus: Type.String({
+    minLength: 1,
+    default: 'is thinking…',
+    description: 'the assistant thread status that shows the bot is working',
+  }),
 });
 
 export type SlackOptions = OptionsOf<typeof optionsSchema>;

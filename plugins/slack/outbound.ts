@@ -1,21 +1,15 @@
 import { DeliveryError, chunkText, type OutboundEnvelope } from '../../core/plugin';
+import type { MessageArgs } from './api';
+import { MAX_BLOCKS } from './blocks';
 import { markdownToMrkdwn } from './mrkdwn';
 import { escapeSlack } from './text';
 
 /** Slack truncates `text` past 40,000 characters and recommends 4,000 per message: split a bit below. */
 export const TEXT_LIMIT = 40_000;
 export const SPLIT_AT = 3_900;
-/** Block Kit allows 50 blocks in one message. */
-const MAX_BLOCKS = 50;
 
-/** The text (and blocks) of one `chat.postMessage`. */
-export interface Piece {
-  text: string;
-  blocks?: unknown[];
-  mrkdwn?: boolean;
-  unfurl_links?: boolean;
-  unfurl_media?: boolean;
-}
+/** The text (and blocks) of one `chat.postMessage` or `chat.update`. */
+export type Piece = MessageArgs;
 
 /** Where an envelope goes: a channel (C/D/G) or a user (U/W, reached through a DM), and the message answered. */
 export interface Address {
@@ -101,4 +95,25 @@ export function renderPieces(env: OutboundEnvelope): Piece[] {
   const sendable = pieces.filter((p) => p.text.trim() !== '');
   if (sendable.length === 0) throw DeliveryError.permanent('text is empty: Slack does not send empty messages', { code: 'E_SCHEMA' });
   return sendable;
+}
+
+/**
+ * The content of an envelope as ONE message, for `chat.update` (an edit cannot split a message): up to
+ * Slack's 40,000 characters, else `E_TOO_LARGE`. Empty text becomes `placeholder` when given (a stream
+ * shown by editing, before its first words).
+ */
+export function renderOne(env: OutboundEnvelope, placeholder?: string): Piece {
+  if (env.native) return nativePiece(env.native, env.text);
+  const text = env.text ?? '';
+  if (!text.trim()) {
+    if (placeholder !== undefined) return { text: placeholder };
+    throw DeliveryError.permanent('text is empty: Slack does not show empty messages', { code: 'E_SCHEMA' });
+  }
+  const piece = env.format === 'markdown' ? { text: markdownToMrkdwn(text) } : { text: escapeSlack(text), mrkdwn: false };
+  if (piece.text.length > TEXT_LIMIT)
+    throw DeliveryError.permanent(
+      `the edited text is ${piece.text.length} characters; one Slack message holds at most ${TEXT_LIMIT} (an edit cannot split it)`,
+      { code: 'E_TOO_LARGE' },
+    );
+  return piece;
 }

@@ -18,8 +18,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<SlackEm
 }
 
 /** An app, two people, a channel with the bot and both people, and the first person's DM with the bot. */
-export function workspace(emu: SlackEmulator, scopes?: string[]) {
-  const app = emu.addApp({ name: 'Data Bot', ...(scopes ? { scopes } : {}) });
+export function workspace(emu: SlackEmulator, scopes?: string[], assistant = false) {
+  const app = emu.addApp({ name: 'Data Bot', assistant, ...(scopes ? { scopes } : {}) });
   const tom = emu.addUser({ name: 'tom', realName: 'Tom Li', displayName: 'Tom' });
   const ann = emu.addUser({ name: 'ann', realName: 'Ann Ko', displayName: 'Ann' });
   const channel = emu.addChannel({ name: 'sales', members: [app.botUserId, tom.id, ann.id] }).id;
@@ -35,8 +35,14 @@ export function slackConfig(
   app: Pick<AppInfo, 'appToken' | 'botToken'>,
   extra = '',
   account = 'default',
+  sections = '',
 ): string {
-  return loopbackConfig(natsUrl, prefix, pluginEntry('slack', { account, appToken: app.appToken, botToken: app.botToken, apiUrl }, extra));
+  return loopbackConfig(natsUrl, prefix, slackEntry(apiUrl, app, extra, account), sections);
+}
+
+/** The Slack entry of a gateway config (`extra`: entry keys, indented). */
+export function slackEntry(apiUrl: string, app: Pick<AppInfo, 'appToken' | 'botToken'>, extra = '', account = 'default'): string {
+  return pluginEntry('slack', { account, appToken: app.appToken, botToken: app.botToken, apiUrl }, extra);
 }
 
 /**

@@ -1,14 +1,26 @@
 /**
- * Event delivery over Socket Mode, as Slack does it: each attempt is an `events_api` envelope with a
- * fresh `envelope_id` on one of the app's connections; no ack within the ack timeout (or no connection)
- * fails the attempt, and the event is retried with `retry_attempt` + 1 and `retry_reason: "timeout"`
- * until the retry schedule runs out.
+ * Envelope delivery over Socket Mode, as Slack does it: each attempt is an envelope (`events_api`,
+ * `interactive`, `slash_commands`) with a fresh `envelope_id` on one of the app's connections; no ack
+ * within the ack timeout (or no connection) fails the attempt, and it is sent again (events with
+ * `retry_attempt` + 1 and `retry_reason: "timeout"`) until the retry schedule runs out. An ack after its
+ * attempt timed out is recorded as late.
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import type { EventCallback } from './events';
 import type { Connection, SocketHub } from './socket';
-import type { DeliveryOutcome, DeliveryRecord, PushOptions } from './types';
+import type { DeliveryOutcome, DeliveryRecord, EnvelopeType, PushOptions } from './types';
+
+/** What one delivery carries: the envelope type and payload, and how records name it. */
+export interface Outgoing {
+  type: EnvelopeType;
+  payload: object;
+  /** Stable across retries: the event_id, or an interaction's trigger_id. */
+  key: string;
+  eventType: string;
+  eventTs?: string;
+  /** Slack says a response payload is welcome in the ack (slash commands). */
+  acceptsResponsePayload?: boolean;
+}
 
 interface Waiter {
   record: DeliveryRecord;
@@ -34,16 +46,16 @@ export class EventDelivery extends EventEmitter {
     });
   }
 
-  /** Delivers an event until acked or out of retries; `firstAttempt` continues an earlier delivery's count. */
-  async deliver(appId: string, payload: EventCallback, opts: PushOptions = {}, firstAttempt = 0): Promise<DeliveryOutcome> {
+  /** Delivers an envelope until acked or out of retries; `firstAttempt` continues an earlier delivery's count. */
+  async deliver(appId: string, out: Outgoing, opts: PushOptions = {}, firstAttempt = 0): Promise<DeliveryOutcome> {
     const d = this.defaults();
     const delays = opts.retryDelaysMs ?? d.retryDelaysMs;
     const envelopeIds: string[] = [];
     for (let n = 0; ; n++) {
       const attempt = firstAttempt + n;
-      const acked = await this.attempt(appId, payload, attempt, opts.ackTimeoutMs ?? d.ackTimeoutMs, envelopeIds);
+      const acked = await this.attempt(appId, out, attempt, opts.ackTimeoutMs ?? d.ackTimeoutMs, envelopeIds);
       if (acked || this.closed || n >= delays.length) {
-        const outcome: DeliveryOutcome = { eventId: payload.event_id, appId, acked, attempts: n + 1, envelopeIds };
+        const outcome: DeliveryOutcome = { eventId: out.key, appId, acked, attempts: n + 1, envelopeIds };
         this.emit('outcome', outcome);
         return outcome;
       }
@@ -51,21 +63,15 @@ export class EventDelivery extends EventEmitter {
     }
   }
 
-  private attempt(
-    appId: string,
-    payload: EventCallback,
-    retryAttempt: number,
-    ackTimeoutMs: number,
-    envelopeIds: string[],
-  ): Promise<boolean> {
+  private attempt(appId: string, out: Outgoing, retryAttempt: number, ackTimeoutMs: number, envelopeIds: string[]): Promise<boolean> {
     const envelopeId = randomUUID();
     envelopeIds.push(envelopeId);
     const conn = this.hub.pick(appId);
-    const ts = payload.event.ts;
     const record: DeliveryRecord = {
-      eventId: payload.event_id,
-      eventType: payload.event.type,
-      ...(typeof ts === 'string' ? { eventTs: ts } : {}),
+      type: out.type,
+      eventId: out.key,
+      eventType: out.eventType,
+      ...(out.eventTs ? { eventTs: out.eventTs } : {}),
       envelopeId,
       appId,
       retryAttempt,
@@ -87,14 +93,14 @@ export class EventDelivery extends EventEmitter {
         clearTimeout(timer);
         resolve(acked);
       };
+      const retry = out.type === 'events_api' ? { retry_attempt: retryAttempt, retry_reason: retryAttempt > 0 ? 'timeout' : '' } : {};
       conn.socket.send(
         JSON.stringify({
           envelope_id: envelopeId,
-          payload,
-          type: 'events_api',
-          accepts_response_payload: false,
-          retry_attempt: retryAttempt,
-          retry_reason: retryAttempt > 0 ? 'timeout' : '',
+          payload: out.payload,
+          type: out.type,
+          accepts_response_payload: out.acceptsResponsePayload ?? false,
+          ...retry,
         }),
       );
       this.emit('delivery', record);

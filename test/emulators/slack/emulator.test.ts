@@ -3,9 +3,10 @@
  * WebClient. Every assertion here is about what the SDKs send, receive and do.
  */
 import { SocketModeClient } from '@slack/socket-mode';
-import { WebClient, type Logger as SlackLogger, LogLevel } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import WebSocket from 'ws';
 import { SlackEmulator, type AppInfo, type SlackEvent } from './index';
+import { recordingLogger } from './sdk-clients';
 
 let emu: SlackEmulator;
 const clients: SocketModeClient[] = [];
@@ -23,23 +24,6 @@ afterEach(async () => {
   await emu.stop();
   expect(emu.protocolErrors).toEqual([]);
 });
-
-/** The SDKs' log lines, kept for assertions instead of printed. */
-function recordingLogger(lines: string[] = []): SlackLogger {
-  const rec =
-    (level: string) =>
-    (...a: unknown[]) =>
-      void lines.push(`${level} ${a.map(String).join(' ')}`);
-  return {
-    debug: rec('debug'),
-    info: rec('info'),
-    warn: rec('warn'),
-    error: rec('error'),
-    setLevel: () => undefined,
-    getLevel: () => LogLevel.DEBUG,
-    setName: () => undefined,
-  };
-}
 
 type Received = {
   type: string;

@@ -4,6 +4,7 @@
  * rich_text blocks, channel_type, thread fields, file_share files).
  */
 import { randomUUID } from 'node:crypto';
+import { fileObject } from './methods-files';
 import type { App, Conversation, StoredMessage, Workspace } from './workspace';
 import { slackId } from './workspace';
 
@@ -41,28 +42,16 @@ export function eventCallback(ws: Workspace, app: App, event: SlackEvent): Event
   };
 }
 
-const CHANNEL_TYPES: Record<Conversation['kind'], string> = { public: 'channel', private: 'group', im: 'im', mpim: 'mpim' };
+export const CHANNEL_TYPES: Record<Conversation['kind'], string> = { public: 'channel', private: 'group', im: 'im', mpim: 'mpim' };
 
 function richText(text: string): unknown[] {
   return [{ type: 'rich_text', block_id: slackId('', 5), elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text }] }] }];
 }
 
-function files(m: StoredMessage): Record<string, unknown> {
+function files(ws: Workspace, m: StoredMessage): Record<string, unknown> {
   if (!m.files?.length) return {};
-  return {
-    files: m.files.map((f) => ({
-      id: f.id,
-      created: Math.floor(Number(m.ts)),
-      name: f.name,
-      title: f.name,
-      mimetype: f.mimetype,
-      filetype: f.name.split('.').pop() ?? '',
-      user: m.user,
-      mode: 'hosted',
-      url_private: `https://files.slack.com/files-pri/${f.id}/${encodeURIComponent(f.name)}`,
-    })),
-    upload: false,
-  };
+  const list = m.files.map((id) => ws.files.get(id)).filter((f) => f !== undefined);
+  return { files: list.map((f) => fileObject(ws, f)), upload: !!m.botId };
 }
 
 function thread(ws: Workspace, m: StoredMessage): Record<string, unknown> {
@@ -92,7 +81,7 @@ export function messageEvent(ws: Workspace, m: StoredMessage): SlackEvent {
     ...base,
     ts: m.ts,
     team: ws.teamId,
-    ...files(m),
+    ...files(ws, m),
     ...thread(ws, m),
     channel: m.channel,
     event_ts: m.ts,
@@ -110,7 +99,7 @@ export function appMentionEvent(ws: Workspace, m: StoredMessage): SlackEvent {
     team: ws.teamId,
     client_msg_id: randomUUID(),
     blocks: richText(m.text),
-    ...files(m),
+    ...files(ws, m),
     ...thread(ws, m),
     channel: m.channel,
     event_ts: m.ts,
@@ -146,4 +135,44 @@ export function deleteEvent(ws: Workspace, m: StoredMessage): SlackEvent {
     deleted_ts: m.ts,
     previous_message: { type: 'message', user: m.user, text: m.text, ts: m.ts },
   }));
+}
+
+/** `reaction_added` / `reaction_removed` of a user (or a bot) on a message. */
+export function reactionEvent(ws: Workspace, m: StoredMessage, user: string, reaction: string, added: boolean): SlackEvent {
+  return {
+    type: added ? 'reaction_added' : 'reaction_removed',
+    user,
+    reaction,
+    item_user: m.user,
+    item: { type: 'message', channel: m.channel, ts: m.ts },
+    event_ts: ws.nextTs(),
+  };
+}
+
+/** `member_joined_channel` / `member_left_channel` (with `inviter` when someone added the member). */
+export function memberEvent(ws: Workspace, conv: Conversation, user: string, joined: boolean, inviter?: string): SlackEvent {
+  return {
+    type: joined ? 'member_joined_channel' : 'member_left_channel',
+    user,
+    channel: conv.id,
+    channel_type: conv.kind === 'public' ? 'C' : 'G',
+    team: ws.teamId,
+    ...(joined && inviter ? { inviter } : {}),
+    event_ts: ws.nextTs(),
+  };
+}
+
+/** `app_home_opened`: a user opened the app's Home or Messages tab (its DM with the bot). */
+export function appHomeOpenedEvent(ws: Workspace, user: string, dm: string, tab: 'home' | 'messages'): SlackEvent {
+  return { type: 'app_home_opened', user, channel: dm, tab, event_ts: ws.nextTs() };
+}
+
+/** `channel_left` / `group_left`: the bot was removed from a conversation (by `actor_id`, when someone did). */
+export function leftEvent(ws: Workspace, conv: Conversation, actor?: string): SlackEvent {
+  return {
+    type: conv.kind === 'public' ? 'channel_left' : 'group_left',
+    channel: conv.id,
+    ...(actor ? { actor_id: actor } : {}),
+    event_ts: ws.nextTs(),
+  };
 }

@@ -2,118 +2,80 @@
  * SlackEmulator: a local Slack speaking the Web API and Socket Mode to the real `@slack/web-api`
  * `WebClient` and `@slack/socket-mode` `SocketModeClient` (give both `slackApiUrl: emu.apiUrl`). See README.md.
  */
-import { EventEmitter } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import { EventDelivery } from './delivery';
-import { appMentionEvent, deleteEvent, editEvent, eventCallback, messageEvent, type EventCallback, type SlackEvent } from './events';
+import type { Hooks } from './api-common';
+import { EmulatorCore } from './core';
+import type { Outgoing } from './delivery';
+import {
+  appHomeOpenedEvent,
+  appMentionEvent,
+  deleteEvent,
+  editEvent,
+  eventCallback,
+  leftEvent,
+  memberEvent,
+  messageEvent,
+  reactionEvent,
+  type EventCallback,
+  type SlackEvent,
+} from './events';
+import { blockActions, buttonsOf, slashCommand, type ButtonInfo } from './interactions';
 import { flag } from './methods';
-import { SocketHub } from './socket';
+import { mimeOf } from './methods-files';
 import type {
   AppInfo,
   AppOptions,
-  ApiMethod,
+  AssistantStatus,
   ChannelOptions,
   DeliveryOutcome,
-  DeliveryRecord,
-  EmulatorOptions,
-  FailRule,
   PostInput,
   PostedMessage,
   PushOptions,
-  RequestRecord,
   UserOptions,
 } from './types';
-import { Faults, webApiHandler } from './web-api';
-import { slackId, Workspace, type App, type StoredMessage } from './workspace';
-import { closeServer, listenLocal } from '../shared/http';
+import { slackId, type App, type StoredFile, type StoredMessage } from './workspace';
 
 export * from './types';
 export type { EventCallback, SlackEvent } from './events';
-export type { StoredMessage } from './workspace';
+export type { ButtonInfo } from './interactions';
+export type { StoredFile, StoredMessage } from './workspace';
+
+/** What `click`, `command` and the other interactions resolve with. */
+export interface Sent {
+  /** What identifies it across redeliveries (trigger_id or event_id). */
+  key: string;
+  payload: Record<string, unknown>;
+  outcome: Promise<DeliveryOutcome>;
+}
 
 /**
- * The emulator. Events (via `on`): 'request' (RequestRecord), 'posted' (PostedMessage), 'delivery' and
- * 'ack' (DeliveryRecord), 'outcome' (DeliveryOutcome), 'connection' / 'close' ({appId, id}), 'protocolError'.
+ * The emulator. Events (via `on`): 'request' (RequestRecord), 'fileRequest' (FileRecord), 'posted'
+ * (PostedMessage), 'delivery' and 'ack' (DeliveryRecord), 'outcome' (DeliveryOutcome), 'connection' /
+ * 'close' ({appId, id}), 'protocolError', 'status' (AssistantStatus).
  */
-export class SlackEmulator extends EventEmitter {
-  /** Every message the bots posted. */
+export class SlackEmulator extends EmulatorCore {
+  /** Every message the bots posted (streams and file shares included), in order. */
   readonly posted: PostedMessage[] = [];
-  /** Every Web API request answered. */
-  readonly requests: RequestRecord[] = [];
-  /** Client messages that broke the protocol (must stay empty). */
-  readonly protocolErrors: Array<{ appId: string; error: Error }> = [];
+  /** Every assistant.threads.setStatus call. */
+  readonly statuses: AssistantStatus[] = [];
 
-  private readonly ws = new Workspace();
-  private readonly faults = new Faults();
-  private readonly hub: SocketHub;
-  private readonly delivery: EventDelivery;
-  private readonly payloads = new Map<string, { appId: string; payload: EventCallback; attempts: number }>();
-  private server?: Server;
-  private base = '';
-
-  constructor(private readonly options: EmulatorOptions = {}) {
-    super();
-    this.hub = new SocketHub({
-      pingIntervalMs: options.pingIntervalMs ?? 10_000,
-      maxConnectionsPerApp: options.maxConnectionsPerApp ?? 10,
-      ticketTtlMs: options.ticketTtlMs ?? 30_000,
-      disconnectGraceMs: options.disconnectGraceMs ?? 5_000,
-    });
-    this.delivery = new EventDelivery(this.hub, () => ({
-      ackTimeoutMs: this.options.ackTimeoutMs ?? 3000,
-      retryDelaysMs: this.options.retryDelaysMs ?? [1000, 60_000, 300_000],
-    }));
-    this.hub.on('connection', (c: { appId: string; id: string }) => this.emit('connection', { appId: c.appId, id: c.id }));
-    this.hub.on('close', (c: { appId: string; id: string }) => this.emit('close', { appId: c.appId, id: c.id }));
-    this.hub.on('protocolError', (e: { appId: string; error: Error }) => {
-      this.protocolErrors.push(e);
-      this.emit('protocolError', e);
-    });
-    for (const name of ['delivery', 'ack', 'outcome'] as const) this.delivery.on(name, (x: unknown) => this.emit(name, x));
-  }
-
-  async start(): Promise<void> {
-    const api = webApiHandler({
-      ws: this.ws,
-      faults: this.faults,
-      context: {
-        issueTicket: (appId) => this.hub.issueUrl(appId, this.base.replace(/^http/, 'ws')),
-        onPosted: (app, m, args, threadTs) => this.onPosted(app, m, args, threadTs),
+  protected hooks(): Omit<Hooks, 'issueTicket' | 'uploadUrl'> {
+    return {
+      onPosted: (app, m, args, threadTs, via) => this.onPosted(app, m, args, threadTs, via),
+      onChanged: (_app, m, previous) => this.echo(m.channel, () => editEvent(this.ws, m, previous)),
+      onDeleted: (_app, m) => this.echo(m.channel, () => deleteEvent(this.ws, m)),
+      onReaction: (app, m, name, added) => this.echo(m.channel, () => reactionEvent(this.ws, m, app.botUserId, name, added)),
+      onStatus: (s) => {
+        this.statuses.push(s);
+        this.emit('status', s);
       },
-      onRequest: (r) => {
-        this.requests.push(r);
-        this.emit('request', r);
-      },
-    });
-    const server = createServer((req, res) => {
-      if ((req.url ?? '').startsWith('/api/')) void api(req, res);
-      else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    });
-    server.on('upgrade', (req, socket, head) => this.hub.handleUpgrade(req, socket, head));
-    this.base = await listenLocal(server);
-    this.server = server;
-  }
-
-  /** The Web API base URL, e.g. `http://127.0.0.1:41234/api/` (`slackApiUrl` of the SDK, `apiUrl` of the plugin). */
-  get apiUrl(): string {
-    if (!this.base) throw new Error('SlackEmulator: call start() first');
-    return `${this.base}/api/`;
-  }
-
-  async stop(): Promise<void> {
-    this.delivery.close();
-    this.hub.closeAll();
-    this.faults.clear();
-    const server = this.server;
-    this.server = undefined;
-    await closeServer(server);
+    };
   }
 
   // Workspace ------------------------------------------------------------------------------------
 
   /** Register an app installed in the workspace: its bot user, bot token (xoxb-) and app-level token (xapp-). */
   addApp(o: AppOptions = {}): AppInfo {
-    const { scopes: _s, appScopes: _a, verificationToken: _v, ...info } = this.ws.addApp(o);
+    const { scopes: _s, appScopes: _a, verificationToken: _v, assistant: _as, ...info } = this.ws.addApp(o);
     return info;
   }
 
@@ -137,6 +99,7 @@ export class SlackEmulator extends EventEmitter {
     return this.ws.conversations.has(id);
   }
 
+  /** Adds a member without any event (setting up); `memberJoined` is the event. */
   addMember(channel: string, userId: string): void {
     this.conv(channel).members.add(userId);
   }
@@ -150,50 +113,24 @@ export class SlackEmulator extends EventEmitter {
     this.ws.revoked.add(token);
   }
 
-  /** A stored message (thread fields included), for assertions. */
+  /** A stored message as it is now (edits, stream state, reactions, blocks), for assertions. */
   message(channel: string, ts: string): StoredMessage | undefined {
     return this.ws.message(channel, ts);
   }
 
-  // Faults ---------------------------------------------------------------------------------------
-
-  failNext(rule: FailRule): void {
-    this.faults.failNext(rule);
+  /** A file of the workspace (its bytes, shares), for assertions. */
+  file(id: string): StoredFile | undefined {
+    return this.ws.files.get(id);
   }
 
-  setLatency(method: ApiMethod, ms: number): void {
-    if (ms > 0) this.faults.latency.set(method, ms);
-    else this.faults.latency.delete(method);
+  /** The buttons on a message now. */
+  buttons(channel: string, ts: string): ButtonInfo[] {
+    return buttonsOf(this.requireMessage(channel, ts));
   }
 
-  // Socket Mode ----------------------------------------------------------------------------------
-
-  connections(appId: string): number {
-    return this.hub.connections(appId).length;
-  }
-
-  waitForConnections(appId: string, n = 1, timeoutMs = 5000): Promise<void> {
-    return this.until(() => this.connections(appId) >= n, ['connection', 'close'], timeoutMs, `${n} Socket Mode connection(s) of ${appId}`);
-  }
-
-  /** Sends `{type:'disconnect', reason}` to every connection of the app; returns how many. */
-  disconnect(appId: string, reason: 'refresh_requested' | 'link_disabled' | 'warning' | string = 'refresh_requested'): number {
-    return this.hub.disconnect(appId, reason);
-  }
-
-  /** Abruptly closes the app's sockets (no close frame); returns how many. */
-  dropConnections(appId: string): number {
-    return this.hub.drop(appId);
-  }
-
-  /** Every delivery attempt of every event. */
-  get deliveries(): readonly DeliveryRecord[] {
-    return this.delivery.records;
-  }
-
-  /** Envelope ids acked after their attempt had timed out. */
-  get lateAcks(): readonly string[] {
-    return this.delivery.lateAcks;
+  /** The assistant status shown in a thread now ('' when cleared by a reply or an empty status). */
+  statusOf(channel: string, threadTs: string): string {
+    return this.statuses.filter((s) => s.channel === channel && s.threadTs === threadTs).at(-1)?.status ?? '';
   }
 
   // Events ---------------------------------------------------------------------------------------
@@ -201,36 +138,31 @@ export class SlackEmulator extends EventEmitter {
   /** Deliver an event to an app (wrapped in an event_callback); resolves when acked or out of retries. */
   pushEvent(appId: string, event: SlackEvent, opts: PushOptions = {}): Promise<DeliveryOutcome> {
     const app = this.ws.requireApp(appId);
-    return this.send(app, eventCallback(this.ws, app, event), opts);
-  }
-
-  /** Deliver an event again, as Slack's next retry (same event_id, retry_attempt continuing the count). */
-  redeliver(eventId: string, opts: PushOptions = {}): Promise<DeliveryOutcome> {
-    const known = this.payloads.get(eventId);
-    if (!known) return Promise.reject(new Error(`SlackEmulator: unknown event ${eventId}`));
-    return this.send(this.ws.requireApp(known.appId), known.payload, opts, known.attempts);
+    return this.sendEvent(app, eventCallback(this.ws, app, event), opts).outcome;
   }
 
   /**
-   * A person posts a message. It is stored (a reply joins its thread), and each app whose bot is in the
-   * conversation gets a `message` event, plus an `app_mention` event when the text mentions its bot
-   * (outside DMs), as Slack sends both. Resolves the ts at once; `deliveries` when every event ended.
+   * A person posts a message. It is stored (a reply joins its thread; files with their bytes are shared
+   * with it), and each app whose bot is in the conversation gets a `message` event, plus an `app_mention`
+   * event when the text mentions its bot (outside DMs), as Slack sends both. Resolves the ts at once;
+   * `deliveries` when every event ended.
    */
   post(input: PostInput): { ts: string; eventIds: string[]; deliveries: Promise<DeliveryOutcome[]> } {
     const conv = this.conv(input.channel);
     if (!conv.members.has(input.user)) throw new Error(`SlackEmulator: ${input.user} is not in ${input.channel}`);
     if (input.threadTs && !this.ws.message(conv.id, input.threadTs))
       throw new Error(`SlackEmulator: no message ${input.threadTs} in ${input.channel}`);
-    const files = input.files?.map((f) => ({ id: f.id ?? slackId('F'), name: f.name, mimetype: f.mimetype }));
+    const files = input.files?.map((f) => this.storeFile(f.id ?? slackId('F'), f.name, f.mimetype, input.user, f.bytes));
     const subtype = files?.length ? 'file_share' : input.broadcast ? 'thread_broadcast' : undefined;
     const m = this.ws.store({
       channel: conv.id,
       user: input.user,
       text: input.text ?? '',
-      ...(files ? { files } : {}),
+      ...(files ? { files: files.map((f) => f.id) } : {}),
       ...(input.threadTs ? { threadTs: input.threadTs } : {}),
       ...(subtype ? { subtype } : {}),
     });
+    for (const f of files ?? []) f.shares.set(conv.id, [{ ts: m.ts, ...(m.threadTs ? { threadTs: m.threadTs } : {}) }]);
     return { ts: m.ts, ...this.fanOut(m, true) };
   }
 
@@ -242,7 +174,7 @@ export class SlackEmulator extends EventEmitter {
     return this.toMembers(channel, () => editEvent(this.ws, m, previous)).deliveries;
   }
 
-  /** A user deletes a message: `message_deleted`. */
+  /** Someone deletes a message (a person their own, or an admin any): `message_deleted`. */
   remove(channel: string, ts: string): Promise<DeliveryOutcome[]> {
     const m = this.requireMessage(channel, ts);
     this.ws.messages.delete(`${channel}/${ts}`);
@@ -254,6 +186,85 @@ export class SlackEmulator extends EventEmitter {
     this.conv(channel).members.add(userId);
     const m = this.ws.store({ channel, user: userId, text: `<@${userId}> has joined the channel`, subtype: 'channel_join' });
     return this.fanOut(m, false).deliveries;
+  }
+
+  /** A person adds (or removes) a reaction: `reaction_added` / `reaction_removed` to the apps in the conversation. */
+  react(input: { channel: string; ts: string; user: string; name: string; remove?: boolean }): Promise<DeliveryOutcome[]> {
+    const m = this.requireMessage(input.channel, input.ts);
+    const users = m.reactions.get(input.name) ?? [];
+    const next = input.remove ? users.filter((u) => u !== input.user) : [...new Set([...users, input.user])];
+    if (next.length) m.reactions.set(input.name, next);
+    else m.reactions.delete(input.name);
+    return this.toMembers(input.channel, () => reactionEvent(this.ws, m, input.user, input.name, !input.remove)).deliveries;
+  }
+
+  /**
+   * A member (a person, or an app's bot) joins a channel: `member_joined_channel` to the apps in it,
+   * the joining bot's included, with `inviter` when someone added them.
+   */
+  memberJoined(channel: string, user: string, inviter?: string): Promise<DeliveryOutcome[]> {
+    const conv = this.conv(channel);
+    conv.members.add(user);
+    return this.toMembers(channel, () => memberEvent(this.ws, conv, user, true, inviter)).deliveries;
+  }
+
+  /**
+   * A member leaves (or `actor` removes them): `member_left_channel` to the apps in the channel; an app
+   * whose bot leaves gets `channel_left` (`group_left` in a private channel) with `actor_id` instead.
+   */
+  memberLeft(channel: string, user: string, actor?: string): Promise<DeliveryOutcome[]> {
+    const conv = this.conv(channel);
+    const apps = [...this.ws.apps.values()].filter((app) => conv.members.has(app.botUserId));
+    const sent = apps.map((app) =>
+      this.sendEvent(
+        app,
+        eventCallback(this.ws, app, app.botUserId === user ? leftEvent(this.ws, conv, actor) : memberEvent(this.ws, conv, user, false)),
+        {},
+      ),
+    );
+    conv.members.delete(user);
+    return Promise.all(sent.map((x) => x.outcome));
+  }
+
+  /** A user opens the app's Home or Messages tab: `app_home_opened` with their DM. */
+  openHome(appId: string, user: string, tab: 'home' | 'messages' = 'messages'): Promise<DeliveryOutcome> {
+    const app = this.ws.requireApp(appId);
+    const dm = this.dm(appId, user);
+    return this.sendEvent(app, eventCallback(this.ws, app, appHomeOpenedEvent(this.ws, user, dm, tab)), {}).outcome;
+  }
+
+  /**
+   * A person clicks the button `label` (or the one with `actionId`) of a bot message: a `block_actions`
+   * payload in an `interactive` envelope to the app that posted it, retried until acked.
+   */
+  click(input: { channel: string; ts: string; user: string; label?: string; actionId?: string }): Sent {
+    const m = this.requireMessage(input.channel, input.ts);
+    const app = m.appId ? this.ws.apps.get(m.appId) : undefined;
+    if (!app) throw new Error(`SlackEmulator: message ${input.ts} in ${input.channel} is not an app's`);
+    const user = this.ws.users.get(input.user);
+    if (!user) throw new Error(`SlackEmulator: unknown user ${input.user}`);
+    const button = buttonsOf(m).find((b) => (input.actionId !== undefined ? b.actionId === input.actionId : b.label === input.label));
+    if (!button)
+      throw new Error(`SlackEmulator: no button ${input.label ?? input.actionId} on ${input.ts}: ${JSON.stringify(buttonsOf(m))}`);
+    return this.pushInteractive(app.appId, blockActions(this.ws, app, m, user, button));
+  }
+
+  /** Sends any interactivity payload (a forged or replayed click, say) in an `interactive` envelope. */
+  pushInteractive(appId: string, payload: Record<string, unknown>, opts: PushOptions = {}): Sent {
+    const key = String(payload.trigger_id ?? slackId('I'));
+    const out: Outgoing = { type: 'interactive', payload, key, eventType: String(payload.type) };
+    return { key, payload, outcome: this.send(appId, out, opts) };
+  }
+
+  /** A person types a slash command registered by the app: a `slash_commands` envelope. */
+  command(input: { appId: string; channel: string; user: string; command: string; text?: string }): Sent {
+    const app = this.ws.requireApp(input.appId);
+    const user = this.ws.users.get(input.user);
+    if (!user) throw new Error(`SlackEmulator: unknown user ${input.user}`);
+    const payload = slashCommand(this.ws, app, input.channel, user, input.command, input.text ?? '');
+    const key = String(payload.trigger_id);
+    const out: Outgoing = { type: 'slash_commands', payload, key, eventType: input.command, acceptsResponsePayload: true };
+    return { key, payload, outcome: this.send(app.appId, out) };
   }
 
   /** Resolves with the next posted message matching `pred`. */
@@ -277,6 +288,21 @@ export class SlackEmulator extends EventEmitter {
 
   // ----------------------------------------------------------------------------------------------
 
+  private storeFile(id: string, name: string, mimetype: string, user: string, bytes?: Buffer): StoredFile {
+    const f: StoredFile = {
+      id,
+      name,
+      title: name,
+      mimetype: mimetype || mimeOf(name),
+      user,
+      created: Math.floor(Date.now() / 1000),
+      bytes: bytes ?? Buffer.from(`bytes of ${name}`),
+      shares: new Map(),
+    };
+    this.ws.files.set(id, f);
+    return f;
+  }
+
   private fanOut(m: StoredMessage, mentions: boolean): { eventIds: string[]; deliveries: Promise<DeliveryOutcome[]> } {
     const a = this.toMembers(m.channel, () => messageEvent(this.ws, m));
     const conv = this.conv(m.channel);
@@ -284,7 +310,7 @@ export class SlackEmulator extends EventEmitter {
     const mentioned = [...this.ws.apps.values()].filter(
       (app) => app.botUserId !== m.user && conv.members.has(app.botUserId) && m.text.includes(`<@${app.botUserId}>`),
     );
-    const b = mentioned.map((app) => this.sendTracked(app, eventCallback(this.ws, app, appMentionEvent(this.ws, m))));
+    const b = mentioned.map((app) => this.sendEvent(app, eventCallback(this.ws, app, appMentionEvent(this.ws, m)), {}));
     return {
       eventIds: [...a.eventIds, ...b.map((x) => x.eventId)],
       deliveries: Promise.all([a.deliveries, ...b.map((x) => x.outcome)]).then(([first, ...rest]) => [...first!, ...rest]),
@@ -294,25 +320,36 @@ export class SlackEmulator extends EventEmitter {
   private toMembers(channel: string, build: () => SlackEvent): { eventIds: string[]; deliveries: Promise<DeliveryOutcome[]> } {
     const conv = this.conv(channel);
     const apps = [...this.ws.apps.values()].filter((app) => conv.members.has(app.botUserId));
-    const sent = apps.map((app) => this.sendTracked(app, eventCallback(this.ws, app, build())));
+    const sent = apps.map((app) => this.sendEvent(app, eventCallback(this.ws, app, build()), {}));
     return { eventIds: sent.map((s) => s.eventId), deliveries: Promise.all(sent.map((s) => s.outcome)) };
   }
 
-  private sendTracked(app: App, payload: EventCallback): { eventId: string; outcome: Promise<DeliveryOutcome> } {
-    return { eventId: payload.event_id, outcome: this.send(app, payload, {}) };
+  /** Sends the bot's own activity back to subscribed apps, as Slack does (`echoBotMessages`). */
+  private echo(channel: string, build: () => SlackEvent): void {
+    if (this.options.echoBotMessages ?? true) setImmediate(() => void this.toMembers(channel, build));
   }
 
-  private send(app: App, payload: EventCallback, opts: PushOptions, firstAttempt = 0): Promise<DeliveryOutcome> {
-    const entry = this.payloads.get(payload.event_id) ?? { appId: app.appId, payload, attempts: 0 };
-    this.payloads.set(payload.event_id, entry);
-    return this.delivery.deliver(app.appId, payload, opts, firstAttempt).then((o) => {
-      entry.attempts = Math.max(entry.attempts, firstAttempt + o.attempts);
-      return o;
-    });
+  private sendEvent(app: App, payload: EventCallback, opts: PushOptions): { eventId: string; outcome: Promise<DeliveryOutcome> } {
+    const ts = payload.event.ts;
+    const out: Outgoing = {
+      type: 'events_api',
+      payload,
+      key: payload.event_id,
+      eventType: payload.event.type,
+      ...(typeof ts === 'string' ? { eventTs: ts } : {}),
+    };
+    return { eventId: payload.event_id, outcome: this.send(app.appId, out, opts) };
   }
 
-  private onPosted(app: App, m: StoredMessage, args: Record<string, unknown>, threadTs: string | undefined): void {
+  private onPosted(
+    app: App,
+    m: StoredMessage,
+    args: Record<string, unknown>,
+    threadTs: string | undefined,
+    via: PostedMessage['via'],
+  ): void {
     const record: PostedMessage = {
+      via,
       appId: app.appId,
       channel: m.channel,
       ts: m.ts,
@@ -325,8 +362,11 @@ export class SlackEmulator extends EventEmitter {
     };
     this.posted.push(record);
     this.emit('posted', record);
-    // Slack sends a bot its own messages too (with bot_id), in channels it subscribes to.
-    if (this.options.echoBotMessages ?? true) setImmediate(() => void this.toMembers(m.channel, () => messageEvent(this.ws, m)));
+    // A reply of the app in an assistant thread clears the status it set there.
+    const thread = m.threadTs ?? m.ts;
+    if (this.statusOf(m.channel, thread))
+      this.statuses.push({ appId: app.appId, channel: m.channel, threadTs: thread, status: '', at: Date.now() });
+    this.echo(m.channel, () => messageEvent(this.ws, m));
   }
 
   private conv(id: string) {
@@ -339,25 +379,5 @@ export class SlackEmulator extends EventEmitter {
     const m = this.ws.message(channel, ts);
     if (!m) throw new Error(`SlackEmulator: no message ${ts} in ${channel}`);
     return m;
-  }
-
-  private until(check: () => boolean, events: string[], timeoutMs: number, what: string): Promise<void> {
-    if (check()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const on = () => {
-        if (!check()) return;
-        cleanup();
-        resolve();
-      };
-      const cleanup = () => {
-        clearTimeout(t);
-        for (const e of events) this.off(e, on);
-      };
-      const t = setTimeout(() => {
-        cleanup();
-        reject(new Error(`SlackEmulator: timed out waiting for ${what}`));
-      }, timeoutMs);
-      for (const e of events) this.on(e, on);
-    });
   }
 }

@@ -1,33 +1,30 @@
 /**
  * The Web API methods, with Slack's argument checks and error strings. Each handler returns the body
- * of an `ok: true` answer or throws `ApiError` (an `ok: false` answer).
+ * of an `ok: true` answer or throws `ApiError` (an `ok: false` answer). The methods of messages
+ * (post, update, delete, streams), reactions and files live in their own files.
  */
+import {
+  accessible,
+  ApiError,
+  botMessage,
+  invalidArgument,
+  parseBlocks,
+  str,
+  threadRoot,
+  type CallContext,
+  type MethodSpec,
+} from './api-common';
+import { filesMethods } from './methods-files';
+import { messageMethods } from './methods-messages';
+import { reactionMethods } from './methods-reactions';
+import { streamMethods } from './methods-stream';
 import type { ApiMethod } from './types';
-import type { App, Conversation, StoredMessage, Workspace } from './workspace';
+import type { Conversation, StoredMessage, Workspace } from './workspace';
 
-export class ApiError extends Error {
-  constructor(
-    readonly error: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(error);
-  }
-}
-
-export interface CallContext {
-  ws: Workspace;
-  app: App;
-  args: Record<string, unknown>;
-  /** A single-use Socket Mode URL for the app. */
-  issueTicket: (appId: string) => string;
-  /** A message the bot posted: recorded, then echoed to subscribed apps. */
-  onPosted: (app: App, m: StoredMessage, args: Record<string, unknown>, threadTs: string | undefined) => void;
-}
-
-type Handler = (c: CallContext) => Record<string, unknown>;
+export { ApiError, flag, type CallContext } from './api-common';
 
 /** Token type each method takes, and the scope(s) it needs (any one of them). */
-export const METHODS: Record<ApiMethod, { token: 'bot' | 'app'; scopes: (c: CallContext) => string[]; handler: Handler }> = {
+export const METHODS: Record<ApiMethod, MethodSpec> = {
   'auth.test': { token: 'bot', scopes: () => [], handler: authTest },
   'apps.connections.open': { token: 'app', scopes: () => ['connections:write'], handler: connectionsOpen },
   'chat.postMessage': { token: 'bot', scopes: () => ['chat:write'], handler: postMessage },
@@ -38,6 +35,10 @@ export const METHODS: Record<ApiMethod, { token: 'bot' | 'app'; scopes: (c: Call
   },
   'conversations.replies': { token: 'bot', scopes: historyScopes, handler: conversationsReplies },
   'users.info': { token: 'bot', scopes: () => ['users:read'], handler: usersInfo },
+  ...messageMethods,
+  ...streamMethods,
+  ...reactionMethods,
+  ...filesMethods,
 };
 
 const HISTORY: Record<Conversation['kind'], string> = {
@@ -51,10 +52,6 @@ function historyScopes(c: CallContext): string[] {
   const conv = c.ws.conversations.get(String(c.args.channel ?? ''));
   return conv ? [HISTORY[conv.kind]] : [];
 }
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
-/** A boolean argument as the Web API takes it (`true`, `"true"`, `"1"`). */
-export const flag = (v: unknown, dflt: boolean): boolean => (v === undefined ? dflt : v === true || v === 'true' || v === '1' || v === 1);
 
 function authTest({ ws, app }: CallContext) {
   const bot = ws.users.get(app.botUserId)!;
@@ -73,57 +70,6 @@ function connectionsOpen({ app, issueTicket }: CallContext) {
   return { url: issueTicket(app.appId) };
 }
 
-/** The conversation a bot may post to or read: members only, except that public channels are visible. */
-function accessible(c: CallContext, id: string | undefined): Conversation {
-  if (!id) throw new ApiError('channel_not_found');
-  let conv = c.ws.conversations.get(id);
-  if (!conv && /^[UW]/.test(id) && c.ws.users.has(id)) conv = c.ws.im(c.app.botUserId, id);
-  if (!conv) conv = [...c.ws.conversations.values()].find((x) => x.name === id.replace(/^#/, '') && x.kind !== 'im');
-  if (!conv) throw new ApiError('channel_not_found');
-  if (!conv.members.has(c.app.botUserId)) throw new ApiError(conv.kind === 'public' ? 'not_in_channel' : 'channel_not_found');
-  return conv;
-}
-
-const BLOCK_TYPES = new Set([
-  'section',
-  'divider',
-  'image',
-  'actions',
-  'context',
-  'input',
-  'header',
-  'rich_text',
-  'video',
-  'file',
-  'markdown',
-  'table',
-]);
-
-function parseBlocks(raw: unknown): unknown[] | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  let blocks = raw;
-  if (typeof raw === 'string') {
-    try {
-      blocks = JSON.parse(raw);
-    } catch {
-      throw new ApiError('invalid_blocks_format');
-    }
-  }
-  if (!Array.isArray(blocks)) throw new ApiError('invalid_blocks_format');
-  const problems: string[] = [];
-  if (blocks.length > 50) problems.push('must contain at most 50 blocks');
-  blocks.forEach((b, i) => {
-    const block = b as { type?: unknown; text?: { text?: unknown } };
-    if (typeof block !== 'object' || block === null || typeof block.type !== 'string' || !BLOCK_TYPES.has(block.type))
-      problems.push(`invalid block type [json-pointer:/blocks/${i}/type]`);
-    else if (block.type === 'section' && typeof block.text?.text === 'string' && block.text.text.length > 3000)
-      problems.push(`must be less than 3001 characters [json-pointer:/blocks/${i}/text/text]`);
-  });
-  if (problems.length)
-    throw new ApiError('invalid_blocks', { errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
-  return blocks;
-}
-
 function postMessage(c: CallContext) {
   const conv = accessible(c, str(c.args.channel));
   if (conv.archived) throw new ApiError('is_archived');
@@ -132,12 +78,7 @@ function postMessage(c: CallContext) {
   if (!text && !blocks && !str(c.args.attachments)) throw new ApiError('no_text');
   if (text.length > 40_000) throw new ApiError('msg_too_long');
   const threadTs = str(c.args.thread_ts);
-  let root: string | undefined;
-  if (threadTs) {
-    const parent = c.ws.message(conv.id, threadTs);
-    if (!parent) throw new ApiError('invalid_thread_ts');
-    root = parent.threadTs ?? parent.ts;
-  }
+  const root = threadTs ? threadRoot(c, conv, threadTs) : undefined;
   const m = c.ws.store({
     channel: conv.id,
     user: c.app.botUserId,
@@ -147,24 +88,8 @@ function postMessage(c: CallContext) {
     ...(blocks ? { blocks } : {}),
     ...(root ? { threadTs: root } : {}),
   });
-  c.onPosted(c.app, m, c.args, threadTs);
-  const bot = c.ws.users.get(c.app.botUserId)!;
-  return {
-    channel: conv.id,
-    ts: m.ts,
-    message: {
-      user: bot.id,
-      type: 'message',
-      ts: m.ts,
-      bot_id: c.app.botId,
-      app_id: c.app.appId,
-      text,
-      team: c.ws.teamId,
-      bot_profile: { id: c.app.botId, app_id: c.app.appId, name: bot.realName, deleted: false, team_id: c.ws.teamId },
-      ...(blocks ? { blocks } : {}),
-      ...(root ? { thread_ts: root, parent_user_id: c.ws.message(conv.id, root)?.user ?? '' } : {}),
-    },
-  };
+  c.onPosted(c.app, m, c.args, threadTs, 'chat.postMessage');
+  return { channel: conv.id, ts: m.ts, message: botMessage(c, m) };
 }
 
 function conversationsOpen(c: CallContext) {
@@ -199,7 +124,7 @@ function shape(ws: Workspace, m: StoredMessage): Record<string, unknown> {
 function conversationsReplies(c: CallContext) {
   const conv = accessible(c, str(c.args.channel));
   const ts = str(c.args.ts);
-  if (!ts) throw new ApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: ts'] } });
+  if (!ts) throw invalidArgument('missing required field: ts');
   const m = c.ws.message(conv.id, ts);
   if (!m) throw new ApiError('thread_not_found');
   const limit = Math.max(1, Math.min(1000, Number(c.args.limit ?? 1000) || 1000));

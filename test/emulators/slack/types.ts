@@ -15,13 +15,29 @@ export interface EmulatorOptions {
   disconnectGraceMs?: number;
   /** Deliver the bot's own posts back as `message` events, as Slack does (default true). */
   echoBotMessages?: boolean;
+  /** How long after chat.startStream Slack closes a stream by itself (`message_not_in_streaming_state`); default 10 min. */
+  streamTimeoutMs?: number;
+  /** The workspace's message edit window: chat.update of an older message answers `edit_window_closed`. Default: none. */
+  editWindowMs?: number;
+  /** The largest file files.getUploadURLExternal accepts (`file_upload_size_restricted`); Slack: 1 GB. */
+  maxUploadBytes?: number;
+  /** How long an upload URL from files.getUploadURLExternal stays valid (default 10 min). */
+  uploadUrlTtlMs?: number;
+  /**
+   * Rate limits per app and method, enforced with HTTP 429 and `Retry-After` (calls per window). Default:
+   * Slack's tiers per minute for the methods of streams, edits, reactions and files (see README); give
+   * `{}` to turn them off, or smaller windows to hit them in a test.
+   */
+  rateLimits?: Partial<Record<ApiMethod, { limit: number; windowMs: number }>>;
 }
 
 export interface AppOptions {
   /** The bot's display name. */
   name?: string;
-  /** Bot token scopes; default: every scope the gateway's setup page lists. */
+  /** Bot token scopes; default: every scope the gateway's setup page lists (and `assistant:write` for an assistant). */
   scopes?: string[];
+  /** Agents & AI Apps is enabled for the app: assistant.threads.setStatus works in its DMs. */
+  assistant?: boolean;
 }
 
 /** A registered app with its credentials, as a workspace admin would copy them. */
@@ -57,6 +73,8 @@ export interface SlackFileInput {
   id?: string;
   name: string;
   mimetype: string;
+  /** The file's bytes, served at its `url_private` (default: a few bytes derived from its name). */
+  bytes?: Buffer;
 }
 
 /** A person posting a message (the emulator stores it and sends the events Slack would). */
@@ -72,7 +90,23 @@ export interface PostInput {
 
 /** Web API method names the emulator implements. */
 export type ApiMethod =
-  'auth.test' | 'apps.connections.open' | 'chat.postMessage' | 'conversations.open' | 'conversations.replies' | 'users.info';
+  | 'auth.test'
+  | 'apps.connections.open'
+  | 'assistant.threads.setStatus'
+  | 'chat.appendStream'
+  | 'chat.delete'
+  | 'chat.postMessage'
+  | 'chat.startStream'
+  | 'chat.stopStream'
+  | 'chat.update'
+  | 'conversations.open'
+  | 'conversations.replies'
+  | 'files.completeUploadExternal'
+  | 'files.getUploadURLExternal'
+  | 'files.info'
+  | 'reactions.add'
+  | 'reactions.remove'
+  | 'users.info';
 
 /**
  * An injected failure for the next `times` calls of `method`: a Slack error (`{ok:false,error}`, HTTP 200),
@@ -86,10 +120,14 @@ export interface FailRule {
   /** Seconds, for 429 (default 1). */
   retryAfter?: number;
   drop?: boolean;
+  /** The call is carried out, then the connection is dropped before the answer: the client cannot tell it happened. */
+  lostAnswer?: boolean;
 }
 
-/** A message the bot posted through chat.postMessage. */
+/** A message the bot posted (chat.postMessage, chat.startStream, or a file share by files.completeUploadExternal). */
 export interface PostedMessage {
+  /** The method that created it. */
+  via: 'chat.postMessage' | 'chat.startStream' | 'files.completeUploadExternal';
   appId: string;
   channel: string;
   ts: string;
@@ -116,9 +154,13 @@ export interface RequestRecord {
   at: number;
 }
 
-/** One attempt at delivering an event envelope. */
+/** One attempt at delivering an envelope (an event, an interaction, a slash command). */
 export interface DeliveryRecord {
+  /** The envelope type: `events_api`, `interactive` or `slash_commands`. */
+  type: EnvelopeType;
+  /** What identifies the delivery across retries: the event_id, or an interaction's trigger_id. */
   eventId: string;
+  /** The event type (`message`), the interaction type (`block_actions`) or the command (`/deploy`). */
   eventType: string;
   /** The event's `ts` (a message's ts), when it has one. */
   eventTs?: string;
@@ -130,6 +172,8 @@ export interface DeliveryRecord {
   outcome: 'pending' | 'acked' | 'timeout' | 'no_connection' | 'closed';
   ackPayload?: unknown;
 }
+
+export type EnvelopeType = 'events_api' | 'interactive' | 'slash_commands';
 
 /** How the delivery of one event ended. */
 export interface DeliveryOutcome {
@@ -143,4 +187,13 @@ export interface DeliveryOutcome {
 export interface PushOptions {
   retryDelaysMs?: number[];
   ackTimeoutMs?: number;
+}
+
+/** Status set by assistant.threads.setStatus, by conversation and thread. */
+export interface AssistantStatus {
+  appId: string;
+  channel: string;
+  threadTs: string;
+  status: string;
+  at: number;
 }

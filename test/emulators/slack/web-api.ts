@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
+import type { Hooks, Limits } from './api-common';
 import { ApiError, METHODS, type CallContext } from './methods';
+import type { RateLimiter } from './rate-limits';
 import type { ApiMethod, FailRule, RequestRecord } from './types';
 import type { Workspace } from './workspace';
 import { readBody } from '../shared/http';
@@ -37,7 +39,9 @@ export class Faults {
 export interface WebApiDeps {
   ws: Workspace;
   faults: Faults;
-  context: Pick<CallContext, 'issueTicket' | 'onPosted'>;
+  context: Hooks;
+  limits: Limits;
+  rateLimits: RateLimiter;
   onRequest: (r: RequestRecord) => void;
 }
 
@@ -120,7 +124,9 @@ export function webApiHandler(deps: WebApiDeps) {
     record.appId = info.app.appId;
     if (fault?.error) return answer(200, { ok: false, error: fault.error });
     if (info.kind !== spec.token) return answer(200, { ok: false, error: 'not_allowed_token_type' });
-    const ctx: CallContext = { ws: deps.ws, app: info.app, args, ...deps.context };
+    const wait = deps.rateLimits.take(info.app.appId, method);
+    if (wait !== undefined) return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(wait) });
+    const ctx: CallContext = { ws: deps.ws, app: info.app, args, limits: deps.limits, ...deps.context };
     const granted = info.kind === 'bot' ? info.app.scopes : info.app.appScopes;
     const headers = { 'x-oauth-scopes': [...granted].join(','), 'x-accepted-oauth-scopes': spec.scopes(ctx).join(',') };
     const needed = spec.scopes(ctx);
@@ -128,7 +134,15 @@ export function webApiHandler(deps: WebApiDeps) {
       return answer(200, { ok: false, error: 'missing_scope', needed: needed.join(','), provided: [...granted].join(',') }, headers);
     }
     try {
-      answer(200, { ok: true, ...spec.handler(ctx) }, headers);
+      const body = spec.handler(ctx);
+      if (fault?.lostAnswer) {
+        record.httpStatus = 0;
+        record.ok = true;
+        deps.onRequest(record);
+        req.socket.destroy();
+        return;
+      }
+      answer(200, { ok: true, ...body }, headers);
     } catch (e) {
       if (!(e instanceof ApiError)) return answer(500, `<html><body>emulator error: ${(e as Error).message}</body></html>`);
       answer(200, { ok: false, error: e.error, ...e.extra }, headers);

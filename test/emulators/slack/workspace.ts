@@ -1,10 +1,10 @@
 /**
- * The workspace: team, users, conversations, apps with their tokens, and stored messages. Ids look like
+ * The workspace: team, users, conversations, apps with their tokens, stored messages and files. Ids look like
  * Slack's (`T`/`U`/`C`/`G`/`D`/`A`/`B` + uppercase alphanumerics); message ts are `seconds.micro`, unique
  * and increasing.
  */
 import { randomBytes } from 'node:crypto';
-import type { AppInfo, AppOptions, ChannelOptions, SlackFileInput, UserOptions } from './types';
+import type { AppInfo, AppOptions, ChannelOptions, UserOptions } from './types';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -18,10 +18,15 @@ export const DEFAULT_BOT_SCOPES = [
   'app_mentions:read',
   'channels:history',
   'chat:write',
+  'commands',
+  'files:read',
+  'files:write',
   'groups:history',
   'im:history',
   'im:write',
   'mpim:history',
+  'reactions:read',
+  'reactions:write',
   'users:read',
 ];
 
@@ -51,14 +56,41 @@ export interface StoredMessage {
   botId?: string;
   appId?: string;
   blocks?: unknown[];
-  files?: Array<Required<SlackFileInput>>;
+  /** Ids of the files shared with the message (see `Workspace.files`). */
+  files?: string[];
   /** The parent's ts, for replies. */
   threadTs?: string;
   replies: string[];
   subtype?: string;
+  /** A message opened with chat.startStream: its state, and when Slack closes it by itself. */
+  stream?: { state: 'streaming' | 'stopped'; closesAt: number; recipient?: string };
+  /** When it was posted (ms), for the edit window. */
+  postedAt: number;
+  /** ts of the last edit. */
+  editedTs?: string;
+  /** Reactions: emoji name → user ids, in the order added. */
+  reactions: Map<string, string[]>;
+}
+
+/** A file in the workspace: uploaded by a person with a message, or by an app through the external upload flow. */
+export interface StoredFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  user: string;
+  created: number;
+  /** The bytes, once uploaded. */
+  bytes?: Buffer;
+  /** An external upload: the length promised to files.getUploadURLExternal, and the bytes received. */
+  upload?: { length: number; appId: string; expires: number; received?: Buffer };
+  /** Where it is shared: conversation → message ts list. */
+  shares: Map<string, Array<{ ts: string; threadTs?: string }>>;
 }
 
 export interface App extends AppInfo {
+  /** Agents & AI Apps is on: assistant.threads.* work in the app's DMs. */
+  assistant: boolean;
   scopes: Set<string>;
   appScopes: Set<string>;
   verificationToken: string;
@@ -72,8 +104,11 @@ export class Workspace {
   readonly conversations = new Map<string, Conversation>();
   readonly apps = new Map<string, App>();
   readonly messages = new Map<string, StoredMessage>();
+  readonly files = new Map<string, StoredFile>();
   private readonly tokens = new Map<string, { appId: string; kind: 'bot' | 'app' }>();
   readonly revoked = new Set<string>();
+  /** Where files are served (`http://127.0.0.1:<port>`), set when the emulator starts. */
+  fileBase = 'https://files.slack.com';
   private lastTs = 0;
 
   addUser(o: UserOptions): User {
@@ -110,7 +145,8 @@ export class Workspace {
       botUserId: bot.id,
       appToken: `xapp-1-${appId}-${Date.now()}-${randomBytes(32).toString('hex')}`,
       botToken: `xoxb-${randomBytes(6).readUIntBE(0, 6)}-${randomBytes(6).readUIntBE(0, 6)}-${randomBytes(12).toString('base64url')}`,
-      scopes: new Set(o.scopes ?? DEFAULT_BOT_SCOPES),
+      assistant: o.assistant ?? false,
+      scopes: new Set(o.scopes ?? [...DEFAULT_BOT_SCOPES, ...(o.assistant ? ['assistant:write'] : [])]),
       appScopes: new Set(['connections:write']),
       verificationToken: randomBytes(12).toString('base64url'),
     };
@@ -169,8 +205,8 @@ export class Workspace {
     return `${Math.floor(this.lastTs / 1e6)}.${String(this.lastTs % 1e6).padStart(6, '0')}`;
   }
 
-  store(m: Omit<StoredMessage, 'ts' | 'replies'>): StoredMessage {
-    const msg: StoredMessage = { ...m, ts: this.nextTs(), replies: [] };
+  store(m: Omit<StoredMessage, 'ts' | 'replies' | 'postedAt' | 'reactions'>): StoredMessage {
+    const msg: StoredMessage = { ...m, ts: this.nextTs(), replies: [], postedAt: Date.now(), reactions: new Map() };
     this.messages.set(`${m.channel}/${msg.ts}`, msg);
     if (m.threadTs) this.message(m.channel, m.threadTs)?.replies.push(msg.ts);
     return msg;
@@ -179,4 +215,9 @@ export class Workspace {
   message(channel: string, ts: string): StoredMessage | undefined {
     return this.messages.get(`${channel}/${ts}`);
   }
+}
+
+/** `url_private` of a file, as Slack builds it: `/files-pri/<team>-<file>/<name>`. */
+export function fileUrl(ws: Workspace, f: StoredFile, download = false): string {
+  return `${ws.fileBase}/files-pri/${ws.teamId}-${f.id}/${download ? 'download/' : ''}${encodeURIComponent(f.name)}`;
 }

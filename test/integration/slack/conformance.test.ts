@@ -51,8 +51,28 @@ class SlackDriver implements PlatformDriver {
     return { messageId };
   }
 
+  /** What the bot posted, as the messages show now: edited text, current buttons, deleted ones marked. */
   async received(): Promise<ReceivedMessage[]> {
-    return this.emu.posted.map((p) => ({ conversationId: p.channel, text: unescape(p.text), platformId: `${p.channel}:${p.ts}` }));
+    return this.emu.posted.map((p) => {
+      const now = this.emu.message(p.channel, p.ts);
+      return {
+        conversationId: p.channel,
+        text: unescape(now?.text ?? p.text),
+        platformId: `${p.channel}:${p.ts}`,
+        buttons: now ? this.emu.buttons(p.channel, p.ts).map((b) => b.label) : [],
+        ...(now ? {} : { deleted: true }),
+      };
+    });
+  }
+
+  /** A click as Slack reports it: block_actions over Socket Mode; resolves once the plugin acked it. */
+  async click(platformId: string, label: string, sender: number): Promise<void> {
+    const [channel, ts] = platformId.split(':') as [string, string];
+    const user = this.ids.sender(sender);
+    this.emu.addUser({ id: user, name: user.toLowerCase() });
+    this.emu.addMember(channel, user);
+    const { outcome } = this.emu.click({ channel, ts, user, label });
+    if (!(await outcome).acked) throw new Error(`the plugin did not acknowledge the click on "${label}"`);
   }
 
   failNext(kind: FailureKind): void {
