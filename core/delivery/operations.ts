@@ -185,10 +185,9 @@ export class Operations {
     return files;
   }
 
-  /** The frame's own record (its receipt), then the message's new state. */
+  /** The frame's own record (its receipt) and the message's new state, both written at once. */
   private async commitBoth(id: string, receipt: Receipt, targetId: string, target: OutboxRecord, message: MessageRecord): Promise<void> {
-    await this.outbox.put(id, { receipt });
-    await this.outbox.put(targetId, { ...target, message });
+    await Promise.all([this.outbox.put(id, { receipt }), this.outbox.put(targetId, { ...target, message })]);
   }
 }
 

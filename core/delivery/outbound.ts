@@ -419,7 +419,9 @@ export class OutboundWorker {
             this.deps.metrics.outboundFrames.inc({ ...this.labels, outcome: done.superseded ? 'superseded' : 'sent' });
           const receipt = receipts.ok(this.channel, this.account, env.id, done.messageIds, attempt);
           if (done.superseded) receipt.superseded = true;
-          await done
+          // The outbox write is on the connection before the ack that follows it, and reads of it are
+          // answered from memory until it is stored: the next envelope need not wait for the round trip.
+          done
             .commit(receipt)
             .catch((err: Error) =>
               this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'),

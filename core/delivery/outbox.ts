@@ -45,6 +45,9 @@ export interface ActionRecord {
  * replicas; entries expire after `delivery.remember`.
  */
 export class Outbox {
+  /** Records being written: a read of one waits for nothing and sees what is about to be stored. */
+  private readonly writing = new Map<string, OutboxRecord>();
+
   constructor(
     private readonly kv: KV,
     private readonly channel: string,
@@ -53,6 +56,8 @@ export class Outbox {
 
   /** The record of envelope `id`, or undefined when it was never delivered (or expired). */
   async get(id: string): Promise<OutboxRecord | undefined> {
+    const written = this.writing.get(id);
+    if (written) return written;
     const entry = await this.kv.get(this.envelopeKey(id));
     if (!entry || entry.operation !== 'PUT') return undefined;
     const value = entry.json<OutboxRecord | Receipt>();
@@ -60,8 +65,18 @@ export class Outbox {
     return 'kind' in value && value.kind === 'receipt' ? { receipt: value } : (value as OutboxRecord);
   }
 
+  /**
+   * Stores the record of envelope `id`. The write goes on the connection at once (before anything the
+   * caller sends after this call, such as the envelope's ack); until the server confirms it, `get(id)`
+   * answers from memory.
+   */
   async put(id: string, record: OutboxRecord): Promise<void> {
-    await this.kv.put(this.envelopeKey(id), JSON.stringify(record));
+    this.writing.set(id, record);
+    try {
+      await this.kv.put(this.envelopeKey(id), JSON.stringify(record));
+    } finally {
+      if (this.writing.get(id) === record) this.writing.delete(id);
+    }
   }
 
   async putAction(token: string, record: ActionRecord): Promise<void> {

@@ -11,6 +11,23 @@ export interface FetchInit {
   redirect?: string;
 }
 
+/** A plain request of {@link InstanceHttp.request}: the body is already serialized. */
+export interface PlainRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  signal?: AbortSignal;
+  /** Gives up (rejecting with a `TimeoutError` DOMException, as `AbortSignal.timeout` does) after this long. */
+  timeoutMs?: number;
+}
+
+/** A whole answer of {@link InstanceHttp.request}. */
+export interface PlainResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
 /** A `fetch`-compatible function: what {@link InstanceHttp.fetch} is. */
 export type FetchLike = (input: string | URL | Request, init?: FetchInit) => Promise<Response>;
 
@@ -66,6 +83,50 @@ export class InstanceHttp {
       req.end(body);
     });
   };
+
+  /**
+   * One request whose whole answer is read into memory: the JSON calls of a plugin's hot path. It skips
+   * what `fetch` costs per call (web streams, `Headers`, `Response`), which is a tenth of a sending
+   * gateway's CPU. Rejects like `fetch` on socket errors, aborts and timeouts.
+   */
+  request(url: URL, init: PlainRequest = {}): Promise<PlainResponse> {
+    const https = url.protocol === 'https:';
+    const headers = { ...init.headers };
+    if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
+    return new Promise<PlainResponse>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const fail = (err: unknown) => {
+        clearTimeout(timer);
+        init.signal?.removeEventListener('abort', onAbort);
+        reject(err);
+      };
+      const req = (https ? httpsRequest : httpRequest)(
+        url,
+        { method: init.method ?? 'GET', headers, agent: https ? this.agents.https : this.agents.http },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', fail);
+          res.on('end', () => {
+            clearTimeout(timer);
+            init.signal?.removeEventListener('abort', onAbort);
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+          });
+        },
+      );
+      const abort = (reason: unknown) => {
+        req.destroy();
+        fail(reason);
+      };
+      const onAbort = () => abort(init.signal?.reason);
+      if (init.signal?.aborted) return abort(init.signal.reason);
+      init.signal?.addEventListener('abort', onAbort, { once: true });
+      if (init.timeoutMs !== undefined)
+        timer = setTimeout(() => abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), init.timeoutMs);
+      req.on('error', (err) => fail(new TypeError('fetch failed', { cause: err })));
+      req.end(init.body);
+    });
+  }
 
   /** Closes every connection the instance kept open: it is stopping. */
   close(): void {

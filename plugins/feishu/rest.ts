@@ -139,28 +139,43 @@ export class FeishuRest {
     const headers: Record<string, string> = { 'user-agent': USER_AGENT };
     if (token) headers.authorization = `Bearer ${token}`;
     if (req.json !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const res = await this.net.fetch(url, {
-      method,
-      headers,
-      ...(req.json !== undefined ? { body: JSON.stringify(req.json) } : req.form ? { body: req.form } : {}),
-      signal: req.signal ? AbortSignal.any([req.signal, timeout]) : timeout,
-    });
-    const text = await res.text();
+    const { status, text, reset } = req.form
+      ? await this.sendForm(url, method, headers, req.form, req.signal)
+      : await this.net
+          .request(url, {
+            method,
+            headers,
+            ...(req.json !== undefined ? { body: JSON.stringify(req.json) } : {}),
+            ...(req.signal ? { signal: req.signal } : {}),
+            timeoutMs: this.timeoutMs,
+          })
+          .then((r) => ({
+            status: r.status,
+            text: r.body.toString('utf8'),
+            reset: r.headers['x-ogw-ratelimit-reset'] as string | undefined,
+          }));
     let body: Body<T> | undefined;
     try {
       body = JSON.parse(text) as Body<T>;
     } catch {
       body = undefined;
     }
-    const reset = Number(res.headers.get('x-ogw-ratelimit-reset'));
-    const resetSeconds = res.headers.has('x-ogw-ratelimit-reset') && Number.isFinite(reset) && reset >= 0 ? reset : undefined;
-    if (res.ok && body && (body.code === undefined || body.code === 0)) return body;
+    const ok = status >= 200 && status < 300;
+    const resetNumber = Number(reset);
+    const resetSeconds = reset !== undefined && Number.isFinite(resetNumber) && resetNumber >= 0 ? resetNumber : undefined;
+    if (ok && body && (body.code === undefined || body.code === 0)) return body;
     throw new FeishuCallError({
-      httpStatus: res.status,
+      httpStatus: status,
       ...(typeof body?.code === 'number' && body.code !== 0 ? { code: body.code } : {}),
-      msg: body?.msg ?? (res.ok ? 'the answer is not JSON' : `HTTP ${res.status}`),
+      msg: body?.msg ?? (ok ? 'the answer is not JSON' : `HTTP ${status}`),
       ...(resetSeconds !== undefined ? { resetSeconds } : {}),
     });
+  }
+
+  /** A multipart upload: `fetch` serializes the form and names its boundary. */
+  private async sendForm(url: URL, method: string, headers: Record<string, string>, form: FormData, signal?: AbortSignal) {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const res = await this.net.fetch(url, { method, headers, body: form, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    return { status: res.status, text: await res.text(), reset: res.headers.get('x-ogw-ratelimit-reset') ?? undefined };
   }
 }

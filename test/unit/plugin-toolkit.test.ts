@@ -173,4 +173,25 @@ describe('toolkit - InstanceHttp', () => {
     });
     net.close();
   });
+
+  test('request reads a whole answer over the same pool, and rejects on refusal, timeout and abort', async () => {
+    const net = new InstanceHttp();
+    const res = await net.request(new URL(`${base}/y`), { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'héllo' });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-seen-type']).toBe('text/plain');
+    expect(JSON.parse(res.body.toString('utf8'))).toEqual({ method: 'PUT', body: 'héllo' });
+
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = new URL(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/`);
+    await expect(net.request(url, { timeoutMs: 50 })).rejects.toMatchObject({ name: 'TimeoutError' });
+    const ac = new AbortController();
+    const aborted = net.request(url, { signal: ac.signal });
+    ac.abort(new Error('instance stopping'));
+    await expect(aborted).rejects.toThrow('instance stopping');
+    silent.closeAllConnections();
+    await new Promise((r) => silent.close(r));
+    await expect(net.request(url)).rejects.toMatchObject({ name: 'TypeError', cause: { code: 'ECONNREFUSED' } });
+    net.close();
+  });
 });
