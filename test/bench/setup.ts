@@ -38,7 +38,13 @@ export async function startGateway(
   const { file, url, log } = await processConfigFile(natsUrl, prefix, entries);
   const gw = new GatewayProcess(file, url, log, {}, opts.nodeArgs ?? []);
   const t0 = Date.now();
-  await gw.start(opts.timeoutMs ?? 30_000);
+  try {
+    await gw.start(opts.timeoutMs ?? 30_000);
+  } catch (err) {
+    // A gateway that never got ready still holds its connections: stop it before the next row.
+    await gw.kill('SIGKILL');
+    throw err;
+  }
   return { gw, prefix, url, log, apps, readyMs: Date.now() - t0 };
 }
 
