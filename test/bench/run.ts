@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { FeishuEmulator } from '../emulators/feishu';
 import { startEmulator } from '../support/feishu';
-import { startNats } from '../support/nats-server';
+import { freePort, startNats } from '../support/nats-server';
 import { baselineText, gatewayText, inboundRound, type Load } from './inbound';
 import { baselineOutRound, gatewayOutRound } from './outbound';
 import { topSelfTime } from './profile';
@@ -163,7 +163,8 @@ async function main(): Promise<void> {
   const load = { start: loadavg(), during: [] as string[] };
   const sampler = setInterval(() => load.during.push(loadavg().split(' ')[0]!), 10_000);
   log(`chat-gateway bench: ${cpus().length} cores, Node ${process.version}, load average ${load.start}, ${ROUNDS} rounds after a warm-up`);
-  const nats = await startNats({ own: true });
+  const monitorPort = await freePort();
+  const nats = await startNats({ own: true, args: ['-m', String(monitorPort)] });
   const emu = await startEmulator();
   const nc = await connect({ servers: nats.url });
   const rows: Row[] = [];
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
   try {
     if (ONLY.includes('inbound')) rows.push(...(await inbound(emu, nc, nats.url, nodeArgs('inbound'))));
     if (ONLY.includes('outbound')) rows.push(...(await outbound(emu, nc, nats.url, nodeArgs('outbound'))));
-    if (ONLY.includes('scale') && !PROFILE) rows.push(...(await scaleRows(emu, nc, nats.url, SCALE, ROUNDS)));
+    if (ONLY.includes('scale') && !PROFILE) rows.push(...(await scaleRows(emu, nc, nats.url, SCALE, ROUNDS, monitorPort)));
     if (ONLY.includes('provision') && !PROFILE)
       rows.push(await provisionRow(emu, nc, nats.url, Number(process.env.BENCH_PROVISION ?? 1000)));
   } finally {

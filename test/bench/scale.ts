@@ -1,5 +1,7 @@
 /** Scale: many Feishu accounts in one gateway process: time to connect, RSS, inbound spread over all. */
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { subjects } from '../../core/contract/subjects';
 import type { FeishuEmulator } from '../emulators/feishu';
 import { gatewayText, inboundRound } from './inbound';
 import { addApps, pause, startGateway } from './setup';
@@ -11,8 +13,10 @@ export async function scaleRows(
   natsUrl: string,
   counts: number[],
   rounds: number,
+  monitorPort?: number,
 ): Promise<Row[]> {
   const rows: Row[] = [];
+  let smallest: { accounts: number; rssMb: number; subs: number } | undefined;
   for (const k of counts) {
     const apps = addApps(emu, k, `s${k}x`);
     const t0 = Date.now();
@@ -44,16 +48,40 @@ export async function scaleRows(
     for (let r = 0; r < rounds; r++)
       rs.push(await withCpu(g.gw.pid, n, () => inboundRound(emu, nc, `${g.prefix}.in.>`, gatewayText, ids, load)));
     const rssLoaded = rssMb(g.gw.pid);
+    const nats = await natsSide(nc, g.prefix, monitorPort);
     const row = summarise(
       `scale ${k} account(s)`,
       'gateway',
       rs,
-      `${connected}/${k} connected in ${(connectedMs / 1000).toFixed(1)} s (/readyz ${(readyMs / 1000).toFixed(1)} s); RSS ${rssIdle.toFixed(0)} MB idle, ${rssLoaded.toFixed(0)} MB after traffic; burst ${n} events spread over all accounts`,
+      `${connected}/${k} connected in ${(connectedMs / 1000).toFixed(1)} s (/readyz ${(readyMs / 1000).toFixed(1)} s); RSS ${rssIdle.toFixed(0)} MB idle, ${rssLoaded.toFixed(0)} MB after traffic; burst ${n} events spread over all accounts; NATS: ${nats.consumers} consumers, ${nats.subscriptions} subscriptions${growth(smallest, k, rssIdle, nats.subscriptions)}`,
     );
-    row.extra = { accounts: k, connected, connectedMs, readyMs, rssIdleMb: rssIdle, rssLoadedMb: rssLoaded };
+    row.extra = { accounts: k, connected, connectedMs, readyMs, rssIdleMb: rssIdle, rssLoadedMb: rssLoaded, ...nats };
+    if (!smallest || k < smallest.accounts) smallest = { accounts: k, rssMb: rssIdle, subs: nats.subscriptions };
     rows.push(row);
     process.stdout.write(`  scale ${k}: ${row.note}\n`);
     await g.gw.kill('SIGTERM');
   }
   return rows;
+}
+
+/** The gateway's footprint on the NATS server: consumers on its streams, subscriptions of its connections. */
+async function natsSide(nc: NatsConnection, prefix: string, monitorPort?: number): Promise<{ consumers: number; subscriptions: number }> {
+  const jsm = await jetstreamManager(nc);
+  const s = subjects(prefix);
+  let consumers = 0;
+  for (const stream of [s.inStream, s.outStream]) for await (const _ of jsm.consumers.list(stream)) consumers++;
+  let subscriptions = NaN;
+  if (monitorPort) {
+    const res = await fetch(`http://127.0.0.1:${monitorPort}/connz?subs=1&limit=1000`);
+    const connz = (await res.json()) as { connections: Array<{ name?: string; subscriptions: number }> };
+    subscriptions = connz.connections.filter((c) => c.name === 'chat-gateway').reduce((n, c) => n + c.subscriptions, 0);
+  }
+  return { consumers, subscriptions };
+}
+
+/** What one more account costs, from the smallest row of this run. */
+function growth(from: { accounts: number; rssMb: number; subs: number } | undefined, k: number, rssMb: number, subs: number): string {
+  if (!from || k <= from.accounts) return '';
+  const n = k - from.accounts;
+  return `; per extra account: ${(((rssMb - from.rssMb) * 1024) / n).toFixed(0)} KB RSS, ${((subs - from.subs) / n).toFixed(2)} subscriptions`;
 }
