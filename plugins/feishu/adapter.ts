@@ -8,18 +8,23 @@ import {
   inject,
   injectable,
   type ChannelAdapter,
+  type EditResult,
   type OutboundEnvelope,
   type PluginContext,
   type SendInfo,
   type SendResult,
+  type SentMessage,
 } from '../../core/plugin';
 import { FeishuApi, type FeishuMessage } from './api';
+import { CardKit } from './cardkit';
+import { Edits, type SentHandle } from './edit';
 import { LongConnection, explainConnectError } from './connection';
 import { toDraft, type ReceiveEvent } from './inbound';
 import { postMdContent } from './markdown';
 import type { FeishuOptions } from './options';
 import { renderMessages, targetOf, type Target } from './outbound';
 import { TABLE_LIMIT_CODE } from './errors';
+import { Streams } from './stream';
 import { webhookHandler } from './webhook';
 
 const MAX_TRACKED_REACTIONS = 10_000;
@@ -39,12 +44,18 @@ export class FeishuAdapter implements ChannelAdapter {
   /** Feishu's limits, with a margin for clock skew: 5 messages/s per chat, 50 calls/s per app. */
   private readonly perChat = new Pacer(5, 1100);
   private readonly perApp = new Pacer(50, 1050);
+  private readonly streams: Streams;
+  private readonly edits: Edits;
 
   constructor(
     @inject(Context) private readonly ctx: PluginContext,
     @inject(Options) private readonly options: FeishuOptions,
   ) {
     this.api = new FeishuApi(options);
+    this.streams = new Streams(new CardKit(this.api.rest), ctx.store, ctx.logger, options.streamPaceMs, (env, m, uuid, info) =>
+      this.paced(env, info, () => this.post(targetOf(env), m, uuid)),
+    );
+    this.edits = new Edits(this.api.rest, this.streams, options);
   }
 
   async start(): Promise<void> {
@@ -75,17 +86,32 @@ export class FeishuAdapter implements ChannelAdapter {
   }
 
   async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
+    if (env.stream) {
+      const handle = await this.streams.open(env, info);
+      if (env.replyTo) this.clearReaction(env.replyTo);
+      return { messageIds: [handle.messageId], handle };
+    }
     const messages = renderMessages(env, this.options);
     const target = targetOf(env);
-    const chatKey = env.conversation?.id ?? env.replyTo!;
     const messageIds: string[] = [];
-    for (const m of messages) {
-      await this.perChat.take(chatKey, info.signal);
-      await this.perApp.take('app', info.signal);
-      messageIds.push(await this.deliver(target, m));
-    }
+    for (const m of messages) messageIds.push(await this.paced(env, info, () => this.deliver(target, m)));
     if (env.replyTo) this.clearReaction(env.replyTo);
-    return { messageIds };
+    return { messageIds, handle: { kind: 'sent', msgTypes: messages.map((m) => m.msgType) } satisfies SentHandle };
+  }
+
+  edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
+    return this.edits.edit(env, target, info);
+  }
+
+  delete(target: SentMessage): Promise<void> {
+    return this.edits.delete(target);
+  }
+
+  /** One message out, within Feishu's limits per chat and per app. */
+  private async paced<T>(env: OutboundEnvelope, info: SendInfo, call: () => Promise<T>): Promise<T> {
+    await this.perChat.take(env.conversation?.id ?? env.replyTo!, info.signal);
+    await this.perApp.take('app', info.signal);
+    return call();
   }
 
   private async deliver(target: Target, m: FeishuMessage & { uuid: string }): Promise<string> {
