@@ -118,3 +118,16 @@ test('feishu streaming - a stream opened with no text shows a placeholder until 
   await r.receipt('e1.1');
   expect(r.emu.shownText(r.emu.sent[0]!.messageId)).toBe('Here it is.');
 });
+
+test('feishu streaming - the message showing the card fails once: the retry sends the same card, never a second one', async () => {
+  const r = await boot();
+  r.emu.failNext({ api: 'create', code: 230020 });
+  r.send({ id: 'f1', conversation: { id: CHAT }, stream: true, text: 'Working' });
+  expect(await r.receipt('f1')).toMatchObject({ ok: true, attempts: 2 });
+  r.send({ id: 'f1.done', edit: 'f1', done: true, text: 'Worked.' });
+  await r.receipt('f1.done');
+  expect(r.calls('cardCreate', 'create')).toEqual(['cardCreate', 'create', 'create']);
+  expect(r.emu.cards).toHaveLength(1);
+  expect(r.emu.sent).toHaveLength(1);
+  expect(r.emu.shownText(r.emu.sent[0]!.messageId)).toBe('Worked.');
+});
