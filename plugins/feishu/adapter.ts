@@ -52,8 +52,13 @@ export class FeishuAdapter implements ChannelAdapter {
     @inject(Options) private readonly options: FeishuOptions,
   ) {
     this.api = new FeishuApi(options);
-    this.streams = new Streams(new CardKit(this.api.rest), ctx.store, ctx.logger, options.streamPaceMs, (env, m, uuid, info) =>
-      this.paced(env, info, () => this.post(targetOf(env), m, uuid)),
+    this.streams = new Streams(
+      new CardKit(this.api.rest),
+      ctx.store,
+      ctx.logger,
+      options.streamPaceMs,
+      (env, m, uuid, info) => this.paced(env, info, () => this.post(targetOf(env), m, uuid)),
+      (signal) => this.perApp.take('app', signal),
     );
     this.edits = new Edits(this.api.rest, this.streams, options);
   }

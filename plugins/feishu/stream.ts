@@ -53,6 +53,8 @@ export class Streams {
     paceMs: number,
     /** Sends a message as the adapter does (pacing per chat and app included); returns its id. */
     private readonly post: (env: OutboundEnvelope, m: FeishuMessage, uuid: string, info: SendInfo) => Promise<string>,
+    /** Waits for room in the app's rate (50 calls per second): a card is created outside streaming mode's freedom. */
+    private readonly appPace: (signal: AbortSignal) => Promise<void>,
   ) {
     this.pace = new Pacer(1, paceMs);
   }
@@ -65,6 +67,7 @@ export class Streams {
     });
     let cardId = stored;
     if (!cardId) {
+      await this.appPace(info.signal);
       cardId = await this.cards.create(streamCard(env.text || THINKING, true), info.signal);
       await this.store.put(key, cardId).catch((err: Error) => {
         throw DeliveryError.retryable(`the stream's card could not be written to NATS: ${err.message}`);
