@@ -60,7 +60,7 @@ export class FeishuAdapter implements ChannelAdapter {
       (env, m, uuid, info) => this.paced(env, info, () => this.post(targetOf(env), m, uuid)),
       (signal) => this.perApp.take('app', signal),
     );
-    this.edits = new Edits(this.api.rest, this.streams, options);
+    this.edits = new Edits(this.api.rest, this.streams, options, (signal) => this.perApp.take('app', signal));
   }
 
   async start(): Promise<void> {
@@ -98,10 +98,10 @@ export class FeishuAdapter implements ChannelAdapter {
     }
     const messages = renderMessages(env, this.options);
     const target = targetOf(env);
-    const messageIds: string[] = [];
-    for (const m of messages) messageIds.push(await this.paced(env, info, () => this.deliver(target, m)));
+    const sent: Array<{ id: string; msgType: string }> = [];
+    for (const m of messages) sent.push(await this.paced(env, info, () => this.deliver(target, m)));
     if (env.replyTo) this.clearReaction(env.replyTo);
-    return { messageIds, handle: { kind: 'sent', msgTypes: messages.map((m) => m.msgType) } satisfies SentHandle };
+    return { messageIds: sent.map((s) => s.id), handle: { kind: 'sent', msgTypes: sent.map((s) => s.msgType) } satisfies SentHandle };
   }
 
   edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
@@ -119,16 +119,17 @@ export class FeishuAdapter implements ChannelAdapter {
     return call();
   }
 
-  private async deliver(target: Target, m: FeishuMessage & { uuid: string }): Promise<string> {
+  /** Sends one piece; returns its id and the msg_type it went out as. */
+  private async deliver(target: Target, m: FeishuMessage & { uuid: string }): Promise<{ id: string; msgType: string }> {
     try {
-      return await this.post(target, m, m.uuid);
+      return { id: await this.post(target, m, m.uuid), msgType: m.msgType };
     } catch (err) {
       // Feishu's table limit varies by client and card version: a card it refuses still goes out as a post.
       const tableLimit = err instanceof DeliveryError && err.platformCode === TABLE_LIMIT_CODE;
       if (!tableLimit || m.msgType !== 'interactive') throw err;
       const md = (JSON.parse(m.content) as { body: { elements: Array<{ content: string }> } }).body.elements[0]!.content;
       this.ctx.logger.info('card refused for its tables (11310); sending the piece as a post instead');
-      return this.post(target, { msgType: 'post', content: postMdContent(md) }, `${m.uuid.slice(0, 48)}-p`);
+      return { id: await this.post(target, { msgType: 'post', content: postMdContent(md) }, `${m.uuid.slice(0, 48)}-p`), msgType: 'post' };
     }
   }
 

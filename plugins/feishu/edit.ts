@@ -32,6 +32,8 @@ export class Edits {
     private readonly rest: FeishuRest,
     private readonly streams: Streams,
     private readonly options: Pick<FeishuOptions, 'maxTablesPerCard'>,
+    /** Waits for room in the app's rate (50 calls per second per API). */
+    private readonly appPace: (signal?: AbortSignal) => Promise<void>,
   ) {}
 
   async edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
@@ -39,14 +41,15 @@ export class Edits {
     const [first, ...rest] = target.messageIds;
     if (!first) throw DeliveryError.permanent(`the message of "${target.envelope}" has no Feishu id to edit`, { code: 'E_UNSUPPORTED' });
     const sent = isSentHandle(target.handle) ? target.handle.msgTypes[0] : undefined;
-    let msgType: string;
-    if (sent === 'interactive') msgType = await this.patchCard(first, env);
-    else
-      msgType = await this.update(first, env).catch((err: DeliveryError) => {
-        // A message sent before handles were kept: a card answers "not editable" here.
-        if (sent === undefined && err.platformCode === NOT_EDITABLE_CODE) return this.patchCard(first, env);
-        throw err;
-      });
+    await this.appPace(info.signal);
+    const msgType =
+      sent === 'interactive'
+        ? await this.patchCard(first, env)
+        : await this.update(first, env).catch((err: DeliveryError) => {
+            // A message sent before handles were kept: a card answers "not editable" here.
+            if (sent === undefined && err.platformCode === NOT_EDITABLE_CODE) return this.patchCard(first, env);
+            throw err;
+          });
     for (const id of rest) await this.recall(id);
     return { handle: { kind: 'sent', msgTypes: [msgType] } satisfies SentHandle };
   }
@@ -81,6 +84,7 @@ export class Edits {
 
   /** Recalls one message; one recalled already counts as recalled (a retry after a crash). */
   private async recall(messageId: string): Promise<void> {
+    await this.appPace();
     await this.rest.call('recall message', 'DELETE', messagePath(messageId)).catch((err: DeliveryError) => {
       if (err.platformCode !== RECALLED_CODE) throw err;
     });

@@ -56,14 +56,22 @@ export async function streamRows(emu: FeishuEmulator, nc: NatsConnection, natsUr
     `“rate” = platform calls per stream; p50/p99 = final frame handed over → card shows it; lark.Client, one CardKit update per frame (${pace}), in order per card`,
   );
   await base.stop();
-  const apps = addApps(emu, 1, 'stream');
-  const g = await startGateway(natsUrl, emu.url, apps);
-  await emu.waitForConnections(apps[0]!.appId, 1, 10_000);
-  const gw = row(
-    'gateway',
-    await rounds('streams gateway', n, () => measured(g.gw.pid, () => gatewayStreamRound(emu, nc, g.prefix, apps[0]!))),
-    `“rate” = platform calls per stream; p50/p99 = done published → card shows it; frames coalesced, ≤ 1 card update per streamPaceMs (250 ms); ${pace}`,
-  );
-  await g.gw.kill('SIGTERM');
-  return [b, gw];
+  const out = [b];
+  // The default delivery settings, then more envelopes in flight: a stream's waiting frames count against
+  // `delivery.concurrency` × 8 until they are merged, and 100 streams at this pace hold about 300.
+  for (const concurrency of [undefined, 128]) {
+    const apps = addApps(emu, 1, 'stream');
+    const g = await startGateway(natsUrl, emu.url, apps, concurrency ? { sections: `delivery:\n  concurrency: ${concurrency}\n` } : {});
+    await emu.waitForConnections(apps[0]!.appId, 1, 10_000);
+    const system = concurrency ? `gateway, delivery.concurrency ${concurrency}` : 'gateway';
+    out.push(
+      row(
+        system,
+        await rounds(`streams ${system}`, n, () => measured(g.gw.pid, () => gatewayStreamRound(emu, nc, g.prefix, apps[0]!))),
+        `“rate” = platform calls per stream; p50/p99 = done published → card shows it; frames coalesced, ≤ 1 card update per streamPaceMs (250 ms); ${pace}`,
+      ),
+    );
+    await g.gw.kill('SIGTERM');
+  }
+  return out;
 }
