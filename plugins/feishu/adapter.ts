@@ -8,18 +8,23 @@ import {
   inject,
   injectable,
   type ChannelAdapter,
+  type EditResult,
   type OutboundEnvelope,
   type PluginContext,
   type SendInfo,
   type SendResult,
+  type SentMessage,
 } from '../../core/plugin';
 import { FeishuApi, type FeishuMessage } from './api';
+import { CardKit } from './cardkit';
+import { Edits, type SentHandle } from './edit';
 import { LongConnection, explainConnectError } from './connection';
 import { toDraft, type ReceiveEvent } from './inbound';
 import { postMdContent } from './markdown';
 import type { FeishuOptions } from './options';
 import { renderMessages, targetOf, type Target } from './outbound';
 import { TABLE_LIMIT_CODE } from './errors';
+import { Streams } from './stream';
 import { webhookHandler } from './webhook';
 
 const MAX_TRACKED_REACTIONS = 10_000;
@@ -39,12 +44,23 @@ export class FeishuAdapter implements ChannelAdapter {
   /** Feishu's limits, with a margin for clock skew: 5 messages/s per chat, 50 calls/s per app. */
   private readonly perChat = new Pacer(5, 1100);
   private readonly perApp = new Pacer(50, 1050);
+  private readonly streams: Streams;
+  private readonly edits: Edits;
 
   constructor(
     @inject(Context) private readonly ctx: PluginContext,
     @inject(Options) private readonly options: FeishuOptions,
   ) {
     this.api = new FeishuApi(options);
+    this.streams = new Streams(
+      new CardKit(this.api.rest),
+      ctx.store,
+      ctx.logger,
+      options.streamPaceMs,
+      (env, m, uuid, info) => this.paced(env, info, () => this.post(targetOf(env), m, uuid)),
+      (signal) => this.perApp.take('app', signal),
+    );
+    this.edits = new Edits(this.api.rest, this.streams, options, (signal) => this.perApp.take('app', signal));
   }
 
   async start(): Promise<void> {
@@ -75,29 +91,45 @@ export class FeishuAdapter implements ChannelAdapter {
   }
 
   async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
+    if (env.stream) {
+      const handle = await this.streams.open(env, info);
+      if (env.replyTo) this.clearReaction(env.replyTo);
+      return { messageIds: [handle.messageId], handle };
+    }
     const messages = renderMessages(env, this.options);
     const target = targetOf(env);
-    const chatKey = env.conversation?.id ?? env.replyTo!;
-    const messageIds: string[] = [];
-    for (const m of messages) {
-      await this.perChat.take(chatKey, info.signal);
-      await this.perApp.take('app', info.signal);
-      messageIds.push(await this.deliver(target, m));
-    }
+    const sent: Array<{ id: string; msgType: string }> = [];
+    for (const m of messages) sent.push(await this.paced(env, info, () => this.deliver(target, m)));
     if (env.replyTo) this.clearReaction(env.replyTo);
-    return { messageIds };
+    return { messageIds: sent.map((s) => s.id), handle: { kind: 'sent', msgTypes: sent.map((s) => s.msgType) } satisfies SentHandle };
   }
 
-  private async deliver(target: Target, m: FeishuMessage & { uuid: string }): Promise<string> {
+  edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
+    return this.edits.edit(env, target, info);
+  }
+
+  delete(target: SentMessage): Promise<void> {
+    return this.edits.delete(target);
+  }
+
+  /** One message out, within Feishu's limits per chat and per app. */
+  private async paced<T>(env: OutboundEnvelope, info: SendInfo, call: () => Promise<T>): Promise<T> {
+    await this.perChat.take(env.conversation?.id ?? env.replyTo!, info.signal);
+    await this.perApp.take('app', info.signal);
+    return call();
+  }
+
+  /** Sends one piece; returns its id and the msg_type it went out as. */
+  private async deliver(target: Target, m: FeishuMessage & { uuid: string }): Promise<{ id: string; msgType: string }> {
     try {
-      return await this.post(target, m, m.uuid);
+      return { id: await this.post(target, m, m.uuid), msgType: m.msgType };
     } catch (err) {
       // Feishu's table limit varies by client and card version: a card it refuses still goes out as a post.
       const tableLimit = err instanceof DeliveryError && err.platformCode === TABLE_LIMIT_CODE;
       if (!tableLimit || m.msgType !== 'interactive') throw err;
       const md = (JSON.parse(m.content) as { body: { elements: Array<{ content: string }> } }).body.elements[0]!.content;
       this.ctx.logger.info('card refused for its tables (11310); sending the piece as a post instead');
-      return this.post(target, { msgType: 'post', content: postMdContent(md) }, `${m.uuid.slice(0, 48)}-p`);
+      return { id: await this.post(target, { msgType: 'post', content: postMdContent(md) }, `${m.uuid.slice(0, 48)}-p`), msgType: 'post' };
     }
   }
 

@@ -2,13 +2,14 @@ import { definePlugin, type OptionProblem } from '../../core/plugin';
 import { FeishuAdapter } from './adapter';
 import { APP_ID_PATTERN, optionsSchema } from './options';
 
-/** The Feishu / Lark channel: long connection (or webhook) in, IM message API out. */
+/** The Feishu / Lark channel: long connection (or webhook) in, IM message API out; answers stream as CardKit cards. */
 export default definePlugin({
   name: 'feishu',
-  apiVersion: 1,
+  apiVersion: '1.2',
   options: optionsSchema,
   adapter: FeishuAdapter,
   secrets: ['appSecret', 'encryptKey', 'verificationToken'],
+  capabilities: { streaming: 'native', edit: true, delete: true },
   validate: (o) => {
     const problems: OptionProblem[] = [];
     if (!new RegExp(APP_ID_PATTERN).test(o.appId)) {

@@ -30,6 +30,11 @@ export const optionsSchema = Type.Object({
     description: 'emoji_type added to received messages until the reply (e.g. OnIt); empty: off',
   }),
   maxTablesPerCard: Type.Integer({ minimum: 1, maximum: 10, default: 3, description: 'markdown tables per card before splitting' }),
+  streamPaceMs: Type.Integer({
+    minimum: 100,
+    default: 250,
+    description: 'least time between two updates of a streamed card (ms); CardKit takes at most 10 per second per card',
+  }),
   requestTimeoutMs: Type.Integer({ minimum: 1000, default: 10000, description: 'timeout of one Feishu API call (ms)' }),
 });
 

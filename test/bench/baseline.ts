@@ -2,7 +2,9 @@
  * The bare baseline, run as its own process like the gateway (driven by setup.ts over IPC):
  * - inbound: the SDK's WSClient with an EventDispatcher handler that only `js.publish`es the raw event to
  *   a JetStream stream (file storage, republished to `<subject>.in` like the gateway's inbound stream);
- * - outbound: `lark.Client` calling `im.v1.message.create` directly with a fixed number of calls in flight.
+ * - outbound: `lark.Client` calling `im.v1.message.create` directly with a fixed number of calls in flight;
+ * - streams: `lark.Client` driving CardKit for each answer: create the card, send it, one content update
+ *   per frame (in order per card, sequence + 1 each), the final text, then streaming off.
  */
 import { Agent } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
@@ -10,6 +12,7 @@ import { jetstream, jetstreamManager, StorageType, type JetStreamClient } from '
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import axios from 'axios';
 import { now } from './stats';
+import { finalText, frameText } from './stream-texts';
 
 const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined, trace: () => undefined };
 let nc: NatsConnection | undefined;
@@ -90,6 +93,57 @@ async function send(m: { n: number; concurrency: number; chats: number; tag: str
   return { errors };
 }
 
+const pauseUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - now())));
+
+/** Card JSON 2.0 in streaming mode (or not) with one markdown element. */
+const cardJson = (text: string, streaming: boolean) =>
+  JSON.stringify({
+    schema: '2.0',
+    config: { streaming_mode: streaming, update_multi: true },
+    body: { elements: [{ tag: 'markdown', element_id: 'answer', content: text }] },
+  });
+
+/** One answer streamed by hand: every frame becomes a content update as soon as the previous one returned. */
+async function oneStream(client: lark.Client, tag: string, s: number, frames: number, frameMs: number, start: number): Promise<number> {
+  let errors = 0;
+  const check = (res: { code?: number } | undefined) => void (res?.code !== 0 && errors++);
+  const created = await client.cardkit.v1.card.create({ data: { type: 'card_json', data: cardJson('…', true) } });
+  const cardId = created.data!.card_id!;
+  check(
+    await client.im.v1.message.create({
+      params: { receive_id_type: 'chat_id' },
+      data: { receive_id: `oc_base${s}`, msg_type: 'interactive', content: JSON.stringify({ type: 'card', data: { card_id: cardId } }) },
+    }),
+  );
+  let sequence = 0;
+  const content = (text: string) =>
+    client.cardkit.v1.cardElement
+      .content({ path: { card_id: cardId, element_id: 'answer' }, data: { content: text, sequence: ++sequence } })
+      .then(check, () => errors++);
+  for (let k = 1; k <= frames; k++) {
+    await pauseUntil(start + k * frameMs);
+    await content(frameText(tag, s, k));
+  }
+  await pauseUntil(start + (frames + 1) * frameMs);
+  await content(finalText(tag, s));
+  await client.cardkit.v1.card
+    .settings({
+      path: { card_id: cardId },
+      data: { settings: JSON.stringify({ config: { streaming_mode: false } }), sequence: ++sequence },
+    })
+    .then(check, () => errors++);
+  return errors;
+}
+
+/** `streams` answers at once, spread over the clients' apps. */
+async function streams(m: { tag: string; streams: number; frames: number; frameMs: number }): Promise<{ errors: number }> {
+  const start = now();
+  const errors = await Promise.all(
+    Array.from({ length: m.streams }, (_, s) => oneStream(clients[s % clients.length]!, m.tag, s, m.frames, m.frameMs, start)),
+  );
+  return { errors: errors.reduce((a, b) => a + b, 0) };
+}
+
 process.on('message', (m: { op: string } & Record<string, unknown>) => {
   const run = async (): Promise<unknown> => {
     switch (m.op) {
@@ -97,6 +151,8 @@ process.on('message', (m: { op: string } & Record<string, unknown>) => {
         return init(m as unknown as Parameters<typeof init>[0]);
       case 'send':
         return send(m as unknown as Parameters<typeof send>[0]);
+      case 'streams':
+        return streams(m as unknown as Parameters<typeof streams>[0]);
       case 'stop':
         ws?.close({ force: true });
         await nc?.close();

@@ -31,11 +31,11 @@ export async function startGateway(
   natsUrl: string,
   emuUrl: string,
   apps: App[],
-  opts: { nodeArgs?: string[]; timeoutMs?: number } = {},
+  opts: { nodeArgs?: string[]; timeoutMs?: number; sections?: string } = {},
 ): Promise<BenchGateway> {
   const prefix = uniquePrefix();
   const entries = apps.map((a) => feishuEntry(emuUrl, a, ALLOW_ALL, a.account)).join('');
-  const { file, url, log } = await processConfigFile(natsUrl, prefix, entries);
+  const { file, url, log } = await processConfigFile(natsUrl, prefix, entries, opts.sections);
   const gw = new GatewayProcess(file, url, log, {}, opts.nodeArgs ?? []);
   const t0 = Date.now();
   try {

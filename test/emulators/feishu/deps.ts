@@ -3,9 +3,11 @@
  * authenticated Open APIs: latency → bearer token → injected fault → per-app rate limit.
  */
 import type { AppRegistry, AppState } from './apps';
+import type { CardStore } from './cardkit';
 import { Codes, fail } from './errors';
 import type { Faults } from './faults';
 import type { RequestContext } from './http-server';
+import type { MessageChange, MessageChanges } from './message-edit-api';
 import type { MessageStore } from './messages';
 import type { RateLimiter } from './rate-limit';
 import type { ApiName, ClientConfig, ReactionRecord, SentMessage } from './types';
@@ -24,6 +26,11 @@ export interface ApiDeps {
   connectionCount: (appId: string) => number;
   onSent: (m: SentMessage) => void;
   reactions: ReactionRecord[];
+  /** CardKit card entities. */
+  cards: CardStore;
+  /** Edits and recalls of sent messages. */
+  changes: MessageChanges;
+  onChange: (c: MessageChange) => void;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -5,11 +5,13 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import { AppRegistry } from './apps';
+import { CardStore, STREAMING_LIMIT_MS, type CardEntity } from './cardkit';
 import type { ApiDeps } from './deps';
 import { EventDelivery, type DeliveryRecord } from './event-delivery';
 import { buildMessageEvent, type SchemaV2Event } from './events';
 import { Faults } from './faults';
 import { hex } from './ids';
+import { MessageChanges, type MessageChange } from './message-edit-api';
 import { MessageStore } from './messages';
 import { RateLimiter } from './rate-limit';
 import { createEmulatorServer } from './server';
@@ -36,6 +38,8 @@ export { AckTimeoutError, type DeliveryRecord } from './event-delivery';
 export type { SchemaV2Event } from './events';
 export { buildWebhookRequest, encryptPayload, signature, type WebhookOptions, type WebhookResponse } from './webhook';
 export { decodeFrame, encodeFrame, type Frame } from './pbbp2';
+export { CardCodes, type CardEntity, type CardOperation } from './cardkit';
+export { EditCodes, MAX_EDITS, type MessageChange } from './message-edit-api';
 
 /** Feishu's own long-connection defaults (seconds). */
 const DEFAULT_CLIENT_CONFIG: ClientConfig = { ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30, PingInterval: 120 };
@@ -52,7 +56,7 @@ export interface AppInfo {
 /**
  * The emulator. Events (via `on`): 'request' (RequestLogEntry), 'sent' (SentMessage), 'ack' (AckResult),
  * 'timeout' / 'redelivery' (DeliveryRecord), 'connection' / 'ready' / 'disconnect' / 'ping' ({appId, id}),
- * 'protocolError' ({appId, error}).
+ * 'protocolError' ({appId, error}), 'changed' (MessageChange: an edit or recall).
  */
 export class FeishuEmulator extends EventEmitter {
   /** Every message accepted by create or reply (uuid duplicates are not repeated). */
@@ -68,6 +72,9 @@ export class FeishuEmulator extends EventEmitter {
   private readonly faults = new Faults();
   private readonly limiter = new RateLimiter();
   private readonly store = new MessageStore();
+  private cardStreamingLimitMs: number;
+  private readonly cardStore = new CardStore(() => this.cardStreamingLimitMs);
+  private readonly messageChanges = new MessageChanges();
   private readonly events = new Map<string, unknown>();
   private clientConfig: ClientConfig;
   private readonly gateway: WsGateway;
@@ -78,6 +85,7 @@ export class FeishuEmulator extends EventEmitter {
   /** @param options ClientConfig handed out, default ack timeout, card table limit, ticket lifetime. */
   constructor(private readonly options: EmulatorOptions = {}) {
     super();
+    this.cardStreamingLimitMs = options.cardStreamingLimitMs ?? STREAMING_LIMIT_MS;
     this.clientConfig = { ...DEFAULT_CLIENT_CONFIG, ...(options.clientConfig ?? {}) };
     this.gateway = new WsGateway(this.apps, () => this.clientConfig, options.ticketTtlMs ?? 60_000);
     this.delivery = new EventDelivery(this.gateway, () => this.options.ackTimeoutMs ?? 3000);
@@ -107,6 +115,9 @@ export class FeishuEmulator extends EventEmitter {
         this.sent.push(m);
         this.emit('sent', m);
       },
+      cards: this.cardStore,
+      changes: this.messageChanges,
+      onChange: (c) => this.emit('changed', c),
     };
     const server = createEmulatorServer(deps, this.gateway, (e) => {
       this.requests.push(e);
@@ -238,6 +249,42 @@ export class FeishuEmulator extends EventEmitter {
     return this.delivery.push(appId, event, opts, attempts + 1);
   }
 
+  /** How long cards stream before Feishu turns `streaming_mode` off by itself (Feishu: 10 minutes). */
+  setCardStreamingLimit(ms: number): void {
+    this.cardStreamingLimitMs = ms;
+  }
+
+  /** Every edit (`PATCH`/`PUT`) and recall (`DELETE`) of a sent message, in order (event 'changed'). */
+  get changes(): readonly MessageChange[] {
+    return this.messageChanges.list;
+  }
+
+  /** The CardKit card entities created so far (streaming turned off once its time limit passed). */
+  get cards(): CardEntity[] {
+    return this.cardStore.all();
+  }
+
+  /** A card entity by id, or the one sent in message `messageId`. */
+  card(id: string): CardEntity | undefined {
+    return this.cardStore.get(id) ?? this.cardStore.all().find((c) => c.messageId === id);
+  }
+
+  /** The text a user sees in message `messageId`: the markdown/plain_text of its card (entity or not), or its text. */
+  shownText(messageId: string): string | undefined {
+    const m = this.store.get(messageId);
+    if (!m) return undefined;
+    const content = JSON.parse(m.rawContent) as Record<string, unknown>;
+    const card = content.type === 'card' ? this.card(messageId)?.card : m.msgType === 'interactive' ? content : undefined;
+    if (card) return textsOf((card.body as { elements?: unknown } | undefined)?.elements).join('\n');
+    if (m.msgType === 'text') return String(content.text ?? '');
+    return m.rawContent;
+  }
+
+  /** Whether message `messageId` was recalled. */
+  recalled(messageId: string): boolean {
+    return this.store.get(messageId)?.recalled === true;
+  }
+
   /** Every delivery attempt with its ack (or timeout). */
   get deliveries(): readonly DeliveryRecord[] {
     return this.delivery.deliveries;
@@ -262,4 +309,13 @@ export class FeishuEmulator extends EventEmitter {
     const echoed = (res.json as { challenge?: unknown } | undefined)?.challenge;
     return { ...res, challenge, ok: res.status === 200 && echoed === challenge };
   }
+}
+
+/** The contents of the markdown and plain_text elements of a card body, in order. */
+function textsOf(v: unknown): string[] {
+  if (Array.isArray(v)) return v.flatMap(textsOf);
+  if (typeof v !== 'object' || v === null) return [];
+  const e = v as Record<string, unknown>;
+  const own = (e.tag === 'markdown' || e.tag === 'plain_text') && typeof e.content === 'string' ? [e.content] : [];
+  return [...own, ...Object.entries(e).flatMap(([k, x]) => (k !== 'content' && typeof x === 'object' ? textsOf(x) : []))];
 }

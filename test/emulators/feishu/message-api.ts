@@ -69,7 +69,9 @@ async function create(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
   if (dup) return ok(messageData(dup));
   const limited = deps.limiter.checkChat(target.chatId);
   if (limited) fail(limited);
+  const bindCard = deps.cards.claim(app, msgType, content);
   const m = keep(deps, app, uuid, { ...target, msgType, rawContent: raw });
+  bindCard?.(m.messageId);
   deps.onSent({ ...sentFields(m, uuid, content), kind: 'create', receiveIdType: type, receiveId });
   return ok(messageData(m));
 }
@@ -117,6 +119,7 @@ async function reply(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
   if (dup) return ok(messageData(dup));
   const limited = deps.limiter.checkChat(parent.chatId);
   if (limited) fail(limited);
+  const bindCard = deps.cards.claim(app, msgType, content);
   let threadId = parent.threadId;
   if (!threadId && replyInThread) {
     threadId = newThreadId();
@@ -131,6 +134,7 @@ async function reply(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
     parentId: parent.messageId,
     threadId,
   });
+  bindCard?.(m.messageId);
   deps.onSent({
     ...sentFields(m, uuid, content),
     kind: 'reply',

@@ -6,7 +6,8 @@
  */
 import { Codes, type FeishuError } from './errors';
 
-class SlidingWindow {
+/** Hits per key within a sliding window. */
+export class SlidingWindow {
   private readonly hits = new Map<string, number[]>();
   constructor(
     private readonly limit: number,

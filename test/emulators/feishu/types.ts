@@ -24,7 +24,10 @@ export interface ClientConfig {
 }
 
 /** Names of the APIs that fault injection and latency target. */
-export type ApiName = 'create' | 'reply' | 'reaction' | 'token' | 'endpoint' | 'botInfo';
+export type ApiName = 'create' | 'reply' | 'reaction' | 'token' | 'endpoint' | 'botInfo' | CardApiName;
+
+/** The CardKit and message-edit APIs (`cardkit.ts`, `message-edit-api.ts`). */
+export type CardApiName = 'cardCreate' | 'cardContent' | 'cardSettings' | 'cardUpdate' | 'messagePatch' | 'messageUpdate' | 'messageDelete';
 
 /** One queued injected failure. */
 export interface FailRule {
@@ -158,4 +161,6 @@ export interface EmulatorOptions {
   cardTableLimit?: number;
   /** Lifetime of a WebSocket ticket from the endpoint call, ms (default 60 000). */
   ticketTtlMs?: number;
+  /** How long a card streams before Feishu turns `streaming_mode` off by itself, ms (default 10 minutes). */
+  cardStreamingLimitMs?: number;
 }
