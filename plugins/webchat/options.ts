@@ -30,7 +30,7 @@ export const optionsSchema = Type.Object({
     description: 'largest file a visitor may attach, in bytes (also capped by media.maxBytes)',
   }),
   fileLinkSeconds: Type.Integer({
-    minimum: 10,
+    minimum: 1,
     maximum: 7 * 24 * 3600,
     default: 3600,
     description: 'how long the link to a file the agent sent stays valid',

@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import type { Receipt } from '../../../core/contract/schemas';
 import { signToken } from '../../../plugins/webchat/identity';
 import { eventually, loopbackConfig } from '../../support';
 import type { useGatewayTest } from '../../support/fixture';
@@ -72,4 +73,10 @@ export async function tab(
   const page = await connect(t, url, siteIdentity(visitor), headers, query);
   await page.next('hello');
   return page;
+}
+
+/** The receipt of envelope `id`, once it came. */
+export async function receiptOf(gw: { receipts: { items: Receipt[] } }, id: string, timeoutMs = 10_000): Promise<Receipt> {
+  await eventually(() => gw.receipts.items.some((r) => r.id === id), `the receipt of ${id}`, timeoutMs);
+  return gw.receipts.items.find((r) => r.id === id)!;
 }
