@@ -27,8 +27,8 @@ button{padding:0 18px;border:0;border-radius:8px;background:#3370ff;color:#fff;f
 .actions button.primary{background:#3370ff;color:#fff}.actions button.danger{color:#d83931;border-color:#f54a45}.actions button.chosen{outline:2px solid #2ea121}
 .msg img.media{display:block;max-width:100%;max-height:320px;border-radius:6px;margin:6px 0}.msg .file{display:block;margin:6px 0}.msg.me .file{color:#fff}
 .reactions{font-size:14px;margin-top:2px}.msg.agent.failed{border-color:#f54a45}.msg.agent.failed .meta{color:#d83931;text-align:left}
-#typing{padding:0 16px 6px;font-size:12px;color:#8f959e;font-style:italic}#notice{margin:0 12px 6px;padding:6px 10px;border-radius:6px;background:#fff2f0;color:#d83931;font-size:13px}
-#attach{display:flex;align-items:center;padding:0 10px;font-size:20px;cursor:pointer;border:1px solid #dee0e3;border-radius:8px;background:#fff}
+#typing{padding:0 16px 6px;font-size:12px;color:#8f959e;font-style:italic}#notice{margin:0 12px 6px;padding:6px 10px;border-radius:6px;background:#fff2f0;color:#d83931;font-size:13px}#notice.info{background:#f2f3f5;color:#646a73}
+#attach{display:flex;align-items:center;padding:0 10px;color:#646a73;cursor:pointer;border:1px solid #dee0e3;border-radius:8px;background:#fff}#attach:hover{color:#3370ff}.file .clip{vertical-align:-3px;margin-right:4px}
 #limit{margin-left:auto}
 @media (max-width:480px){.msg{max-width:85%}#keys{display:none}}
 `;

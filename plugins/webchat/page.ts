@@ -32,6 +32,7 @@ const CLIENT_JS = String.raw`
   var $ = function (id) { return document.getElementById(id); };
   var list = $('messages'), welcome = $('welcome'), statusEl = $('status'), form = $('composer'), input = $('input');
   var sendButton = $('send'), countEl = $('count'), typingEl = $('typing'), fileInput = $('file'), noticeEl = $('notice');
+  var CLIP = '<svg class="clip" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"><path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>';
   var seen = {};
   var clicks = {};
   var typingTimer = null;
@@ -45,7 +46,7 @@ const CLIENT_JS = String.raw`
   }
   function size(n) { return n >= 1048576 ? Number((n / 1048576).toFixed(1)) + ' MB' : n >= 1024 ? Number((n / 1024).toFixed(1)) + ' KB' : n + ' bytes'; }
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
-  function notice(text) { noticeEl.textContent = text; noticeEl.hidden = !text; }
+  function notice(text, info) { noticeEl.textContent = text; noticeEl.hidden = !text; noticeEl.className = info ? 'info' : ''; }
 
   function fileView(f) {
     if (f.url && f.kind === 'image') {
@@ -59,7 +60,10 @@ const CLIENT_JS = String.raw`
       a.href = f.url; a.setAttribute('download', f.name); a.setAttribute('data-testid', 'agent-file');
       return a;
     }
-    return el('div', 'file', '\u{1F4CE} ' + f.name + ' (' + size(f.size) + ')');
+    var chip = el('div', 'file');
+    chip.innerHTML = CLIP;
+    chip.appendChild(document.createTextNode(f.name + ' (' + size(f.size) + ')'));
+    return chip;
   }
 
   function render(m) {
@@ -209,7 +213,7 @@ const CLIENT_JS = String.raw`
     fileInput.value = '';
     if (!file) return;
     if (maxFile && file.size > maxFile) { notice(file.name + ' is ' + size(file.size) + ': this chat takes files up to ' + size(maxFile) + '.'); return; }
-    notice('Sending ' + file.name + '…');
+    notice('Sending ' + file.name + '…', true);
     fetch(base + '/upload' + (token ? '?token=' + encodeURIComponent(token) : ''), {
       method: 'POST',
       headers: { authorization: 'Bearer ' + identity, 'content-type': file.type || 'application/octet-stream', 'x-file-name': encodeURIComponent(file.name) },
@@ -244,7 +248,7 @@ export function renderPage(opts: { title: string; nonce: string; maxLength: numb
 <header><h1>${title}</h1><span id="status">connecting</span></header>
 <main id="messages" aria-live="polite"><div id="welcome"><strong>Welcome</strong>Ask anything: the answer appears here. This conversation is kept in this browser.</div></main>
 <div id="typing" hidden>typing…</div><div id="notice" role="alert" hidden></div>
-<form id="composer"><div class="row"><label id="attach" title="Attach a file" aria-label="Attach a file">&#128206;<input id="file" type="file" hidden></label><textarea id="input" placeholder="Type a message…" aria-label="Message" aria-describedby="keys count"></textarea><button id="send" type="submit">Send</button></div>
+<form id="composer"><div class="row"><label id="attach" title="Attach a file" aria-label="Attach a file"><svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg><input id="file" type="file" hidden></label><textarea id="input" placeholder="Type a message…" aria-label="Message" aria-describedby="keys count"></textarea><button id="send" type="submit">Send</button></div>
 <div class="under"><span id="keys">Enter sends, Shift+Enter starts a new line</span><span id="limit"></span><span id="count" aria-live="polite"></span></div></form>
 <script nonce="${opts.nonce}">${MARKDOWN_JS}</script>
 <script nonce="${opts.nonce}">${CLIENT_JS}</script>
