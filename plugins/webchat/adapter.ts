@@ -257,7 +257,10 @@ export class WebchatAdapter implements ChannelAdapter {
 
   private closeIdentity(ws: WebSocket, reason: string): void {
     this.ctx.logger.info({ why: reason }, 'web chat identity refused');
-    ws.close(CLOSE_IDENTITY, reason.slice(0, 120));
+    // A close reason is at most 123 bytes: cut by bytes, not characters, at a character boundary.
+    let cut = reason;
+    while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1);
+    ws.close(CLOSE_IDENTITY, cut);
   }
 
   private async onFrame(visitor: Visitor, ws: WebSocket, raw: string): Promise<void> {

@@ -52,7 +52,7 @@ export function verifyToken(
   } catch {
     return { refused: 'identity token is not base64url JSON' };
   }
-  if (alg !== 'HS256') return { refused: `identity token must be signed with HS256 (got ${JSON.stringify(alg)})` };
+  if (alg !== 'HS256') return { refused: `identity token must be signed with HS256 (got ${JSON.stringify(String(alg).slice(0, 20))})` };
   const want = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== want.length || !timingSafeEqual(given, want)) return { refused: 'identity signature is not valid' };
