@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect as natsConnect } from '@nats-io/transport-node';
 import { AgentClient } from '../../../core/agent';
 import type { InboundEnvelope } from '../../../core/contract/schemas';
 import { eventually } from '../../support';
@@ -52,6 +53,24 @@ test('webchat media - a visitor attaches an image: the message carries it in the
   t.defer(() => agent.close());
   const file = await agent.download(env!, env!.message.parts[1] as never);
   expect((await file.bytes()).equals(png)).toBe(true);
+  // The media request of the contract serves the same object by its ref; a ref outside this chat is refused.
+  const nc = await natsConnect({ servers: t.nats.url });
+  t.defer(() => nc.close());
+  const part = env!.message.parts[1] as { ref: string };
+  const ask = async (ref: string) =>
+    (
+      await nc.request(agent.subjects.media('webchat', 'default'), JSON.stringify({ messageId: env!.message.id, ref, type: 'image' }), {
+        timeout: 10_000,
+      })
+    ).json();
+  expect(await ask(part.ref)).toMatchObject({ ok: true, size: 50_000, mime: 'image/png' });
+  expect(await ask('webchat/other/up/x.png')).toEqual({
+    ok: false,
+    error: expect.objectContaining({
+      code: 'E_SCHEMA',
+      message: expect.stringContaining('no file "webchat/other/up/x.png" was uploaded to this chat'),
+    }),
+  });
   // A file alone, without text, is a message too.
   const csv = await upload(base, Buffer.from('a,b\n1,2\n'), 'q3.csv', 'text/csv');
   page.send('msg-00000002', '', [((await csv.json()) as { receipt: string }).receipt]);
