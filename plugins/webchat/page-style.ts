@@ -22,5 +22,13 @@ textarea.over{border-color:#f54a45;outline-color:#f54a45}
 button{padding:0 18px;border:0;border-radius:8px;background:#3370ff;color:#fff;font:inherit;cursor:pointer}button:disabled{background:#bacefd;cursor:not-allowed}
 .under{display:flex;justify-content:space-between;gap:8px;font-size:12px;color:#8f959e;padding:4px 2px 0;min-height:22px}
 #count.over{color:#d83931}
+.msg.agent.streaming .text>:last-child::after,.msg.agent.streaming .text:empty::after{content:"▍";color:#3370ff;animation:blink 1s steps(1) infinite}@keyframes blink{50%{opacity:0}}
+.actions{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0 2px}.actions button.action{padding:6px 12px;font-size:14px;background:#fff;color:#3370ff;border:1px solid #3370ff}
+.actions button.primary{background:#3370ff;color:#fff}.actions button.danger{color:#d83931;border-color:#f54a45}.actions button.chosen{outline:2px solid #2ea121}
+.msg img.media{display:block;max-width:100%;max-height:320px;border-radius:6px;margin:6px 0}.msg .file{display:block;margin:6px 0}.msg.me .file{color:#fff}
+.reactions{font-size:14px;margin-top:2px}.msg.agent.failed{border-color:#f54a45}.msg.agent.failed .meta{color:#d83931;text-align:left}
+#typing{padding:0 16px 6px;font-size:12px;color:#8f959e;font-style:italic}#notice{margin:0 12px 6px;padding:6px 10px;border-radius:6px;background:#fff2f0;color:#d83931;font-size:13px}#notice.info{background:#f2f3f5;color:#646a73}
+#attach{display:flex;align-items:center;padding:0 10px;color:#646a73;cursor:pointer;border:1px solid #dee0e3;border-radius:8px;background:#fff}#attach:hover{color:#3370ff}.file .clip{vertical-align:-3px;margin-right:4px}
+#limit{margin-left:auto}
 @media (max-width:480px){.msg{max-width:85%}#keys{display:none}}
 `;

@@ -1,5 +1,8 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { AgentClient } from '../../core/agent';
 import { startEchoAgent } from '../../examples/echo-agent';
 import { loopbackConfig } from '../support';
 import { useGatewayTest } from '../support/fixture';
@@ -7,10 +10,13 @@ import { uniquePrefix } from '../support/nats-server';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+const SHOTS = join(__dirname, '../../test-output');
+
 const t = useGatewayTest();
 let browser: Browser;
 let baseUrl: string;
 let pageUrl: string;
+let prefix: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
@@ -19,11 +25,13 @@ beforeAll(async () => {
     loopbackConfig(
       t.nats.url,
       uniquePrefix(),
-      '  - use: webchat\n    title: Data Assistant\n  - use: webchat\n    account: short\n    maxMessageLength: 20\n',
+      '  - use: webchat\n    title: Data Assistant\n  - use: webchat\n    account: short\n    maxMessageLength: 20\n    maxFileBytes: 1000\n',
     ),
   );
   t.defer(await startEchoAgent({ servers: t.nats.url, prefix: gw.prefix, log: () => undefined }));
   baseUrl = gw.gateway.http.url;
+  prefix = gw.prefix;
+  mkdirSync(SHOTS, { recursive: true });
   pageUrl = `${baseUrl}/webchat/default/`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -143,8 +151,162 @@ test('webchat browser - a message the gateway refuses shows why, stops looking p
   await context.close();
 }, 60_000);
 
-async function expectText(page: import('playwright-core').Page, selector: string, text: string): Promise<void> {
-  await page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(text)}`, undefined, {
+test('webchat browser - a streamed answer fills in live, survives a reload mid-stream, and ends with the final text', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(pageUrl);
+  await expectText(page, '#status', 'online');
+  const words = Array.from({ length: 60 }, (_, i) => `word${i + 1}`);
+  await page.fill('#input', `/stream ${words.join(' ')}`);
+  await page.keyboard.press('Enter');
+  const bubble = page.locator('.msg.agent').last();
+  // Live: the bubble shows a few words while it is still streaming, then more.
+  await expectText(page, '.msg.agent.streaming', 'word3', 'includes');
+  await page.screenshot({ path: join(SHOTS, 'webchat-streaming.png') });
+  await expectText(page, '.msg.agent.streaming', 'word6', 'includes');
+  const before = (await bubble.locator('.text').textContent())!;
+  await page.reload();
+  // Right after the reload the bubble is back with at least what was shown before (history, then the gateway's latest frame).
+  const again = page.locator('.msg.agent').last();
+  expect((await again.locator('.text').textContent())!.startsWith(before)).toBe(true);
+  await expectText(page, '#status', 'online');
+  await expectText(page, '.msg.agent:last-child .text', `echo: ${words.join(' ')}`, 'is', 20_000);
+  expect(await again.getAttribute('class')).toBe('msg agent');
+  expect(await page.locator('.msg.agent').count()).toBe(1);
+  await context.close();
+}, 60_000);
+
+test('webchat browser - buttons under a bubble: a click reaches the agent, which edits the bubble', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(pageUrl);
+  await expectText(page, '#status', 'online');
+  const agent = await AgentClient.connect({ servers: t.nats.url, prefix });
+  t.defer(() => agent.close());
+  const clicks = await agent.onAction(
+    async (action) => void (await agent.edit(action, `${action.action.value} approved by ${action.sender.name}`)),
+  );
+  t.defer(() => clicks.stop());
+  const receipt = await agent.send('webchat', 'default', {
+    conversation: { id: await visitorOf(page) },
+    text: 'Deploy v42?',
+    actions: [
+      { id: 'approve', label: 'Approve', style: 'primary', value: 'v42' },
+      { id: 'reject', label: 'Reject', style: 'danger' },
+    ],
+  });
+  expect(receipt.ok).toBe(true);
+  await page.waitForSelector('[data-testid=action]:has-text("Approve")', { timeout: 10_000 });
+  expect(await page.locator('[data-testid=action]').allTextContents()).toEqual(['Approve', 'Reject']);
+  await page.screenshot({ path: join(SHOTS, 'webchat-buttons.png') });
+  await page.click('[data-testid=action]:has-text("Approve")');
+  await page.waitForSelector('[data-testid=agent-message]:has-text("v42 approved by Visitor")', { timeout: 10_000 });
+  expect(await page.locator('[data-testid=action]').count()).toBe(0);
+  await context.close();
+}, 60_000);
+
+test('webchat browser - a visitor attaches an image and the agent reads it; an agent image shows inline; a file link downloads', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(pageUrl);
+  await expectText(page, '#status', 'online');
+  expect(await page.locator('#limit').textContent()).toBe('Files up to 10 MB');
+  const chart = png(240, 120);
+  await page.setInputFiles('#file', { name: 'chart.png', mimeType: 'image/png', buffer: chart });
+  await page.waitForSelector(`[data-testid=agent-message]:has-text('got an image "chart.png": ${chart.length} bytes, image/png')`, {
     timeout: 10_000,
   });
+  expect(await page.locator('.msg.me .file').allTextContents()).toEqual([`chart.png (${chart.length} bytes)`]);
+
+  const agent = await AgentClient.connect({ servers: t.nats.url, prefix });
+  t.defer(() => agent.close());
+  const image = await agent.upload(chart, { name: 'sales.png', mime: 'image/png', kind: 'image' });
+  expect(
+    (await agent.send('webchat', 'default', { conversation: { id: await visitorOf(page) }, text: 'Sales this week', attachments: [image] }))
+      .ok,
+  ).toBe(true);
+  const img = page.locator('[data-testid=agent-image]');
+  await img.waitFor({ timeout: 10_000 });
+  await img.evaluate(
+    (el) =>
+      new Promise<void>((resolve, reject) => {
+        const image = el as unknown as { complete: boolean; naturalWidth: number; addEventListener(e: string, f: () => void): void };
+        if (image.complete && image.naturalWidth > 0) return resolve();
+        image.addEventListener('load', () => resolve());
+        image.addEventListener('error', () => reject(new Error('the image did not load')));
+      }),
+  );
+  expect(await img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBe(240);
+  await page.screenshot({ path: join(SHOTS, 'webchat-media.png') });
+
+  await page.fill('#input', '/file');
+  await page.keyboard.press('Enter');
+  const link = page.locator('[data-testid=agent-file]');
+  await link.waitFor({ timeout: 10_000 });
+  expect(await link.textContent()).toMatch(/^squares\.csv \(\d+ bytes\)$/);
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  expect(download.suggestedFilename()).toBe('squares.csv');
+  await context.close();
+}, 60_000);
+
+test('webchat browser - a file over the limit is not sent and the page says why', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/webchat/short/`);
+  await expectText(page, '#status', 'online');
+  expect(await page.locator('#limit').textContent()).toBe('Files up to 1000 bytes');
+  await page.setInputFiles('#file', { name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(2048) });
+  await expectText(page, '#notice', 'big.bin is 2 KB: this chat takes files up to 1000 bytes.');
+  expect(await page.locator('.msg').count()).toBe(0);
+  await context.close();
+}, 60_000);
+
+/** The visitor id the gateway issued to this page (the `sub` of the identity it keeps). */
+async function visitorOf(page: Page): Promise<string> {
+  const identity = (await page.evaluate("localStorage.getItem('cg-webchat:/webchat/default:identity')")) as string;
+  return (JSON.parse(Buffer.from(identity.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
+}
+
+/** A real PNG (an RGB gradient with bars), so the browser decodes and shows it. */
+function png(width: number, height: number): Buffer {
+  const rows: Buffer[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) {
+      const bar = Math.floor(x / 40);
+      const filled = height - y < (bar + 1) * 15;
+      row.set(filled ? [51, 112, 255] : [244, 245, 247], 1 + x * 3);
+    }
+    rows.push(row);
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const signature = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * Waits until the element `selector` shows `text` (`includes`: contains it). A function, not a string:
+ * the page's content security policy forbids eval, which Playwright's polling of a string needs.
+ */
+async function expectText(page: Page, selector: string, text: string, how: 'is' | 'includes' = 'is', timeout = 10_000): Promise<void> {
+  await page.waitForFunction(
+    ([sel, want, mode]) => {
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document;
+      const got = doc.querySelector(sel)?.textContent ?? null;
+      return got !== null && (mode === 'is' ? got === want : got.includes(want));
+    },
+    [selector, text, how] as const,
+    { timeout },
+  );
 }

@@ -1,39 +1,12 @@
-import { WebSocket } from 'ws';
 import { LOOPBACK_PATH, eventually, loopbackConfig } from '../../support';
 import { useGatewayTest } from '../../support/fixture';
 import { uniquePrefix } from '../../support/nats-server';
+import { bootWebchat, tab as openTab } from './visitor';
 
 const t = useGatewayTest();
 
-async function boot(extra = '') {
-  const gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), `  - use: webchat\n${extra}`));
-  const base = `${gw.gateway.http.url}/webchat/default`;
-  return { gw, base, ws: base.replace(/^http/, 'ws') + '/ws' };
-}
-
-type Frame = { type: string; id?: string; text?: string; format?: string; message?: string; retry?: boolean };
-
-/** A browser tab, as the page's script behaves: a visitor id and JSON frames. */
-async function tab(url: string, visitor: string, headers: Record<string, string> = {}, query = '') {
-  const ws = new WebSocket(`${url}?visitor=${visitor}${query}`, { headers });
-  t.defer(() => ws.terminate());
-  const frames: Frame[] = [];
-  ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Frame));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-  return {
-    ws,
-    frames,
-    send: (id: string, text: string) => ws.send(JSON.stringify({ type: 'message', id, text })),
-    next: async (type: string) => {
-      await eventually(() => frames.some((f) => f.type === type), `a ${type} frame`);
-      return frames.find((f) => f.type === type)!;
-    },
-  };
-}
+const boot = (extra = '') => bootWebchat(t, extra);
+const tab = (url: string, visitor: string, headers: Record<string, string> = {}, query = '') => openTab(t, url, visitor, headers, query);
 
 const VISITOR = 'visitor-0001';
 
@@ -124,7 +97,7 @@ test('webchat - malformed frames get an error frame and the connection keeps ser
   page.ws.send(JSON.stringify({ type: 'message', id: 'x', text: 'short id' }));
   page.ws.send(JSON.stringify({ type: 'message', id: 'long-000001', text: 'this is far too long' }));
   await eventually(() => page.frames.filter((f) => f.type === 'error').length === 3, 'three error frames');
-  expect(page.frames.map((f) => f.message)).toEqual([
+  expect(page.of('error').map((f) => f.message)).toEqual([
     'frame is not JSON',
     'message id must be 8-64 characters of A-Z a-z 0-9 _ -',
     'message is longer than 10 characters',
