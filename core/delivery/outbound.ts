@@ -142,6 +142,8 @@ export class OutboundWorker {
   private readonly keys = new BoundedMap<string, string>(REMEMBERED_KEYS);
   /** The newest frame waiting for each message (by the id of the envelope that created it). */
   private readonly frames = new Map<string, Frame>();
+  /** Queued frames already replaced by a newer one: finishing them sends nothing. */
+  private supersededWaiting = 0;
   /** Envelopes whose queue is being looked up in the outbox: later ones wait, so accept order is kept. */
   private resolving?: Promise<void>;
 
@@ -221,7 +223,9 @@ export class OutboundWorker {
           if (earlier) this.taken.delete(earlier);
           continue;
         }
-        while (this.queue.size >= maxInFlight) await sleep(5);
+        // Frames a newer one replaced cost nothing to finish: they do not hold back what comes next (a
+        // stream's `done` waiting behind a hundred streams' stale frames).
+        while (this.queue.size - this.supersededWaiting >= maxInFlight) await sleep(5);
         this.accept(m);
       }
     })().catch((err: Error) => this.log.error({ err: err.message }, 'outbound consumer stopped unexpectedly'));
@@ -375,14 +379,20 @@ export class OutboundWorker {
     if (env.edit === undefined) return this.queue.push(key, () => trace.run(() => this.deliver(m, env, started, key, trace)));
     const target = env.edit;
     const waiting = this.frames.get(target);
-    if (waiting && !waiting.started && !waiting.done) waiting.superseded = true;
+    if (waiting && !waiting.started && !waiting.done) {
+      waiting.superseded = true;
+      this.supersededWaiting++;
+    }
     const frame: Frame = { started: false, superseded: false, done: env.done === true };
     this.frames.set(target, frame);
     this.queue.push(key, () =>
       trace.run(async () => {
         frame.started = true;
         if (this.frames.get(target) === frame) this.frames.delete(target);
-        if (frame.superseded) return this.supersede(m, env, started, target, trace);
+        if (frame.superseded) {
+          this.supersededWaiting--;
+          return this.supersede(m, env, started, target, trace);
+        }
         return this.deliver(m, env, started, key, trace);
       }),
     );
