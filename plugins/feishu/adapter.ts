@@ -2,19 +2,30 @@ import {
   BoundedMap,
   Context,
   DeliveryError,
+  hashId,
   Pacer,
   StartError,
   Options,
   inject,
   injectable,
   type ChannelAdapter,
+  type Draft,
+  type MediaDownload,
+  type MediaRequest,
   type OutboundEnvelope,
   type PluginContext,
+  type ReactionRequest,
   type SendInfo,
   type SendResult,
 } from '../../core/plugin';
+import { callbackAnswer, cardActionDraft, menuDraft, type BotMenuEvent, type CardActionEvent } from './callbacks';
+import { withButtons } from './card';
+import { EVENT_TYPES, eventDraft, type MessageMeta, type PlatformEvent } from './events';
+import { Media } from './media';
+import { Reactions } from './reactions';
+import { Typing } from './typing';
 import { FeishuApi, type FeishuMessage } from './api';
-import { LongConnection, explainConnectError } from './connection';
+import { LongConnection, explainConnectError, type EventHandler } from './connection';
 import { toDraft, type ReceiveEvent } from './inbound';
 import { postMdContent } from './markdown';
 import type { FeishuOptions } from './options';
@@ -39,12 +50,22 @@ export class FeishuAdapter implements ChannelAdapter {
   /** Feishu's limits, with a margin for clock skew: 5 messages/s per chat, 50 calls/s per app. */
   private readonly perChat = new Pacer(5, 1100);
   private readonly perApp = new Pacer(50, 1050);
+  private readonly media: Media;
+  private readonly reacts: Reactions;
+  private readonly indicator: Typing;
+  /** Chat (and author) of messages received and sent: Feishu's reaction and recall events do not say. */
+  private readonly known = new BoundedMap<string, MessageMeta>(MAX_TRACKED_REACTIONS);
+  /** Direct or group, for each chat a message came from (card callbacks name only the chat). */
+  private readonly chatTypes = new BoundedMap<string, 'direct' | 'group'>(MAX_TRACKED_REACTIONS);
 
   constructor(
     @inject(Context) private readonly ctx: PluginContext,
     @inject(Options) private readonly options: FeishuOptions,
   ) {
     this.api = new FeishuApi(options);
+    this.media = new Media(this.api.rest);
+    this.reacts = new Reactions(this.api, ctx.store);
+    this.indicator = new Typing(this.reacts, ctx.store, ctx.logger);
   }
 
   async start(): Promise<void> {
@@ -57,35 +78,75 @@ export class FeishuAdapter implements ChannelAdapter {
     }
     this.botOpenId = bot.openId;
     this.ctx.logger.info({ botOpenId: bot.openId, botName: bot.name, mode: this.options.mode }, 'Feishu bot identified');
-    const onMessage = (event: Record<string, unknown>) => this.onMessage(event as ReceiveEvent);
+    const handlers = this.handlers();
     if (this.options.mode === 'webhook') {
-      const path = this.ctx.http.route('POST', this.options.webhookPath, webhookHandler(this.options, onMessage, this.ctx.logger));
+      const path = this.ctx.http.route('POST', this.options.webhookPath, webhookHandler(this.options, handlers, this.ctx.logger));
       this.ctx.logger.info({ url: `${this.ctx.http.baseUrl}${path}` }, 'Feishu channel listening for webhook events');
       this.ctx.status('connected', `webhook at ${path}`);
       return;
     }
     this.connection = new LongConnection(this.options, this.ctx, this.ctx.logger, this.api.rest);
-    await this.connection.open(onMessage);
+    await this.connection.open(handlers);
+  }
+
+  /** A handler per Feishu event type: messages, card clicks, the bot menu, and the events of `events.ts`. */
+  private handlers(): Record<string, EventHandler> {
+    const handlers: Record<string, EventHandler> = {
+      'im.message.receive_v1': (e) => this.onMessage(e as ReceiveEvent),
+      'card.action.trigger': (e) => this.onCallback(e as CardActionEvent),
+      'application.bot.menu_v6': (e) => this.publishDraft('bot menu', menuDraft(e as BotMenuEvent)),
+    };
+    const ctx = { botOpenId: '', meta: (id: string) => this.metaOf(id) };
+    for (const type of EVENT_TYPES)
+      handlers[type] = async (e) =>
+        this.publishDraft(type, await eventDraft(type, e as PlatformEvent, { ...ctx, botOpenId: this.botOpenId }));
+    return handlers;
   }
 
   async stop(): Promise<void> {
     this.connection?.close();
     this.connection = undefined;
+    this.indicator.close();
     this.api.close();
   }
 
   async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
-    const messages = renderMessages(env, this.options);
+    const files = info.attachments;
+    const messages = files.length && !env.native && !(env.text ?? '').trim() ? [] : renderMessages(env, this.options);
+    const last = info.actions.length ? messages.pop() : undefined;
+    if (last) messages.push({ ...withButtons(last, info.actions), uuid: last.uuid });
     const target = targetOf(env);
     const chatKey = env.conversation?.id ?? env.replyTo!;
+    await this.indicator.clear([env.replyTo, env.conversation?.id, env.replyTo ? this.known.get(env.replyTo)?.chatId : undefined]);
     const messageIds: string[] = [];
     for (const m of messages) {
       await this.perChat.take(chatKey, info.signal);
       await this.perApp.take('app', info.signal);
       messageIds.push(await this.deliver(target, m));
     }
+    for (const [i, f] of files.entries()) {
+      const m = await this.media.upload(f);
+      await this.perChat.take(chatKey, info.signal);
+      messageIds.push(await this.post(target, m, hashId(`${env.id}#file${i}`, 50)));
+    }
     if (env.replyTo) this.clearReaction(env.replyTo);
+    const parent = env.replyTo ? this.known.get(env.replyTo) : undefined;
+    const chatId = parent?.chatId ?? env.conversation?.id;
+    const chatType = parent?.chatType ?? (chatId ? this.chatTypes.get(chatId) : undefined);
+    if (chatId && chatType) for (const id of messageIds) this.known.set(id, { chatId, chatType, sender: this.botOpenId });
     return { messageIds };
+  }
+
+  react(reaction: ReactionRequest): Promise<void> {
+    return this.reacts.react(reaction);
+  }
+
+  typing(target: { conversation?: string; replyTo?: string }): Promise<void> {
+    return this.indicator.show(target);
+  }
+
+  fetchMedia(request: MediaRequest, info: { signal: AbortSignal }): Promise<MediaDownload> {
+    return this.media.download(request, info.signal);
   }
 
   private async deliver(target: Target, m: FeishuMessage & { uuid: string }): Promise<string> {
@@ -107,12 +168,55 @@ export class FeishuAdapter implements ChannelAdapter {
       : this.api.create(target.receiveIdType, target.receiveId, m, uuid);
   }
 
+  /**
+   * A card click: stored (or refused by core) first, then answered, within Feishu's 3 s. A click the
+   * channel cannot read is answered at once, so the user does not wait for Feishu's timeout.
+   */
+  private async onCallback(e: CardActionEvent): Promise<Record<string, unknown>> {
+    const messageId = e.context?.open_message_id ?? e.open_message_id;
+    const seen = messageId ? (this.known.get(messageId) ?? (await this.metaOf(messageId))) : undefined;
+    const draft = cardActionDraft(e, (chat) => (seen?.chatId === chat ? seen.chatType : (this.chatTypes.get(chat) ?? 'group')));
+    if (typeof draft === 'string') {
+      this.ctx.logger.info(`Feishu card callback skipped: ${draft}`);
+      return {};
+    }
+    // Feishu message ids are global: core checks the token against the message, the chat is checked here.
+    if (seen && seen.chatId !== draft.conversation.id) {
+      this.ctx.logger.warn(
+        { messageId, chat: draft.conversation.id, sender: draft.sender.id },
+        `button click refused: the card is in chat ${seen.chatId}, the callback names another chat`,
+      );
+      return callbackAnswer({ outcome: 'denied', id: draft.eventKey });
+    }
+    return callbackAnswer(await this.ctx.publish(draft));
+  }
+
+  private async publishDraft(what: string, draft: Draft | string): Promise<void> {
+    if (typeof draft === 'string') this.ctx.logger.info(`Feishu ${what} event skipped: ${draft}`);
+    else await this.ctx.publish(draft);
+  }
+
+  /** The chat of a message: one the channel saw, else Feishu's `GET im/v1/messages/:id`. */
+  private async metaOf(messageId: string): Promise<MessageMeta | undefined> {
+    const seen = this.known.get(messageId);
+    if (seen) return seen;
+    const meta = await this.api.messageMeta(messageId).catch((err: Error) => {
+      this.ctx.logger.warn({ messageId, err: err.message }, 'could not look up the message (needs im:message:readonly?)');
+      return undefined;
+    });
+    if (meta) this.known.set(messageId, meta);
+    return meta;
+  }
+
   private async onMessage(event: ReceiveEvent): Promise<void> {
     const draft = toDraft(event, this.botOpenId);
     if ('skip' in draft) {
       this.ctx.logger.warn({ eventId: event.event_id }, `Feishu event skipped: ${draft.skip}`);
       return;
     }
+    this.known.set(draft.messageId, { chatId: draft.conversation.id, chatType: draft.conversation.type, sender: draft.sender.id });
+    this.indicator.noteReceived(draft.conversation.id, draft.messageId);
+    this.chatTypes.set(draft.conversation.id, draft.conversation.type);
     const result = await this.ctx.publish(draft);
     if (result.outcome === 'stored' && this.options.reactEmoji) this.markReceived(draft.messageId);
   }

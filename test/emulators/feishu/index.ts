@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import { AppRegistry } from './apps';
 import type { ApiDeps } from './deps';
-import { EventDelivery, type DeliveryRecord } from './event-delivery';
+import { AckTimeoutError, EventDelivery, type DeliveryRecord } from './event-delivery';
 import { buildMessageEvent, type SchemaV2Event } from './events';
 import { Faults } from './faults';
 import { hex } from './ids';
@@ -27,6 +27,19 @@ import type {
   SentMessage,
 } from './types';
 import { buildWebhookRequest, postJson, type WebhookOptions, type WebhookResponse } from './webhook';
+import {
+  buttonsOf,
+  cardActionEvent,
+  CALLBACK_DEADLINE_MS,
+  CallbackCodes,
+  judgeAnswer,
+  menuEvent,
+  type CallbackOutcome,
+  type CallbackRoute,
+  type CardButton,
+} from './callbacks';
+import { botMemberEvent, p2pEnteredEvent, reactionEvent, recalledEvent } from './platform-events';
+import { registerResourceRoutes, ResourceStore, type Resource } from './resources';
 import { nextEvent, until } from './waiters';
 import { WsGateway } from './ws-gateway';
 import { closeServer, listenLocal } from '../shared/http';
@@ -36,6 +49,8 @@ export { AckTimeoutError, type DeliveryRecord } from './event-delivery';
 export type { SchemaV2Event } from './events';
 export { buildWebhookRequest, encryptPayload, signature, type WebhookOptions, type WebhookResponse } from './webhook';
 export { decodeFrame, encodeFrame, type Frame } from './pbbp2';
+export { CallbackCodes, type CallbackOutcome, type CallbackRoute, type CardButton } from './callbacks';
+export { FILE_LIMIT, IMAGE_LIMIT, ResourceCodes, type Resource } from './resources';
 
 /** Feishu's own long-connection defaults (seconds). */
 const DEFAULT_CLIENT_CONFIG: ClientConfig = { ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30, PingInterval: 120 };
@@ -69,6 +84,8 @@ export class FeishuEmulator extends EventEmitter {
   private readonly limiter = new RateLimiter();
   private readonly store = new MessageStore();
   private readonly events = new Map<string, unknown>();
+  /** Images and files: uploaded by the bot, or given to users' messages with {@link userFile}. */
+  private readonly resources = new ResourceStore();
   private clientConfig: ClientConfig;
   private readonly gateway: WsGateway;
   private readonly delivery: EventDelivery;
@@ -108,10 +125,15 @@ export class FeishuEmulator extends EventEmitter {
         this.emit('sent', m);
       },
     };
-    const server = createEmulatorServer(deps, this.gateway, (e) => {
-      this.requests.push(e);
-      this.emit('request', e);
-    });
+    const server = createEmulatorServer(
+      deps,
+      this.gateway,
+      (e) => {
+        this.requests.push(e);
+        this.emit('request', e);
+      },
+      (router) => registerResourceRoutes(router, deps, this.resources),
+    );
     this.baseUrl = await listenLocal(server);
     this.server = server;
   }
@@ -236,6 +258,108 @@ export class FeishuEmulator extends EventEmitter {
     const appId = (event as SchemaV2Event).header.app_id;
     const attempts = this.delivery.deliveries.filter((d) => d.eventId === (event as SchemaV2Event).header.event_id).length;
     return this.delivery.push(appId, event, opts, attempts + 1);
+  }
+
+  /** Files and images the bot uploaded, in order. */
+  get uploads(): readonly Resource[] {
+    return this.resources.uploads;
+  }
+
+  /** A file or image a user sends: its bytes become downloadable from a message whose content names the key it returns. */
+  userFile(appId: string, bytes: Buffer, meta: { kind: 'image' | 'file'; mime: string; name?: string }): string {
+    this.apps.require(appId);
+    return this.resources.add({ appId, ...meta, bytes, uploaded: false }).key;
+  }
+
+  /** The bytes behind an image or file key. */
+  resource(key: string): Resource | undefined {
+    return this.resources.byKey.get(key);
+  }
+
+  /** The buttons of a card the bot sent. */
+  buttons(messageId: string): CardButton[] {
+    const m = this.store.get(messageId);
+    return m ? buttonsOf(m) : [];
+  }
+
+  /**
+   * A user clicks the button labelled `label` on the bot's card `messageId`: the callback goes over the
+   * long connection (an `event` or a `card` frame) or to a webhook, and resolves with what the user sees.
+   */
+  click(input: {
+    appId: string;
+    messageId: string;
+    label: string;
+    operatorOpenId: string;
+    route?: CallbackRoute;
+  }): Promise<CallbackOutcome> {
+    const m = this.store.get(input.messageId);
+    if (!m || m.appId !== input.appId) throw new Error(`no message ${input.messageId} of ${input.appId}`);
+    const button = buttonsOf(m).find((b) => b.label === input.label);
+    if (!button)
+      throw new Error(
+        `no button "${input.label}" on ${input.messageId} (has ${buttonsOf(m)
+          .map((b) => b.label)
+          .join(', ')})`,
+      );
+    const event = cardActionEvent(this.apps.require(input.appId), m, input.operatorOpenId, button.value);
+    return this.callback(event, input.route);
+  }
+
+  /** A card callback event (e.g. a forged or replayed one), delivered as Feishu does, judged as the user sees it. */
+  async callback(event: SchemaV2Event, route: CallbackRoute = { via: 'event' }): Promise<CallbackOutcome> {
+    const started = Date.now();
+    const outcome = (code: number, answer?: unknown): CallbackOutcome => ({ code, answer, latencyMs: Date.now() - started, event });
+    if (route.via === 'webhook') {
+      if (route.verificationToken) event.header.token = route.verificationToken;
+      const res = await this.postWebhook(route.url, event, {
+        ...(route.encryptKey ? { encryptKey: route.encryptKey } : {}),
+        timeoutMs: CALLBACK_DEADLINE_MS,
+      }).catch(() => undefined);
+      if (!res || res.status !== 200 || Date.now() - started > CALLBACK_DEADLINE_MS) return outcome(CallbackCodes.timeout, res?.json);
+      return outcome(judgeAnswer(res.json), res.json);
+    }
+    try {
+      const ack = await this.pushEvent(event.header.app_id, event, { type: route.via, timeoutMs: CALLBACK_DEADLINE_MS });
+      if (ack.code !== 200) return outcome(CallbackCodes.timeout);
+      if (ack.frameType !== route.via)
+        this.protocolErrors.push({ appId: ack.appId, error: new Error(`a ${route.via} frame was answered as ${ack.frameType}`) });
+      return outcome(judgeAnswer(ack.data), ack.data);
+    } catch (err) {
+      if (err instanceof AckTimeoutError) return outcome(CallbackCodes.timeout);
+      throw err;
+    }
+  }
+
+  /** A bot-menu click (`application.bot.menu_v6`) by `operatorOpenId` on the item `eventKey`. */
+  menu(appId: string, operatorOpenId: string, eventKey: string): SchemaV2Event {
+    return menuEvent(this.apps.require(appId), operatorOpenId, eventKey);
+  }
+
+  /** A user's reaction added or removed (`im.message.reaction.created_v1` / `deleted_v1`). */
+  reactionEvent(appId: string, input: Parameters<typeof reactionEvent>[1]): SchemaV2Event {
+    return reactionEvent(this.apps.require(appId), input);
+  }
+
+  /** The bot added to or removed from a group (`im.chat.member.bot.added_v1` / `deleted_v1`). */
+  botMemberEvent(appId: string, input: Parameters<typeof botMemberEvent>[1]): SchemaV2Event {
+    const app = this.apps.require(appId);
+    if (input.added) app.chatsWithoutBot.delete(input.chatId);
+    else app.chatsWithoutBot.add(input.chatId);
+    return botMemberEvent(app, input);
+  }
+
+  /** A user opened the bot's direct chat. */
+  p2pEnteredEvent(appId: string, input: Parameters<typeof p2pEnteredEvent>[1]): SchemaV2Event {
+    return p2pEnteredEvent(this.apps.require(appId), input);
+  }
+
+  /** A user recalls their message: replies and reactions then fail, and the event says so. */
+  recalledEvent(appId: string, messageId: string): SchemaV2Event {
+    const m = this.store.get(messageId);
+    if (!m) throw new Error(`no message ${messageId}`);
+    this.store.recall(messageId);
+    return recalledEvent(this.apps.require(appId), { messageId, chatId: m.chatId });
   }
 
   /** Every delivery attempt with its ack (or timeout). */

@@ -24,7 +24,7 @@ export interface ClientConfig {
 }
 
 /** Names of the APIs that fault injection and latency target. */
-export type ApiName = 'create' | 'reply' | 'reaction' | 'token' | 'endpoint' | 'botInfo';
+export type ApiName = 'create' | 'reply' | 'reaction' | 'token' | 'endpoint' | 'botInfo' | 'upload' | 'resource' | 'getMessage';
 
 /** One queued injected failure. */
 export interface FailRule {
@@ -106,6 +106,8 @@ export interface AckResult {
   eventId?: string;
   /** `biz_rt` header the SDK added, if any. */
   bizRt?: string;
+  /** The `type` header of the ack frame (the SDKs echo the delivered frame's headers). */
+  frameType?: string;
   /** 1 for the first delivery, 2.. for redeliveries. */
   attempt: number;
   latencyMs: number;
