@@ -59,7 +59,16 @@ class FeishuDriver implements PlatformDriver {
   }
 
   async received(): Promise<ReceivedMessage[]> {
-    return this.emu.sent.map((s) => ({ conversationId: s.chatId, text: textOf(s.content), platformId: s.messageId }));
+    return this.emu.sent.map((s) => {
+      const buttons = this.emu.buttons(s.messageId).map((b) => b.label);
+      return { conversationId: s.chatId, text: textOf(s.content), platformId: s.messageId, ...(buttons.length ? { buttons } : {}) };
+    });
+  }
+
+  /** A user clicks a card button: Feishu's `card.action.trigger` over the long connection; resolves once answered in time. */
+  async click(platformId: string, label: string, sender: number): Promise<void> {
+    const out = await this.emu.click({ appId: this.app.appId, messageId: platformId, label, operatorOpenId: this.ids.sender(sender) });
+    if (out.code !== 0) throw new Error(`the card callback was answered with Feishu error ${out.code}`);
   }
 
   /** The kit addresses failing sends by conversation id: Feishu's create API. */

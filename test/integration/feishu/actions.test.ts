@@ -1,5 +1,5 @@
 import type { InboundAction, InboundAny } from '../../../core/contract/schemas';
-import type { CallbackRoute } from '../../emulators/feishu';
+import type { CallbackOutcome, CallbackRoute } from '../../emulators/feishu';
 import { eventually } from '../../support';
 import { ALLOW_ALL, CHAT, USER, bootFeishu, messageIdOf, textEvent, type FeishuApp } from '../../support/feishu';
 import { useGatewayTest, type Booted } from '../../support/fixture';
@@ -154,3 +154,20 @@ test('feishu actions - a bot-menu item becomes an action named by its event key,
     action: { id: 'weekly_report' },
   });
 });
+
+test('feishu actions - a click that cannot be stored (NATS down) is not answered as done; Feishu delivers it again and it is stored once', async () => {
+  const { app, gw } = await bootFeishu(t);
+  const card = await asked(gw, app);
+  await t.nats.stop();
+  let out: CallbackOutcome | undefined;
+  try {
+    out = await t.emu.click({ appId: app.appId, messageId: card, label: 'Approve', operatorOpenId: USER });
+    expect(out.code).toBe(200340);
+  } finally {
+    await t.nats.restart();
+  }
+  await eventually(async () => (await t.emu.callback(out!.event)).code === 0, 'the redelivered click answered', 20_000);
+  await gw.inboundBarrier((text) => t.emu.pushEvent(app.appId, textEvent(t.emu, app, text)));
+  expect(actions(gw)).toHaveLength(1);
+  expect(actions(gw)[0]).toMatchObject({ id: `feishu:default:${out!.event.header.event_id}`, action: { id: 'approve' } });
+}, 45_000);
