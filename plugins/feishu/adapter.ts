@@ -34,6 +34,7 @@ import { TABLE_LIMIT_CODE } from './errors';
 import { webhookHandler } from './webhook';
 
 const MAX_TRACKED_REACTIONS = 10_000;
+const EMPTY_CARD = JSON.stringify({ schema: '2.0', body: { elements: [] } });
 
 /**
  * One Feishu app. Start: check the credentials and learn the bot's open id (bot info), then open the
@@ -113,6 +114,8 @@ export class FeishuAdapter implements ChannelAdapter {
   async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
     const files = info.attachments;
     const messages = files.length && !env.native && !(env.text ?? '').trim() ? [] : renderMessages(env, this.options);
+    // Files without text but with buttons: the buttons go in a card of their own before the files.
+    if (!messages.length && info.actions.length) messages.push({ msgType: 'interactive', content: EMPTY_CARD, uuid: hashId(env.id, 50) });
     const last = info.actions.length ? messages.pop() : undefined;
     if (last) messages.push({ ...withButtons(last, info.actions), uuid: last.uuid });
     const target = targetOf(env);

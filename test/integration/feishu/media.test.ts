@@ -148,3 +148,15 @@ test('feishu media - an image over 10 MB is E_TOO_LARGE with the limit before an
   expect(res.status).toBe(400);
   expect(await res.json()).toMatchObject({ code: 234006, msg: 'The file size exceed the max value.' });
 });
+
+test('feishu media - files without text but with buttons: the buttons go in a card of their own, then the file', async () => {
+  const { app, gw } = await bootFeishu(t);
+  agent = await AgentClient.connect({ servers: t.nats.url, prefix: gw.prefix, receiptTimeoutMs: 15_000 });
+  const csv = await agent.upload(Buffer.from('a,b\n1,2\n'), { name: 'r.csv', mime: 'text/csv' });
+  gw.publish('feishu.default', { id: 'fb', conversation: { id: CHAT }, attachments: [csv], actions: [{ id: 'more', label: 'More rows' }] });
+  const [receipt] = await gw.receipts.waitFor(1);
+  expect(receipt).toMatchObject({ ok: true });
+  const mine = t.emu.sent.filter((s) => s.appId === app.appId);
+  expect(mine.map((s) => s.msgType)).toEqual(['interactive', 'file']);
+  expect(t.emu.buttons(mine[0]!.messageId).map((b) => b.label)).toEqual(['More rows']);
+});
