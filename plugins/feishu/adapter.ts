@@ -97,10 +97,8 @@ export class FeishuAdapter implements ChannelAdapter {
       'card.action.trigger': (e) => this.onCallback(e as CardActionEvent),
       'application.bot.menu_v6': (e) => this.publishDraft('bot menu', menuDraft(e as BotMenuEvent)),
     };
-    const ctx = { botOpenId: '', meta: (id: string) => this.metaOf(id) };
-    for (const type of EVENT_TYPES)
-      handlers[type] = async (e) =>
-        this.publishDraft(type, await eventDraft(type, e as PlatformEvent, { ...ctx, botOpenId: this.botOpenId }));
+    const ctx = { botOpenId: this.botOpenId, meta: (id: string) => this.metaOf(id) };
+    for (const type of EVENT_TYPES) handlers[type] = async (e) => this.publishDraft(type, await eventDraft(type, e as PlatformEvent, ctx));
     return handlers;
   }
 
@@ -127,9 +125,12 @@ export class FeishuAdapter implements ChannelAdapter {
       await this.perApp.take('app', info.signal);
       messageIds.push(await this.deliver(target, m));
     }
+    // Each file is uploaded, then sent with a uuid of its own: a retry may upload again, never posts twice.
     for (const [i, f] of files.entries()) {
+      await this.perApp.take('app', info.signal);
       const m = await this.media.upload(f);
       await this.perChat.take(chatKey, info.signal);
+      await this.perApp.take('app', info.signal);
       messageIds.push(await this.post(target, m, hashId(`${env.id}#file${i}`, 50)));
     }
     if (env.replyTo) this.clearReaction(env.replyTo);
