@@ -75,6 +75,27 @@ export class FeishuApi {
     );
   }
 
+  /** The chat and author of a message (`GET im/v1/messages/:id`), for events that name only the message. */
+  async messageMeta(id: string): Promise<{ chatId: string; chatType: 'direct' | 'group'; sender?: string } | undefined> {
+    const body = await this.rest.call<{ items?: Array<{ chat_id?: string; sender?: { id?: string } }> }>(
+      'get message',
+      'GET',
+      `/open-apis/im/v1/messages/${encodeURIComponent(id)}`,
+    );
+    const item = body.data?.items?.[0];
+    if (!item?.chat_id) return undefined;
+    const chats = await this.rest.call<{ chat_mode?: string }>(
+      'get chat',
+      'GET',
+      `/open-apis/im/v1/chats/${encodeURIComponent(item.chat_id)}`,
+    );
+    return {
+      chatId: item.chat_id,
+      chatType: chats.data?.chat_mode === 'p2p' ? 'direct' : 'group',
+      ...(item.sender?.id ? { sender: item.sender.id } : {}),
+    };
+  }
+
   /** Closes the connections kept open for later calls: the instance is stopping. */
   close(): void {
     this.rest.close();

@@ -1,3 +1,5 @@
+import type { ActionButton } from '../../core/plugin';
+import { buttonElement } from './card';
 import { DeliveryError } from '../../core/plugin';
 import type { FeishuRest } from './rest';
 
@@ -10,11 +12,11 @@ export const STREAM_CLOSED_CODES = new Set([200850, 300309]);
 export const SEQUENCE_CODE = 300317;
 
 /** A JSON 2.0 card with one markdown element; streaming or not. */
-export function streamCard(text: string, streaming: boolean): string {
+export function streamCard(text: string, streaming: boolean, buttons: ActionButton[] = []): string {
   return JSON.stringify({
     schema: '2.0',
     config: { streaming_mode: streaming, update_multi: true, ...(streaming ? { summary: { content: '' } } : {}) },
-    body: { elements: [{ tag: 'markdown', element_id: ELEMENT_ID, content: text }] },
+    body: { elements: [{ tag: 'markdown', element_id: ELEMENT_ID, content: text }, ...buttons.map(buttonElement)] },
   });
 }
 

@@ -3,8 +3,10 @@ import type { Logger } from 'pino';
 import { StartError, sdkLogger, type PluginContext } from '../../core/plugin';
 import type { FeishuOptions } from './options';
 import type { FeishuRest } from './rest';
+import { handleCardFrames } from './card-frames';
 
-export type EventHandler = (event: Record<string, unknown>) => Promise<void>;
+/** Handles one event; what it returns is the answer (a card callback's toast), none for plain events. */
+export type EventHandler = (event: Record<string, unknown>) => Promise<unknown>;
 
 /** Codes that mean the app id or secret is wrong. */
 const CREDENTIAL_CODES = new Set([10014, 10003, 99991663, 1000040345]);
@@ -47,13 +49,12 @@ export class LongConnection {
     private readonly rest: FeishuRest,
   ) {}
 
-  open(onMessage: EventHandler): Promise<void> {
+  /** Opens the connection with a handler per event type (`card.action.trigger` frames of both shapes included). */
+  open(handlers: Record<string, EventHandler>): Promise<void> {
     return new Promise((resolve, reject) => {
       let ready = false;
       const logger = sdkLogger(this.log, 'feishu-sdk');
-      const dispatcher = new lark.EventDispatcher({ logger, loggerLevel: lark.LoggerLevel.warn }).register({
-        'im.message.receive_v1': (data: Record<string, unknown>) => onMessage(data),
-      });
+      const dispatcher = new lark.EventDispatcher({ logger, loggerLevel: lark.LoggerLevel.warn }).register(handlers);
       this.ws = new lark.WSClient({
         appId: this.options.appId,
         appSecret: this.options.appSecret,
@@ -83,6 +84,7 @@ export class LongConnection {
           if (!ready) reject(new StartError(reason));
         },
       });
+      handleCardFrames(this.ws);
       void this.ws.start({ eventDispatcher: dispatcher });
     });
   }

@@ -1,5 +1,6 @@
 import { DeliveryError, type EditResult, type OutboundEnvelope, type SendInfo, type SentMessage } from '../../core/plugin';
 import type { FeishuMessage } from './api';
+import { withButtons } from './card';
 import { cardContent, postMdContent, textContent, textPieces, markdownPieces } from './markdown';
 import type { FeishuOptions } from './options';
 import type { FeishuRest } from './rest';
@@ -42,12 +43,19 @@ export class Edits {
     if (!first) throw DeliveryError.permanent(`the message of "${target.envelope}" has no Feishu id to edit`, { code: 'E_UNSUPPORTED' });
     const sent = isSentHandle(target.handle) ? target.handle.msgTypes[0] : undefined;
     await this.appPace(info.signal);
+    if (info.actions.length && sent !== undefined && sent !== 'interactive')
+      throw DeliveryError.permanent(
+        'Feishu cannot add buttons to a text or post message by editing it: send a new message with the buttons',
+        {
+          code: 'E_UNSUPPORTED',
+        },
+      );
     const msgType =
       sent === 'interactive'
-        ? await this.patchCard(first, env)
+        ? await this.patchCard(first, env, info)
         : await this.update(first, env).catch((err: DeliveryError) => {
             // A message sent before handles were kept: a card answers "not editable" here.
-            if (sent === undefined && err.platformCode === NOT_EDITABLE_CODE) return this.patchCard(first, env);
+            if (sent === undefined && err.platformCode === NOT_EDITABLE_CODE) return this.patchCard(first, env, info);
             throw err;
           });
     for (const id of rest) await this.recall(id);
@@ -59,8 +67,12 @@ export class Edits {
     for (const id of ids) await this.recall(id);
   }
 
-  private async patchCard(messageId: string, env: OutboundEnvelope): Promise<string> {
-    const content = cardContent(one(markdownPieces(env.text ?? '', this.options.maxTablesPerCard), 'card'));
+  private async patchCard(messageId: string, env: OutboundEnvelope, info: SendInfo): Promise<string> {
+    const card: FeishuMessage = {
+      msgType: 'interactive',
+      content: cardContent(one(markdownPieces(env.text ?? '', this.options.maxTablesPerCard), 'card')),
+    };
+    const { content } = info.actions.length ? withButtons(card, info.actions) : card;
     await this.rest.call('edit card', 'PATCH', messagePath(messageId), { json: { content } });
     return 'interactive';
   }

@@ -10,8 +10,8 @@ export const TABLE_LIMIT_CODE = 11310;
 const CODES: FailureTable = {
   // Per-chat/app message limits and the gateway's frequency limit.
   rateLimited: new Set([230020, 99991400]),
-  // Message content over the size limit.
-  tooLarge: new Set([230025]),
+  // Message content over the size limit; an upload over 10 MB (images) or 30 MB (files).
+  tooLarge: new Set([230025, 234006]),
 };
 
 /** What a Feishu API call answered, however it failed. */

@@ -1,5 +1,6 @@
 import { definePlugin, type OptionProblem } from '../../core/plugin';
 import { FeishuAdapter } from './adapter';
+import { FILE_LIMIT, IMAGE_LIMIT } from './media';
 import { APP_ID_PATTERN, optionsSchema } from './options';
 
 /** The Feishu / Lark channel: long connection (or webhook) in, IM message API out; answers stream as CardKit cards. */
@@ -9,7 +10,19 @@ export default definePlugin({
   options: optionsSchema,
   adapter: FeishuAdapter,
   secrets: ['appSecret', 'encryptKey', 'verificationToken'],
-  capabilities: { streaming: 'native', edit: true, delete: true },
+  capabilities: {
+    streaming: 'native',
+    edit: true,
+    delete: true,
+    actions: { max: 10 },
+    reactions: true,
+    typing: true,
+    media: {
+      kinds: ['image', 'file', 'audio', 'video'],
+      maxBytes: { image: IMAGE_LIMIT, file: FILE_LIMIT, audio: FILE_LIMIT, video: FILE_LIMIT },
+    },
+    events: ['action', 'reaction', 'member', 'recall'],
+  },
   validate: (o) => {
     const problems: OptionProblem[] = [];
     if (!new RegExp(APP_ID_PATTERN).test(o.appId)) {

@@ -78,6 +78,43 @@ export class FeishuRest {
     }
   }
 
+  /**
+   * GETs a binary resource with the tenant token: resolves with the response once Feishu answered 200
+   * with bytes (not a JSON error); failures are `DeliveryError`s as for {@link call}.
+   */
+  async download(what: string, path: string, params: Record<string, string>, signal: AbortSignal): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      const token = await this.tenantToken().catch((err: unknown) => {
+        throw toDeliveryError(err instanceof FeishuCallError ? err.failure : failureOf(err), what);
+      });
+      const url = new URL(path, this.baseUrl);
+      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+      let res: Response;
+      try {
+        res = await this.net.fetch(url, { headers: { 'user-agent': USER_AGENT, authorization: `Bearer ${token}` }, signal });
+      } catch (err) {
+        throw toDeliveryError(failureOf(err), what);
+      }
+      if (res.status === 200 && !(res.headers.get('content-type') ?? '').startsWith('application/json')) return res;
+      const text = await res.text();
+      let body: Body | undefined;
+      try {
+        body = JSON.parse(text) as Body;
+      } catch {
+        body = undefined;
+      }
+      const code = typeof body?.code === 'number' && body.code !== 0 ? body.code : undefined;
+      if (code !== undefined && TOKEN_CODES.has(code) && attempt === 1) {
+        if (this.token === token) this.token = undefined;
+        continue;
+      }
+      throw toDeliveryError(
+        { httpStatus: res.status, ...(code !== undefined ? { code } : {}), msg: body?.msg ?? `HTTP ${res.status}` },
+        what,
+      );
+    }
+  }
+
   /** An HTTP client in the SDK's shape, over the same connections (the long connection's endpoint call). */
   readonly sdkHttp: HttpInstance = ((): HttpInstance => {
     const request = async <R>(opts: HttpRequestOptions<unknown>): Promise<R> => {

@@ -87,6 +87,11 @@ export class Streams {
         await this.op(handle, env, info, 'content', (s, u) => this.cards.content(handle.cardId, text, s, u, info.signal));
         if (!env.done) return handle;
         await this.op(handle, env, info, 'settings', (s, u) => this.cards.endStreaming(handle.cardId, s, u, info.signal));
+        // Buttons of the final answer: the card is replaced whole with them under the text.
+        if (info.actions.length)
+          await this.op(handle, env, info, 'replace', (s, u) =>
+            this.cards.replace(handle.cardId, streamCard(text, false, info.actions), s, u, info.signal),
+          );
         return { ...handle, streaming: false };
       } catch (err) {
         const code = (err as DeliveryError).platformCode;
@@ -97,7 +102,9 @@ export class Streams {
         );
       }
     }
-    await this.op(handle, env, info, 'replace', (s, u) => this.cards.replace(handle.cardId, streamCard(text, false), s, u, info.signal));
+    await this.op(handle, env, info, 'replace', (s, u) =>
+      this.cards.replace(handle.cardId, streamCard(text, false, info.actions), s, u, info.signal),
+    );
     return { ...handle, streaming: false };
   }
 

@@ -45,9 +45,10 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 /**
  * The event route of webhook mode: checks the signature (with `encryptKey`), decrypts, answers the URL
  * challenge, checks the verification token, then hands the event to the same handler as the long
- * connection. Answers 200 only after the handler stored the message, so Feishu redelivers otherwise.
+ * connection. Answers 200 only after the handler stored the event, so Feishu redelivers otherwise; a card
+ * callback is answered with the handler's answer.
  */
-export function webhookHandler(options: FeishuOptions, onMessage: EventHandler, log: Logger) {
+export function webhookHandler(options: FeishuOptions, handlers: Record<string, EventHandler>, log: Logger) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let raw: string;
     try {
@@ -93,10 +94,12 @@ export function webhookHandler(options: FeishuOptions, onMessage: EventHandler, 
       return reply(res, 401, { msg: 'verification token mismatch' });
     }
     if (payload.type === 'url_verification') return reply(res, 200, { challenge: payload.challenge });
-    if (header.event_type !== 'im.message.receive_v1') return reply(res, 200, { msg: 'ignored' });
+    const handler = handlers[String(header.event_type)];
+    if (!handler) return reply(res, 200, { msg: 'ignored' });
     try {
-      await onMessage({ ...header, ...((payload.event ?? {}) as Record<string, unknown>) });
-      reply(res, 200, { msg: 'ok' });
+      const answer = await handler({ ...header, ...((payload.event ?? {}) as Record<string, unknown>) });
+      // A card callback's answer (`{}` or a toast) is the response body; other events just get 200.
+      reply(res, 200, answer && typeof answer === 'object' ? answer : { msg: 'ok' });
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'Feishu webhook event not stored; Feishu will redeliver it');
       reply(res, 500, { msg: 'not stored, retry later' });

@@ -59,7 +59,27 @@ class FeishuDriver implements PlatformDriver {
   }
 
   async received(): Promise<ReceivedMessage[]> {
-    return this.emu.sent.map((s) => ({ conversationId: s.chatId, text: textOf(s.content), platformId: s.messageId }));
+    // What the chat shows now: edits and recalls included.
+    return this.emu.sent.map((s) => {
+      const buttons = this.emu.buttons(s.messageId).map((b) => b.label);
+      const deleted = this.emu.recalled(s.messageId);
+      const content = this.emu.currentContent(s.messageId) ?? s.content;
+      const entity = (content as { type?: string }).type === 'card';
+      const text = entity ? (this.emu.shownText(s.messageId) ?? '') : textOf(content);
+      return {
+        conversationId: s.chatId,
+        text,
+        platformId: s.messageId,
+        ...(buttons.length ? { buttons } : {}),
+        ...(deleted ? { deleted } : {}),
+      };
+    });
+  }
+
+  /** A user clicks a card button: Feishu's `card.action.trigger` over the long connection; resolves once answered in time. */
+  async click(platformId: string, label: string, sender: number): Promise<void> {
+    const out = await this.emu.click({ appId: this.app.appId, messageId: platformId, label, operatorOpenId: this.ids.sender(sender) });
+    if (out.code !== 0) throw new Error(`the card callback was answered with Feishu error ${out.code}`);
   }
 
   /** The kit addresses failing sends by conversation id: Feishu's create API. */

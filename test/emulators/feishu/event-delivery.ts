@@ -167,6 +167,7 @@ export class EventDelivery extends EventEmitter {
       frameMessageId: id,
       eventId: record?.eventId,
       bizRt: headerValue(frame, 'biz_rt'),
+      frameType: headerValue(frame, 'type'),
       attempt: record?.attempt ?? 0,
       latencyMs: record ? Date.now() - record.sentAt : 0,
     };

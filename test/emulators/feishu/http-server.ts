@@ -7,7 +7,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, FeishuHttpError } from './errors';
 import { newLogId } from './ids';
 import type { RequestLogEntry } from './types';
-import { readBody } from '../shared/http';
+
+function readBytes(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
 
 /** What a handler sees. */
 export interface RequestContext {
@@ -18,6 +26,8 @@ export interface RequestContext {
   /** Parsed JSON body, or undefined when empty / not JSON. */
   body: unknown;
   rawBody: string;
+  /** The body's bytes (multipart uploads). */
+  rawBytes: Buffer;
   params: Record<string, string>;
   /** Log entry of this request; handlers fill `api` and `appId`. */
   log: RequestLogEntry;
@@ -69,8 +79,10 @@ export class Router {
 function send(res: ServerResponse, reply: Reply, log: RequestLogEntry): void {
   const logId = newLogId();
   const headers: Record<string, string> = { 'X-Tt-Logid': logId, ...(reply.headers ?? {}) };
-  let payload: string;
-  if (typeof reply.body === 'string') {
+  let payload: string | Buffer;
+  if (Buffer.isBuffer(reply.body)) {
+    payload = reply.body;
+  } else if (typeof reply.body === 'string') {
     headers['Content-Type'] = 'text/plain; charset=utf-8';
     payload = reply.body;
   } else {
@@ -97,7 +109,8 @@ export function createListener(router: Router, onLog: (e: RequestLogEntry) => vo
       at: Date.now(),
     };
     try {
-      const rawBody = await readBody(req);
+      const rawBytes = await readBytes(req);
+      const rawBody = rawBytes.toString('utf8');
       let body: unknown;
       if (rawBody.length > 0) {
         try {
@@ -117,6 +130,7 @@ export function createListener(router: Router, onLog: (e: RequestLogEntry) => vo
           headers: req.headers,
           body,
           rawBody,
+          rawBytes,
           params: m.params,
           log,
         };

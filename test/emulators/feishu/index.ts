@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { AppRegistry } from './apps';
 import { CardStore, STREAMING_LIMIT_MS, type CardEntity } from './cardkit';
 import type { ApiDeps } from './deps';
-import { EventDelivery, type DeliveryRecord } from './event-delivery';
+import { AckTimeoutError, EventDelivery, type DeliveryRecord } from './event-delivery';
 import { buildMessageEvent, type SchemaV2Event } from './events';
 import { Faults } from './faults';
 import { hex } from './ids';
@@ -29,6 +29,19 @@ import type {
   SentMessage,
 } from './types';
 import { buildWebhookRequest, postJson, type WebhookOptions, type WebhookResponse } from './webhook';
+import {
+  buttonsOf,
+  cardActionEvent,
+  CALLBACK_DEADLINE_MS,
+  CallbackCodes,
+  judgeAnswer,
+  menuEvent,
+  type CallbackOutcome,
+  type CallbackRoute,
+  type CardButton,
+} from './callbacks';
+import { botMemberEvent, p2pEnteredEvent, reactionEvent, recalledEvent } from './platform-events';
+import { registerResourceRoutes, ResourceStore, type Resource } from './resources';
 import { nextEvent, until } from './waiters';
 import { WsGateway } from './ws-gateway';
 import { closeServer, listenLocal } from '../shared/http';
@@ -40,6 +53,8 @@ export { buildWebhookRequest, encryptPayload, signature, type WebhookOptions, ty
 export { decodeFrame, encodeFrame, type Frame } from './pbbp2';
 export { CardCodes, type CardEntity, type CardOperation } from './cardkit';
 export { EditCodes, MAX_EDITS, type MessageChange } from './message-edit-api';
+export { CallbackCodes, type CallbackOutcome, type CallbackRoute, type CardButton } from './callbacks';
+export { FILE_LIMIT, IMAGE_LIMIT, ResourceCodes, type Resource } from './resources';
 
 /** Feishu's own long-connection defaults (seconds). */
 const DEFAULT_CLIENT_CONFIG: ClientConfig = { ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30, PingInterval: 120 };
@@ -76,6 +91,8 @@ export class FeishuEmulator extends EventEmitter {
   private readonly cardStore = new CardStore(() => this.cardStreamingLimitMs);
   private readonly messageChanges = new MessageChanges();
   private readonly events = new Map<string, unknown>();
+  /** Images and files: uploaded by the bot, or given to users' messages with {@link userFile}. */
+  private readonly resources = new ResourceStore();
   private clientConfig: ClientConfig;
   private readonly gateway: WsGateway;
   private readonly delivery: EventDelivery;
@@ -119,10 +136,15 @@ export class FeishuEmulator extends EventEmitter {
       changes: this.messageChanges,
       onChange: (c) => this.emit('changed', c),
     };
-    const server = createEmulatorServer(deps, this.gateway, (e) => {
-      this.requests.push(e);
-      this.emit('request', e);
-    });
+    const server = createEmulatorServer(
+      deps,
+      this.gateway,
+      (e) => {
+        this.requests.push(e);
+        this.emit('request', e);
+      },
+      (router) => registerResourceRoutes(router, deps, this.resources),
+    );
     this.baseUrl = await listenLocal(server);
     this.server = server;
   }
@@ -280,9 +302,117 @@ export class FeishuEmulator extends EventEmitter {
     return m.rawContent;
   }
 
+  /** The content message `messageId` has now (after edits), parsed; undefined for a message never sent. */
+  currentContent(messageId: string): unknown {
+    const m = this.store.get(messageId);
+    return m ? JSON.parse(m.rawContent) : undefined;
+  }
+
   /** Whether message `messageId` was recalled. */
   recalled(messageId: string): boolean {
     return this.store.get(messageId)?.recalled === true;
+  }
+
+  /** Files and images the bot uploaded, in order. */
+  get uploads(): readonly Resource[] {
+    return this.resources.uploads;
+  }
+
+  /** A file or image a user sends: its bytes become downloadable from a message whose content names the key it returns. */
+  userFile(appId: string, bytes: Buffer, meta: { kind: 'image' | 'file'; mime: string; name?: string }): string {
+    this.apps.require(appId);
+    return this.resources.add({ appId, ...meta, bytes, uploaded: false }).key;
+  }
+
+  /** The bytes behind an image or file key. */
+  resource(key: string): Resource | undefined {
+    return this.resources.byKey.get(key);
+  }
+
+  /** The buttons of a card the bot sent. */
+  buttons(messageId: string): CardButton[] {
+    const m = this.store.get(messageId);
+    return m ? buttonsOf(m) : [];
+  }
+
+  /**
+   * A user clicks the button labelled `label` on the bot's card `messageId`: the callback goes over the
+   * long connection (an `event` or a `card` frame) or to a webhook, and resolves with what the user sees.
+   */
+  click(input: {
+    appId: string;
+    messageId: string;
+    label: string;
+    operatorOpenId: string;
+    route?: CallbackRoute;
+  }): Promise<CallbackOutcome> {
+    const m = this.store.get(input.messageId);
+    if (!m || m.appId !== input.appId) throw new Error(`no message ${input.messageId} of ${input.appId}`);
+    const button = buttonsOf(m).find((b) => b.label === input.label);
+    if (!button)
+      throw new Error(
+        `no button "${input.label}" on ${input.messageId} (has ${buttonsOf(m)
+          .map((b) => b.label)
+          .join(', ')})`,
+      );
+    const event = cardActionEvent(this.apps.require(input.appId), m, input.operatorOpenId, button.value);
+    return this.callback(event, input.route);
+  }
+
+  /** A card callback event (e.g. a forged or replayed one), delivered as Feishu does, judged as the user sees it. */
+  async callback(event: SchemaV2Event, route: CallbackRoute = { via: 'event' }): Promise<CallbackOutcome> {
+    const started = Date.now();
+    const outcome = (code: number, answer?: unknown): CallbackOutcome => ({ code, answer, latencyMs: Date.now() - started, event });
+    if (route.via === 'webhook') {
+      if (route.verificationToken) event.header.token = route.verificationToken;
+      const res = await this.postWebhook(route.url, event, {
+        ...(route.encryptKey ? { encryptKey: route.encryptKey } : {}),
+        timeoutMs: CALLBACK_DEADLINE_MS,
+      }).catch(() => undefined);
+      if (!res || res.status !== 200 || Date.now() - started > CALLBACK_DEADLINE_MS) return outcome(CallbackCodes.timeout, res?.json);
+      return outcome(judgeAnswer(res.json), res.json);
+    }
+    try {
+      const ack = await this.pushEvent(event.header.app_id, event, { type: route.via, timeoutMs: CALLBACK_DEADLINE_MS });
+      if (ack.code !== 200) return outcome(CallbackCodes.timeout);
+      if (ack.frameType !== route.via)
+        this.protocolErrors.push({ appId: ack.appId, error: new Error(`a ${route.via} frame was answered as ${ack.frameType}`) });
+      return outcome(judgeAnswer(ack.data), ack.data);
+    } catch (err) {
+      if (err instanceof AckTimeoutError) return outcome(CallbackCodes.timeout);
+      throw err;
+    }
+  }
+
+  /** A bot-menu click (`application.bot.menu_v6`) by `operatorOpenId` on the item `eventKey`. */
+  menu(appId: string, operatorOpenId: string, eventKey: string): SchemaV2Event {
+    return menuEvent(this.apps.require(appId), operatorOpenId, eventKey);
+  }
+
+  /** A user's reaction added or removed (`im.message.reaction.created_v1` / `deleted_v1`). */
+  reactionEvent(appId: string, input: Parameters<typeof reactionEvent>[1]): SchemaV2Event {
+    return reactionEvent(this.apps.require(appId), input);
+  }
+
+  /** The bot added to or removed from a group (`im.chat.member.bot.added_v1` / `deleted_v1`). */
+  botMemberEvent(appId: string, input: Parameters<typeof botMemberEvent>[1]): SchemaV2Event {
+    const app = this.apps.require(appId);
+    if (input.added) app.chatsWithoutBot.delete(input.chatId);
+    else app.chatsWithoutBot.add(input.chatId);
+    return botMemberEvent(app, input);
+  }
+
+  /** A user opened the bot's direct chat. */
+  p2pEnteredEvent(appId: string, input: Parameters<typeof p2pEnteredEvent>[1]): SchemaV2Event {
+    return p2pEnteredEvent(this.apps.require(appId), input);
+  }
+
+  /** A user recalls their message: replies and reactions then fail, and the event says so. */
+  recalledEvent(appId: string, messageId: string): SchemaV2Event {
+    const m = this.store.get(messageId);
+    if (!m) throw new Error(`no message ${messageId}`);
+    this.store.recall(messageId);
+    return recalledEvent(this.apps.require(appId), { messageId, chatId: m.chatId });
   }
 
   /** Every delivery attempt with its ack (or timeout). */

@@ -46,6 +46,12 @@ export class MessageStore {
     this.uuids.set(`${appId}|${uuid}`, { messageId, at: now });
   }
 
+  /** The first message matching `pred`. */
+  find(pred: (m: StoredMessage) => boolean): StoredMessage | undefined {
+    for (const m of this.byId.values()) if (pred(m)) return m;
+    return undefined;
+  }
+
   /** Mark a message as recalled (reply and reactions then fail like on Feishu). */
   recall(messageId: string): void {
     const m = this.byId.get(messageId);

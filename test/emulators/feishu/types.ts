@@ -24,7 +24,8 @@ export interface ClientConfig {
 }
 
 /** Names of the APIs that fault injection and latency target. */
-export type ApiName = 'create' | 'reply' | 'reaction' | 'token' | 'endpoint' | 'botInfo' | CardApiName;
+export type ApiName =
+  'create' | 'reply' | 'reaction' | 'token' | 'endpoint' | 'botInfo' | 'upload' | 'resource' | 'getMessage' | CardApiName;
 
 /** The CardKit and message-edit APIs (`cardkit.ts`, `message-edit-api.ts`). */
 export type CardApiName = 'cardCreate' | 'cardContent' | 'cardSettings' | 'cardUpdate' | 'messagePatch' | 'messageUpdate' | 'messageDelete';
@@ -109,6 +110,8 @@ export interface AckResult {
   eventId?: string;
   /** `biz_rt` header the SDK added, if any. */
   bizRt?: string;
+  /** The `type` header of the ack frame (the SDKs echo the delivered frame's headers). */
+  frameType?: string;
   /** 1 for the first delivery, 2.. for redeliveries. */
   attempt: number;
   latencyMs: number;
