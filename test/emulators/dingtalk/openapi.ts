@@ -66,7 +66,7 @@ export async function handleHttp(s: EmulatorState, req: IncomingMessage, res: Se
     const input = parseJson(body);
     if (method === 'POST' && (path === '/v1.0/oauth2/accessToken' || path === '/v1.0/gateway/connections/open')) {
       const out = path.endsWith('accessToken') ? token(s, input) : open(s, input);
-      s.requests.push({ method, path, clientId: String(input.appKey ?? input.clientId), status: 200 });
+      s.requests.push({ method, path, clientId: String(input.appKey ?? input.clientId), status: 200, at: Date.now() });
       return json(res, 200, out);
     }
     app = s.appOfToken(String(req.headers['x-acs-dingtalk-access-token'] ?? ''));
@@ -79,11 +79,11 @@ export async function handleHttp(s: EmulatorState, req: IncomingMessage, res: Se
     s.injected(path);
     s.qps(app, path);
     const out = s.route(method, path, app, input);
-    s.requests.push({ method, path, clientId: app.clientId, status: 200 });
+    s.requests.push({ method, path, clientId: app.clientId, status: 200, at: Date.now() });
     return json(res, 200, out);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    s.requests.push({ method, path, ...(app ? { clientId: app.clientId } : {}), status: err.status, code: err.code });
+    s.requests.push({ method, path, ...(app ? { clientId: app.clientId } : {}), status: err.status, code: err.code, at: Date.now() });
     json(res, err.status, { code: err.code, message: err.message, requestid: randomUUID().toUpperCase(), ...err.extra });
   }
 }

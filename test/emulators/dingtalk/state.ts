@@ -95,6 +95,10 @@ export class EmulatorState {
   injected(path: string): void {
     const f = this.failures.find((x) => x.path === path);
     if (!f) return;
+    if (f.skip) {
+      f.skip--;
+      return;
+    }
     if (--f.times! <= 0) this.failures.splice(this.failures.indexOf(f), 1);
     throw new ApiError(f.status, f.code, f.message ?? f.code);
   }

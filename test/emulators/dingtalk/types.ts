@@ -120,6 +120,8 @@ export interface RequestRecord {
   clientId?: string;
   status: number;
   code?: string;
+  /** When it was answered (ms since the epoch). */
+  at: number;
 }
 
 /** A failure the next matching call answers with (DingTalk's shape `{code, message, requestid}`). */
@@ -131,4 +133,6 @@ export interface InjectedFailure {
   message?: string;
   /** Fail this many matching calls (default 1). */
   times?: number;
+  /** Let this many matching calls through first (default 0). */
+  skip?: number;
 }
