@@ -1,6 +1,9 @@
 import { Kvm } from '@nats-io/kv';
 import type { InboundEnvelope } from '../../../core/contract/schemas';
 import { client, eventually, inboundBarrier } from '../../support';
+import { dingtalkEntry, organisation, startEmulator } from '../../support/dingtalk';
+import { loopbackConfig } from '../../support/harness';
+import { uniquePrefix } from '../../support/nats-server';
 import { dingtalkRig, type DingTalkRun } from './rig';
 
 const { t, boot } = dingtalkRig();
@@ -141,4 +144,16 @@ test('dingtalk inbound - a dropped connection and a server disconnect are follow
   );
   await r.emu.waitForConnections(r.org.bot.clientId, 1);
   await barrier(r);
+});
+
+test('dingtalk inbound - a wrong clientSecret fails the instance with what to fix (invalidClientIdOrSecret)', async () => {
+  const emu = await startEmulator();
+  t.defer(() => emu.stop());
+  const org = organisation(emu);
+  const entry = dingtalkEntry(emu, { bot: { ...org.bot, clientSecret: 'not-the-secret' } }, '    allowFrom: ["*"]\n');
+  const gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), entry));
+  await eventually(() => gw.statuses.items.some((s) => s.state === 'failed'), 'instance failed');
+  expect(gw.statuses.items.find((s) => s.state === 'failed')!.detail).toContain(
+    'DingTalk refused clientId/clientSecret (invalidClientIdOrSecret)',
+  );
 });
