@@ -120,6 +120,8 @@ export class StreamLink {
     for (let attempt = 1; !this.closing && !this.ctx.signal.aborted; attempt++) {
       try {
         await this.connectOnce();
+        // Stopped while this connection was opening: it must not outlive the instance.
+        if (this.closing) return this.client.internals.socket?.terminate();
         this.ctx.status('connected', 'Stream mode');
         this.log.info({ attempt }, 'DingTalk Stream connection opened again');
         return;
