@@ -18,9 +18,9 @@ export const optionsSchema = Type.Object({
   ),
   cardTemplateId: Type.Optional(
     Type.String({
-      pattern: '^\\S+$',
+      pattern: '^\\S*$',
       description:
-        'id of an AI card template (Card Platform > My Templates, ends in .schema) with a streaming markdown variable and a button list; without it streams send only the final text and buttons become a numbered list',
+        'id of an AI card template (Card Platform > My Templates, ends in .schema) with a streaming markdown variable and a button list; empty or unset: streams send only the final text and buttons become a numbered list',
     }),
   ),
   cardContentKey: Type.String({
