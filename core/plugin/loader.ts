@@ -15,6 +15,7 @@ const builtins: Record<string, () => unknown> = {
   webchat: () => require('../../plugins/webchat'),
   slack: () => require('../../plugins/slack'),
   telegram: () => require('../../plugins/telegram'),
+  wecom: () => require('../../plugins/wecom'),
 };
 
 export const BUILTIN_PLUGINS = Object.keys(builtins);
