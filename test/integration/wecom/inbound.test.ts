@@ -1,7 +1,9 @@
 import type { InboundEnvelope, InboundMember } from '../../../core/contract/schemas';
+import { eventually, inboundBarrier } from '../../support';
+import { client } from '../../support/harness';
 import { wecomRig } from './rig';
 
-const { boot } = wecomRig();
+const { t, boot } = wecomRig();
 
 describe('wecom inbound', () => {
   test('wecom inbound - a single-chat text becomes an envelope; its reply stream opens once, which stops WeCom pushing it again', async () => {
@@ -100,4 +102,26 @@ describe('wecom inbound', () => {
     await r.gw.inboundBarrier((text) => r.emu.say({ botId: r.bot.botId, user: 'qianqi', text }));
     expect(r.inbox.items.filter((e) => e.kind === 'message')).toEqual([]);
   });
+
+  test('wecom inbound - while NATS is down a message is not answered; WeCom pushes it again and it arrives once', async () => {
+    const r = await boot({ emulator: { replyWindowMs: 1500, pushes: 8 } });
+    await t.nats.stop();
+    const said = r.emu.say({ botId: r.bot.botId, user: 'zhouba', text: 'during the outage' });
+    await eventually(
+      () => r.gw.logs.messages().includes('WeCom callback not stored; WeCom pushes it again'),
+      'the callback not stored',
+      20_000,
+    );
+    expect(r.emu.frames.filter((f) => f.cmd === 'aibot_respond_msg')).toEqual([]);
+    await t.nats.restart();
+    const nc2 = await client(t.nats.url);
+    t.defer(() => nc2.close());
+    const late = await t.collect<InboundEnvelope>(`${r.prefix}.in.>`, nc2);
+    const out = await said;
+    expect(out).toMatchObject({ replied: true });
+    expect(out.pushes).toBeGreaterThan(1);
+    await late.waitFor(1);
+    await inboundBarrier(late, (text) => r.emu.say({ botId: r.bot.botId, user: 'zhouba', text }));
+    expect(late.items.map((e) => e.message.text)).toEqual(['during the outage']);
+  }, 60_000);
 });
