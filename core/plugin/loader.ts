@@ -16,6 +16,7 @@ const builtins: Record<string, () => unknown> = {
   slack: () => require('../../plugins/slack'),
   telegram: () => require('../../plugins/telegram'),
   dingtalk: () => require('../../plugins/dingtalk'),
+  wecom: () => require('../../plugins/wecom'),
 };
 
 export const BUILTIN_PLUGINS = Object.keys(builtins);

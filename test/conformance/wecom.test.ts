@@ -1,0 +1,89 @@
+import { runConformance, type FailureKind, type InjectedMessage, type PlatformDriver, type ReceivedMessage } from '../../core/testing';
+import wecom from '../../plugins/wecom';
+import type { BotInfo, Shown, WeComEmulator } from '../emulators/wecom';
+import { startEmulator } from '../support/wecom';
+
+/**
+ * WeCom through its emulator: the long connection in and out. A single chat is the user's id, a group
+ * its chatid. A reply and the card with its buttons are one message to the user (stream_with_template_card).
+ */
+class WeComDriver implements PlatformDriver {
+  readonly ids = {
+    conversation: (type: 'direct' | 'group', n: number) => (type === 'direct' ? this.ids.sender(n) : `wrconf${n}`),
+    sender: (n: number) => `confuser${n}`,
+  };
+  readonly supports = { groups: true, failures: ['retryable', 'permanent'] as FailureKind[] };
+  private emu!: WeComEmulator;
+  private bot!: BotInfo;
+  private readonly msgids = new Map<string, string>();
+
+  async start(): Promise<void> {
+    this.emu = await startEmulator();
+  }
+
+  async stop(): Promise<void> {
+    await this.emu.stop();
+    if (this.emu.protocolErrors.length) throw new Error(this.emu.protocolErrors.map((e) => e.error.message).join('; '));
+  }
+
+  /** A fresh bot for every gateway, so a previous gateway's connection cannot take its callbacks. */
+  options(): Record<string, unknown> {
+    this.bot = this.emu.addBot({ name: 'Conformance Bot' });
+    return { botId: this.bot.botId, secret: this.bot.secret, wsUrl: this.emu.wsUrl, heartbeatMs: 1000, streamPaceMs: 50 };
+  }
+
+  async attached(): Promise<void> {
+    await this.emu.waitForConnection(this.bot.botId);
+  }
+
+  async inject(m: InjectedMessage): Promise<{ messageId: string }> {
+    const known = this.msgids.get(m.id);
+    if (known) {
+      await this.emu.repush(known);
+      return { messageId: known };
+    }
+    const group = m.conversation.type === 'group' ? this.emu.addGroup([this.bot.botId], m.conversation.id) : undefined;
+    const out = await this.emu.say({
+      botId: this.bot.botId,
+      user: m.sender.id,
+      ...(group ? { chat: group } : {}),
+      text: m.text,
+      mention: !!m.mentionsBot,
+    });
+    this.msgids.set(m.id, out.msgid);
+    return { messageId: out.msgid };
+  }
+
+  /** What the bot showed, as it shows now; a reply stream and the card sent with it are one message. */
+  async received(): Promise<ReceivedMessage[]> {
+    const shown = this.emu.shown().filter((s) => s.botId === this.bot.botId);
+    const cardOf = (s: Shown) =>
+      shown.find((c) => c.kind === 'template_card' && c.answers && c.answers === s.answers && s.kind === 'stream');
+    const out: ReceivedMessage[] = [];
+    for (const s of shown) {
+      if (s.kind === 'template_card' && s.answers) continue; // shown with its stream
+      const card = s.kind === 'template_card' ? s : cardOf(s);
+      out.push({
+        conversationId: s.chat,
+        text: [s.kind === 'template_card' ? '' : s.content, card?.card?.text ?? ''].filter(Boolean).join('\n'),
+        platformId: card ? `${card.chat}:${card.card!.taskId}` : s.id,
+        buttons: card?.card?.buttons.map((b) => b.text) ?? [],
+      });
+    }
+    return out;
+  }
+
+  /** A click as WeCom reports it: template_card_event; resolves once the card was updated or WeCom's 5 s passed. */
+  async click(platformId: string, label: string, sender: number): Promise<void> {
+    const [chat, taskId] = platformId.split(':') as [string, string];
+    const user = this.ids.sender(sender);
+    void this.emu.click({ botId: this.bot.botId, user, taskId, label, chat });
+  }
+
+  failNext(kind: FailureKind): void {
+    if (kind === 'retryable') this.emu.failNext('aibot_send_msg', 'rateLimited');
+    else this.emu.failNext('aibot_send_msg', 'invalidChat');
+  }
+}
+
+runConformance({ plugin: wecom, platform: new WeComDriver(), title: 'wecom - conformance' });
