@@ -104,7 +104,9 @@ export class Streams {
         { ...base, ...own, text: text.plain },
         info.signal,
       ),
-    );
+    ).catch((err: unknown) => {
+      throw toDeliveryError(err);
+    });
     if (!env.done || !rest.length) return {};
     const id = `${handle.chatId}:${handle.messageId}`;
     const more = planCalls(
@@ -173,18 +175,17 @@ export class Streams {
     await pacer.take(chatId, signal);
   }
 
-  /** Runs a call; a 429 blocks the chat's frames for `retry_after` and goes to core to retry. */
+  /** Runs a call; a 429 blocks the chat's frames for `retry_after` (and goes on to core, which retries). */
   private async guard(chatId: string, call: () => Promise<void>): Promise<void> {
     try {
       await call();
     } catch (err) {
-      const failure = toDeliveryError(err);
       const retryAfter = err instanceof TelegramApiError ? err.parameters.retry_after : undefined;
       if (retryAfter !== undefined) {
         this.blocked.set(chatId, Date.now() + retryAfter * 1000);
         this.log.info({ chatId, retryAfter }, 'Telegram asked to slow down: the stream waits before its next frame');
       }
-      throw failure;
+      throw err;
     }
   }
 }
