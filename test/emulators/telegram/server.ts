@@ -156,7 +156,8 @@ export function createServer({ world, faults, files, handlers, onRequest, upload
     if (download) {
       req.resume();
       const status = serveFile(world, files, res, download[1]!, decodeURIComponent(download[2]!));
-      return onRequest({ method: 'file', status, at, ms: Date.now() - at });
+      const owner = world.botByToken(download[1]!);
+      return onRequest({ ...(owner ? { botId: owner.user.id } : {}), method: 'file', status, at, ms: Date.now() - at });
     }
     const m = /^\/bot([^/]*)\/([A-Za-z]*)\/?$/.exec(url.pathname);
     const method = (m?.[2] ?? '').toLowerCase();
