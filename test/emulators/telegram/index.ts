@@ -115,9 +115,9 @@ export class TelegramEmulator extends EventEmitter {
   }
 
   /** A Telegram user (not stored: users exist implicitly). */
-  user(opts: { firstName?: string; lastName?: string; username?: string; isBot?: boolean } = {}): User {
+  user(opts: { id?: number; firstName?: string; lastName?: string; username?: string; isBot?: boolean } = {}): User {
     return {
-      id: newUserId(),
+      id: opts.id ?? newUserId(),
       is_bot: opts.isBot ?? false,
       first_name: opts.firstName ?? 'Ann',
       ...(opts.lastName ? { last_name: opts.lastName } : {}),
@@ -142,10 +142,11 @@ export class TelegramEmulator extends EventEmitter {
   }
 
   /** A group the bot is in: a basic group, a supergroup, or a supergroup with topics (`forum`). */
-  group(bot: BotRef, opts: { title?: string; type?: 'group' | 'supergroup'; forum?: boolean; username?: string } = {}): Chat {
+  group(bot: BotRef, opts: { id?: number; title?: string; type?: 'group' | 'supergroup'; forum?: boolean; username?: string } = {}): Chat {
     const type = opts.forum ? 'supergroup' : (opts.type ?? 'group');
     const id =
-      type === 'supergroup' ? -(1_000_000_000_000 + randomInt(1_000_000_000, 2_000_000_000)) : -randomInt(4_000_000_000, 5_000_000_000);
+      opts.id ??
+      (type === 'supergroup' ? -(1_000_000_000_000 + randomInt(1_000_000_000, 2_000_000_000)) : -randomInt(4_000_000_000, 5_000_000_000));
     const chat: Chat = {
       id,
       type,
@@ -313,6 +314,17 @@ export class TelegramEmulator extends EventEmitter {
         throw new Error(`TelegramEmulator: no getUpdates held for bot ${this.bot(bot).user.id} within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }
+  }
+
+  /** The same message (or event) once more, in a new update: what a client sees when it reads twice. */
+  redeliver(bot: BotRef, update: Update): Update | undefined {
+    const type = (Object.keys(update) as Array<keyof Update>).find((k) => k !== 'update_id') as UpdateType;
+    return this.bot(bot).queue.push(type, update[type] as Record<string, unknown>);
+  }
+
+  /** Whether the chat exists for the bot. */
+  hasChat(bot: BotRef, chatId: number): boolean {
+    return this.bot(bot).chats.has(chatId);
   }
 
   /** Updates not yet confirmed by an offset. */

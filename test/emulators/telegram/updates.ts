@@ -41,6 +41,11 @@ export class UpdateQueue {
   push(type: UpdateType, payload: Message | Record<string, unknown>): Update | undefined {
     if (!this.accepts(type)) return undefined;
     const update = { update_id: this.nextId++, [type]: payload } as Update;
+    this.enqueue(update);
+    return update;
+  }
+
+  private enqueue(update: Update): void {
     this.updates.push(update);
     if (this.waiter && !this.flushing) {
       this.flushing = true;
@@ -50,7 +55,6 @@ export class UpdateQueue {
         if (this.waiter) this.finish(this.waiter, this.take(this.waiter.record, this.waiter.limit));
       });
     }
-    return update;
   }
 
   /** `offset` > 0 forgets updates below it; < 0 keeps only the last -offset. */
