@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { DeliveryError, Pacer, sleep, type OutboundEnvelope, type SendInfo, type SentMessage } from '../../core/plugin';
+import { BoundedMap, DeliveryError, Pacer, sleep, type OutboundEnvelope, type SendInfo, type SentMessage } from '../../core/plugin';
 import { TelegramApiError, type BotApi } from './api';
 import { Edits, parseMessageId } from './edits';
 import { isParseError, toDeliveryError } from './errors';
@@ -38,7 +38,7 @@ export class Streams {
   private readonly drafts: Pacer;
   private readonly edits: Pacer;
   /** Until when Telegram told a chat to wait (`retry_after`). */
-  private readonly blocked = new Map<string, number>();
+  private readonly blocked = new BoundedMap<string, number>(10_000);
 
   constructor(
     private readonly api: BotApi,

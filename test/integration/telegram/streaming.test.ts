@@ -1,6 +1,7 @@
 import { telegramRig, type TelegramRun } from './rig';
 
-const { boot } = telegramRig();
+const rig = telegramRig();
+const { boot } = rig;
 
 /** The words of an answer, and its snapshots as a model would write them. */
 const WORDS = Array.from({ length: 100 }, (_, i) => `word${i}`);
@@ -153,3 +154,28 @@ test('telegram streaming - where Telegram refuses drafts (TEXTDRAFT_PEER_INVALID
   expect(done.messageIds).toEqual(open.messageIds);
   expect(r.emu.message(r.bot, r.dm, message!.messageId)!.text).toBe('Thought it through');
 });
+
+test('telegram streaming - a replica taking over a stream continues the same draft and the same edited message; one message each', async () => {
+  const r = await boot({ extra: '    editPaceMs: 200\n' });
+  r.send({ id: 'd1', conversation: { id: String(r.dm.id) }, stream: true, text: 'Draft one' });
+  r.send({ id: 'e1', conversation: { id: String(r.group.id) }, stream: true, text: 'Edit one' });
+  r.send({ id: 'd1.1', edit: 'd1', text: 'Draft one two' });
+  r.send({ id: 'e1.1', edit: 'e1', text: 'Edit one two' });
+  await r.receipt('d1.1');
+  await r.receipt('e1.1');
+  await r.gw.stop();
+  const second = await rig.t.bootFile(r.gw.file);
+  second.publish('telegram.default', { id: 'd1.2', edit: 'd1', done: true, text: 'Draft one two three' });
+  second.publish('telegram.default', { id: 'e1.2', edit: 'e1', done: true, text: 'Edit one two three' });
+  const [a, b] = await Promise.all([r.receipt('d1.2'), r.receipt('e1.2')]);
+  expect([a.ok, b.ok]).toEqual([true, true]);
+  const drafts = r.emu.records.drafts.filter((d) => d.chatId === r.dm.id);
+  expect(new Set(drafts.map((d) => d.draftId)).size).toBe(1);
+  const dmSent = sentIn(r, r.dm.id);
+  expect(dmSent.map((s) => s.text)).toEqual(['Draft one two three']);
+  expect(a.messageIds).toEqual([`${r.dm.id}:${dmSent[0]!.messageId}`]);
+  const groupSent = sentIn(r, r.group.id);
+  expect(groupSent).toHaveLength(1);
+  expect(r.emu.message(r.bot, r.group, groupSent[0]!.messageId)!.text).toBe('Edit one two three');
+  expect(b.messageIds).toEqual([`${r.group.id}:${groupSent[0]!.messageId}`]);
+}, 40_000);
