@@ -106,10 +106,16 @@ export class Operations {
     const { envelope, buttons, stored } = await prepareActions(env, targetId, message.conversation, this.caps, this.outbox, this.names);
     const result = await this.adapter.edit!(envelope, sentMessage(targetId, message), { ...at, actions: buttons, attachments: [] });
     const handle = result && 'handle' in result ? result.handle : message.handle;
-    const updated: MessageRecord = { ...message, streaming: message.streaming && !env.done, ...(handle !== undefined ? { handle } : {}) };
+    const messageIds = (result && result.messageIds) ?? message.messageIds;
+    const updated: MessageRecord = {
+      ...message,
+      messageIds,
+      streaming: message.streaming && !env.done,
+      ...(handle !== undefined ? { handle } : {}),
+    };
     if (stored.length) updated.actions = stored;
     else delete updated.actions;
-    return { messageIds: message.messageIds, commit: (receipt) => this.commitBoth(env.id, receipt, targetId, record, updated) };
+    return { messageIds, commit: (receipt) => this.commitBoth(env.id, receipt, targetId, record, updated) };
   }
 
   private async delete(env: OutboundEnvelope, targetId: string, at: Attempt): Promise<Performed> {

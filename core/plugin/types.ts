@@ -187,6 +187,12 @@ export interface SentMessage {
 /** What a successful `edit()` returns: the new `handle`, when it changed. */
 export interface EditResult {
   handle?: unknown;
+  /**
+   * The platform messages the message is from now on, when the edit changed them: a stream whose
+   * platform message exists only once its final frame is sent (Telegram's drafts), or a final frame
+   * split in several messages.
+   */
+  messageIds?: string[];
 }
 
 /** What `react()` is asked to do. */

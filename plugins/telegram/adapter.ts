@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   Context,
+  DeliveryError,
   Options,
   Pacer,
   SendProgress,
@@ -10,18 +11,31 @@ import {
   injectable,
   sleep,
   type ChannelAdapter,
+  type Draft,
+  type EditResult,
+  type MediaDownload,
+  type MediaRequest,
   type OutboundEnvelope,
   type PluginContext,
+  type ReactionRequest,
   type SendInfo,
   type SendResult,
+  type SentMessage,
 } from '../../core/plugin';
 import { BotApi, TelegramApiError, TelegramNetworkError } from './api';
+import { Edits, parseMessageId, type SentHandle } from './edits';
 import type { BotIdentity } from './entities';
 import { isParseError, toDeliveryError } from './errors';
 import { toDraft } from './inbound';
+import { commandDraft, eventDrafts } from './inbound-events';
+import { inlineKeyboard } from './keyboard';
+import { download, mediaCalls } from './media';
 import type { TelegramOptions } from './options';
-import { planCalls, type Call } from './outbound';
+import { planCalls, targetOf, type Call } from './outbound';
 import { Poller, explainConflict } from './poller';
+import { react } from './reactions';
+import { Streams } from './stream';
+import { Typing } from './typing';
 import type { Message, Update, User, WebhookInfo } from './types';
 
 interface Progress {
@@ -39,11 +53,17 @@ function createdIds(result: unknown, chatId: unknown): string[] {
   return [];
 }
 
+/** A call as it goes into the key of its delivery's progress: the file by name and size, not its bytes. */
+const keyOf = (c: Call) => (c.file ? { ...c, file: { field: c.file.field, name: c.file.name, size: c.file.data.length } } : c);
+
 /**
  * One Telegram bot over the raw Bot API. Start: `getMe` (proves the token, learns the bot's id and
  * username); then, on the one replica holding the "poll" role, remove a webhook if one is set and
- * long-poll `getUpdates`. Updates are confirmed to
- * Telegram only after core stored their envelopes; replies go out with `sendMessage`.
+ * long-poll `getUpdates`. Updates (messages, clicks, reactions, membership) are confirmed to Telegram
+ * only after core stored their envelopes; a click is answered (`answerCallbackQuery`) after that too.
+ *
+ * Out: `sendMessage` (buttons as an inline keyboard), streams (stream.ts), edits and deletes
+ * (edits.ts), reactions, typing, files as multipart uploads (media.ts).
  */
 @injectable()
 export class TelegramAdapter implements ChannelAdapter {
@@ -54,6 +74,9 @@ export class TelegramAdapter implements ChannelAdapter {
   private readonly pacer = new Pacer(30, 1050);
   /** Envelopes whose delivery stopped part way (a split text), so a retry resumes instead of repeating. */
   private readonly partial: SendProgress<Progress>;
+  private readonly edits: Edits;
+  private readonly streams: Streams;
+  private readonly indicator: Typing;
 
   constructor(
     @inject(Context) private readonly ctx: PluginContext,
@@ -61,6 +84,9 @@ export class TelegramAdapter implements ChannelAdapter {
   ) {
     this.api = new BotApi(options.token, options.apiRoot, options.requestTimeoutMs);
     this.partial = new SendProgress(ctx.store, ctx.logger);
+    this.edits = new Edits(this.api, options);
+    this.streams = new Streams(this.api, options, this.edits, (key, calls, signal) => this.deliverAll(key, calls, signal), ctx.logger);
+    this.indicator = new Typing(this.api, ctx.logger);
   }
 
   async start(): Promise<void> {
@@ -130,18 +156,65 @@ export class TelegramAdapter implements ChannelAdapter {
     const poller = this.poller;
     this.poller = undefined;
     await poller?.stop();
+    this.indicator.close();
     this.api.close();
   }
 
   async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
-    const calls = planCalls(env, this.options);
-    const key = `${env.id}#${createHash('sha256').update(JSON.stringify(calls)).digest('hex').slice(0, 16)}`;
+    const chatId = targetOf(env).chatId;
+    this.indicator.clear(chatId);
+    if (env.stream) return this.streams.open(env, info);
+    const keyboard = inlineKeyboard(info.actions);
+    const calls = info.attachments.length
+      ? await mediaCalls(env, info.attachments, this.options, keyboard)
+      : planCalls(env, this.options, keyboard);
+    const messageIds = await this.deliverAll(env.id, calls, info.signal);
+    const handle: SentHandle | undefined = calls[0]?.file ? { caption: true } : undefined;
+    return { messageIds, ...(handle ? { handle } : {}) };
+  }
+
+  async edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
+    if (target.streaming) return this.streams.frame(env, target, info);
+    await this.edits.edit(env, target, info.actions, info.signal);
+    return {};
+  }
+
+  delete(target: SentMessage, info: SendInfo): Promise<void> {
+    return this.edits.delete(target, info.signal);
+  }
+
+  react(reaction: ReactionRequest, info: SendInfo): Promise<void> {
+    return react(this.api, reaction, info.signal);
+  }
+
+  async typing(target: { conversation?: string; replyTo?: string }, info: SendInfo): Promise<void> {
+    const chatId = target.conversation ?? (target.replyTo ? parseMessageId(target.replyTo).chatId : undefined);
+    if (!chatId) throw DeliveryError.permanent('typing needs conversation.id or replyTo', { code: 'E_SCHEMA' });
+    await this.indicator.show(chatId, undefined, info.signal).catch((err: unknown) => {
+      throw toDeliveryError(err);
+    });
+  }
+
+  fetchMedia(request: MediaRequest, info: { signal: AbortSignal }): Promise<MediaDownload> {
+    return download(this.api, request, info.signal);
+  }
+
+  /**
+   * Makes the calls in order and returns the ids of the messages they created. When there are several,
+   * what already went out is remembered (in NATS) under `id` and the calls' digest, so a retry on any
+   * replica sends only the rest.
+   */
+  private async deliverAll(id: string, calls: Call[], signal: AbortSignal): Promise<string[]> {
+    const key = `${id}#${createHash('sha256')
+      .update(JSON.stringify(calls.map(keyOf)))
+      .digest('hex')
+      .slice(0, 16)}`;
     const progress = (calls.length > 1 ? await this.partial.load(key) : undefined) ?? { done: 0, ids: [] };
     try {
       for (let k = progress.done; k < calls.length; k++) {
         const call = withThread(calls[k]!, k > 0 ? progress.threadId : undefined);
-        await this.pacer.take('', info.signal);
-        const result = await this.deliver(call, info.signal);
+        await this.pacer.take('', signal);
+        const result = await this.deliver(call, signal);
         progress.ids.push(...createdIds(result, call.params.chat_id));
         progress.done = k + 1;
         const first = result as Partial<Message>;
@@ -150,23 +223,25 @@ export class TelegramAdapter implements ChannelAdapter {
       }
     } catch (err) {
       // Stopping: leave the envelope to core as it is (it is offered again later).
-      if (info.signal.aborted) throw err;
+      if (signal.aborted) throw err;
       const failure = toDeliveryError(err);
       if (!failure.retryable) await this.partial.clear(key);
       throw failure;
     }
     await this.partial.clear(key);
-    return { messageIds: progress.ids };
+    return progress.ids;
   }
 
   /** One call; refused markup is sent again as plain text, a migrated group at its new id. */
   private async deliver(call: Call, signal: AbortSignal, migrated = false): Promise<unknown> {
     try {
-      return await this.api.call(call.method, call.params, { signal });
+      return call.file
+        ? await this.api.upload(call.method, call.params, call.file, { signal })
+        : await this.api.call(call.method, call.params, { signal });
     } catch (err) {
       if (call.fallback && isParseError(err)) {
         this.ctx.logger.warn({ description: err.description }, 'Telegram refused the markup; sending the text as plain text');
-        return this.deliver({ method: call.method, params: call.fallback }, signal, migrated);
+        return this.deliver({ method: call.method, params: call.fallback, ...(call.file ? { file: call.file } : {}) }, signal, migrated);
       }
       const to = err instanceof TelegramApiError ? err.parameters.migrate_to_chat_id : undefined;
       if (to !== undefined && !migrated) {
@@ -176,7 +251,12 @@ export class TelegramAdapter implements ChannelAdapter {
         );
         const move = (p: Record<string, unknown>) => ({ ...p, chat_id: String(to) });
         return this.deliver(
-          { method: call.method, params: move(call.params), ...(call.fallback ? { fallback: move(call.fallback) } : {}) },
+          {
+            method: call.method,
+            params: move(call.params),
+            ...(call.fallback ? { fallback: move(call.fallback) } : {}),
+            ...(call.file ? { file: call.file } : {}),
+          },
           signal,
           true,
         );
@@ -185,13 +265,42 @@ export class TelegramAdapter implements ChannelAdapter {
     }
   }
 
+  /**
+   * An update into core: an event (click, reaction, membership), a command, or a message. A message
+   * that opens with a command for this bot is published as a `command`; when the instance's `events:`
+   * leave commands out, as the message it is. A click is answered once its event is stored (or refused).
+   */
   private async onUpdate(update: Update): Promise<void> {
+    const events = eventDrafts(update, this.bot!);
+    if (typeof events === 'string') return this.ctx.logger.debug({ updateId: update.update_id }, `Telegram update skipped: ${events}`);
+    if (events) {
+      for (const event of events) await this.ctx.publish(event);
+      if (update.callback_query) await this.answer(String((update.callback_query as { id: unknown }).id));
+      return;
+    }
     const draft = toDraft(update, this.bot!);
     if ('skip' in draft) {
       this.ctx.logger.debug({ updateId: update.update_id }, `Telegram update skipped: ${draft.skip}`);
       return;
     }
+    const command = update.message ? commandDraft(update, update.message, this.bot!) : undefined;
+    if (command && (await this.publishCommand(command)) !== 'ignored') return;
     await this.ctx.publish(draft);
+  }
+
+  /** Publishes a command; 'ignored' when the instance does not publish commands (the message goes instead). */
+  private async publishCommand(command: Draft): Promise<string> {
+    const result = await this.ctx.publish(command);
+    return result.outcome === 'ignored' && /is not in events/.test(result.reason ?? '') ? 'ignored' : result.outcome;
+  }
+
+  /** Ends the click's spinner in the user's app. A late answer (Telegram waits about 15 s) is logged, not retried. */
+  private async answer(queryId: string): Promise<void> {
+    try {
+      await this.api.call('answerCallbackQuery', { callback_query_id: queryId }, { signal: this.ctx.signal });
+    } catch (err) {
+      this.ctx.logger.warn({ queryId, err: (err as Error).message }, `Telegram click not answered: ${(err as Error).message}`);
+    }
   }
 
   /** A call made while starting, its failure worded for the operator. */

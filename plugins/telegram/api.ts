@@ -39,6 +39,14 @@ export class TelegramNetworkError extends Error {
   }
 }
 
+/** A file for a multipart call: the parameter it goes in (`photo`, `document`...), its bytes and name. */
+export interface Upload {
+  field: string;
+  data: Buffer;
+  name: string;
+  mime: string;
+}
+
 export interface CallOptions {
   /** Abandons the call (the error thrown is the signal's reason). */
   signal?: AbortSignal;
@@ -59,19 +67,47 @@ export class BotApi {
   }
 
   /** Calls a Bot API method and returns its `result`; throws `TelegramApiError` or `TelegramNetworkError`. */
-  async call<T>(method: string, params: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<T> {
+  call<T>(method: string, params: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<T> {
+    return this.request<T>(method, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) }, opts);
+  }
+
+  /**
+   * Calls a method with a file as multipart/form-data (`sendPhoto`, `sendDocument`...): the other
+   * parameters as fields (objects as JSON), the bytes under `field`.
+   */
+  upload<T>(method: string, params: Record<string, unknown>, file: Upload, opts: CallOptions = {}): Promise<T> {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) form.append(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
+    form.append(file.field, new Blob([file.data], { type: file.mime }), file.name);
+    // Uploads take longer than a call: a minute more for every 5 MB.
+    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs + Math.ceil(file.data.length / (5 * 1024 * 1024)) * 60_000;
+    return this.request<T>(method, { body: form }, { ...opts, timeoutMs });
+  }
+
+  /** Starts the download of a file `getFile` named (`/file/bot<token>/<file_path>`); the body streams. */
+  async download(filePath: string, signal: AbortSignal): Promise<Response> {
+    try {
+      return await this.net.fetch(`${this.base}/file/bot${this.token}/${filePath.split('/').map(encodeURIComponent).join('/')}`, {
+        signal,
+      });
+    } catch (err) {
+      if (signal.aborted) throw signal.reason ?? err;
+      throw new TelegramNetworkError('file download', this.scrub(networkReason(err)));
+    }
+  }
+
+  private async request<T>(
+    method: string,
+    init: { headers?: Record<string, string>; body: string | FormData },
+    opts: CallOptions,
+  ): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
     const timer = AbortSignal.timeout(timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timer]) : timer;
     let status = 0;
     let text: string;
     try {
-      const res = await this.net.fetch(`${this.base}/bot${this.token}/${method}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(params),
-        signal,
-      });
+      const res = await this.net.fetch(`${this.base}/bot${this.token}/${method}`, { method: 'POST', ...init, signal });
       status = res.status;
       text = await res.text();
     } catch (err) {

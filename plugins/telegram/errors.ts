@@ -28,7 +28,9 @@ export function toDeliveryError(err: unknown): DeliveryError {
   if (err instanceof TelegramNetworkError) return classifyFailure({ network: true }, `Telegram unreachable: ${err.message}`);
   if (!(err instanceof TelegramApiError)) return DeliveryError.retryable(`unexpected error: ${(err as Error)?.message ?? String(err)}`);
   const code = err.errorCode;
-  const tooLong = /message is too long|caption is too long/i.test(err.description);
+  const tooLong = /message is too long|caption is too long|Request Entity Too Large|PHOTO_SAVE_FILE_INVALID|file is too big/i.test(
+    err.description,
+  );
   const advice = ADVICE.find(([re]) => re.test(err.description))?.[1];
   const message =
     code === 429
@@ -36,7 +38,7 @@ export function toDeliveryError(err: unknown): DeliveryError {
       : code >= 500 || code < 400
         ? `Telegram failed: ${err.description}`
         : tooLong
-          ? `Telegram refused the size: ${err.description}`
+          ? `Telegram refused the size: ${err.description}${/Entity Too Large|PHOTO_SAVE/i.test(err.description) ? ' (bots upload photos of at most 10 MB and other files of at most 50 MB)' : ''}`
           : code === 401
             ? 'Unauthorized: the bot token was revoked or is wrong; check token from @BotFather'
             : `Telegram refused the message: ${err.description}${advice ? ` (${advice})` : ''}`;

@@ -1,14 +1,29 @@
 import { definePlugin, type OptionProblem } from '../../core/plugin';
 import { TelegramAdapter } from './adapter';
+import { UPLOAD_LIMITS } from './media';
 import { TOKEN_PATTERN, optionsSchema } from './options';
 
-/** The Telegram channel: Bot API long polling in (works behind NAT), sendMessage out. */
+/**
+ * The Telegram channel: Bot API long polling in (works behind NAT), sendMessage out. Streams natively
+ * (drafts in private chats, one edited message in groups), edits, deletes, inline keyboard buttons,
+ * reactions, typing, files both ways, commands and the bot's membership changes (docs/telegram.md).
+ */
 export default definePlugin({
   name: 'telegram',
-  apiVersion: '1.1',
+  apiVersion: '1.2',
   options: optionsSchema,
   adapter: TelegramAdapter,
   secrets: ['token'],
+  capabilities: {
+    streaming: 'native',
+    edit: true,
+    delete: true,
+    actions: { max: 10 },
+    reactions: true,
+    typing: true,
+    media: { kinds: ['image', 'file', 'audio', 'video'], maxBytes: UPLOAD_LIMITS },
+    events: ['action', 'command', 'reaction', 'member'],
+  },
   validate: (o) => {
     const problems: OptionProblem[] = [];
     if (!TOKEN_PATTERN.test(o.token)) {

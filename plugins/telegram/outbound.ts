@@ -1,5 +1,6 @@
 import { DeliveryError, chunkText, type OutboundEnvelope } from '../../core/plugin';
 import { parseMarkdown } from './markdown';
+import type { Upload } from './api';
 import type { TelegramOptions } from './options';
 import { toHtml, toMarkdownV2, toPlain } from './render';
 
@@ -14,6 +15,8 @@ export interface Call {
   method: string;
   params: Record<string, unknown>;
   fallback?: Record<string, unknown>;
+  /** A file to upload with the call (multipart), under `file.field`. */
+  file?: Upload;
 }
 
 export interface Target {
@@ -86,16 +89,16 @@ function nativePayload(env: OutboundEnvelope): { method: string; params: Record<
  * per piece; the first answers `replyTo`. `native` alone is one call passed through (`method`,
  * default sendMessage, with its parameters; chat_id and reply_parameters filled from the envelope
  * when absent); `native` next to `text` adds its parameters (e.g. `message_thread_id`) to every piece,
- * `reply_markup` to the last one only.
+ * `reply_markup` to the last one only. `keyboard` (the envelope's buttons) goes under the last piece.
  */
-export function planCalls(env: OutboundEnvelope, options: Pick<TelegramOptions, 'parseMode'>): Call[] {
+export function planCalls(env: OutboundEnvelope, options: Pick<TelegramOptions, 'parseMode'>, keyboard?: object): Call[] {
   const target = targetOf(env);
   const base: Record<string, unknown> = { chat_id: target.chatId };
   const reply = target.reply ? { reply_parameters: { ...target.reply, allow_sending_without_reply: true } } : {};
   if (env.native && env.text === undefined) {
     const { method, params } = nativePayload(env);
     const replies = /^(send|copy)/.test(method) && !('reply_parameters' in params) && !('reply_to_message_id' in params);
-    return [{ method, params: { ...base, ...(replies ? reply : {}), ...params } }];
+    return [{ method, params: { ...base, ...(replies ? reply : {}), ...params, ...(keyboard ? { reply_markup: keyboard } : {}) } }];
   }
   let extra: Record<string, unknown> = {};
   if (env.native) {
@@ -107,7 +110,8 @@ export function planCalls(env: OutboundEnvelope, options: Pick<TelegramOptions, 
       );
     extra = params;
   }
-  const { reply_markup: markup, ...shared } = extra;
+  const { reply_markup: given, ...shared } = extra;
+  const markup = keyboard ?? given;
   const texts = renderTexts(env.text ?? '', env.format, options.parseMode).filter((t) => t.plain.trim() !== '');
   if (!texts.length) throw DeliveryError.permanent('text is empty: Telegram does not send empty messages', { code: 'E_SCHEMA' });
   return texts.map((t, i) => {

@@ -6,15 +6,20 @@ import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import { randomInt } from 'node:crypto';
 import { Faults } from './faults';
+import { DOWNLOAD_LIMIT, FileStore, PHOTO_LIMIT } from './files';
+import { Interactions } from './interactions';
 import { userMessageFields, visibleToBot, type UserMessageInput } from './messages';
 import { methods } from './methods';
-import { createServer, type RequestRecord } from './server';
-import type { Chat, FaultRule, Message, PollRecord, SentRecord, Update, User } from './types';
+import { UPLOAD_LIMIT, createServer, type RequestRecord } from './server';
+import type { Chat, EmulatorConfig, FaultRule, Message, PollRecord, Records, SentRecord, Update, User } from './types';
+import type { UpdateType } from './updates';
 import { World, newUserId, type BotState } from './world';
 import { closeServer, listenLocal } from '../shared/http';
 
 export * from './types';
 export type { Media, UserMessageInput } from './messages';
+export type { InlineKeyboard } from './keyboard';
+export { REACTION_EMOJI } from './methods-interactive';
 export type { RequestRecord } from './server';
 export { parseHtml } from './markup-html';
 export { parseMarkdownV2 } from './markup-markdown';
@@ -28,7 +33,16 @@ export interface BotInfo {
   user: User;
 }
 
-type BotRef = BotInfo | number;
+export type BotRef = BotInfo | number;
+
+const DEFAULTS: EmulatorConfig = {
+  downloadLimit: DOWNLOAD_LIMIT,
+  uploadLimit: UPLOAD_LIMIT,
+  photoLimit: PHOTO_LIMIT,
+  callbackTimeoutMs: 15_000,
+  groupEdits: { limit: 20, windowMs: 60_000 },
+  draftTtlMs: 30_000,
+};
 
 /**
  * Events (via `on`): 'sent' (SentRecord), 'poll' (PollRecord, when a getUpdates call arrives),
@@ -41,18 +55,45 @@ export class TelegramEmulator extends EventEmitter {
   readonly polls: PollRecord[] = [];
   /** Every HTTP request answered (method, status, duration; no token). */
   readonly requests: RequestRecord[] = [];
+  /** Drafts, edits, deletes, clicks and their answers, chat actions, reactions set. */
+  readonly records: Records = { drafts: [], edits: [], deletes: [], callbacks: [], chatActions: [], reactions: [] };
+  /** Limits and deadlines in force (`configure` changes them). */
+  readonly config: EmulatorConfig = structuredClone(DEFAULTS);
+  /** What users do besides writing: click, react, add or remove the bot, send files. */
+  readonly users: Interactions;
   private readonly world = new World();
   private readonly faults = new Faults();
+  private readonly files = new FileStore();
+
+  constructor() {
+    super();
+    this.users = new Interactions(this.world, this.files, this.records, (bot, type, payload) => this.push(bot, type, payload));
+  }
+
+  /** Changes limits and deadlines (a lower download limit, a shorter callback deadline...); `{}` restores none. */
+  configure(config: Partial<EmulatorConfig>): void {
+    Object.assign(this.config, config);
+  }
   private server?: Server;
   private baseUrl = '';
 
   async start(): Promise<void> {
     const handlers = methods({
       world: this.world,
+      files: this.files,
+      config: this.config,
+      records: this.records,
       onPoll: (r) => (this.polls.push(r), this.emit('poll', r)),
       onSent: (r) => (this.sent.push(r), this.emit('sent', r)),
     });
-    this.server = createServer(this.world, this.faults, handlers, (r) => (this.requests.push(r), this.emit('request', r)));
+    this.server = createServer({
+      world: this.world,
+      faults: this.faults,
+      files: this.files,
+      handlers,
+      onRequest: (r) => (this.requests.push(r), this.emit('request', r)),
+      uploadLimit: () => this.config.uploadLimit,
+    });
     this.baseUrl = await listenLocal(this.server);
   }
 
@@ -74,9 +115,9 @@ export class TelegramEmulator extends EventEmitter {
   }
 
   /** A Telegram user (not stored: users exist implicitly). */
-  user(opts: { firstName?: string; lastName?: string; username?: string; isBot?: boolean } = {}): User {
+  user(opts: { id?: number; firstName?: string; lastName?: string; username?: string; isBot?: boolean } = {}): User {
     return {
-      id: newUserId(),
+      id: opts.id ?? newUserId(),
       is_bot: opts.isBot ?? false,
       first_name: opts.firstName ?? 'Ann',
       ...(opts.lastName ? { last_name: opts.lastName } : {}),
@@ -101,10 +142,11 @@ export class TelegramEmulator extends EventEmitter {
   }
 
   /** A group the bot is in: a basic group, a supergroup, or a supergroup with topics (`forum`). */
-  group(bot: BotRef, opts: { title?: string; type?: 'group' | 'supergroup'; forum?: boolean; username?: string } = {}): Chat {
+  group(bot: BotRef, opts: { id?: number; title?: string; type?: 'group' | 'supergroup'; forum?: boolean; username?: string } = {}): Chat {
     const type = opts.forum ? 'supergroup' : (opts.type ?? 'group');
     const id =
-      type === 'supergroup' ? -(1_000_000_000_000 + randomInt(1_000_000_000, 2_000_000_000)) : -randomInt(4_000_000_000, 5_000_000_000);
+      opts.id ??
+      (type === 'supergroup' ? -(1_000_000_000_000 + randomInt(1_000_000_000, 2_000_000_000)) : -randomInt(4_000_000_000, 5_000_000_000));
     const chat: Chat = {
       id,
       type,
@@ -128,12 +170,57 @@ export class TelegramEmulator extends EventEmitter {
     return { threadId: message.message_id, message, ...this.deliver(b, 'message', message) };
   }
 
-  /** A user sends a message. `update` is absent when the bot does not get it (privacy mode, allowed_updates). */
+  /**
+   * A user sends a message. `update` is absent when the bot does not get it (privacy mode, allowed_updates).
+   * With `file`, the media carries those bytes: `getFile` and the download serve them.
+   */
   userMessage(bot: BotRef, input: UserMessageInput): { message: Message; update?: Update } {
     const b = this.bot(bot);
     const chat = this.world.chat(b, typeof input.chat === 'number' ? input.chat : input.chat.id);
-    const message = this.world.addMessage(chat, userMessageFields(chat, input) as never);
+    const fields = userMessageFields(chat, input);
+    if (input.file) this.users.attach(b, fields, input.file);
+    const message = this.world.addMessage(chat, fields as never);
     return { message, ...this.deliver(b, 'message', message) };
+  }
+
+  /** A message of a chat as it is now (undefined once deleted), with its keyboard and reactions. */
+  message(bot: BotRef, chat: Chat | number, messageId: number): Message | undefined {
+    const m = this.world.chat(this.bot(bot), typeof chat === 'number' ? chat : chat.id).messages.get(messageId);
+    return m && !m.deleted ? m : undefined;
+  }
+
+  /** The labels of the inline keyboard under a message, row by row flattened. */
+  buttons(bot: BotRef, chat: Chat | number, messageId: number): Array<{ text: string; data?: string }> {
+    const m = this.message(bot, chat, messageId);
+    return (m?.reply_markup?.inline_keyboard ?? [])
+      .flat()
+      .map((b) => ({ text: b.text, ...(b.callback_data ? { data: b.callback_data } : {}) }));
+  }
+
+  /** The bot's reaction on a message (emoji), if any. */
+  botReaction(bot: BotRef, chat: Chat | number, messageId: number): string[] {
+    const b = this.bot(bot);
+    const on = this.world.chat(b, typeof chat === 'number' ? chat : chat.id).reactions.get(messageId);
+    return (on?.get(b.user.id) ?? []).map((r) => r.emoji ?? r.custom_emoji_id ?? r.type);
+  }
+
+  /** The draft shown in a private chat now, if any (it expires after `draftTtlMs` without a frame). */
+  draft(bot: BotRef, chat: Chat | number): { draftId: number; text: string } | undefined {
+    const d = this.world.chat(this.bot(bot), typeof chat === 'number' ? chat : chat.id).draft;
+    return d && d.until > Date.now() ? { draftId: d.draftId, text: d.text } : undefined;
+  }
+
+  /** Makes a message older (to test the 48-hour delete window). */
+  ageMessage(bot: BotRef, chat: Chat | number, messageId: number, hours: number): void {
+    const c = this.world.chat(this.bot(bot), typeof chat === 'number' ? chat : chat.id);
+    const m = c.messages.get(messageId);
+    if (!m) throw new Error(`TelegramEmulator: no message ${messageId} in chat ${c.chat.id}`);
+    c.messages.set(messageId, { ...m, date: m.date - Math.round(hours * 3600) });
+  }
+
+  /** The bytes of a file the bot sent (its file id). */
+  fileBytes(bot: BotRef, fileId: string): Buffer | undefined {
+    return this.files.get(this.bot(bot).user.id, fileId)?.data;
   }
 
   /** A user edits their text message: an `edited_message` update (if asked for). */
@@ -229,6 +316,17 @@ export class TelegramEmulator extends EventEmitter {
     }
   }
 
+  /** The same message (or event) once more, in a new update: what a client sees when it reads twice. */
+  redeliver(bot: BotRef, update: Update): Update | undefined {
+    const type = (Object.keys(update) as Array<keyof Update>).find((k) => k !== 'update_id') as UpdateType;
+    return this.bot(bot).queue.push(type, update[type] as Record<string, unknown>);
+  }
+
+  /** Whether the chat exists for the bot. */
+  hasChat(bot: BotRef, chatId: number): boolean {
+    return this.bot(bot).chats.has(chatId);
+  }
+
   /** Updates not yet confirmed by an offset. */
   pendingUpdates(bot: BotRef): Update[] {
     return this.bot(bot).queue.pending();
@@ -282,7 +380,11 @@ export class TelegramEmulator extends EventEmitter {
 
   private deliver(bot: BotState, type: 'message' | 'edited_message', message: Message): { update?: Update } {
     if (!visibleToBot(bot, message)) return {};
-    const update = bot.queue.push(type, message);
+    return this.push(bot, type, message);
+  }
+
+  private push(bot: BotState, type: UpdateType, payload: Message | Record<string, unknown>): { update?: Update } {
+    const update = bot.queue.push(type, payload);
     return update ? { update } : {};
   }
 }

@@ -30,12 +30,14 @@ export interface UserMessageInput {
   threadId?: number;
   /** Sent on behalf of a chat (an anonymous admin, a channel). */
   senderChat?: Chat;
+  /** Real bytes for `media`: getFile and the file download serve them. */
+  file?: { data: Buffer; mime?: string; name?: string };
   /** Any other fields (e.g. `location`). */
   extra?: Record<string, unknown>;
 }
 
 /** Telegram-like file ids: a type prefix and random bytes. */
-const PREFIX: Record<Media['type'], string> = {
+export const PREFIX: Record<Media['type'], string> = {
   photo: 'AgACAgIAAxkBAAI',
   document: 'BQACAgIAAxkBAAI',
   animation: 'CgACAgIAAxkBAAI',

@@ -1,31 +1,38 @@
 /** The Bot API methods the emulator answers, with Telegram's validation order and descriptions. */
-import { randomBytes } from 'node:crypto';
 import { MarkupError, trimParsed, type Parsed } from './markup';
 import { parseHtml } from './markup-html';
 import { parseMarkdownLegacy, parseMarkdownV2 } from './markup-markdown';
 import type { CallContext, MethodHandler } from './server';
-import type { Message, PollRecord, SentRecord } from './types';
+import type { FileStore, StoredFile } from './files';
+import { mediaMethods } from './methods-media';
+import { editMethods } from './methods-edit';
+import { interactiveMethods } from './methods-interactive';
+import { inlineKeyboard } from './keyboard';
+import type { EmulatorConfig, Message, PollRecord, Records, SentRecord } from './types';
 import { conflict, type Answer } from './updates';
 import { shallow, type BotState, type ChatState, type World } from './world';
 
 export interface MethodDeps {
   world: World;
+  files: FileStore;
+  config: EmulatorConfig;
+  records: Records;
   onPoll(record: PollRecord): void;
   onSent(record: SentRecord): void;
 }
 
-const bad = (what: string, parameters?: { migrate_to_chat_id: number }): Answer => ({
+export const bad = (what: string, parameters?: { migrate_to_chat_id: number }): Answer => ({
   ok: false,
   error_code: 400,
   description: `Bad Request: ${what}`,
   ...(parameters ? { parameters } : {}),
 });
-const forbidden = (what: string): Answer => ({ ok: false, error_code: 403, description: `Forbidden: ${what}` });
-const ok = (result: unknown, description?: string): Answer => ({ ok: true, result, ...(description ? { description } : {}) });
-const isAnswer = (x: unknown): x is Answer => !!x && typeof x === 'object' && 'ok' in x;
+export const forbidden = (what: string): Answer => ({ ok: false, error_code: 403, description: `Forbidden: ${what}` });
+export const ok = (result: unknown, description?: string): Answer => ({ ok: true, result, ...(description ? { description } : {}) });
+export const isAnswer = (x: unknown): x is Answer => !!x && typeof x === 'object' && 'ok' in x;
 
 /** A parameter that may come as a JSON string (query, form) or as a value (JSON body). */
-function json(v: unknown): unknown {
+export function json(v: unknown): unknown {
   if (typeof v !== 'string') return v;
   try {
     return JSON.parse(v);
@@ -33,8 +40,8 @@ function json(v: unknown): unknown {
     return v;
   }
 }
-const int = (v: unknown): number | undefined => (v === undefined || v === '' || v === null ? undefined : Number(v));
-const bool = (v: unknown) => v === true || v === 'true' || v === '1';
+export const int = (v: unknown): number | undefined => (v === undefined || v === '' || v === null ? undefined : Number(v));
+export const bool = (v: unknown) => v === true || v === 'true' || v === '1';
 
 const ACTIONS = new Set([
   'typing',
@@ -51,7 +58,7 @@ const ACTIONS = new Set([
 ]);
 
 /** Text or caption with its parse mode applied, trimmed and checked against the limit. */
-function compose(params: Record<string, unknown>, field: 'text' | 'caption', limit: number): Parsed | Answer {
+export function compose(params: Record<string, unknown>, field: 'text' | 'caption', limit: number): Parsed | Answer {
   const raw = params[field];
   if (raw === undefined || raw === null || String(raw) === '')
     return field === 'text' ? bad('message text is empty') : { text: '', entities: [] };
@@ -77,7 +84,7 @@ function compose(params: Record<string, unknown>, field: 'text' | 'caption', lim
 }
 
 /** The chat a bot may write to, or why not. */
-function writableChat(bot: BotState, chatId: unknown): ChatState | Answer {
+export function writableChat(bot: BotState, chatId: unknown): ChatState | Answer {
   if (chatId === undefined || chatId === null || chatId === '') return bad('chat_id is empty');
   const id = String(chatId);
   const chat = /^-?\d+$/.test(id)
@@ -110,16 +117,27 @@ function placement(bot: BotState, chat: ChatState, params: Record<string, unknow
   return { ...(thread !== undefined ? { thread } : {}), reply };
 }
 
-export function methods(deps: MethodDeps): Record<string, MethodHandler> {
-  const { world } = deps;
+/** A new message of the bot in the chat `params.chat_id` names (topic, reply and markup checked), recorded as sent. */
+export type Post = (
+  ctx: CallContext,
+  content: Record<string, unknown>,
+  parsed: Parsed,
+  field: 'text' | 'caption',
+  file?: StoredFile,
+) => Answer;
 
-  function post(ctx: CallContext, content: Record<string, unknown>, parsed: Parsed, field: 'text' | 'caption'): Answer {
+export function poster(deps: MethodDeps): Post {
+  const { world } = deps;
+  return (ctx, content, parsed, field, file) => {
     const { bot, params } = ctx;
     const chat = writableChat(bot, params.chat_id);
     if (isAnswer(chat)) return chat;
     const place = placement(bot, chat, params);
     if (isAnswer(place)) return place;
+    const markup = inlineKeyboard(params.reply_markup);
+    if (isAnswer(markup)) return markup;
     const fields: Record<string, unknown> = { from: bot.user, ...content };
+    if (markup) fields.reply_markup = markup;
     if (parsed.text) fields[field] = parsed.text;
     if (parsed.entities.length) fields[field === 'text' ? 'entities' : 'caption_entities'] = parsed.entities;
     if (place.thread !== undefined) {
@@ -129,6 +147,8 @@ export function methods(deps: MethodDeps): Record<string, MethodHandler> {
     const replyTo = place.reply ?? (place.thread !== undefined ? chat.messages.get(place.thread) : undefined);
     if (replyTo) fields.reply_to_message = shallow(replyTo);
     const message = world.addMessage(chat, fields as never);
+    // The message the draft was a preview of replaces it.
+    delete chat.draft;
     deps.onSent({
       botId: bot.user.id,
       method: ctx.method,
@@ -141,12 +161,25 @@ export function methods(deps: MethodDeps): Record<string, MethodHandler> {
       ...(place.reply ? { replyTo: place.reply.message_id } : {}),
       params,
       message,
+      ...(file
+        ? {
+            file: {
+              fileId: file.fileId,
+              size: file.data.length,
+              sha256: file.sha256,
+              mime: file.mime,
+              ...(file.name ? { name: file.name } : {}),
+            },
+          }
+        : {}),
       at: Date.now(),
     });
     return ok(message);
-  }
+  };
+}
 
-  const fileId = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
+export function methods(deps: MethodDeps): Record<string, MethodHandler> {
+  const post = poster(deps);
 
   return {
     getme: ({ bot }) => ok(bot.user),
@@ -209,40 +242,19 @@ export function methods(deps: MethodDeps): Record<string, MethodHandler> {
       if (bool(params.drop_pending_updates)) bot.queue.clear();
       return ok(true, had ? 'Webhook was deleted' : 'Webhook is already deleted');
     },
-    sendmessage: (ctx) => {
-      const parsed = compose(ctx.params, 'text', 4096);
-      return isAnswer(parsed) ? parsed : post(ctx, {}, parsed, 'text');
-    },
-    sendphoto: (ctx) => {
-      if (typeof ctx.params.photo !== 'string' || !ctx.params.photo) return bad('there is no photo in the request');
-      const parsed = compose(ctx.params, 'caption', 1024);
-      if (isAnswer(parsed)) return parsed;
-      const id = fileId('AgACAgIAAxkDAAI');
-      const size = (w: number) => ({
-        file_id: `${id}${w}`,
-        file_unique_id: `AQAD${w}`,
-        width: w,
-        height: Math.round(w * 0.75),
-        file_size: w * 90,
-      });
-      return post(ctx, { photo: [size(90), size(320), size(800)] }, parsed, 'caption');
-    },
-    senddocument: (ctx) => {
-      if (typeof ctx.params.document !== 'string' || !ctx.params.document) return bad('there is no document in the request');
-      const parsed = compose(ctx.params, 'caption', 1024);
-      if (isAnswer(parsed)) return parsed;
-      return post(
-        ctx,
-        { document: { file_id: fileId('BQACAgIAAxkDAAI'), file_unique_id: 'AgADdoc', file_name: 'document' } },
-        parsed,
-        'caption',
-      );
-    },
     sendchataction: ({ bot, params }) => {
       const chat = writableChat(bot, params.chat_id);
       if (isAnswer(chat)) return chat;
       if (!ACTIONS.has(String(params.action ?? ''))) return bad('wrong parameter action in request');
+      deps.records.chatActions.push({ botId: bot.user.id, chatId: chat.chat.id, action: String(params.action), at: Date.now() });
       return ok(true);
     },
+    sendmessage: (ctx) => {
+      const parsed = compose(ctx.params, 'text', 4096);
+      return isAnswer(parsed) ? parsed : post(ctx, {}, parsed, 'text');
+    },
+    ...mediaMethods(deps, post),
+    ...editMethods(deps),
+    ...interactiveMethods(deps),
   };
 }

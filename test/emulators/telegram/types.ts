@@ -44,6 +44,9 @@ export interface Message {
   entities?: MessageEntity[];
   caption?: string;
   caption_entities?: MessageEntity[];
+  reply_markup?: { inline_keyboard: Array<Array<{ text: string; callback_data?: string; url?: string }>> };
+  /** The emulator's mark of a deleted message (never sent to clients). */
+  deleted?: true;
   [content: string]: unknown;
 }
 
@@ -51,6 +54,9 @@ export interface Update {
   update_id: number;
   message?: Message;
   edited_message?: Message;
+  callback_query?: Record<string, unknown>;
+  message_reaction?: Record<string, unknown>;
+  my_chat_member?: Record<string, unknown>;
 }
 
 /** A failed call as Telegram answers it: HTTP status = error_code. */
@@ -75,6 +81,8 @@ export interface SentRecord {
   /** The request parameters as received. */
   params: Record<string, unknown>;
   message: Message;
+  /** The file a media send carried (uploaded or by file_id): its size and SHA-256 (base64url). */
+  file?: { fileId: string; size: number; sha256: string; mime: string; name?: string };
   at: number;
 }
 
@@ -104,3 +112,80 @@ export type FaultRule = {
   /** Answer with a proxy's HTML page and this HTTP status (e.g. nginx 502). */
   | { html: number }
 );
+
+/** What a test may tune (defaults are Telegram's). */
+export interface EmulatorConfig {
+  /** getFile refuses larger files with "Bad Request: file is too big" (20 MB). */
+  downloadLimit: number;
+  /** A multipart request larger than this answers 413 "Request Entity Too Large" (50 MB). */
+  uploadLimit: number;
+  /** An uploaded photo larger than this is refused with "Bad Request: PHOTO_SAVE_FILE_INVALID" (10 MB). */
+  photoLimit: number;
+  /** answerCallbackQuery later than this after the click: "query is too old..." (about 15 s on Telegram). */
+  callbackTimeoutMs: number;
+  /** Edits in one group: at most `limit` per `windowMs`, then 429 with `retry_after` (about 20 a minute on Telegram). */
+  groupEdits: { limit: number; windowMs: number };
+  /** How long a draft stays shown without a new frame (30 s on Telegram). */
+  draftTtlMs: number;
+}
+
+/** An emoji reaction as the Bot API writes it. */
+export interface ReactionType {
+  type: 'emoji' | 'custom_emoji' | 'paid';
+  emoji?: string;
+  custom_emoji_id?: string;
+}
+
+/** A sendMessageDraft frame. */
+export interface DraftRecord {
+  botId: number;
+  chatId: number;
+  draftId: number;
+  text: string;
+  entities: MessageEntity[];
+  at: number;
+}
+
+/** An editMessageText / editMessageCaption / editMessageReplyMarkup that changed a message. */
+export interface EditRecord {
+  botId: number;
+  method: string;
+  chatId: number;
+  messageId: number;
+  text: string;
+  at: number;
+}
+
+/** A click and how the bot answered it. */
+export interface CallbackRecord {
+  id: string;
+  botId: number;
+  chatId: number;
+  messageId: number;
+  data: string;
+  from: User;
+  clickedAt: number;
+  /** When answerCallbackQuery succeeded; absent while unanswered. */
+  answeredAt?: number;
+  /** Answers refused as too late or repeated. */
+  lateAnswers: number;
+  answer?: { text?: string; show_alert?: boolean };
+}
+
+export interface ChatActionRecord {
+  botId: number;
+  chatId: number;
+  action: string;
+  at: number;
+}
+
+/** The emulator's logs beyond `sent` (kept in `TelegramEmulator`). */
+export interface Records {
+  drafts: DraftRecord[];
+  edits: EditRecord[];
+  deletes: Array<{ botId: number; chatId: number; messageId: number; at: number }>;
+  callbacks: CallbackRecord[];
+  chatActions: ChatActionRecord[];
+  /** setMessageReaction calls that succeeded. */
+  reactions: Array<{ botId: number; chatId: number; messageId: number; reaction: ReactionType[]; at: number }>;
+}

@@ -5,6 +5,8 @@
  */
 import type { ApiFailure, Message, PollRecord, Update } from './types';
 
+export type UpdateType = 'message' | 'edited_message' | 'callback_query' | 'message_reaction' | 'my_chat_member';
+
 export type Answer = { ok: true; result: unknown; description?: string } | ({ ok: false } & ApiFailure);
 
 /** Telegram's default when allowed_updates was never given: everything but these. */
@@ -35,10 +37,15 @@ export class UpdateQueue {
     return this.allowed?.length ? this.allowed.includes(type) : !NOT_BY_DEFAULT.has(type);
   }
 
-  /** Queues an update of `type` unless allowed_updates filters it out. */
-  push(type: 'message' | 'edited_message', message: Message): Update | undefined {
+  /** Queues an update of `type` (`message`, `callback_query`, ...) unless allowed_updates filters it out. */
+  push(type: UpdateType, payload: Message | Record<string, unknown>): Update | undefined {
     if (!this.accepts(type)) return undefined;
-    const update: Update = { update_id: this.nextId++, [type]: message };
+    const update = { update_id: this.nextId++, [type]: payload } as Update;
+    this.enqueue(update);
+    return update;
+  }
+
+  private enqueue(update: Update): void {
     this.updates.push(update);
     if (this.waiter && !this.flushing) {
       this.flushing = true;
@@ -48,7 +55,6 @@ export class UpdateQueue {
         if (this.waiter) this.finish(this.waiter, this.take(this.waiter.record, this.waiter.limit));
       });
     }
-    return update;
   }
 
   /** `offset` > 0 forgets updates below it; < 0 keeps only the last -offset. */

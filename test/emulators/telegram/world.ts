@@ -1,7 +1,7 @@
 /** Bots, users, chats and their messages: the state behind the emulated Bot API. */
 import { randomBytes, randomInt } from 'node:crypto';
 import { UpdateQueue } from './updates';
-import type { Chat, Message, User } from './types';
+import type { Chat, Message, ReactionType, User } from './types';
 
 export interface ChatState {
   chat: Chat;
@@ -13,6 +13,12 @@ export interface ChatState {
   kicked: boolean;
   /** The group became this supergroup. */
   migratedTo?: number;
+  /** When the bot's recent edits here happened (groups are paced). */
+  edits: number[];
+  /** The draft the bot shows in this private chat, until it expires or a message replaces it. */
+  draft?: { draftId: number; text: string; until: number };
+  /** The reactions on each message: the bot's own and each user's. */
+  reactions: Map<number, Map<number, ReactionType[]>>;
 }
 
 export interface BotState {
@@ -83,7 +89,15 @@ export class World {
   }
 
   addChat(bot: BotState, chat: Chat): ChatState {
-    const state: ChatState = { chat, nextMessageId: 1, messages: new Map(), topics: new Map(), kicked: false };
+    const state: ChatState = {
+      chat,
+      nextMessageId: 1,
+      messages: new Map(),
+      topics: new Map(),
+      kicked: false,
+      edits: [],
+      reactions: new Map(),
+    };
     bot.chats.set(chat.id, state);
     return state;
   }
