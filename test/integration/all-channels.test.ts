@@ -1,34 +1,45 @@
 import { WebSocket } from 'ws';
+import { DingTalkEmulator } from '../emulators/dingtalk';
 import { FeishuEmulator } from '../emulators/feishu';
 import { SlackEmulator } from '../emulators/slack';
 import { TelegramEmulator } from '../emulators/telegram';
+import { WeComEmulator } from '../emulators/wecom';
 import { eventually, loopbackConfig, pluginEntry } from '../support';
+import { FAST as DINGTALK_FAST, dingtalkEntry } from '../support/dingtalk';
 import { FAST_RECONNECT, feishuEntry, newApp } from '../support/feishu';
 import { useGatewayTest } from '../support/fixture';
 import { uniquePrefix } from '../support/nats-server';
+import { wecomEntry } from '../support/wecom';
 
 const t = useGatewayTest();
 const feishu = new FeishuEmulator({ clientConfig: FAST_RECONNECT });
 const slack = new SlackEmulator({ ackTimeoutMs: 1500, retryDelaysMs: [300, 1000, 2000] });
 const telegram = new TelegramEmulator();
-const emulators = [feishu, slack, telegram];
+const dingtalk = new DingTalkEmulator(DINGTALK_FAST);
+const wecom = new WeComEmulator({ replyWindowMs: 1000 });
+const emulators = [feishu, slack, telegram, dingtalk, wecom];
 
 beforeAll(async () => {
   await Promise.all(emulators.map((e) => e.start()));
   t.defer(() => Promise.all(emulators.map((e) => e.stop())));
 });
 
-test('channels - feishu, slack, telegram and webchat side by side in one gateway each relay both ways', async () => {
+test('channels - feishu, slack, telegram, webchat, dingtalk and wecom side by side in one gateway each relay both ways', async () => {
   const fs = newApp(feishu);
   const sl = slack.addApp({ name: 'Data Bot' });
   const tom = slack.addUser({ name: 'tom', realName: 'Tom Li', displayName: 'Tom' });
   const dm = slack.dm(sl.appId, tom.id);
   const bot = telegram.addBot({ username: 'data_bot' });
+  const dt = dingtalk.addApp({ name: 'Data Bot' });
+  const dtTom = dingtalk.addUser({ nick: 'Tom' });
+  const wc = wecom.addBot({ name: 'Data Bot' });
   const entries =
     feishuEntry(feishu.url, fs) +
     pluginEntry('slack', { appToken: sl.appToken, botToken: sl.botToken, apiUrl: slack.apiUrl }) +
     pluginEntry('telegram', { token: bot.token, apiRoot: telegram.url }) +
-    pluginEntry('webchat', {});
+    pluginEntry('webchat', {}) +
+    dingtalkEntry(dingtalk, { bot: dt }) +
+    wecomEntry(wecom.wsUrl, wc);
   const gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), entries));
   const { inbox, receipts } = gw;
   expect(gw.gateway.instances.map((i) => `${i.config.channel}:${i.state}`)).toEqual([
@@ -36,7 +47,11 @@ test('channels - feishu, slack, telegram and webchat side by side in one gateway
     'slack:started',
     'telegram:started',
     'webchat:started',
+    'dingtalk:started',
+    'wecom:started',
   ]);
+  await dingtalk.waitForConnections(dt.clientId, 1);
+  await wecom.waitForConnection(wc.botId);
 
   // One message in from each platform.
   await feishu.pushEvent(
@@ -56,9 +71,11 @@ test('channels - feishu, slack, telegram and webchat side by side in one gateway
   const ws = new WebSocket(`${gw.gateway.http.url.replace('http', 'ws')}/webchat/default/ws?visitor=visitor-all-1`);
   await new Promise((r) => ws.once('open', r));
   ws.send(JSON.stringify({ type: 'message', id: 'msg-all-0001', text: 'hi from the web' }));
-  const items = await inbox.waitFor(4, 20_000);
+  dingtalk.message({ robotCode: dt.robotCode, from: dtTom, text: 'hi from dingtalk' });
+  void wecom.say({ botId: wc.botId, user: 'tom', text: 'hi from wecom' });
+  const items = await inbox.waitFor(6, 20_000);
   const byChannel = Object.fromEntries(items.map((e) => [e.channel, e]));
-  expect(Object.keys(byChannel).sort()).toEqual(['feishu', 'slack', 'telegram', 'webchat']);
+  expect(Object.keys(byChannel).sort()).toEqual(['dingtalk', 'feishu', 'slack', 'telegram', 'webchat', 'wecom']);
   for (const e of items) expect(e.message.text).toMatch(/^hi from /);
 
   // An answer back to each, through the same contract.
@@ -71,15 +88,22 @@ test('channels - feishu, slack, telegram and webchat side by side in one gateway
       format: 'markdown',
     });
   }
-  await receipts.waitFor(4, 20_000);
+  await receipts.waitFor(6, 20_000);
   expect(receipts.items.map((r) => [r.channel, r.ok]).sort()).toEqual([
+    ['dingtalk', true],
     ['feishu', true],
     ['slack', true],
     ['telegram', true],
     ['webchat', true],
+    ['wecom', true],
   ]);
   await eventually(
-    () => feishu.sent.length === 1 && slack.posted.length === 1 && telegram.sent.length === 1,
+    () =>
+      feishu.sent.length === 1 &&
+      slack.posted.length === 1 &&
+      telegram.sent.length === 1 &&
+      dingtalk.sentTo(dtTom.staffId).some((m) => m.text === '**hello** dingtalk') &&
+      wecom.shown('tom').some((m) => m.kind === 'stream' && m.finished && m.content === '**hello** wecom'),
     'each platform got its answer',
   );
   ws.terminate();
