@@ -12,6 +12,11 @@ const ENV = {
   SLACK_APP_TOKEN: 'xapp-1-A0-1-abc',
   SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
   TELEGRAM_BOT_TOKEN: '123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr',
+  DINGTALK_CLIENT_ID: 'dingabcdefghijklmnop',
+  DINGTALK_CLIENT_SECRET: 'secret',
+  WECOM_BOT_ID: 'aibabcdefghijklmnop',
+  WECOM_BOT_SECRET: 'secret',
+  DISCORD_BOT_TOKEN: 'MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GAbCdE.abcdefghijklmnopqrstuvwxyz0123456789AB',
 };
 
 // Gateway configs only: monitoring/ holds the Grafana dashboard and alert rules (checked in test/integration/observability).
