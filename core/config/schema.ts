@@ -30,6 +30,13 @@ export const NatsConfigSchema = Type.Object(
     inboundMaxAge: Type.Union([Duration], { default: '7d' }),
     /** How long an outbound envelope waits for its account before it is dropped. */
     outboundMaxAge: Type.Union([Duration], { default: '1d' }),
+    /** How many JetStream servers keep each stream and bucket: 3 on a 3-node cluster survives one node lost. */
+    replicas: Type.Integer({
+      minimum: 1,
+      maximum: 5,
+      default: 1,
+      description: 'a whole number from 1 to 5 (at most the JetStream servers of the cluster)',
+    }),
   },
   strict,
 );

@@ -6,6 +6,7 @@ import type { OutboundEnvelope, Receipt } from '../contract/schemas';
 import type { Subjects } from '../contract/subjects';
 import { checkOutbound } from '../contract/validate';
 import { LEASE_TTL_MS, ensureOutConsumer } from '../bus/streams';
+import { natsTrouble } from '../bus/replicas';
 import type { Metrics } from '../http/metrics';
 import type { QueueSampler } from '../http/queue-sampler';
 import type { MediaStore } from '../media/store';
@@ -179,10 +180,34 @@ export class OutboundWorker {
       this.deps.owner,
       LEASE_TTL_MS,
       this.log,
-      () => (this.taking = this.consume()),
+      () => (this.taking = this.consumeWhileHeld()),
       () => this.pause(),
     );
     this.lease.start();
+  }
+
+  /**
+   * Starts consuming; when NATS fails it (no stream leader, no quorum: a node of the cluster lost),
+   * tries again while this replica holds the lease, saying NATS is the cause.
+   */
+  private async consumeWhileHeld(): Promise<void> {
+    for (let attempt = 0; !this.stopping.signal.aborted && this.lease?.held; attempt++) {
+      try {
+        await this.consume();
+        return;
+      } catch (err) {
+        // A takeover begun before the failure starts afresh with the next try.
+        this.takeover?.release();
+        this.takeover = undefined;
+        const cause = natsTrouble(err) ?? (err as Error).message;
+        const wait = Math.min(5000, 250 * 2 ** attempt);
+        this.log.warn(
+          { err: (err as Error).message, cause, retryInMs: wait },
+          `outbound consumer not started: NATS trouble (${cause}); retrying`,
+        );
+        await sleep(wait);
+      }
+    }
   }
 
   private async consume(): Promise<void> {
@@ -224,7 +249,12 @@ export class OutboundWorker {
         while (this.queue.size >= maxInFlight) await sleep(5);
         this.accept(m);
       }
-    })().catch((err: Error) => this.log.error({ err: err.message }, 'outbound consumer stopped unexpectedly'));
+    })().catch((err: Error) =>
+      this.log.error(
+        { err: err.message, ...(natsTrouble(err) ? { cause: natsTrouble(err) } : {}) },
+        natsTrouble(err) ? `outbound consumer stopped: NATS trouble (${natsTrouble(err)})` : 'outbound consumer stopped unexpectedly',
+      ),
+    );
   }
 
   /** Accepts what the takeover gathered: the previous holder's envelopes in stream order, then the newer ones. */
