@@ -4,8 +4,11 @@ import { errors, RequestError, type NatsConnection } from '@nats-io/transport-no
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors';
 
-/** JetStream's "insufficient resources": it cannot place that many replicas (or has no room left). */
-const INSUFFICIENT_RESOURCES = 10023;
+/**
+ * JetStream cannot place that many replicas: "no suitable peers for placement" (fewer servers than
+ * replicas) and "insufficient resources" (fewer with room left in their store).
+ */
+const CANNOT_PLACE = [10005, 10023];
 /** "JetStream system temporarily unavailable": no meta leader (no quorum), or a leader election. */
 const TEMPORARILY_UNAVAILABLE = 10008;
 /** The KV write of a lease found another revision: someone else wrote the key (or it expired). */
@@ -23,14 +26,14 @@ export function clusterSize(nc: NatsConnection): { servers: number; cluster?: st
  * naming both numbers, or undefined for any other error.
  */
 export function replicaError(err: unknown, nc: NatsConnection, what: string, replicas: number): GatewayError | undefined {
-  if (!(err instanceof JetStreamApiError) || err.code !== INSUFFICIENT_RESOURCES) return undefined;
+  if (!(err instanceof JetStreamApiError) || !CANNOT_PLACE.includes(err.code)) return undefined;
   const { servers, cluster } = clusterSize(nc);
   const where = cluster
     ? `the NATS cluster "${cluster}" has ${servers} server${servers === 1 ? '' : 's'}`
     : 'the NATS server is not clustered (1 server)';
   return new GatewayError(
     'E_NATS',
-    `nats.replicas is ${replicas} but ${where}: JetStream cannot keep ${replicas} replicas of ${what} (insufficient resources, 10023)`,
+    `nats.replicas is ${replicas} but ${where}: JetStream cannot keep ${replicas} replicas of ${what} (${err.message}, ${err.code})`,
     replicas > servers
       ? `lower nats.replicas to ${servers} or fewer, or add JetStream servers to the cluster`
       : 'each replica needs a JetStream-enabled server (-js) with room in its store (max_file_store): check every server of the cluster',
@@ -109,4 +112,27 @@ export async function openKv(nc: NatsConnection, name: string, opts: Partial<KvO
   }
   if (replication) await ensureReplicas(await jetstreamManager(nc), nc, `KV_${name}`, replicas, replication.log);
   return kv;
+}
+
+/**
+ * Runs `fn` again while it fails for NATS reasons (a stream leader lost, no quorum), for up to `maxMs`:
+ * a write that must not be lost (the outbox record that stops a second delivery) waits out a leader
+ * election, which takes seconds. Other errors, and the last NATS one, are thrown.
+ */
+export async function retryNatsTrouble<T>(
+  fn: () => Promise<T>,
+  opts: { maxMs?: number; signal?: AbortSignal; onTrouble?: (cause: string) => void } = {},
+): Promise<T> {
+  const { maxMs = 30_000, signal, onTrouble } = opts;
+  const began = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const cause = natsTrouble(err);
+      if (!cause || signal?.aborted || Date.now() - began >= maxMs) throw err;
+      if (attempt === 0) onTrouble?.(cause);
+      await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** attempt)));
+    }
+  }
 }

@@ -18,7 +18,7 @@ export function streamTrouble(info: StreamInfo): string | undefined {
   if (!c) return undefined;
   if (!c.leader) return `stream ${info.config.name} has no leader`;
   if (replicas > 1) {
-    const current = 1 + (c.replicas ?? []).filter((r) => r.current && !r.offline).length;
+    const current = new Set([c.leader, ...(c.replicas ?? []).filter((r) => r.current && !r.offline).map((r) => r.name)]).size;
     const quorum = Math.floor(replicas / 2) + 1;
     if (current < quorum) return `stream ${info.config.name} has no quorum: ${current} of ${replicas} replicas current, ${quorum} needed`;
   }

@@ -6,7 +6,7 @@ import type { OutboundEnvelope, Receipt } from '../contract/schemas';
 import type { Subjects } from '../contract/subjects';
 import { checkOutbound } from '../contract/validate';
 import { LEASE_TTL_MS, ensureOutConsumer } from '../bus/streams';
-import { natsTrouble } from '../bus/replicas';
+import { natsTrouble, retryNatsTrouble } from '../bus/replicas';
 import type { Metrics } from '../http/metrics';
 import type { QueueSampler } from '../http/queue-sampler';
 import type { MediaStore } from '../media/store';
@@ -429,7 +429,10 @@ export class OutboundWorker {
 
   private async deliver(m: JsMsg, env: OutboundEnvelope, started: number, key: string, trace: OutboundTrace): Promise<void> {
     const { receipts, delivery, metrics } = this.deps;
-    const prior = await this.outbox.get(env.id).catch(() => undefined);
+    const prior = await retryNatsTrouble(() => this.outbox.get(env.id), {
+      signal: this.abort.signal,
+      onTrouble: (cause) => this.log.warn({ id: env.id, cause }, `outbox not readable: NATS trouble (${cause}); waiting for it`),
+    }).catch(() => undefined);
     if (prior) {
       this.log.info({ id: env.id }, 'outbound envelope already delivered: not sent again, receipt repeated');
       this.finish(m, started, { ...prior.receipt, time: new Date().toISOString() }, trace);
@@ -449,11 +452,12 @@ export class OutboundWorker {
             this.deps.metrics.outboundFrames.inc({ ...this.labels, outcome: done.superseded ? 'superseded' : 'sent' });
           const receipt = receipts.ok(this.channel, this.account, env.id, done.messageIds, attempt);
           if (done.superseded) receipt.superseded = true;
-          await done
-            .commit(receipt)
-            .catch((err: Error) =>
-              this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'),
-            );
+          // The record that stops a redelivery from being sent again: worth waiting out a leader election for.
+          await retryNatsTrouble(() => done.commit(receipt), {
+            onTrouble: (cause) => this.log.warn({ id: env.id, cause }, `outbox not written yet: NATS trouble (${cause}); retrying`),
+          }).catch((err: Error) =>
+            this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'),
+          );
           this.finish(m, started, receipt, trace);
           return;
         } catch (thrown) {
