@@ -68,6 +68,9 @@ const TAKEOVER_WAIT_MS = 2 * ACK_WAIT_MS + 1000;
  */
 const HAND_BACK_DELAY_MS = 2500;
 
+/** How long one pull request waits: a lost stream leader stalls outbound for about this long (nats.js's default is 30 s). */
+const PULL_EXPIRES_MS = 10_000;
+
 /**
  * The envelopes a new lease holder receives while the previous holder's come back: those at or below
  * the stream sequence the consumer had delivered at takeover are the previous holder's; the rest are
@@ -227,7 +230,9 @@ export class OutboundWorker {
     }
     const consumer = await js.consumers.get(subjects.outStream, this.consumerName!);
     if (this.stopping.signal.aborted) return;
-    const messages = await consumer.consume({ max_messages: Math.min(delivery.concurrency * 2, maxInFlight) });
+    // Pulls expire after PULL_EXPIRES_MS: when the stream's leader is lost (a NATS node down) the pulls it
+    // held are gone too, and two missed heartbeats (one per half expiry) start new ones on the next leader.
+    const messages = await consumer.consume({ max_messages: Math.min(delivery.concurrency * 2, maxInFlight), expires: PULL_EXPIRES_MS });
     if (this.stopping.signal.aborted) {
       await messages.close();
       return;
