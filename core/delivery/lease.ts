@@ -98,8 +98,9 @@ export class Lease {
    */
   private async ownWrite(err: unknown): Promise<number> {
     if (!isWrongRevision(err)) throw err;
-    const entry = await this.kv.get(this.key).catch(() => null);
-    if (entry?.operation === 'PUT' && entry.string() === this.owner) return entry.revision;
+    const entry = await this.kv.get(this.key);
+    // Written again at once: the entry found may be about to expire.
+    if (entry?.operation === 'PUT' && entry.string() === this.owner) return this.kv.update(this.key, this.owner, entry.revision);
     throw err;
   }
 

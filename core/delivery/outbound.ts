@@ -537,11 +537,23 @@ export class OutboundWorker {
     this.log.debug({ id: env.id, attempts, messageIds, ms: Math.round(seconds * 1000) }, 'outbound envelope delivered');
   }
 
+  /**
+   * Publishes the receipt, then acknowledges the envelope once the server has the receipt: a receipt
+   * lost with a NATS node (the connection's server gone) is published again on the next connection.
+   */
   private finish(m: JsMsg, started: number, receipt: Receipt, trace: OutboundTrace): void {
     this.taken.delete(m);
-    this.deps.receipts.publish(receipt, undefined, trace.end(receipt));
+    const context = trace.end(receipt);
+    const { receipts } = this.deps;
+    receipts.publish(receipt, undefined, context);
     this.deps.metrics.deliverySeconds.observe(this.labels, (Date.now() - started) / 1000);
-    m.ack();
+    receipts.confirmed().then(
+      () => m.ack(),
+      () => {
+        receipts.publish(receipt, undefined, context, true);
+        m.ack();
+      },
+    );
   }
 }
 
