@@ -11,6 +11,9 @@ export interface StorageState {
   since: string;
 }
 
+/** A replica not heard from for this long (nanoseconds) is not counted towards the quorum. */
+const PEER_SILENCE_NS = 5e9;
+
 /** What one stream's info says about storing: undefined when it can store. */
 export function streamTrouble(info: StreamInfo): string | undefined {
   const c = info.cluster;
@@ -18,7 +21,9 @@ export function streamTrouble(info: StreamInfo): string | undefined {
   if (!c) return undefined;
   if (!c.leader) return `stream ${info.config.name} has no leader`;
   if (replicas > 1) {
-    const current = new Set([c.leader, ...(c.replicas ?? []).filter((r) => r.current && !r.offline).map((r) => r.name)]).size;
+    // A peer counts while it is current and was heard from lately (a killed peer stays "current" a while).
+    const heard = (r: { current: boolean; offline?: boolean; active: number }) => r.current && !r.offline && r.active < PEER_SILENCE_NS;
+    const current = new Set([c.leader, ...(c.replicas ?? []).filter(heard).map((r) => r.name)]).size;
     const quorum = Math.floor(replicas / 2) + 1;
     if (current < quorum) return `stream ${info.config.name} has no quorum: ${current} of ${replicas} replicas current, ${quorum} needed`;
   }

@@ -252,8 +252,15 @@ test('faults - cluster at replicas 3: two of three nodes lost: not ready ("canno
 
   await Promise.all([cluster.kill('n2'), cluster.kill('n3')]);
   const lostAt = Date.now();
-  await eventually(async () => (await readyz(gw)).status === 503, 'not ready without quorum', 30_000);
-  const down = await readyz(gw);
+  let down!: Awaited<ReturnType<typeof readyz>>;
+  await eventually(
+    async () => {
+      down = await readyz(gw);
+      return down.status === 503 && down.body.storage !== 'ok';
+    },
+    'not ready without quorum',
+    30_000,
+  );
   expect(down.body).toMatchObject({ ready: false, nats: 'connected' });
   expect(down.body.storage).toMatch(/^cannot store: stream T\w+_(IN|OUT)/);
   const view = await collectStatus(nc, s);
