@@ -14,11 +14,12 @@ const ENV = {
   TELEGRAM_BOT_TOKEN: '123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr',
 };
 
-// Gateway configs only: monitoring/ holds the Grafana dashboard and alert rules (checked in test/integration/observability).
+// Gateway configs only: monitoring/ holds the Grafana dashboard and alert rules (checked in test/integration/observability),
+// *.conf are NATS server configs (checked in test/integration/cluster).
 const files = [
   'config/gateway.yaml',
   ...readdirSync(join(ROOT, 'config/examples'), { withFileTypes: true })
-    .filter((f) => f.isFile())
+    .filter((f) => f.isFile() && !f.name.endsWith('.conf'))
     .map((f) => `config/examples/${f.name}`),
 ];
 
