@@ -152,7 +152,8 @@ export class NatsCluster {
     const nc = await this.client(via);
     let leader = '';
     try {
-      const jsm = await jetstreamManager(nc, { timeout: 1000 });
+      // A stream's leader answers for it: the meta leader (which may be electing) is not needed.
+      const jsm = await jetstreamManager(nc, { timeout: 1000, checkAPI: false });
       await until(
         async () => {
           leader = (await jsm.streams.info(stream)).cluster?.leader ?? '';
