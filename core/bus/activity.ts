@@ -1,7 +1,8 @@
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Subjects } from '../contract/subjects';
+import { openKv, type Replication } from './replicas';
 
 export type Direction = 'inbound' | 'outbound';
 
@@ -12,8 +13,8 @@ export interface Activity {
 }
 
 /** Opens (creating if needed) the `<prefix>_activity` bucket. */
-export async function openActivityBucket(nc: NatsConnection, s: Subjects): Promise<KV> {
-  return new Kvm(nc).create(s.activityBucket, { history: 1 });
+export async function openActivityBucket(nc: NatsConnection, s: Subjects, replication?: Replication): Promise<KV> {
+  return openKv(nc, s.activityBucket, { history: 1 }, replication);
 }
 
 const key = (channel: string, account: string, direction: Direction) => `${channel}.${account}.${direction}`;

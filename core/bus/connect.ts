@@ -27,6 +27,7 @@ export function connectionOptions(cfg: GatewayConfig['nats']): NodeConnectionOpt
     // traces up front, in case it fails: ~14% of the inbound path's CPU. Our errors say what failed anyway.
     noAsyncTraces: true,
   };
+  if (cfg.inboxPrefix !== undefined) opts.inboxPrefix = cfg.inboxPrefix;
   if (cfg.user !== undefined) opts.user = cfg.user;
   if (cfg.pass !== undefined) opts.pass = cfg.pass;
   if (cfg.token !== undefined) opts.token = cfg.token;

@@ -27,6 +27,8 @@ export interface ReplicaStatus {
   version: string;
   startedAt: string;
   instances: RunningInstance[];
+  /** Whether JetStream can store what this replica receives and sends (absent: an older gateway). */
+  storage?: { ok: boolean; cause?: string; since: string };
   /** Entries of the accounts bucket this replica refused, with why. */
   refused: Array<{ key: string; problems: string[] }>;
 }

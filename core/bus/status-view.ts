@@ -32,9 +32,9 @@ const WORST_FIRST = ['failed', 'reconnecting', 'starting', 'pending', 'stopped',
 
 /** Everything operators see: the running replicas, one row per instance, and whether all is well. */
 export interface StatusView {
-  replicas: Array<Pick<ReplicaStatus, 'replica' | 'version' | 'startedAt'>>;
+  replicas: Array<Pick<ReplicaStatus, 'replica' | 'version' | 'startedAt' | 'storage'>>;
   rows: InstanceStatus[];
-  /** A gateway answered, every instance it runs is connected, nothing was refused or died running. */
+  /** A gateway answered, every one can store in JetStream, every instance it runs is connected, nothing was refused or died running. */
   ok: boolean;
 }
 
@@ -55,9 +55,14 @@ export async function collectStatus(nc: NatsConnection, s: Subjects): Promise<St
   const running = rows.filter((r) => r.replicas > 0 && r.state !== 'disabled');
   const ok =
     answers.length > 0 &&
+    answers.every((a) => a.storage?.ok !== false) &&
     running.every((r) => r.state === 'connected') &&
     !rows.some((r) => r.state === 'refused' || (r.state === 'stale' && r.detail?.includes('connected')));
-  return { replicas: answers.map(({ replica, version, startedAt }) => ({ replica, version, startedAt })), rows, ok };
+  return {
+    replicas: answers.map(({ replica, version, startedAt, storage }) => ({ replica, version, startedAt, ...(storage ? { storage } : {}) })),
+    rows,
+    ok,
+  };
 }
 
 /** One row per instance: the replicas' answers merged, then what only the status bucket still lists. */

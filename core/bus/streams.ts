@@ -9,16 +9,19 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Subjects } from '../contract/subjects';
 import { GatewayError } from '../errors';
+import { openKv, replicaError, type Replication } from './replicas';
 
 export interface StreamSettings {
   dedupWindowMs: number;
   inboundMaxAgeMs: number;
   outboundMaxAgeMs: number;
+  /** How many JetStream servers keep each stream (`nats.replicas`, default 1). */
+  replicas?: number;
 }
 
 /** The inbound stream: stores `<prefix>.ingest.>` once per envelope id and republishes it on `<prefix>.in.>`. */
@@ -31,6 +34,7 @@ export function inStreamConfig(s: Subjects, settings: StreamSettings): Partial<S
     discard: DiscardPolicy.Old,
     duplicate_window: nanos(settings.dedupWindowMs),
     max_age: nanos(settings.inboundMaxAgeMs),
+    num_replicas: settings.replicas ?? 1,
     republish: { src: `${s.prefix}.ingest.>`, dest: `${s.prefix}.in.>` },
   };
 }
@@ -44,10 +48,17 @@ export function outStreamConfig(s: Subjects, settings: StreamSettings): Partial<
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
     max_age: nanos(settings.outboundMaxAgeMs),
+    num_replicas: settings.replicas ?? 1,
   };
 }
 
-async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }, log: Logger): Promise<void> {
+async function ensureStream(
+  jsm: JetStreamManager,
+  nc: NatsConnection,
+  cfg: Partial<StreamConfig> & { name: string },
+  log: Logger,
+): Promise<void> {
+  const replicas = cfg.num_replicas ?? 1;
   try {
     const info = await jsm.streams.info(cfg.name);
     if (info.config.retention !== cfg.retention) {
@@ -57,15 +68,24 @@ async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & 
         `delete it (nats stream rm ${cfg.name}) or choose another nats.prefix`,
       );
     }
+    const had = info.config.num_replicas || 1;
     await jsm.streams.update(cfg.name, { ...info.config, ...cfg });
-    log.debug({ stream: cfg.name }, 'stream updated');
+    if (had !== replicas)
+      log.info({ stream: cfg.name, from: had, to: replicas }, `stream ${cfg.name}: replicas changed from ${had} to ${replicas}`);
+    else log.debug({ stream: cfg.name }, 'stream updated');
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     if (err instanceof JetStreamApiError && err.code === 10059) {
-      await jsm.streams.add(cfg);
-      log.info({ stream: cfg.name, subjects: cfg.subjects }, 'stream created');
+      try {
+        await jsm.streams.add(cfg);
+      } catch (added) {
+        throw replicaError(added, nc, `stream ${cfg.name}`, replicas) ?? added;
+      }
+      log.info({ stream: cfg.name, subjects: cfg.subjects, replicas }, 'stream created');
       return;
     }
+    const refused = replicaError(err, nc, `stream ${cfg.name}`, replicas);
+    if (refused) throw refused;
     throw new GatewayError(
       'E_NATS',
       `cannot create or update stream ${cfg.name}: ${(err as Error).message}`,
@@ -75,9 +95,15 @@ async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & 
 }
 
 /** Creates or updates both streams; fails with a clear error when JetStream is unavailable. */
-export async function ensureStreams(jsm: JetStreamManager, s: Subjects, settings: StreamSettings, log: Logger): Promise<void> {
-  await ensureStream(jsm, inStreamConfig(s, settings), log);
-  await ensureStream(jsm, outStreamConfig(s, settings), log);
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  nc: NatsConnection,
+  s: Subjects,
+  settings: StreamSettings,
+  log: Logger,
+): Promise<void> {
+  await ensureStream(jsm, nc, inStreamConfig(s, settings), log);
+  await ensureStream(jsm, nc, outStreamConfig(s, settings), log);
 }
 
 /** The durable consumer name of one account's outbound queue. */
@@ -121,12 +147,12 @@ export async function openBuckets(
   nc: NatsConnection,
   s: Subjects,
   outboxTtlMs: number,
+  replication?: Replication,
 ): Promise<{ status: KV; outbox: KV; leases: KV; store: KV }> {
-  const kvm = new Kvm(nc);
-  const status = await kvm.create(s.statusBucket, { history: 1 });
-  const outbox = await kvm.create(s.outboxBucket, { history: 1, ttl: outboxTtlMs });
-  const leases = await kvm.create(s.leaseBucket, { history: 1, ttl: LEASE_TTL_MS });
+  const status = await openKv(nc, s.statusBucket, { history: 1 }, replication);
+  const outbox = await openKv(nc, s.outboxBucket, { history: 1, ttl: outboxTtlMs }, replication);
+  const leases = await openKv(nc, s.leaseBucket, { history: 1, ttl: LEASE_TTL_MS }, replication);
   // Plugins keep what a retry needs (split-message progress): as long as the outbox remembers a delivery.
-  const store = await kvm.create(s.storeBucket, { history: 1, ttl: outboxTtlMs });
+  const store = await openKv(nc, s.storeBucket, { history: 1, ttl: outboxTtlMs }, replication);
   return { status, outbox, leases, store };
 }

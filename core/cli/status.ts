@@ -32,7 +32,10 @@ export async function status(file: string, json: boolean, io: Io, now = Date.now
     io.out(
       `${replicas.length} gateway replica${replicas.length === 1 ? '' : 's'} running (${replicas.map((r) => r.replica).join(', ')})\n\n${table(rows, now)}`,
     );
-    if (!ok) io.out(`\nnot every instance is connected: see the detail column and the gateway's log\n`);
+    const unable = replicas.filter((r) => r.storage && !r.storage.ok);
+    for (const r of unable) io.out(`\n${r.replica}: cannot store: ${r.storage!.cause} (since ${r.storage!.since})\n`);
+    if (unable.length) io.out(`JetStream cannot store: nothing is acknowledged to the platforms until it can; see docs/operations.md\n`);
+    else if (!ok) io.out(`\nnot every instance is connected: see the detail column and the gateway's log\n`);
     for (const r of rows.filter((x) => x.hint && x.state === 'failed')) io.out(`  ${r.channel}/${r.account}: ${r.hint}\n`);
     return ok ? 0 : 1;
   });

@@ -30,6 +30,17 @@ export const NatsConfigSchema = Type.Object(
     inboundMaxAge: Type.Union([Duration], { default: '7d' }),
     /** How long an outbound envelope waits for its account before it is dropped. */
     outboundMaxAge: Type.Union([Duration], { default: '1d' }),
+    /** Where replies to the gateway's requests come (`_INBOX` by default): a prefix of its own lets NATS permissions keep them from agents. */
+    inboxPrefix: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*$', description: 'subject tokens, e.g. _GATEWAY_INBOX' }),
+    ),
+    /** How many JetStream servers keep each stream and bucket: 3 on a 3-node cluster survives one node lost. */
+    replicas: Type.Integer({
+      minimum: 1,
+      maximum: 5,
+      default: 1,
+      description: 'a whole number from 1 to 5 (at most the JetStream servers of the cluster)',
+    }),
   },
   strict,
 );

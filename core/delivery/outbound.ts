@@ -6,6 +6,7 @@ import type { OutboundEnvelope, Receipt } from '../contract/schemas';
 import type { Subjects } from '../contract/subjects';
 import { checkOutbound } from '../contract/validate';
 import { LEASE_TTL_MS, ensureOutConsumer } from '../bus/streams';
+import { natsTrouble, retryNatsTrouble } from '../bus/replicas';
 import type { Metrics } from '../http/metrics';
 import type { QueueSampler } from '../http/queue-sampler';
 import type { MediaStore } from '../media/store';
@@ -66,6 +67,9 @@ const TAKEOVER_WAIT_MS = 2 * ACK_WAIT_MS + 1000;
  * and the next holder would wait out the ack wait for them. By then this replica's connection is gone.
  */
 const HAND_BACK_DELAY_MS = 2500;
+
+/** How long one pull request waits: a lost stream leader stalls outbound for about this long (nats.js's default is 30 s). */
+const PULL_EXPIRES_MS = 10_000;
 
 /**
  * The envelopes a new lease holder receives while the previous holder's come back: those at or below
@@ -142,6 +146,8 @@ export class OutboundWorker {
   private readonly keys = new BoundedMap<string, string>(REMEMBERED_KEYS);
   /** The newest frame waiting for each message (by the id of the envelope that created it). */
   private readonly frames = new Map<string, Frame>();
+  /** Acks waiting for their receipt and outbox write to reach the server. */
+  private readonly acking = new Set<Promise<unknown>>();
   /** Queued frames already replaced by a newer one: finishing them sends nothing. */
   private supersededWaiting = 0;
   /** Envelopes whose queue is being looked up in the outbox: later ones wait, so accept order is kept. */
@@ -181,10 +187,34 @@ export class OutboundWorker {
       this.deps.owner,
       LEASE_TTL_MS,
       this.log,
-      () => (this.taking = this.consume()),
+      () => (this.taking = this.consumeWhileHeld()),
       () => this.pause(),
     );
     this.lease.start();
+  }
+
+  /**
+   * Starts consuming; when NATS fails it (no stream leader, no quorum: a node of the cluster lost),
+   * tries again while this replica holds the lease, saying NATS is the cause.
+   */
+  private async consumeWhileHeld(): Promise<void> {
+    for (let attempt = 0; !this.stopping.signal.aborted && this.lease?.held; attempt++) {
+      try {
+        await this.consume();
+        return;
+      } catch (err) {
+        // A takeover begun before the failure starts afresh with the next try.
+        this.takeover?.release();
+        this.takeover = undefined;
+        const cause = natsTrouble(err) ?? (err as Error).message;
+        const wait = Math.min(5000, 250 * 2 ** attempt);
+        this.log.warn(
+          { err: (err as Error).message, cause, retryInMs: wait },
+          `outbound consumer not started: NATS trouble (${cause}); retrying`,
+        );
+        await sleep(wait);
+      }
+    }
   }
 
   private async consume(): Promise<void> {
@@ -204,7 +234,9 @@ export class OutboundWorker {
     }
     const consumer = await js.consumers.get(subjects.outStream, this.consumerName!);
     if (this.stopping.signal.aborted) return;
-    const messages = await consumer.consume({ max_messages: Math.min(delivery.concurrency * 2, maxInFlight) });
+    // Pulls expire after PULL_EXPIRES_MS: when the stream's leader is lost (a NATS node down) the pulls it
+    // held are gone too, and two missed heartbeats (one per half expiry) start new ones on the next leader.
+    const messages = await consumer.consume({ max_messages: Math.min(delivery.concurrency * 2, maxInFlight), expires: PULL_EXPIRES_MS });
     if (this.stopping.signal.aborted) {
       await messages.close();
       return;
@@ -228,7 +260,12 @@ export class OutboundWorker {
         while (this.queue.size - this.supersededWaiting >= maxInFlight) await sleep(5);
         this.accept(m);
       }
-    })().catch((err: Error) => this.log.error({ err: err.message }, 'outbound consumer stopped unexpectedly'));
+    })().catch((err: Error) =>
+      this.log.error(
+        { err: err.message, ...(natsTrouble(err) ? { cause: natsTrouble(err) } : {}) },
+        natsTrouble(err) ? `outbound consumer stopped: NATS trouble (${natsTrouble(err)})` : 'outbound consumer stopped unexpectedly',
+      ),
+    );
   }
 
   /** Accepts what the takeover gathered: the previous holder's envelopes in stream order, then the newer ones. */
@@ -275,6 +312,8 @@ export class OutboundWorker {
       this.abort.abort(new Error('gateway stopping'));
       await this.queue.idle();
     }
+    // Delivered envelopes whose outbox write and ack are still on their way: acked before the lease goes.
+    await settledWithin(Promise.all(this.acking), deadlineMs);
     clearInterval(this.keepAlive);
     await this.lease?.release();
   }
@@ -409,7 +448,10 @@ export class OutboundWorker {
 
   private async deliver(m: JsMsg, env: OutboundEnvelope, started: number, key: string, trace: OutboundTrace): Promise<void> {
     const { receipts, delivery, metrics } = this.deps;
-    const prior = await this.outbox.get(env.id).catch(() => undefined);
+    const prior = await retryNatsTrouble(() => this.outbox.get(env.id), {
+      signal: this.abort.signal,
+      onTrouble: (cause) => this.log.warn({ id: env.id, cause }, `outbox not readable: NATS trouble (${cause}); waiting for it`),
+    }).catch(() => undefined);
     if (prior) {
       this.log.info({ id: env.id }, 'outbound envelope already delivered: not sent again, receipt repeated');
       this.finish(m, started, { ...prior.receipt, time: new Date().toISOString() }, trace);
@@ -429,14 +471,15 @@ export class OutboundWorker {
             this.deps.metrics.outboundFrames.inc({ ...this.labels, outcome: done.superseded ? 'superseded' : 'sent' });
           const receipt = receipts.ok(this.channel, this.account, env.id, done.messageIds, attempt);
           if (done.superseded) receipt.superseded = true;
-          // The outbox write is on the connection before the ack that follows it, and reads of it are
-          // answered from memory until it is stored: the next envelope need not wait for the round trip.
-          done
-            .commit(receipt)
-            .catch((err: Error) =>
-              this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'),
-            );
-          this.finish(m, started, receipt, trace);
+          // The record that stops a redelivery from being sent again, worth waiting out a leader election
+          // for. Its write goes on the connection now and reads of it are answered from memory until it
+          // is stored, so the next envelope of the conversation does not wait; the ack waits for it.
+          const committed = retryNatsTrouble(() => done.commit(receipt), {
+            onTrouble: (cause) => this.log.warn({ id: env.id, cause }, `outbox not written yet: NATS trouble (${cause}); retrying`),
+          }).catch((err: Error) =>
+            this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'),
+          );
+          this.finish(m, started, receipt, trace, committed);
           return;
         } catch (thrown) {
           const err = toDeliveryError(thrown);
@@ -510,11 +553,21 @@ export class OutboundWorker {
     this.log.debug({ id: env.id, attempts, messageIds, ms: Math.round(seconds * 1000) }, 'outbound envelope delivered');
   }
 
-  private finish(m: JsMsg, started: number, receipt: Receipt, trace: OutboundTrace): void {
+  /**
+   * Publishes the receipt, then acknowledges the envelope once the server has the receipt: a receipt
+   * lost with a NATS node (the connection's server gone) is published again on the next connection.
+   */
+  /** Publishes the receipt; acks once the server has it and `stored` (the outbox write) settled. */
+  private finish(m: JsMsg, started: number, receipt: Receipt, trace: OutboundTrace, stored?: Promise<unknown>): void {
     this.taken.delete(m);
-    this.deps.receipts.publish(receipt, undefined, trace.end(receipt));
+    const context = trace.end(receipt);
+    const { receipts } = this.deps;
+    receipts.publish(receipt, undefined, context);
     this.deps.metrics.deliverySeconds.observe(this.labels, (Date.now() - started) / 1000);
-    m.ack();
+    const confirmed = receipts.confirmed().catch(() => receipts.publish(receipt, undefined, context, true));
+    const acked = Promise.all([confirmed, stored]).then(() => m.ack());
+    this.acking.add(acked);
+    void acked.finally(() => this.acking.delete(acked));
   }
 }
 

@@ -1,5 +1,6 @@
 import type { KV } from '@nats-io/kv';
 import type { Receipt } from '../contract/schemas';
+import { BoundedMap } from '../plugin/bounded-map';
 import { hashId } from '../plugin/text';
 
 /** A button as core remembers it with its message: what a click on its token stands for. */
@@ -45,8 +46,11 @@ export interface ActionRecord {
  * replicas; entries expire after `delivery.remember`.
  */
 export class Outbox {
-  /** Records being written: a read of one waits for nothing and sees what is about to be stored. */
-  private readonly writing = new Map<string, OutboxRecord>();
+  /**
+   * Records being written (or whose write failed and is tried again): a read of one waits for nothing
+   * and sees what is about to be stored. Bounded, for a NATS that refuses writes for long.
+   */
+  private readonly writing = new BoundedMap<string, OutboxRecord>(10_000);
 
   constructor(
     private readonly kv: KV,
@@ -72,11 +76,8 @@ export class Outbox {
    */
   async put(id: string, record: OutboxRecord): Promise<void> {
     this.writing.set(id, record);
-    try {
-      await this.kv.put(this.envelopeKey(id), JSON.stringify(record));
-    } finally {
-      if (this.writing.get(id) === record) this.writing.delete(id);
-    }
+    await this.kv.put(this.envelopeKey(id), JSON.stringify(record));
+    if (this.writing.get(id) === record) this.writing.delete(id);
   }
 
   async putAction(token: string, record: ActionRecord): Promise<void> {

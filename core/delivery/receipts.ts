@@ -13,6 +13,8 @@ export interface ReceiptError {
 
 /** Builds receipts and publishes them on `<prefix>.receipt.<channel>.<account>`. */
 export class ReceiptPublisher {
+  private flushing?: Promise<void>;
+
   constructor(
     private readonly nc: NatsConnection,
     private readonly subjects: Subjects,
@@ -42,16 +44,29 @@ export class ReceiptPublisher {
    * Publishes on the receipt subject of the receipt's channel and account (tokens taken as given), with
    * a `traceparent` header when the envelope's delivery was traced, so the receipt joins its trace.
    */
-  publish(receipt: Receipt, subject = this.subjects.receipt(receipt.channel, receipt.account), trace?: TraceContext): void {
-    this.metrics.receipts.inc({
-      channel: receipt.channel,
-      account: receipt.account,
-      result: receipt.ok ? 'ok' : 'failed',
-      code: receipt.error?.code ?? '',
-    });
+  publish(receipt: Receipt, subject = this.subjects.receipt(receipt.channel, receipt.account), trace?: TraceContext, again = false): void {
+    if (!again)
+      this.metrics.receipts.inc({
+        channel: receipt.channel,
+        account: receipt.account,
+        result: receipt.ok ? 'ok' : 'failed',
+        code: receipt.error?.code ?? '',
+      });
     if (!trace) return this.nc.publish(subject, JSON.stringify(receipt));
     const h = headers();
     h.set(TRACEPARENT, formatTraceparent(trace));
     this.nc.publish(subject, JSON.stringify(receipt), { headers: h });
+  }
+
+  /**
+   * Resolves once the NATS server has every receipt published so far (one flush for all those of the
+   * same moment); rejects when the connection dropped first, its server gone: then what was in flight
+   * may be lost, and the caller publishes it again (sent once the client reconnected).
+   */
+  confirmed(): Promise<void> {
+    return (this.flushing ??= new Promise<void>((r) => setImmediate(r)).then(() => {
+      this.flushing = undefined;
+      return this.nc.flush();
+    }));
   }
 }

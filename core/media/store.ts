@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { StorageType } from '@nats-io/jetstream';
+import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { Objm, type ObjectInfo, type ObjectStore } from '@nats-io/obj';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { ensureReplicas, replicaError } from '../bus/replicas';
 import type { MediaKind } from '../contract/schemas';
 import { DeliveryError, GatewayError } from '../errors';
 import type { MediaFile } from '../plugin/types';
@@ -45,16 +47,22 @@ export class MediaStore {
     readonly maxBytes: number,
   ) {}
 
-  static async open(nc: NatsConnection, bucket: string, settings: MediaSettings): Promise<MediaStore> {
+  static async open(nc: NatsConnection, bucket: string, settings: MediaSettings, log?: Logger): Promise<MediaStore> {
+    const replicas = settings.replicas ?? 1;
     try {
       const os = await new Objm(nc).create(bucket, {
         storage: StorageType.File,
         ttl: nanos(settings.ttlMs),
-        replicas: settings.replicas ?? 1,
+        replicas,
         description: 'chat-gateway media: files received from and sent to chat platforms',
       });
+      // An existing bucket keeps what it was created with: its stream is changed in place.
+      if (settings.replicas !== undefined && log) await ensureReplicas(await jetstreamManager(nc), nc, `OBJ_${bucket}`, replicas, log);
       return new MediaStore(os, settings.maxBytes);
     } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      const refused = replicaError(err, nc, `the media bucket ${bucket}`, replicas);
+      if (refused) throw refused;
       throw new GatewayError(
         'E_NATS',
         `cannot open the media bucket ${bucket}: ${(err as Error).message}`,

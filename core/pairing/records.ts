@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Subjects } from '../contract/subjects';
+import { openKv, type Replication } from '../bus/replicas';
 
 /** Letters and digits nobody confuses when reading a code aloud or off a phone: no I, O, 0 or 1. */
 export const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -68,6 +69,6 @@ export function parseKey(key: string): { channel: string; account: string; kind:
 }
 
 /** Opens (creating if needed) the `<prefix>_pairing` bucket every replica and the CLI share. */
-export async function openPairingBucket(nc: NatsConnection, s: Subjects): Promise<KV> {
-  return new Kvm(nc).create(s.pairingBucket, { history: 1 });
+export async function openPairingBucket(nc: NatsConnection, s: Subjects, replication?: Replication): Promise<KV> {
+  return openKv(nc, s.pairingBucket, { history: 1 }, replication);
 }

@@ -12,6 +12,7 @@ import { ActivityRecorder, openActivityBucket } from '../bus/activity';
 import { connectNats, type NatsHandle } from '../bus/connect';
 import { ensureStreams, openBuckets } from '../bus/streams';
 import { StatusReporter } from '../bus/status';
+import { StorageHealth } from '../bus/storage-health';
 import { InboundPublisher } from '../delivery/inbound';
 import { ReceiptPublisher } from '../delivery/receipts';
 import { UnroutedHandler } from '../delivery/unrouted';
@@ -83,6 +84,8 @@ export class Gateway {
   private provisioner?: Provisioner;
   private accounts?: AccountsWatcher;
   private mediaRequests?: Subscription;
+  /** Whether JetStream can store now (quorum, stream leaders): part of readiness. */
+  private readonly storage: StorageHealth;
 
   readonly http: HttpServer;
 
@@ -98,6 +101,7 @@ export class Gateway {
     /** Accounts that outbound envelopes may address: the unrouted handler refuses the others. */
     private readonly routable: Set<string>,
   ) {
+    this.storage = new StorageHealth(nats.nc, [shared.outbound.subjects.inStream, shared.outbound.subjects.outStream], log);
     this.http = new HttpServer(current.http.listen, { ready: () => this.readiness(), metrics: () => metrics.render() }, log);
     metrics.watchInstances(() => this.instances.map((i) => ({ channel: i.config.channel, account: i.config.account, state: i.state })));
   }
@@ -135,22 +139,34 @@ export class Gateway {
     const { nc } = nats;
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
+    const replication = { replicas: config.nats.replicas, log };
     await ensureStreams(
       jsm,
+      nc,
       s,
-      { dedupWindowMs: config.nats.dedupWindow, inboundMaxAgeMs: config.nats.inboundMaxAge, outboundMaxAgeMs: config.nats.outboundMaxAge },
+      {
+        dedupWindowMs: config.nats.dedupWindow,
+        inboundMaxAgeMs: config.nats.inboundMaxAge,
+        outboundMaxAgeMs: config.nats.outboundMaxAge,
+        replicas: config.nats.replicas,
+      },
       log,
     );
-    const buckets = await openBuckets(nc, s, config.delivery.remember);
-    const media = await MediaStore.open(nc, s.mediaBucket, { ttlMs: config.media.ttl, maxBytes: config.media.maxBytes });
+    const buckets = await openBuckets(nc, s, config.delivery.remember, replication);
+    const media = await MediaStore.open(
+      nc,
+      s.mediaBucket,
+      { ttlMs: config.media.ttl, maxBytes: config.media.maxBytes, replicas: config.nats.replicas },
+      log,
+    );
     const metrics = new Metrics({ perAccount: config.metrics.perAccount, topAccounts: config.metrics.topAccounts });
     const queues = new QueueSampler(jsm, s.outStream, metrics, config.metrics.sampleInterval, log);
     const tracer = createTracer();
     const status = new StatusReporter(nc, buckets.status, s, log);
     const receipts = new ReceiptPublisher(nc, s, metrics);
     const inbound = new InboundPublisher(js, s, metrics, tracer);
-    const activity = new ActivityRecorder(await openActivityBucket(nc, s), log);
-    const pairingBucket = await openPairingBucket(nc, s);
+    const activity = new ActivityRecorder(await openActivityBucket(nc, s, replication), log);
+    const pairingBucket = await openPairingBucket(nc, s, replication);
     const routable = new Set<string>();
     const unrouted = new UnroutedHandler(nc, jsm, s, receipts, () => routable, log);
     // Last: the directory runs a timer that only `stop()` ends.
@@ -180,6 +196,7 @@ export class Gateway {
     if (config.http.enabled) await this.http.start();
     this.natsUp = true;
     this.watchNats();
+    await this.storage.start();
     watchNatsMetrics(this.nats.nc, this.metrics);
     this.shared.outbound.queues.start();
     const enabled = config.instances.filter((i) => i.enabled);
@@ -215,7 +232,7 @@ export class Gateway {
 
   /** Runs the plugin entries of the accounts bucket and follows its changes (`accounts.fromNats`). */
   private async provision(config: GatewayConfig): Promise<void> {
-    const kv = await openAccountsBucket(this.nats.nc, this.shared.outbound.subjects);
+    const kv = await openAccountsBucket(this.nats.nc, this.shared.outbound.subjects, { replicas: config.nats.replicas, log: this.log });
     this.provisioner = new Provisioner(
       {
         fileKeys: () => new Set(this.current.instances.filter((i) => i.enabled).map(instanceKey)),
@@ -359,11 +376,12 @@ export class Gateway {
           .filter((i) => !i.enabled)
           .map((i) => ({ channel: i.channel, account: i.account, source: 'file' as const, lifecycle: 'disabled', sending: false })),
       ],
+      storage: this.storage.current,
       refused: [...(this.provisioner?.refused ?? new Map<string, string[]>())].map(([key, problems]) => ({ key, problems })),
     };
   }
 
-  /** Ready when NATS is connected and every enabled instance has started. */
+  /** Ready when NATS is connected, JetStream can store and every enabled instance has started. */
   readiness(): { ready: boolean; detail: Record<string, unknown> } {
     const instances = Object.fromEntries(
       this.instances.map((i) => [
@@ -375,8 +393,17 @@ export class Gateway {
         },
       ]),
     );
-    const ready = this.natsUp && this.instances.every((i) => i.state === 'started');
-    return { ready, detail: { nats: this.natsUp ? 'connected' : 'disconnected', instances } };
+    const storage = this.storage.current;
+    const ready = this.natsUp && storage.ok && this.instances.every((i) => i.state === 'started');
+    return {
+      ready,
+      detail: {
+        nats: this.natsUp ? 'connected' : 'disconnected',
+        storage: storage.ok ? 'ok' : `cannot store: ${storage.cause}`,
+        ...(storage.ok ? {} : { storageSince: storage.since }),
+        instances,
+      },
+    };
   }
 
   private watchNats(): void {
@@ -406,6 +433,7 @@ export class Gateway {
       await this.reloading;
       await Promise.all(this.instances.map((i) => i.stop()));
       await this.shared.outbound.queues.stop();
+      await this.storage.stop();
       await this.shared.outbound.tracer.shutdown().catch((err: Error) => this.log.warn({ err: err.message }, 'spans not all exported'));
       await this.shared.activity.flush();
       this.shared.pairing.directory.stop();

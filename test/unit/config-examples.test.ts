@@ -19,11 +19,12 @@ const ENV = {
   DISCORD_BOT_TOKEN: 'MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GAbCdE.abcdefghijklmnopqrstuvwxyz0123456789AB',
 };
 
-// Gateway configs only: monitoring/ holds the Grafana dashboard and alert rules (checked in test/integration/observability).
+// Gateway configs only: monitoring/ holds the Grafana dashboard and alert rules (checked in test/integration/observability),
+// *.conf are NATS server configs (checked in test/integration/cluster).
 const files = [
   'config/gateway.yaml',
   ...readdirSync(join(ROOT, 'config/examples'), { withFileTypes: true })
-    .filter((f) => f.isFile())
+    .filter((f) => f.isFile() && !f.name.endsWith('.conf'))
     .map((f) => `config/examples/${f.name}`),
 ];
 

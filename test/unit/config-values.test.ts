@@ -12,6 +12,7 @@ test('config - an empty plugins list gets every default of the schema', () => {
     dedupWindow: 8 * 3_600_000,
     inboundMaxAge: 7 * 86_400_000,
     outboundMaxAge: 86_400_000,
+    replicas: 1,
   });
   expect(config.http).toEqual({ listen: '127.0.0.1:8080', enabled: true, adminToken: '' });
   expect(config.accounts).toEqual({ fromNats: false });
