@@ -11,7 +11,11 @@ import type { World } from './world';
 /** A failure the test asked for: the next request on `route` answers it instead. */
 export interface Fault {
   route: string;
-  status: number;
+  /** The answer's status; with `lostAnswer`, none: the call is carried out, then the socket is destroyed before the answer. */
+  status?: number;
+  lostAnswer?: boolean;
+  /** Requests on the route to let through first (0: the next one). */
+  skip?: number;
   code?: number;
   message?: string;
   /** Seconds, for a 429. */
@@ -143,21 +147,32 @@ export class Rest {
 
     const verdict = app ? this.limits.take(app.id, `${method} ${r.template}`, params[0] ?? '') : { headers: {} };
     if (verdict.refused) return this.tooMany(send, verdict.refused.retryAfter, verdict.refused.global, verdict.headers);
-    const fault = this.faults.findIndex((f) => f.route === `${method} ${r.template}`);
-    if (fault >= 0) {
-      const f = this.faults.splice(fault, 1)[0]!;
-      if (f.status === 429) return this.tooMany(send, f.retryAfter ?? 1, f.global ?? false, verdict.headers);
-      return send(f.status, { message: f.message ?? 'Internal Server Error', code: f.code ?? 0 }, verdict.headers);
-    }
+    const f = this.fault(`${method} ${r.template}`);
+    if (f?.status === 429) return this.tooMany(send, f.retryAfter ?? 1, f.global ?? false, verdict.headers);
+    if (f && !f.lostAnswer)
+      return send(f.status ?? 500, { message: f.message ?? 'Internal Server Error', code: f.code ?? 0 }, verdict.headers);
     try {
       const call = await this.parse(req, raw, params, url.searchParams, app);
       record.body = call.body;
       const out = await r.handler(call);
+      if (f?.lostAnswer) return void res.socket?.destroy();
       send(out.status, out.body, verdict.headers);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       send(err.status, { message: err.message, code: err.code, ...(err.errors ? { errors: err.errors } : {}) }, verdict.headers);
     }
+  }
+
+  /** The fault for this request, if one is due (counting down `skip` of the others on the route). */
+  private fault(route: string): Fault | undefined {
+    const i = this.faults.findIndex((f) => f.route === route);
+    if (i < 0) return undefined;
+    const f = this.faults[i]!;
+    if (f.skip) {
+      f.skip--;
+      return undefined;
+    }
+    return this.faults.splice(i, 1)[0];
   }
 
   private tooMany(
