@@ -131,7 +131,9 @@ export class Rest {
   async handle(req: IncomingMessage, res: ServerResponse, path: string, raw: Buffer): Promise<void> {
     const url = new URL(path, 'http://x');
     const method = req.method ?? 'GET';
-    const found = this.routes.map((r) => ({ r, m: r.re.exec(url.pathname) })).find((x) => x.r.method === method && x.m);
+    // Segments are matched decoded (the SDK sends `@original` as `%40original`, emoji percent-encoded).
+    const pathname = url.pathname.split('/').map(decodeURIComponent).join('/');
+    const found = this.routes.map((r) => ({ r, m: r.re.exec(pathname) })).find((x) => x.r.method === method && x.m);
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers });
       res.end(body !== undefined ? JSON.stringify(body) : undefined);
@@ -195,7 +197,7 @@ export class Rest {
 
   private async parse(req: IncomingMessage, raw: Buffer, params: string[], query: URLSearchParams, app?: AppRecord): Promise<Call> {
     const type = req.headers['content-type'] ?? '';
-    const call: Call = { ...(app ? { app } : {}), params: params.map(decodeURIComponent), body: {}, files: [], query };
+    const call: Call = { ...(app ? { app } : {}), params, body: {}, files: [], query };
     if (!raw.length) return call;
     if (type.startsWith('multipart/form-data')) {
       const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
