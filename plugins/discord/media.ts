@@ -51,7 +51,7 @@ export class Media {
     const { channel, message } = parseMessageId(req.messageId);
     const m = await this.api.getMessage(channel, message, signal);
     const a = m.attachments?.find((x) => x.id === req.ref);
-    if (!a?.url) throw DeliveryError.permanent(`message ${req.messageId} has no attachment ${req.ref}`, { platformCode: 10008 });
+    if (!a?.url) throw DeliveryError.permanent(`message ${req.messageId} has no attachment ${req.ref}`);
     const url = a.url;
     const res = await this.fetch(url, { signal }).catch((err: Error) => {
       throw classifyFailure({ network: true }, `download of attachment ${req.ref}: no answer from Discord's CDN: ${err.message}`);
