@@ -5,6 +5,7 @@ import {
   InstanceHttp,
   Options,
   Pacer,
+  StartError,
   inject,
   injectable,
   type ChannelAdapter,
@@ -83,6 +84,23 @@ export class DiscordAdapter implements ChannelAdapter {
     this.indicator = new Typing(api, this.ctx.logger);
     this.media = new Media(api, this.http.fetch, this.options.maxUploadBytes);
     this.bot = await this.connection.open((d) => this.onDispatch(d));
+    if (this.options.commands.length) await this.registerCommands();
+  }
+
+  /** The configured slash commands, each with its one optional text option (`text`) when it takes `args`. */
+  private async registerCommands(): Promise<void> {
+    const commands = this.options.commands.map((c) => ({
+      type: 1,
+      name: c.name,
+      description: c.description,
+      ...(c.args ? { options: [{ type: 3, name: 'text', description: c.args, required: false }] } : {}),
+    }));
+    try {
+      await this.api!.setCommands(this.bot.applicationId, commands);
+    } catch (err) {
+      throw new StartError(`registering the slash commands failed: ${(err as Error).message}`, 'check the commands option', { cause: err });
+    }
+    this.ctx.logger.info({ commands: this.options.commands.map((c) => c.name) }, 'Discord slash commands registered');
   }
 
   async stop(): Promise<void> {

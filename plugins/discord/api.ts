@@ -62,6 +62,11 @@ export class DiscordApi {
     );
   }
 
+  /** Replaces the application's global slash commands (PUT /applications/:id/commands). */
+  async setCommands(applicationId: string, commands: unknown[]): Promise<void> {
+    await this.call('register slash commands', () => this.rest.put(Routes.applicationCommands(applicationId), { body: commands }));
+  }
+
   private async call<T>(what: string, fn: () => Promise<unknown>): Promise<T> {
     try {
       return (await fn()) as T;

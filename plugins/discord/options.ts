@@ -34,6 +34,30 @@ export const optionsSchema = Type.Object({
     default: 5000,
     description: 'longest wait for a rate-limit bucket inside one call (ms); a longer one fails the call with the wait as the retry hint',
   }),
+  commands: Type.Array(
+    Type.Object(
+      {
+        name: Type.String({
+          pattern: '^[-_a-z0-9]{1,32}$',
+          description: 'the command without its slash: 1-32 lowercase letters, digits, - or _',
+        }),
+        description: Type.String({ minLength: 1, maxLength: 100, description: 'what Discord shows under the command (1-100 characters)' }),
+        args: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 100,
+            description: 'description of its one text option (`text`), which becomes `args`; leave out for none',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    {
+      default: [],
+      maxItems: 100,
+      description: 'slash commands registered for the application at start (replacing its global commands); empty: leave them as they are',
+    },
+  ),
   maxUploadBytes: Type.Integer({
     minimum: 1,
     default: 10 * 1024 * 1024,

@@ -300,8 +300,16 @@ export class DiscordEmulator {
     name: string;
     options?: Record<string, string>;
   }): Promise<InteractionOutcome> {
+    // Discord offers only the commands the app registered.
+    const registered = this.world.commands.get(o.appId)?.find((c) => c.name === o.name);
+    if (!registered) throw new Error(`emulator: app ${o.appId} has no command /${o.name} registered`);
     const options = Object.entries(o.options ?? {}).map(([name, value]) => ({ name, type: 3, value }));
-    return this.interact(o.appId, o.channel, o.user, 2, { id: snowflake(), name: o.name, type: 1, ...(options.length ? { options } : {}) });
+    return this.interact(o.appId, o.channel, o.user, 2, {
+      id: registered.id,
+      name: o.name,
+      type: 1,
+      ...(options.length ? { options } : {}),
+    });
   }
 
   // --- records and faults ---

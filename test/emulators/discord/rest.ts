@@ -123,6 +123,7 @@ export class Rest {
       this.events.typing(c.app!.id, this.channel(c));
       return { status: 204 };
     });
+    this.route('PUT', '/applications/:id/commands', (c) => this.setCommands(c));
     this.route('POST', '/interactions/:id/:token/callback', (c) => this.callback(c), false);
     this.route('PATCH', '/webhooks/:id/:token/messages/@original', (c) => this.editOriginal(c), false);
   }
@@ -356,6 +357,26 @@ export class Rest {
       this.events.reacted(r, bot, emoji, false);
     }
     return { status: 204 };
+  }
+
+  /** Bulk overwrite of the app's global commands: CHAT_INPUT names 1-32 lowercase, descriptions 1-100, at most 100. */
+  private setCommands(c: Call) {
+    if (c.params[0] !== c.app!.id) throw new ApiError(403, 50001, 'Missing Access');
+    const list = c.body as unknown;
+    if (!Array.isArray(list) || list.length > 100) throw formError('_', 'BASE_TYPE_MAX_LENGTH', 'Must be 100 or fewer in length.');
+    const names = new Set<string>();
+    list.forEach((x: { name?: unknown; description?: unknown }, i) => {
+      if (typeof x?.name !== 'string' || !/^[-_\p{Ll}\p{N}]{1,32}$/u.test(x.name))
+        throw formError(`${i}.name`, 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
+      if (typeof x.description !== 'string' || x.description.length < 1 || x.description.length > 100)
+        throw formError(`${i}.description`, 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+      if (names.has(x.name))
+        throw formError(`${i}.name`, 'APPLICATION_COMMANDS_DUPLICATE_NAME', 'Application command names must be unique');
+      names.add(x.name);
+    });
+    const commands = list.map((x: Record<string, unknown>) => ({ ...x, id: snowflake(), application_id: c.app!.id, version: snowflake() }));
+    this.world.commands.set(c.app!.id, commands as unknown as Array<{ id: string; name: string }>);
+    return { status: 200, body: commands };
   }
 
   private callback(c: Call) {

@@ -33,6 +33,8 @@ export class World {
   readonly channels = new Map<string, ChannelRecord>();
   readonly messages = new Map<string, MessageRecord>();
   readonly interactions = new Map<string, PendingInteraction>();
+  /** Each app's registered global slash commands. */
+  readonly commands = new Map<string, Array<{ id: string; name: string }>>();
   /** enforce_nonce memory: `<app> <channel> <nonce>` → message id and when. */
   readonly nonces = new Map<string, { messageId: string; at: number }>();
   private readonly cdnKey = snowflake();

@@ -60,14 +60,29 @@ test('discord actions - refused clicks: a sender outside allowFrom, a forged cus
   expect(actions(r).map((a) => a.action.id)).toEqual(['reject']);
 });
 
+const COMMANDS = '    commands:\n      - { name: deploy, description: Deploy a build, args: what to deploy }\n';
+
+test('discord commands - configured slash commands are registered at start', async () => {
+  const r = await boot({ extra: COMMANDS });
+  expect(t.emu.world.commands.get(r.ws.app.appId)).toEqual([
+    expect.objectContaining({
+      name: 'deploy',
+      description: 'Deploy a build',
+      type: 1,
+      options: [{ type: 3, name: 'text', description: 'what to deploy', required: false }],
+    }),
+  ]);
+  expect(r.gw.logs.messages()).toContain('Discord slash commands registered');
+});
+
 test('discord commands - a slash command becomes a command envelope; "thinkingâ€¦" until the agent answers into it', async () => {
-  const r = await boot();
+  const r = await boot({ extra: COMMANDS });
   const outcome = await t.emu.command({
     appId: r.ws.app.appId,
     channel: r.ws.channel,
     user: r.ws.tom.id,
     name: 'deploy',
-    options: { target: 'prod' },
+    options: { text: 'prod' },
   });
   expect(outcome).toEqual({ acked: true, type: 5 });
   await eventually(() => r.inbox.items.some((e) => e.kind === 'command'), 'the command envelope');
@@ -88,7 +103,7 @@ test('discord commands - a slash command becomes a command envelope; "thinkingâ€
 });
 
 test('discord commands - a command from a sender outside allowFrom gets an ephemeral refusal and is not published', async () => {
-  const r = await boot({ allowFrom: (w) => `["${w.tom.id}"]` });
+  const r = await boot({ allowFrom: (w) => `["${w.tom.id}"]`, extra: COMMANDS });
   const outcome = await t.emu.command({ appId: r.ws.app.appId, channel: r.ws.channel, user: r.ws.ann.id, name: 'deploy' });
   expect(outcome).toEqual({ acked: true, type: 4 });
   const refusal = r.posts().at(-1)!;
