@@ -1,8 +1,11 @@
 import { Client, Events, GatewayIntentBits, Options, type RESTOptions } from 'discord.js';
 import type { Logger } from 'pino';
-import { StartError, type FetchLike, type PluginContext } from '../../core/plugin';
+import { StartError, backoff, sleep, type FetchLike, type PluginContext } from '../../core/plugin';
 import { FATAL_CLOSE } from './errors';
 import type { DiscordOptions } from './options';
+
+/** Retries of a dispatch NATS could not store: from 0.5 s, doubling up to 10 s. */
+const RETRY = { initialMs: 500, maxMs: 10_000 };
 
 /** One gateway dispatch: its event name, sequence and payload, and the session it came on. */
 export interface Dispatch {
@@ -94,11 +97,7 @@ export class GatewayConnection {
         };
       }
       const dispatch: Dispatch = { t: packet.t, s: packet.s ?? 0, d: packet.d, session: this.session };
-      this.chain = this.chain.then(() =>
-        onDispatch(dispatch).catch((err: Error) =>
-          this.log.error({ err, event: dispatch.t }, `Discord ${dispatch.t} not handled: ${err.message}`),
-        ),
-      );
+      this.chain = this.chain.then(() => this.handle(dispatch, onDispatch));
     });
     c.on(Events.ShardDisconnect, ({ code }) => {
       this.fatal = FATAL_CLOSE[code] ?? `the Discord gateway closed the connection for good (close code ${code})`;
@@ -126,6 +125,26 @@ export class GatewayConnection {
       'Discord channel connected via the gateway',
     );
     return identity;
+  }
+
+  /**
+   * Hands one dispatch on. Discord cannot be asked to send it again, so while NATS cannot store it
+   * (`E_NATS`) it is tried again with backoff, holding the later ones back to keep their order, until
+   * it is stored or the instance stops; other failures are logged.
+   */
+  private async handle(x: Dispatch, onDispatch: (d: Dispatch) => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await onDispatch(x);
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        if (e.code !== 'E_NATS' || this.ctx.signal.aborted)
+          return void this.log.error({ err, event: x.t, seq: x.s }, `Discord ${x.t} not handled: ${e.message}`);
+        const wait = backoff(attempt, RETRY);
+        this.log.warn({ event: x.t, seq: x.s, attempt, waitMs: Math.round(wait) }, `NATS cannot store Discord ${x.t}; trying again`);
+        await sleep(wait, this.ctx.signal).catch(() => undefined);
+      }
+    }
   }
 
   async close(): Promise<void> {
