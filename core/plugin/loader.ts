@@ -13,9 +13,9 @@ import { didYouMean } from '../util/did-you-mean';
 const builtins: Record<string, () => unknown> = {
   feishu: () => require('../../plugins/feishu'),
   webchat: () => require('../../plugins/webchat'),
-  discord: () => require('../../plugins/discord'),
   slack: () => require('../../plugins/slack'),
   telegram: () => require('../../plugins/telegram'),
+  discord: () => require('../../plugins/discord'),
 };
 
 export const BUILTIN_PLUGINS = Object.keys(builtins);
