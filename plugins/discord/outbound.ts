@@ -26,7 +26,8 @@ export function addressOf(target: { conversation?: { id: string }; replyTo?: str
 export function renderPieces(env: Pick<OutboundEnvelope, 'text' | 'format'>): string[] {
   const text = env.text ?? '';
   if (!text.trim()) return [];
-  const content = env.format === 'markdown' ? text : escapeMarkdown(text);
+  const content =
+    env.format === 'markdown' ? text : escapeMarkdown(text, { heading: true, bulletedList: true, numberedList: true, maskedLink: true });
   return chunkText(content, MAX_CONTENT, (s) => s.length);
 }
 

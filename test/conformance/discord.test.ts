@@ -6,7 +6,7 @@ import { startEmulator } from '../support/discord';
 /** Snowflake-shaped ids: users 1..., DM channels 2..., guild channels 3..., 18 digits. */
 const snowflake = (kind: number, n: number) => `${kind}${String(n).padStart(17, '0')}`;
 /** What Discord shows for escaped plain text: the characters without their backslashes. */
-const shown = (s: string) => s.replace(/\\([\\*_~`|>#\-[\]()])/g, '$1');
+const shown = (s: string) => s.replace(/\\([\\*_~`|>#.\-[\]()])/g, '$1');
 
 /** Discord through its emulator: the gateway in, the HTTP API out. */
 class DiscordDriver implements PlatformDriver {

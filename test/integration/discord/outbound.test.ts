@@ -3,7 +3,7 @@ import { discordRig } from './rig';
 const { t, boot } = discordRig();
 
 /** What Discord shows for content the channel escaped (plain text): the characters without their backslashes. */
-const shown = (s: string) => s.replace(/\\([\\*_~`|>#\-[\]()])/g, '$1');
+const shown = (s: string) => s.replace(/\\([\\*_~`|>#.\-[\]()])/g, '$1');
 
 test('discord outbound - a message by conversation.id and one by replyTo: content, nonce, reference and receipt ids', async () => {
   const r = await boot();
