@@ -10,7 +10,7 @@ import {
   type SentMessage,
 } from '../../core/plugin';
 import type { DiscordApi, MessageBody } from './api';
-import type { Deferred } from './deferred';
+import type { Deferred, PendingAnswer } from './deferred';
 import { messageIdOf, parseMessageId } from './ids';
 import { componentsOf, nativeBody, renderPieces, type Address } from './outbound';
 
@@ -76,22 +76,32 @@ export class Messages {
         ...(last && files.length ? { attachments: files.map((f, n) => ({ id: n, filename: f.name })) } : {}),
       };
       const answer = i === 0 ? this.deferred.take(to.channel) : undefined;
-      const m = answer
-        ? await this.api.editOriginal(answer.applicationId, answer.token, body, last ? files : [])
-        : await this.api.createMessage(
-            to.channel,
-            {
-              ...body,
-              nonce: nonceOf(env.id, i),
-              enforce_nonce: true,
-              ...(i === 0 && to.reference ? { message_reference: { message_id: to.reference, fail_if_not_exists: false } } : {}),
-            },
-            last ? files : [],
-            info.signal,
-          );
+      const m =
+        (answer && (await this.fillAnswer(answer, body, last ? files : []))) ??
+        (await this.api.createMessage(
+          to.channel,
+          {
+            ...body,
+            nonce: nonceOf(env.id, i),
+            enforce_nonce: true,
+            ...(i === 0 && to.reference ? { message_reference: { message_id: to.reference, fail_if_not_exists: false } } : {}),
+          },
+          last ? files : [],
+          info.signal,
+        ));
       pieces.push({ id: m.id, text: texts[i]!, buttons: last && info.actions.length > 0 });
     }
     return { channel: to.channel, pieces };
+  }
+
+  /** Fills in a slash command's "thinking…" answer; undefined when Discord no longer has it (10015, 10008): then a message is posted. */
+  private async fillAnswer(answer: PendingAnswer, body: MessageBody, files: RawFile[]): Promise<{ id: string } | undefined> {
+    try {
+      return await this.api.editOriginal(answer.applicationId, answer.token, body, files);
+    } catch (err) {
+      if (err instanceof DeliveryError && (err.platformCode === 10015 || err.platformCode === 10008)) return undefined;
+      throw err;
+    }
   }
 
   async edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {

@@ -111,3 +111,15 @@ test('discord commands - a command from a sender outside allowFrom gets an ephem
   await r.gw.inboundBarrier((text) => t.emu.post({ channel: r.ws.dm, user: r.ws.tom.id, content: text }));
   expect(r.inbox.items.filter((e) => e.kind === 'command')).toEqual([]);
 });
+
+test('discord commands - an answer after Discord dropped the interaction (15 minutes) is posted as a new message', async () => {
+  const r = await boot({ extra: COMMANDS });
+  await t.emu.command({ appId: r.ws.app.appId, channel: r.ws.channel, user: r.ws.tom.id, name: 'deploy' });
+  await eventually(() => r.inbox.items.some((e) => e.kind === 'command'), 'the command envelope');
+  for (const i of t.emu.world.interactions.values()) i.createdAt -= 16 * 60_000;
+  r.send({ id: 'late-answer', conversation: { id: r.ws.channel }, text: 'sorry for the wait' });
+  const receipt = await r.receipt('late-answer');
+  expect(receipt).toMatchObject({ ok: true, attempts: 1 });
+  expect(r.posts().map((p) => p.message.content)).toEqual(['', 'sorry for the wait']);
+  expect(t.emu.rest.requests.filter((q) => q.route === 'PATCH /webhooks/:id/:token/messages/@original')).toHaveLength(1);
+});
