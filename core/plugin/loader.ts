@@ -17,6 +17,7 @@ const builtins: Record<string, () => unknown> = {
   telegram: () => require('../../plugins/telegram'),
   dingtalk: () => require('../../plugins/dingtalk'),
   wecom: () => require('../../plugins/wecom'),
+  discord: () => require('../../plugins/discord'),
 };
 
 export const BUILTIN_PLUGINS = Object.keys(builtins);

@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { InboundEnvelope, Receipt } from '../../core/contract/schemas';
 import { inboundBarrier, outboundBarrier } from './barrier';
 import { Collector } from './collector';
+import { startEmulator as startDiscord } from './discord';
 import { startEmulator as startFeishu } from './feishu';
 import { client, startFromFile, writeConfig, type StartOptions, type Started } from './harness';
 import { startNats, type TestNats } from './nats-server';
@@ -16,7 +17,7 @@ export interface StatusEvent {
   detail?: string;
 }
 
-const EMULATORS = { feishu: startFeishu, slack: () => startSlack(), telegram: startTelegram };
+const EMULATORS = { feishu: startFeishu, slack: () => startSlack(), telegram: startTelegram, discord: () => startDiscord() };
 type Emulators = { [K in keyof typeof EMULATORS]: Awaited<ReturnType<(typeof EMULATORS)[K]>> };
 export type EmulatorName = keyof Emulators;
 

@@ -40,7 +40,7 @@ test('config - an unknown plugin name is reported at its use: line', () => {
     line: 4,
     col: 10,
     path: 'plugins[0].use',
-    hint: 'built-in plugins: feishu, webchat, slack, telegram, dingtalk, wecom; a third-party plugin must be installed first, under the exact package name its documentation gives (npm install <that name>), or given as a path such as ./plugins/my-channel',
+    hint: 'built-in plugins: feishu, webchat, slack, telegram, dingtalk, wecom, discord; a third-party plugin must be installed first, under the exact package name its documentation gives (npm install <that name>), or given as a path such as ./plugins/my-channel',
   });
   expect(issue!.message).toMatch(/^plugin "no-such-channel" is neither built in nor an installed package/);
 });

@@ -154,7 +154,7 @@ test('validate - a misspelt built-in plugin gets a did-you-mean and no npm insta
     at: '2:10',
     path: 'plugins[0].use',
     message: 'plugin "feishuu" is neither built in nor an installed package',
-    hint: 'did you mean "feishu"? (built-in plugins: feishu, webchat, slack, telegram, dingtalk, wecom)',
+    hint: 'did you mean "feishu"? (built-in plugins: feishu, webchat, slack, telegram, dingtalk, wecom, discord)',
   });
   expect(issue!.hint).not.toContain('npm install');
 });
@@ -162,7 +162,7 @@ test('validate - a misspelt built-in plugin gets a did-you-mean and no npm insta
 test('validate - an unknown plugin that is no typo says how a real third-party plugin is installed, without naming the typed name', () => {
   const [issue] = issuesOf('plugins:\n  - use: linechat\n');
   expect(issue!.hint).toBe(
-    'built-in plugins: feishu, webchat, slack, telegram, dingtalk, wecom; a third-party plugin must be installed first, under the exact package name its documentation gives (npm install <that name>), or given as a path such as ./plugins/my-channel',
+    'built-in plugins: feishu, webchat, slack, telegram, dingtalk, wecom, discord; a third-party plugin must be installed first, under the exact package name its documentation gives (npm install <that name>), or given as a path such as ./plugins/my-channel',
   );
   expect(issue!.hint).not.toContain('npm install linechat');
 });

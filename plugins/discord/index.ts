@@ -1,0 +1,31 @@
+import { definePlugin } from '../../core/plugin';
+import { DiscordAdapter } from './adapter';
+import { DEFAULT_MAX_UPLOAD } from './media';
+import { optionsSchema, tokenProblems } from './options';
+
+/**
+ * The Discord channel: the gateway in (no public URL needed), the HTTP API out, through discord.js.
+ * Streams by editing the message at Discord's pace, edits, deletes, buttons, slash commands, reactions,
+ * typing, files both ways, and the events of docs/discord.md.
+ */
+export default definePlugin({
+  name: 'discord',
+  apiVersion: '1.2',
+  options: optionsSchema,
+  adapter: DiscordAdapter,
+  secrets: ['token'],
+  validate: tokenProblems,
+  capabilities: {
+    streaming: 'edit',
+    edit: true,
+    delete: true,
+    actions: { max: 10 },
+    reactions: true,
+    typing: true,
+    media: {
+      kinds: ['image', 'file', 'audio', 'video'],
+      maxBytes: { image: DEFAULT_MAX_UPLOAD, file: DEFAULT_MAX_UPLOAD, audio: DEFAULT_MAX_UPLOAD, video: DEFAULT_MAX_UPLOAD },
+    },
+    events: ['action', 'command', 'reaction', 'member', 'recall'],
+  },
+});
