@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
 import { DingTalkEmulator } from '../emulators/dingtalk';
+import { DiscordEmulator } from '../emulators/discord';
 import { FeishuEmulator } from '../emulators/feishu';
 import { SlackEmulator } from '../emulators/slack';
 import { TelegramEmulator } from '../emulators/telegram';
@@ -17,14 +18,15 @@ const slack = new SlackEmulator({ ackTimeoutMs: 1500, retryDelaysMs: [300, 1000,
 const telegram = new TelegramEmulator();
 const dingtalk = new DingTalkEmulator(DINGTALK_FAST);
 const wecom = new WeComEmulator({ replyWindowMs: 1000 });
-const emulators = [feishu, slack, telegram, dingtalk, wecom];
+const discord = new DiscordEmulator({ heartbeatIntervalMs: 1000 });
+const emulators = [feishu, slack, telegram, dingtalk, wecom, discord];
 
 beforeAll(async () => {
   await Promise.all(emulators.map((e) => e.start()));
   t.defer(() => Promise.all(emulators.map((e) => e.stop())));
 });
 
-test('channels - feishu, slack, telegram, webchat, dingtalk and wecom side by side in one gateway each relay both ways', async () => {
+test('channels - feishu, slack, telegram, webchat, dingtalk, wecom and discord (all seven) side by side in one gateway each relay both ways', async () => {
   const fs = newApp(feishu);
   const sl = slack.addApp({ name: 'Data Bot' });
   const tom = slack.addUser({ name: 'tom', realName: 'Tom Li', displayName: 'Tom' });
@@ -33,13 +35,17 @@ test('channels - feishu, slack, telegram, webchat, dingtalk and wecom side by si
   const dt = dingtalk.addApp({ name: 'Data Bot' });
   const dtTom = dingtalk.addUser({ nick: 'Tom' });
   const wc = wecom.addBot({ name: 'Data Bot' });
+  const dc = discord.addApp({ name: 'Data Bot' });
+  const dcTom = discord.addUser({ name: 'tom', displayName: 'Tom' });
+  const dcDm = discord.dm(dc.appId, dcTom.id);
   const entries =
     feishuEntry(feishu.url, fs) +
     pluginEntry('slack', { appToken: sl.appToken, botToken: sl.botToken, apiUrl: slack.apiUrl }) +
     pluginEntry('telegram', { token: bot.token, apiRoot: telegram.url }) +
     pluginEntry('webchat', {}) +
     dingtalkEntry(dingtalk, { bot: dt }) +
-    wecomEntry(wecom.wsUrl, wc);
+    wecomEntry(wecom.wsUrl, wc) +
+    pluginEntry('discord', { token: dc.token, apiUrl: discord.apiUrl });
   const gw = await t.boot(loopbackConfig(t.nats.url, uniquePrefix(), entries));
   const { inbox, receipts } = gw;
   expect(gw.gateway.instances.map((i) => `${i.config.channel}:${i.state}`)).toEqual([
@@ -49,6 +55,7 @@ test('channels - feishu, slack, telegram, webchat, dingtalk and wecom side by si
     'webchat:started',
     'dingtalk:started',
     'wecom:started',
+    'discord:started',
   ]);
   await dingtalk.waitForConnections(dt.clientId, 1);
   await wecom.waitForConnection(wc.botId);
@@ -73,9 +80,10 @@ test('channels - feishu, slack, telegram, webchat, dingtalk and wecom side by si
   ws.send(JSON.stringify({ type: 'message', id: 'msg-all-0001', text: 'hi from the web' }));
   dingtalk.message({ robotCode: dt.robotCode, from: dtTom, text: 'hi from dingtalk' });
   void wecom.say({ botId: wc.botId, user: 'tom', text: 'hi from wecom' });
-  const items = await inbox.waitFor(6, 20_000);
+  discord.post({ channel: dcDm, user: dcTom.id, content: 'hi from discord' });
+  const items = await inbox.waitFor(7, 20_000);
   const byChannel = Object.fromEntries(items.map((e) => [e.channel, e]));
-  expect(Object.keys(byChannel).sort()).toEqual(['dingtalk', 'feishu', 'slack', 'telegram', 'webchat', 'wecom']);
+  expect(Object.keys(byChannel).sort()).toEqual(['dingtalk', 'discord', 'feishu', 'slack', 'telegram', 'webchat', 'wecom']);
   for (const e of items) expect(e.message.text).toMatch(/^hi from /);
 
   // An answer back to each, through the same contract.
@@ -88,9 +96,10 @@ test('channels - feishu, slack, telegram, webchat, dingtalk and wecom side by si
       format: 'markdown',
     });
   }
-  await receipts.waitFor(6, 20_000);
+  await receipts.waitFor(7, 20_000);
   expect(receipts.items.map((r) => [r.channel, r.ok]).sort()).toEqual([
     ['dingtalk', true],
+    ['discord', true],
     ['feishu', true],
     ['slack', true],
     ['telegram', true],
@@ -103,6 +112,7 @@ test('channels - feishu, slack, telegram, webchat, dingtalk and wecom side by si
       slack.posted.length === 1 &&
       telegram.sent.length === 1 &&
       dingtalk.sentTo(dtTom.staffId).some((m) => m.text === '**hello** dingtalk') &&
+      discord.posted(dc.appId).length === 1 &&
       wecom.shown('tom').some((m) => m.kind === 'stream' && m.finished && m.content === '**hello** wecom'),
     'each platform got its answer',
   );
