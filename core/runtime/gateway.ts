@@ -40,6 +40,10 @@ import { serveControl, type ReloadOutcome } from './control';
 import { Instance, type InstanceDeps } from './instance';
 import { instanceKey, planReload, type ReloadSummary } from './reload-plan';
 import { readConfigFile, readForReload, type ConfigReader } from './reload-file';
+import { limited } from '../util/limited';
+
+/** Bots started at once (at start and on reload): each still starts as soon as a slot is free. */
+const START_CONCURRENCY = 64;
 
 /** Every secret value in a config, so the logger can scrub it from any line. */
 export function configSecrets(config: GatewayConfig): string[] {
@@ -220,7 +224,7 @@ export class Gateway {
     for (const inst of enabled) this.instances.push(this.createInstance(inst, config));
     for (const inst of config.instances.filter((i) => !i.enabled))
       log.info({ channel: inst.channel, account: inst.account }, 'instance disabled (enabled: false)');
-    await Promise.all(this.instances.map((i) => i.start()));
+    await limited(this.instances, START_CONCURRENCY, (i) => i.start());
     if (opts.watch) {
       this.watcher = new ConfigWatcher(config.file, () => void this.reloadFromFile('config file changed'), log);
       this.watcher.start();
@@ -337,7 +341,7 @@ export class Gateway {
       ...provisioned,
     );
     this.current = { ...next, nats: this.current.nats, http: this.current.http, metrics: this.current.metrics };
-    await Promise.all(fresh.map((i) => i.start()));
+    await limited(fresh, START_CONCURRENCY, (i) => i.start());
     const summary: ReloadSummary = {
       added: plan.added.map(instanceKey),
       removed: plan.removed,
