@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: inbound, outbound and scale of the gateway (a separate process, as operators run it)
  * against a bare-SDK baseline on the same Feishu emulator and NATS server. Prints one table and writes it
- * as JSON (BENCH_OUT, default bench-results.json). Env: BENCH_ROUNDS (3), BENCH_ONLY (inbound,outbound,streams,scale,provision,cluster),
+ * as JSON (BENCH_OUT, default bench-results.json). Env: BENCH_ROUNDS (3), BENCH_ONLY (inbound,outbound,streams,media,scale,provision,cluster),
  * BENCH_SCALE (1,100,1000), BENCH_PROFILE=1 (run inbound and outbound under `node --cpu-prof` and print
  * the top self-time functions instead).
  */
@@ -16,6 +16,7 @@ import { baselineText, gatewayText, inboundRound, type Load } from './inbound';
 import { baselineOutRound, gatewayOutRound } from './outbound';
 import { topSelfTime } from './profile';
 import { clusterRows } from './cluster';
+import { mediaRows } from './media';
 import { provisionRow } from './provision';
 import { scaleRows } from './scale';
 import { streamRows } from './stream-rows';
@@ -23,7 +24,7 @@ import { Baseline, addApps, pause, startGateway, type App } from './setup';
 import { formatTable, loadavg, summarise, withCpu, type Round, type Row } from './stats';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const ONLY = (process.env.BENCH_ONLY ?? 'inbound,outbound,streams,scale,provision,cluster').split(',');
+const ONLY = (process.env.BENCH_ONLY ?? 'inbound,outbound,streams,media,scale,provision,cluster').split(',');
 const SCALE = (process.env.BENCH_SCALE ?? '1,100,1000').split(',').map(Number);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const OUT_ACCOUNTS = 40;
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
     if (ONLY.includes('inbound')) rows.push(...(await inbound(emu, nc, nats.url, nodeArgs('inbound'))));
     if (ONLY.includes('outbound')) rows.push(...(await outbound(emu, nc, nats.url, nodeArgs('outbound'))));
     if (ONLY.includes('streams') && !PROFILE) rows.push(...(await streamRows(emu, nc, nats.url, ROUNDS)));
+    if (ONLY.includes('media') && !PROFILE) rows.push(...(await mediaRows(emu, nc, nats.url, ROUNDS)));
     if (ONLY.includes('scale') && !PROFILE) rows.push(...(await scaleRows(emu, nc, nats.url, SCALE, ROUNDS, monitorPort)));
     if (ONLY.includes('provision') && !PROFILE)
       rows.push(await provisionRow(emu, nc, nats.url, Number(process.env.BENCH_PROVISION ?? 1000)));
