@@ -36,6 +36,17 @@ export class Collector<T = Record<string, unknown>> {
     return this.items;
   }
 
+  /** Resolves with the first item whose `id` is `id` (a receipt of an envelope, say); rejects after `timeoutMs` naming the ids seen. */
+  async waitForId(id: string, timeoutMs = 15_000): Promise<T> {
+    const find = () => this.items.find((x) => (x as { id?: unknown }).id === id);
+    await this.until(
+      () => find() !== undefined,
+      timeoutMs,
+      () => `no item with id ${id} in ${timeoutMs} ms (got ${this.items.map((x) => (x as { id?: unknown }).id).join(', ')})`,
+    );
+    return find()!;
+  }
+
   /** Resolves with the marker `marker` once it arrived here. */
   async waitForMarker(marker: string, timeoutMs = 20_000): Promise<T> {
     const find = () => this.markers.find((m) => isMarker(m, marker));

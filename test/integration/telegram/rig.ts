@@ -65,14 +65,7 @@ export function telegramRig(fixture: FixtureOptions = {}) {
       inbox: gw.inbox as Collector<InboundAny>,
       receipts: gw.receipts,
       send: (env) => gw.publish('telegram.default', env),
-      receipt: async (id, timeoutMs = 20_000) => {
-        for (const deadline = Date.now() + timeoutMs; ; await new Promise((res) => setTimeout(res, 10))) {
-          const r = gw.receipts.items.find((x) => x.id === id);
-          if (r) return r;
-          if (Date.now() > deadline)
-            throw new Error(`no receipt for ${id} in ${timeoutMs} ms (got ${gw.receipts.items.map((x) => x.id).join(', ')})`);
-        }
-      },
+      receipt: (id, timeoutMs = 20_000) => gw.receipts.waitForId(id, timeoutMs),
       calls: (...methods) =>
         emu.requests
           .filter((r) => r.botId === bot.id && (methods.length ? methods.includes(r.method) : r.method !== 'getupdates'))

@@ -62,14 +62,7 @@ export function wecomRig() {
       inbox: gw.inbox as Collector<InboundAny>,
       receipts: gw.receipts,
       send: (env) => gw.publish('wecom.default', env),
-      receipt: async (id, timeoutMs = 15_000) => {
-        for (const deadline = Date.now() + timeoutMs; ; await new Promise((res) => setTimeout(res, 10))) {
-          const r = gw.receipts.items.find((x) => x.id === id);
-          if (r) return r;
-          if (Date.now() > deadline)
-            throw new Error(`no receipt for ${id} in ${timeoutMs} ms (got ${gw.receipts.items.map((x) => x.id).join(', ')})`);
-        }
-      },
+      receipt: (id, timeoutMs = 15_000) => gw.receipts.waitForId(id, timeoutMs),
     };
   };
   return { t, boot, emu: () => emu! };
