@@ -16,12 +16,10 @@ export class ActionResolver {
     if (!token) return { refused: 'unknown or expired button (no such token was sent, or it is older than delivery.remember)' };
     const message = (await this.outbox.get(token.envelope))?.message;
     if (!message) return { refused: `the message of envelope "${token.envelope}" is no longer remembered (older than delivery.remember)` };
-    if (draft.messageId !== undefined) {
-      if (message.messageIds.length && !message.messageIds.includes(draft.messageId))
-        return { refused: 'the button belongs to another message' };
-    } else if (token.conversation && token.conversation !== draft.conversation.id) {
-      return { refused: 'the button belongs to another chat' };
-    }
+    if (draft.messageId !== undefined && message.messageIds.length && !message.messageIds.includes(draft.messageId))
+      return { refused: 'the button belongs to another message' };
+    // Checked with a message id too: platforms whose message ids are global (Feishu) name the chat apart.
+    if (token.conversation && token.conversation !== draft.conversation.id) return { refused: 'the button belongs to another chat' };
     if (message.deleted) return { refused: 'the message was deleted' };
     const stored = message.actions?.find((a) => a.token === draft.token);
     if (!stored) return { refused: 'the button is no longer on the message (an edit replaced it)' };

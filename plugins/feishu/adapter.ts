@@ -223,7 +223,7 @@ export class FeishuAdapter implements ChannelAdapter {
       this.ctx.logger.info(`Feishu card callback skipped: ${draft}`);
       return {};
     }
-    // Feishu message ids are global: core checks the token against the message, the chat is checked here.
+    // Core checks the chat when the envelope named one; one sent by `replyTo` alone it cannot know: checked here.
     if (seen && seen.chatId !== draft.conversation.id) {
       this.ctx.logger.warn(
         { messageId, chat: draft.conversation.id, sender: draft.sender.id },
