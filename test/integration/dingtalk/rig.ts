@@ -31,14 +31,6 @@ export interface BootOptions {
   allowFrom?: (org: ReturnType<typeof organisation>) => string;
 }
 
-async function until<T>(what: () => T | undefined, describe: () => string, timeoutMs: number): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 10))) {
-    const v = what();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(describe());
-  }
-}
-
 /** The DingTalk tests on the gateway fixture: `boot` starts an emulator, its organisation and a gateway on it. */
 export function dingtalkRig(fixture: FixtureOptions = {}) {
   const t = useGatewayTest(fixture);
@@ -62,18 +54,8 @@ export function dingtalkRig(fixture: FixtureOptions = {}) {
       inbox: gw.inbox as Collector<InboundAny>,
       receipts: gw.receipts,
       send: (env) => gw.publish('dingtalk.default', env),
-      receipt: (id, timeoutMs = 15_000) =>
-        until(
-          () => gw.receipts.items.find((x) => x.id === id),
-          () => `no receipt for ${id} in ${timeoutMs} ms (got ${gw.receipts.items.map((x) => x.id).join(', ')})`,
-          timeoutMs,
-        ),
-      inbound: (n, timeoutMs = 10_000) =>
-        until(
-          () => (gw.inbox.items.length >= n ? (gw.inbox.items as InboundAny[]) : undefined),
-          () => `${gw.inbox.items.length} inbound envelopes, not ${n}, in ${timeoutMs} ms`,
-          timeoutMs,
-        ),
+      receipt: (id, timeoutMs = 15_000) => gw.receipts.waitForId(id, timeoutMs),
+      inbound: async (n, timeoutMs = 10_000) => (await gw.inbox.waitFor(n, timeoutMs)) as InboundAny[],
     };
   };
   return { t, boot };
