@@ -67,7 +67,12 @@ test('feishu actions - a click in an event frame (card.action.trigger) becomes a
   const out = await clickVia({ via: 'event' })(gw, app);
   // Feishu delivers the callback again (same event id): stored once.
   expect((await t.emu.callback(out.event)).code).toBe(0);
-  await gw.inboundBarrier((text) => t.emu.pushEvent(app.appId, textEvent(t.emu, app, text)));
+  // Right after the restart JetStream may still refuse a store: the barrier is delivered again until stored, as Feishu would.
+  await gw.inboundBarrier(async (text) => {
+    const e = textEvent(t.emu, app, text);
+    let ack = await t.emu.pushEvent(app.appId, e);
+    for (let i = 0; ack.code !== 200 && i < 20; i++) ack = await t.emu.redeliver(e);
+  });
   expect(actions(gw)).toHaveLength(1);
   expect(t.emu.protocolErrors).toEqual([]);
 });
@@ -133,7 +138,12 @@ test('feishu actions - stranger, other-message, other-chat and forged clicks are
   ]);
   for (const o of outcomes) expect(o.code).toBe(0);
   expect(outcomes.filter((o) => (o.answer as { toast?: unknown }).toast).length).toBe(4);
-  await gw.inboundBarrier((text) => t.emu.pushEvent(app.appId, textEvent(t.emu, app, text)));
+  // Right after the restart JetStream may still refuse a store: the barrier is delivered again until stored, as Feishu would.
+  await gw.inboundBarrier(async (text) => {
+    const e = textEvent(t.emu, app, text);
+    let ack = await t.emu.pushEvent(app.appId, e);
+    for (let i = 0; ack.code !== 200 && i < 20; i++) ack = await t.emu.redeliver(e);
+  });
   expect(actions(gw)).toHaveLength(1);
   const logs = gw.logs.messages().join('\n');
   expect(logs).toMatch(/button click refused: .*another message/);
@@ -167,7 +177,12 @@ test('feishu actions - a click that cannot be stored (NATS down) is not answered
     await t.nats.restart();
   }
   await eventually(async () => (await t.emu.callback(out!.event)).code === 0, 'the redelivered click answered', 20_000);
-  await gw.inboundBarrier((text) => t.emu.pushEvent(app.appId, textEvent(t.emu, app, text)));
+  // Right after the restart JetStream may still refuse a store: the barrier is delivered again until stored, as Feishu would.
+  await gw.inboundBarrier(async (text) => {
+    const e = textEvent(t.emu, app, text);
+    let ack = await t.emu.pushEvent(app.appId, e);
+    for (let i = 0; ack.code !== 200 && i < 20; i++) ack = await t.emu.redeliver(e);
+  });
   expect(actions(gw)).toHaveLength(1);
   expect(actions(gw)[0]).toMatchObject({ id: `feishu:default:${out!.event.header.event_id}`, action: { id: 'approve' } });
 }, 45_000);
