@@ -44,11 +44,15 @@ export class GatewayProcess {
     closeSync(out);
     child.on('exit', (code) => this.exits.push(code));
     this.child = child;
+    // Asked often at first, then less: a gateway starting 10,000 bots answers each /readyz with all of them.
+    let wait = 20;
     await eventually(
       async () => {
         if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}; see ${this.logFile}`);
         const res = await fetch(`${this.httpUrl}/readyz`).catch(() => undefined);
-        return res?.status === 200;
+        if (res?.status === 200) return true;
+        await new Promise((r) => setTimeout(r, (wait = Math.min(500, wait * 1.5))));
+        return false;
       },
       `gateway ready at ${this.httpUrl}`,
       timeoutMs,

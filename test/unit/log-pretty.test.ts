@@ -64,3 +64,12 @@ test('log - text written after the log goes to the same place, after the lines b
   expect(lines[1]).toBe('  banner: failed with [redacted]');
   expect(lines[2]).toMatch(/INFO {2}last$/);
 });
+
+test('log - secret values are scrubbed from JSON lines: the longer of two overlapping ones whole, escaped ones too, among thousands', () => {
+  const screen = new Screen();
+  const many = Array.from({ length: 5000 }, (_, i) => `app-secret-${i.toString().padStart(5, '0')}`);
+  const log = createLogger('info', [...many, 'abcd', 'abcdefgh', 'quo"te\\d', 'x'], screen as unknown as DestinationStream);
+  log.info(`a=abcdefgh b=abcd c=quo"te\\d d=app-secret-04999app-secret-00000 e=app-secret-0499 f=x`);
+  const { msg } = JSON.parse(screen.text) as { msg: string };
+  expect(msg).toBe('a=[redacted] b=[redacted] c=[redacted] d=[redacted][redacted] e=app-secret-0499 f=x');
+});

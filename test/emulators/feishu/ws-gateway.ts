@@ -52,7 +52,8 @@ interface Ticket {
 export class WsGateway extends EventEmitter {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly tickets = new Map<string, Ticket>();
-  private readonly live: Connection[] = [];
+  /** Live connections by app, each list in connect order (a scale run holds 10,000 apps: no scans of all). */
+  private readonly live = new Map<string, Connection[]>();
 
   constructor(
     private readonly apps: AppRegistry,
@@ -74,7 +75,16 @@ export class WsGateway extends EventEmitter {
 
   /** Live connections of an app, in connect order. */
   connections(appId: string): Connection[] {
-    return this.live.filter((c) => c.appId === appId);
+    return [...(this.live.get(appId) ?? [])];
+  }
+
+  private forget(conn: Connection): boolean {
+    const conns = this.live.get(conn.appId);
+    const i = conns?.indexOf(conn) ?? -1;
+    if (i < 0) return false;
+    conns!.splice(i, 1);
+    if (!conns!.length) this.live.delete(conn.appId);
+    return true;
   }
 
   /** Handle an HTTP upgrade aimed at /ws/v2. */
@@ -106,12 +116,13 @@ export class WsGateway extends EventEmitter {
       ready: false,
       nextSeq: 1n,
     };
-    this.live.push(conn);
+    const conns = this.live.get(conn.appId);
+    if (conns) conns.push(conn);
+    else this.live.set(conn.appId, [conn]);
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(conn, data, isBinary));
     ws.on('error', () => undefined);
     ws.on('close', () => {
-      const i = this.live.indexOf(conn);
-      if (i >= 0) this.live.splice(i, 1);
+      this.forget(conn);
       this.emit('disconnect', conn);
     });
     this.emit('connection', conn);
@@ -166,7 +177,7 @@ export class WsGateway extends EventEmitter {
   drop(appId: string): number {
     const conns = this.connections(appId);
     for (const c of conns) {
-      this.live.splice(this.live.indexOf(c), 1);
+      this.forget(c);
       c.ws.terminate();
     }
     return conns.length;
@@ -174,7 +185,7 @@ export class WsGateway extends EventEmitter {
 
   /** Terminate everything (emulator stop). */
   closeAll(): void {
-    for (const c of [...this.live]) c.ws.terminate();
+    for (const c of [...this.live.values()].flat()) c.ws.terminate();
     this.wss.close();
   }
 }
