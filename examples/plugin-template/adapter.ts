@@ -1,25 +1,11 @@
 import { connect, type Socket } from 'node:net';
-import {
-  BoundedMap,
-  Context,
-  DeliveryError,
-  Options,
-  chunkText,
-  inject,
-  injectable,
-  markdownToPlain,
-  sleep,
-  type ChannelAdapter,
-  type OptionsOf,
-  type OutboundEnvelope,
-  type PluginContext,
-  type SendResult,
-} from 'chat-gateway/plugin';
+import { BoundedMap, Context, DeliveryError, Options, chunkText, inject, injectable, markdownToPlain, sleep } from 'chat-gateway/plugin';
+import type * as plugin from 'chat-gateway/plugin';
 import { optionsSchema } from './options';
 import { format, parseLine, type Line } from './protocol';
 
 /** Options of a `use: chat-gateway-plugin-linechat` entry, as the schema in options.ts fills them in. */
-export type LineChatOptions = OptionsOf<typeof optionsSchema>;
+export type LineChatOptions = plugin.OptionsOf<typeof optionsSchema>;
 
 /** The server takes lines up to 8 KiB: leave room for the command and escapes. */
 const MAX_TEXT_BYTES = 4000;
@@ -31,7 +17,7 @@ const MAX_REMEMBERED = 10_000;
  * reported and reopened with backoff until the instance stops.
  */
 @injectable()
-export class LineChatAdapter implements ChannelAdapter {
+export class LineChatAdapter implements plugin.ChannelAdapter {
   private socket?: Socket;
   /** Answers to our MSG lines come back in order: one waiter per line in flight. */
   private waiting: Array<{ resolve: (id: string) => void; reject: (err: Error) => void }> = [];
@@ -40,7 +26,7 @@ export class LineChatAdapter implements ChannelAdapter {
   private stopped = false;
 
   constructor(
-    @inject(Context) private readonly ctx: PluginContext,
+    @inject(Context) private readonly ctx: plugin.PluginContext,
     @inject(Options) private readonly options: LineChatOptions,
   ) {}
 
@@ -49,7 +35,7 @@ export class LineChatAdapter implements ChannelAdapter {
     this.ctx.status('connected', `${this.options.name}@${this.options.host}:${this.options.port}`);
   }
 
-  async send(env: OutboundEnvelope): Promise<SendResult> {
+  async send(env: plugin.OutboundEnvelope): Promise<plugin.SendResult> {
     if (env.native) throw DeliveryError.permanent('linechat has no native messages; send text', { code: 'E_UNSUPPORTED' });
     const conversation = env.conversation?.id ?? this.conversations.get(env.replyTo!);
     if (!conversation)
