@@ -24,7 +24,7 @@ export { sdkLogger, type SdkLogger } from './sdk-logger';
 export { InstanceHttp, type FetchInit, type FetchLike } from './http-client';
 export { classifyFailure, type FailureTable, type PlatformFailure } from './failure';
 export { PLUGIN_API_VERSION, PLUGIN_API_MINOR, type ApiVersion } from './version';
-export { resolveCapabilities, type Capabilities, type ResolvedCapabilities } from './capabilities';
+export { ALL_MESSAGE_FEATURES, everyMediaKind, resolveCapabilities, type Capabilities, type ResolvedCapabilities } from './capabilities';
 export type {
   ActionButton,
   ActionDraft,
