@@ -14,6 +14,7 @@ export { Context, Options, Logger } from './tokens';
 export { DeliveryError, StartError } from '../errors';
 export { renderText, markdownToPlain, hashId } from './text';
 export { chunkText } from './chunk';
+export { credential, urlOption } from './option-fields';
 export { SendProgress } from './progress';
 // The toolkit: what every plugin needs once (docs/plugins.md, "Toolkit").
 export { BoundedMap } from './bounded-map';
