@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { BoundedMap, Context, DeliveryError, Options, chunkText, inject, injectable, markdownToPlain, sleep } from 'chat-gateway/plugin';
 import type * as plugin from 'chat-gateway/plugin';
 import { optionsSchema } from './options';
-import { format, parseLine, type Line } from './protocol';
+import { format, readServerLines, type Line } from './protocol';
 
 /** Options of a `use: chat-gateway-plugin-linechat` entry, as the schema in options.ts fills them in. */
 export type LineChatOptions = plugin.OptionsOf<typeof optionsSchema>;
@@ -66,30 +66,23 @@ export class LineChatAdapter implements plugin.ChannelAdapter {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port });
       let welcomed = false;
-      let buffer = '';
-      socket.setEncoding('utf8');
       socket.once('connect', () => socket.write(format.hello(name, password)));
-      socket.on('data', (chunk: string) => {
-        buffer += chunk;
-        for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-          const line = parseLine(buffer.slice(0, nl), true);
-          buffer = buffer.slice(nl + 1);
-          if (!welcomed && line?.cmd === 'WELCOME') {
-            welcomed = true;
-            // A reconnect that finished after stop() must not leave a connection behind.
-            if (this.stopped) return void socket.destroy();
-            this.socket = socket;
-            resolve();
-          } else if (!welcomed && line?.cmd === 'ERR') {
-            reject(
-              new Error(
-                line.code === 401
-                  ? `the linechat server refused ${name}'s password (option password)`
-                  : `the linechat server refused HELLO: ${line.reason}`,
-              ),
-            );
-          } else if (line) this.onLine(line);
-        }
+      readServerLines(socket, (line) => {
+        if (!welcomed && line.cmd === 'WELCOME') {
+          welcomed = true;
+          // A reconnect that finished after stop() must not leave a connection behind.
+          if (this.stopped) return void socket.destroy();
+          this.socket = socket;
+          resolve();
+        } else if (!welcomed && line.cmd === 'ERR') {
+          reject(
+            new Error(
+              line.code === 401
+                ? `the linechat server refused ${name}'s password (option password)`
+                : `the linechat server refused HELLO: ${line.reason}`,
+            ),
+          );
+        } else this.onLine(line);
       });
       socket.on('error', (err: NodeJS.ErrnoException) => {
         if (!welcomed) reject(new Error(`cannot reach the linechat server at ${host}:${port}: ${err.code ?? err.message}`));
