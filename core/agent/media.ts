@@ -4,19 +4,13 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Attachment, InboundEnvelope, MediaKind, MediaReply, Part } from '../contract/schemas';
 import type { Subjects } from '../contract/subjects';
 import { collect, objectChunks } from '../media/object-stream';
+import type { MediaObject } from '../plugin/types';
 import { AgentError } from './agent-error';
 
 /** A media part's bytes, stored in the media bucket by the gateway. */
-export interface Download {
-  object: string;
-  size: number;
-  mime: string;
-  digest: string;
-  name?: string;
+export interface Download extends MediaObject {
   /** All the bytes. */
   bytes(): Promise<Buffer>;
-  /** The bytes as they come from NATS. */
-  stream(): AsyncIterable<Uint8Array>;
 }
 
 type MediaPart = Extract<Part, { ref: string }>;

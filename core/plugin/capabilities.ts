@@ -1,4 +1,4 @@
-import type { InboundKind, MediaKind } from '../contract/schemas';
+import { MediaKindSchema, type InboundKind, type MediaKind } from '../contract/schemas';
 
 /**
  * What a channel can do, declared in its manifest (plugin API 1.2). Core reads it to degrade what the
@@ -24,6 +24,31 @@ export interface Capabilities {
   media?: { kinds: MediaKind[]; maxBytes?: Partial<Record<MediaKind, number>> };
   /** Inbound kinds the plugin can publish (messages always). */
   events?: InboundKind[];
+}
+
+/**
+ * The message features of a platform that has them all: native streaming, edits, deletes, ten buttons
+ * a message, reactions and typing. Spread it and say what differs:
+ * `capabilities: { ...ALL_MESSAGE_FEATURES, streaming: 'edit', media: everyMediaKind(MAX_BYTES) }`.
+ */
+export const ALL_MESSAGE_FEATURES = {
+  streaming: 'native',
+  edit: true,
+  delete: true,
+  actions: { max: 10 },
+  reactions: true,
+  typing: true,
+} as const satisfies Capabilities;
+
+/**
+ * `capabilities.media` of a platform that takes files of every kind: each up to `maxBytes`, or up to
+ * its own limit when `maxBytes` gives one per kind. Without it no limit is declared (`media.maxBytes`
+ * of the gateway still applies).
+ */
+export function everyMediaKind(maxBytes?: number | Partial<Record<MediaKind, number>>): NonNullable<Capabilities['media']> {
+  const kinds = MediaKindSchema.anyOf.map((k) => k.const);
+  if (maxBytes === undefined) return { kinds };
+  return { kinds, maxBytes: typeof maxBytes === 'number' ? Object.fromEntries(kinds.map((k) => [k, maxBytes])) : maxBytes };
 }
 
 /** Capabilities with every field present: what core and the status record use. */

@@ -14,6 +14,7 @@ export { Context, Options, Logger } from './tokens';
 export { DeliveryError, StartError } from '../errors';
 export { renderText, markdownToPlain, hashId } from './text';
 export { chunkText } from './chunk';
+export { credential, urlOption } from './option-fields';
 export { SendProgress } from './progress';
 // The toolkit: what every plugin needs once (docs/plugins.md, "Toolkit").
 export { BoundedMap } from './bounded-map';
@@ -24,7 +25,7 @@ export { sdkLogger, type SdkLogger } from './sdk-logger';
 export { InstanceHttp, type FetchInit, type FetchLike } from './http-client';
 export { classifyFailure, type FailureTable, type PlatformFailure } from './failure';
 export { PLUGIN_API_VERSION, PLUGIN_API_MINOR, type ApiVersion } from './version';
-export { resolveCapabilities, type Capabilities, type ResolvedCapabilities } from './capabilities';
+export { ALL_MESSAGE_FEATURES, everyMediaKind, resolveCapabilities, type Capabilities, type ResolvedCapabilities } from './capabilities';
 export type {
   ActionButton,
   ActionDraft,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import type { Button, MediaKind, MediaRequest, OutboundEnvelope, StatusState } from '../contract/schemas';
+import type { Button, MediaKind, MediaReply, MediaRequest, OutboundEnvelope, StatusState } from '../contract/schemas';
 import type { Capabilities } from './capabilities';
 import type { Draft } from './drafts';
 import type { ApiVersion } from './version';
@@ -102,17 +102,18 @@ export interface PluginMedia {
   get(object: string): Promise<MediaFile | undefined>;
 }
 
-/** A file in the media bucket. */
-export interface MediaFile {
-  object: string;
-  kind: MediaKind;
-  size: number;
-  mime: string;
-  /** `SHA-256=<base64url>`, as the Object Store records it. */
-  digest: string;
-  name?: string;
+/**
+ * An object of the media bucket, to plugins and agents alike: what a media fetch reply says of it
+ * (`object`, `size`, `mime`, `digest`, `name`) and its bytes.
+ */
+export interface MediaObject extends Omit<Extract<MediaReply, { ok: true }>, 'ok'> {
   /** The bytes, streamed from NATS. */
   stream(): AsyncIterable<Uint8Array>;
+}
+
+/** A file in the media bucket. */
+export interface MediaFile extends MediaObject {
+  kind: MediaKind;
   /** The bytes, all at once (files are at most `media.maxBytes`). */
   read(): Promise<Buffer>;
 }

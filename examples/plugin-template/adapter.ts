@@ -1,25 +1,11 @@
 import { connect, type Socket } from 'node:net';
-import {
-  BoundedMap,
-  Context,
-  DeliveryError,
-  Options,
-  chunkText,
-  inject,
-  injectable,
-  markdownToPlain,
-  sleep,
-  type ChannelAdapter,
-  type OptionsOf,
-  type OutboundEnvelope,
-  type PluginContext,
-  type SendResult,
-} from 'chat-gateway/plugin';
+import { BoundedMap, Context, DeliveryError, Options, chunkText, inject, injectable, markdownToPlain, sleep } from 'chat-gateway/plugin';
+import type * as plugin from 'chat-gateway/plugin';
 import { optionsSchema } from './options';
-import { format, parseLine, type Line } from './protocol';
+import { format, readServerLines, type Line } from './protocol';
 
 /** Options of a `use: chat-gateway-plugin-linechat` entry, as the schema in options.ts fills them in. */
-export type LineChatOptions = OptionsOf<typeof optionsSchema>;
+export type LineChatOptions = plugin.OptionsOf<typeof optionsSchema>;
 
 /** The server takes lines up to 8 KiB: leave room for the command and escapes. */
 const MAX_TEXT_BYTES = 4000;
@@ -31,7 +17,7 @@ const MAX_REMEMBERED = 10_000;
  * reported and reopened with backoff until the instance stops.
  */
 @injectable()
-export class LineChatAdapter implements ChannelAdapter {
+export class LineChatAdapter implements plugin.ChannelAdapter {
   private socket?: Socket;
   /** Answers to our MSG lines come back in order: one waiter per line in flight. */
   private waiting: Array<{ resolve: (id: string) => void; reject: (err: Error) => void }> = [];
@@ -40,7 +26,7 @@ export class LineChatAdapter implements ChannelAdapter {
   private stopped = false;
 
   constructor(
-    @inject(Context) private readonly ctx: PluginContext,
+    @inject(Context) private readonly ctx: plugin.PluginContext,
     @inject(Options) private readonly options: LineChatOptions,
   ) {}
 
@@ -49,7 +35,7 @@ export class LineChatAdapter implements ChannelAdapter {
     this.ctx.status('connected', `${this.options.name}@${this.options.host}:${this.options.port}`);
   }
 
-  async send(env: OutboundEnvelope): Promise<SendResult> {
+  async send(env: plugin.OutboundEnvelope): Promise<plugin.SendResult> {
     if (env.native) throw DeliveryError.permanent('linechat has no native messages; send text', { code: 'E_UNSUPPORTED' });
     const conversation = env.conversation?.id ?? this.conversations.get(env.replyTo!);
     if (!conversation)
@@ -80,30 +66,23 @@ export class LineChatAdapter implements ChannelAdapter {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port });
       let welcomed = false;
-      let buffer = '';
-      socket.setEncoding('utf8');
       socket.once('connect', () => socket.write(format.hello(name, password)));
-      socket.on('data', (chunk: string) => {
-        buffer += chunk;
-        for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-          const line = parseLine(buffer.slice(0, nl), true);
-          buffer = buffer.slice(nl + 1);
-          if (!welcomed && line?.cmd === 'WELCOME') {
-            welcomed = true;
-            // A reconnect that finished after stop() must not leave a connection behind.
-            if (this.stopped) return void socket.destroy();
-            this.socket = socket;
-            resolve();
-          } else if (!welcomed && line?.cmd === 'ERR') {
-            reject(
-              new Error(
-                line.code === 401
-                  ? `the linechat server refused ${name}'s password (option password)`
-                  : `the linechat server refused HELLO: ${line.reason}`,
-              ),
-            );
-          } else if (line) this.onLine(line);
-        }
+      readServerLines(socket, (line) => {
+        if (!welcomed && line.cmd === 'WELCOME') {
+          welcomed = true;
+          // A reconnect that finished after stop() must not leave a connection behind.
+          if (this.stopped) return void socket.destroy();
+          this.socket = socket;
+          resolve();
+        } else if (!welcomed && line.cmd === 'ERR') {
+          reject(
+            new Error(
+              line.code === 401
+                ? `the linechat server refused ${name}'s password (option password)`
+                : `the linechat server refused HELLO: ${line.reason}`,
+            ),
+          );
+        } else this.onLine(line);
       });
       socket.on('error', (err: NodeJS.ErrnoException) => {
         if (!welcomed) reject(new Error(`cannot reach the linechat server at ${host}:${port}: ${err.code ?? err.message}`));

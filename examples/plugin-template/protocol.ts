@@ -15,6 +15,8 @@
  *                                  other user's name, so answering `MSG <conversation> ...` reaches them
  */
 
+import type { Readable } from 'node:stream';
+
 export type Line =
   | { cmd: 'HELLO'; name: string; password: string }
   | { cmd: 'MSG'; conversation: string; text: string }
@@ -77,6 +79,23 @@ export function parseLine(line: string, fromServer: boolean): Line | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Reads what a linechat server sends: calls `onLine` with each line of the protocol arriving on
+ * `socket`, in order, until the socket is destroyed (a line that is not the protocol is passed over).
+ */
+export function readServerLines(socket: Readable, onLine: (line: Line) => void): void {
+  let buffer = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let nl = buffer.indexOf('\n'); nl >= 0 && !socket.destroyed; nl = buffer.indexOf('\n')) {
+      const line = parseLine(buffer.slice(0, nl), true);
+      buffer = buffer.slice(nl + 1);
+      if (line) onLine(line);
+    }
+  });
 }
 
 /** A line to send: `format.msg('#room', 'hi')`. */

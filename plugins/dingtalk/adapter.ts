@@ -1,23 +1,5 @@
-import {
-  BoundedMap,
-  Context,
-  DeliveryError,
-  InstanceHttp,
-  Options,
-  SendProgress,
-  StartError,
-  inject,
-  injectable,
-  type ChannelAdapter,
-  type EditResult,
-  type MediaDownload,
-  type MediaRequest,
-  type OutboundEnvelope,
-  type PluginContext,
-  type SendInfo,
-  type SendResult,
-  type SentMessage,
-} from '../../core/plugin';
+import { BoundedMap, Context, DeliveryError, InstanceHttp, Options, SendProgress, StartError, inject, injectable } from '../../core/plugin';
+import type * as plugin from '../../core/plugin';
 import { DingTalkApi, DingTalkCallError } from './api';
 import { Cards, cardKey, type CardHandle } from './cards';
 import { StreamLink } from './connection';
@@ -50,7 +32,7 @@ const msgKey = (msgId: string) => `msg.${msgId}`;
  * the media upload; recalls by processQueryKey.
  */
 @injectable()
-export class DingTalkAdapter implements ChannelAdapter {
+export class DingTalkAdapter implements plugin.ChannelAdapter {
   private readonly http = new InstanceHttp();
   private readonly api: DingTalkApi;
   private readonly robot: Robot;
@@ -62,7 +44,7 @@ export class DingTalkAdapter implements ChannelAdapter {
   private link?: StreamLink;
 
   constructor(
-    @inject(Context) private readonly ctx: PluginContext,
+    @inject(Context) private readonly ctx: plugin.PluginContext,
     @inject(Options) private readonly options: DingTalkOptions,
   ) {
     this.api = new DingTalkApi(options, ctx.logger, this.http.fetch);
@@ -93,7 +75,7 @@ export class DingTalkAdapter implements ChannelAdapter {
     this.http.close();
   }
 
-  async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
+  async send(env: plugin.OutboundEnvelope, info: plugin.SendInfo): Promise<plugin.SendResult> {
     const to = await this.addressOf(env);
     if (env.stream) {
       if (!this.cards.available) return { messageIds: [], handle: { mode: 'deferred', conversation: to.conversation, type: to.type } };
@@ -108,7 +90,7 @@ export class DingTalkAdapter implements ChannelAdapter {
     return { messageIds: keys, handle: { mode: 'sent', conversation: to.conversation, type: to.type, keys } satisfies SentHandle };
   }
 
-  async edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
+  async edit(env: plugin.OutboundEnvelope, target: plugin.SentMessage, info: plugin.SendInfo): Promise<plugin.EditResult> {
     const handle = target.handle as Handle | undefined;
     if (handle?.mode === 'card') return { handle: await this.cards.frame(env, handle, info) };
     if (handle?.mode === 'deferred') {
@@ -122,7 +104,7 @@ export class DingTalkAdapter implements ChannelAdapter {
     );
   }
 
-  async delete(target: SentMessage, info: SendInfo): Promise<void> {
+  async delete(target: plugin.SentMessage, info: plugin.SendInfo): Promise<void> {
     const handle = target.handle as Handle | undefined;
     if (handle?.mode === 'card')
       throw DeliveryError.permanent('DingTalk has no API to recall a card; edit it instead', { code: 'E_UNSUPPORTED' });
@@ -137,12 +119,12 @@ export class DingTalkAdapter implements ChannelAdapter {
     await this.robot.recall(where, keys, info.signal);
   }
 
-  fetchMedia(request: MediaRequest, info: { signal: AbortSignal }): Promise<MediaDownload> {
+  fetchMedia(request: plugin.MediaRequest, info: { signal: AbortSignal }): Promise<plugin.MediaDownload> {
     return this.media.download(request, info.signal);
   }
 
   /** The text (buttons as a numbered list when there is no card for them) then each attachment, as robot messages. */
-  private async post(env: OutboundEnvelope, info: SendInfo, to: Origin): Promise<string[]> {
+  private async post(env: plugin.OutboundEnvelope, info: plugin.SendInfo, to: Origin): Promise<string[]> {
     const list = info.actions.length ? numbered(info.actions) : undefined;
     const pieces = textPieces(env, list);
     const steps = pieces.length + info.attachments.length;
@@ -168,7 +150,7 @@ export class DingTalkAdapter implements ChannelAdapter {
     return done.filter(Boolean);
   }
 
-  private async addressOf(env: OutboundEnvelope): Promise<Origin> {
+  private async addressOf(env: plugin.OutboundEnvelope): Promise<Origin> {
     if (env.conversation?.id) return targetOf(env.conversation.id);
     const origin = await this.originOf(env.replyTo!);
     if (!origin)

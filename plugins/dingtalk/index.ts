@@ -1,4 +1,4 @@
-import { definePlugin } from '../../core/plugin';
+import { ALL_MESSAGE_FEATURES, definePlugin, everyMediaKind } from '../../core/plugin';
 import { DingTalkAdapter } from './adapter';
 import { MAX_UPLOAD_BYTES } from './media';
 import { optionProblems, optionsSchema } from './options';
@@ -16,14 +16,10 @@ export default definePlugin({
   secrets: ['clientSecret'],
   validate: optionProblems,
   capabilities: {
-    streaming: 'native',
-    edit: true,
-    delete: true,
-    actions: { max: 10 },
-    media: {
-      kinds: ['image', 'file', 'audio', 'video'],
-      maxBytes: { image: MAX_UPLOAD_BYTES, file: MAX_UPLOAD_BYTES, audio: MAX_UPLOAD_BYTES, video: MAX_UPLOAD_BYTES },
-    },
+    ...ALL_MESSAGE_FEATURES,
+    reactions: false,
+    typing: false,
+    media: everyMediaKind(MAX_UPLOAD_BYTES),
     events: ['action'],
   },
 });

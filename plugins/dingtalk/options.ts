@@ -1,15 +1,12 @@
-import { Type, type OptionProblem, type OptionsOf } from '../../core/plugin';
+import { Type, credential, urlOption, type OptionProblem, type OptionsOf } from '../../core/plugin';
 
 export const DEFAULT_API_URL = 'https://api.dingtalk.com';
 export const DEFAULT_OAPI_URL = 'https://oapi.dingtalk.com';
 
 /** Options of a `use: dingtalk` entry (core keys such as `allowFrom` are not part of them). */
 export const optionsSchema = Type.Object({
-  clientId: Type.String({
-    minLength: 1,
-    description: 'Client ID (AppKey) of the internal app, from the developer console > Credentials & Basic Info: ding...',
-  }),
-  clientSecret: Type.String({ minLength: 1, description: 'Client Secret (AppSecret) of the same app' }),
+  clientId: credential('Client ID (AppKey) of the internal app, from the developer console > Credentials & Basic Info: ding...'),
+  clientSecret: credential('Client Secret (AppSecret) of the same app'),
   robotCode: Type.Optional(
     Type.String({
       minLength: 1,
@@ -33,16 +30,8 @@ export const optionsSchema = Type.Object({
     pattern: '^[A-Za-z0-9_]+$',
     description: 'the variable of the card template that holds the buttons (a list of {text, token, style})',
   }),
-  apiUrl: Type.String({
-    default: DEFAULT_API_URL,
-    pattern: '^https?://\\S+$',
-    description: 'base URL of the DingTalk OpenAPI and the Stream gateway (https://api.dingtalk.com)',
-  }),
-  oapiUrl: Type.String({
-    default: DEFAULT_OAPI_URL,
-    pattern: '^https?://\\S+$',
-    description: 'base URL of the old DingTalk API, used for media uploads (https://oapi.dingtalk.com)',
-  }),
+  apiUrl: urlOption(DEFAULT_API_URL, 'base URL of the DingTalk OpenAPI and the Stream gateway (https://api.dingtalk.com)'),
+  oapiUrl: urlOption(DEFAULT_OAPI_URL, 'base URL of the old DingTalk API, used for media uploads (https://oapi.dingtalk.com)'),
   replyViaSessionWebhook: Type.Boolean({
     default: false,
     description:

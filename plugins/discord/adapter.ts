@@ -1,24 +1,5 @@
-import {
-  BoundedMap,
-  Context,
-  DeliveryError,
-  InstanceHttp,
-  Options,
-  Pacer,
-  StartError,
-  inject,
-  injectable,
-  type ChannelAdapter,
-  type EditResult,
-  type MediaDownload,
-  type MediaRequest,
-  type OutboundEnvelope,
-  type PluginContext,
-  type ReactionRequest,
-  type SendInfo,
-  type SendResult,
-  type SentMessage,
-} from '../../core/plugin';
+import { BoundedMap, Context, DeliveryError, InstanceHttp, Options, Pacer, StartError, inject, injectable } from '../../core/plugin';
+import type * as plugin from '../../core/plugin';
 import { DiscordApi } from './api';
 import { GatewayConnection, type BotIdentity, type Dispatch } from './connection';
 import { Deferred } from './deferred';
@@ -57,7 +38,7 @@ const EPHEMERAL = 64;
  * reactions, typing, files both ways.
  */
 @injectable()
-export class DiscordAdapter implements ChannelAdapter {
+export class DiscordAdapter implements plugin.ChannelAdapter {
   private readonly http = new InstanceHttp();
   private connection?: GatewayConnection;
   private api?: DiscordApi;
@@ -73,7 +54,7 @@ export class DiscordAdapter implements ChannelAdapter {
   private readonly initialGuilds = new Set<string>();
 
   constructor(
-    @inject(Context) private readonly ctx: PluginContext,
+    @inject(Context) private readonly ctx: plugin.PluginContext,
     @inject(Options) private readonly options: DiscordOptions,
   ) {}
 
@@ -111,7 +92,7 @@ export class DiscordAdapter implements ChannelAdapter {
     this.http.close();
   }
 
-  async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
+  async send(env: plugin.OutboundEnvelope, info: plugin.SendInfo): Promise<plugin.SendResult> {
     const to = addressOf(env);
     this.indicator!.clear(to.channel);
     const files = info.attachments.length ? await this.media!.files(info.attachments) : [];
@@ -119,15 +100,15 @@ export class DiscordAdapter implements ChannelAdapter {
     return { messageIds: Messages.idsOf(handle), handle };
   }
 
-  edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
+  edit(env: plugin.OutboundEnvelope, target: plugin.SentMessage, info: plugin.SendInfo): Promise<plugin.EditResult> {
     return this.messages!.edit(env, target, info);
   }
 
-  delete(target: SentMessage): Promise<void> {
+  delete(target: plugin.SentMessage): Promise<void> {
     return this.messages!.delete(target);
   }
 
-  react(reaction: ReactionRequest): Promise<void> {
+  react(reaction: plugin.ReactionRequest): Promise<void> {
     return react(this.api!, reaction);
   }
 
@@ -139,7 +120,7 @@ export class DiscordAdapter implements ChannelAdapter {
     await this.indicator!.show(to.channel);
   }
 
-  fetchMedia(request: MediaRequest, info: { signal: AbortSignal }): Promise<MediaDownload> {
+  fetchMedia(request: plugin.MediaRequest, info: { signal: AbortSignal }): Promise<plugin.MediaDownload> {
     return this.media!.download(request, info.signal);
   }
 

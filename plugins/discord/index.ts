@@ -1,4 +1,4 @@
-import { definePlugin } from '../../core/plugin';
+import { ALL_MESSAGE_FEATURES, definePlugin, everyMediaKind } from '../../core/plugin';
 import { DiscordAdapter } from './adapter';
 import { DEFAULT_MAX_UPLOAD } from './media';
 import { optionsSchema, tokenProblems } from './options';
@@ -16,16 +16,9 @@ export default definePlugin({
   secrets: ['token'],
   validate: tokenProblems,
   capabilities: {
+    ...ALL_MESSAGE_FEATURES,
     streaming: 'edit',
-    edit: true,
-    delete: true,
-    actions: { max: 10 },
-    reactions: true,
-    typing: true,
-    media: {
-      kinds: ['image', 'file', 'audio', 'video'],
-      maxBytes: { image: DEFAULT_MAX_UPLOAD, file: DEFAULT_MAX_UPLOAD, audio: DEFAULT_MAX_UPLOAD, video: DEFAULT_MAX_UPLOAD },
-    },
+    media: everyMediaKind(DEFAULT_MAX_UPLOAD),
     events: ['action', 'command', 'reaction', 'member', 'recall'],
   },
 });

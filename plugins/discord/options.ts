@@ -1,18 +1,14 @@
-import { Type, type OptionProblem, type OptionsOf } from '../../core/plugin';
+import { Type, credential, urlOption, type OptionProblem, type OptionsOf } from '../../core/plugin';
 
 export const DEFAULT_API_URL = 'https://discord.com/api';
 
 /** Options of a `use: discord` entry (core keys such as `allowFrom` are not part of them). */
 export const optionsSchema = Type.Object({
-  token: Type.String({
-    minLength: 1,
-    description: 'the bot token from the Developer Portal (Applications > your app > Bot > Reset Token), without "Bot "',
-  }),
-  apiUrl: Type.String({
-    default: DEFAULT_API_URL,
-    pattern: '^https?://\\S+$',
-    description: 'base URL of the Discord HTTP API (https://discord.com/api); the gateway URL comes from its GET /gateway/bot',
-  }),
+  token: credential('the bot token from the Developer Portal (Applications > your app > Bot > Reset Token), without "Bot "'),
+  apiUrl: urlOption(
+    DEFAULT_API_URL,
+    'base URL of the Discord HTTP API (https://discord.com/api); the gateway URL comes from its GET /gateway/bot',
+  ),
   messageContent: Type.Boolean({
     default: true,
     description:

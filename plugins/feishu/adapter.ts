@@ -1,25 +1,5 @@
-import {
-  BoundedMap,
-  Context,
-  DeliveryError,
-  hashId,
-  Pacer,
-  StartError,
-  Options,
-  inject,
-  injectable,
-  type ChannelAdapter,
-  type Draft,
-  type EditResult,
-  type MediaDownload,
-  type MediaRequest,
-  type OutboundEnvelope,
-  type PluginContext,
-  type ReactionRequest,
-  type SendInfo,
-  type SendResult,
-  type SentMessage,
-} from '../../core/plugin';
+import { BoundedMap, Context, DeliveryError, hashId, Pacer, StartError, Options, inject, injectable } from '../../core/plugin';
+import type * as plugin from '../../core/plugin';
 import { callbackAnswer, cardActionDraft, menuDraft, type BotMenuEvent, type CardActionEvent } from './callbacks';
 import { withButtons } from './card';
 import { EVENT_TYPES, eventDraft, type MessageMeta, type PlatformEvent } from './events';
@@ -47,7 +27,7 @@ const EMPTY_CARD = JSON.stringify({ schema: '2.0', body: { elements: [] } });
  * event is acknowledged, so Feishu redelivers whatever was not stored.
  */
 @injectable()
-export class FeishuAdapter implements ChannelAdapter {
+export class FeishuAdapter implements plugin.ChannelAdapter {
   private readonly api: FeishuApi;
   private connection?: LongConnection;
   private botOpenId = '';
@@ -67,7 +47,7 @@ export class FeishuAdapter implements ChannelAdapter {
   private readonly chatTypes = new BoundedMap<string, 'direct' | 'group'>(MAX_TRACKED_REACTIONS);
 
   constructor(
-    @inject(Context) private readonly ctx: PluginContext,
+    @inject(Context) private readonly ctx: plugin.PluginContext,
     @inject(Options) private readonly options: FeishuOptions,
   ) {
     this.api = new FeishuApi(options);
@@ -125,7 +105,7 @@ export class FeishuAdapter implements ChannelAdapter {
     this.api.close();
   }
 
-  async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
+  async send(env: plugin.OutboundEnvelope, info: plugin.SendInfo): Promise<plugin.SendResult> {
     const files = info.attachments;
     const target = targetOf(env);
     const chatKey = env.conversation?.id ?? env.replyTo!;
@@ -164,15 +144,15 @@ export class FeishuAdapter implements ChannelAdapter {
     return { messageIds, handle };
   }
 
-  edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
+  edit(env: plugin.OutboundEnvelope, target: plugin.SentMessage, info: plugin.SendInfo): Promise<plugin.EditResult> {
     return this.edits.edit(env, target, info);
   }
 
-  delete(target: SentMessage): Promise<void> {
+  delete(target: plugin.SentMessage): Promise<void> {
     return this.edits.delete(target);
   }
 
-  react(reaction: ReactionRequest): Promise<void> {
+  react(reaction: plugin.ReactionRequest): Promise<void> {
     return this.reacts.react(reaction);
   }
 
@@ -180,12 +160,12 @@ export class FeishuAdapter implements ChannelAdapter {
     return this.indicator.show(target);
   }
 
-  fetchMedia(request: MediaRequest, info: { signal: AbortSignal }): Promise<MediaDownload> {
+  fetchMedia(request: plugin.MediaRequest, info: { signal: AbortSignal }): Promise<plugin.MediaDownload> {
     return this.media.download(request, info.signal);
   }
 
   /** One message out, within Feishu's limits per chat and per app. */
-  private async paced<T>(chatKey: string, info: SendInfo, call: () => Promise<T>): Promise<T> {
+  private async paced<T>(chatKey: string, info: plugin.SendInfo, call: () => Promise<T>): Promise<T> {
     await this.perChat.take(chatKey, info.signal);
     await this.perApp.take('app', info.signal);
     return call();
@@ -234,7 +214,7 @@ export class FeishuAdapter implements ChannelAdapter {
     return callbackAnswer(await this.ctx.publish(draft));
   }
 
-  private async publishDraft(what: string, draft: Draft | string): Promise<void> {
+  private async publishDraft(what: string, draft: plugin.Draft | string): Promise<void> {
     if (typeof draft === 'string') this.ctx.logger.info(`Feishu ${what} event skipped: ${draft}`);
     else await this.ctx.publish(draft);
   }

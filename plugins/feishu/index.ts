@@ -1,4 +1,4 @@
-import { definePlugin, type OptionProblem } from '../../core/plugin';
+import { ALL_MESSAGE_FEATURES, definePlugin, everyMediaKind, type OptionProblem } from '../../core/plugin';
 import { FeishuAdapter } from './adapter';
 import { FILE_LIMIT, IMAGE_LIMIT } from './media';
 import { APP_ID_PATTERN, optionsSchema } from './options';
@@ -11,16 +11,8 @@ export default definePlugin({
   adapter: FeishuAdapter,
   secrets: ['appSecret', 'encryptKey', 'verificationToken'],
   capabilities: {
-    streaming: 'native',
-    edit: true,
-    delete: true,
-    actions: { max: 10 },
-    reactions: true,
-    typing: true,
-    media: {
-      kinds: ['image', 'file', 'audio', 'video'],
-      maxBytes: { image: IMAGE_LIMIT, file: FILE_LIMIT, audio: FILE_LIMIT, video: FILE_LIMIT },
-    },
+    ...ALL_MESSAGE_FEATURES,
+    media: everyMediaKind({ image: IMAGE_LIMIT, file: FILE_LIMIT, audio: FILE_LIMIT, video: FILE_LIMIT }),
     events: ['action', 'reaction', 'member', 'recall'],
   },
   validate: (o) => {

@@ -1,12 +1,12 @@
-import { Type, type OptionsOf } from '../../core/plugin';
+import { Type, credential, type OptionsOf } from '../../core/plugin';
 
 /** The SDK's own check: `WSClient.start()` logs and returns without connecting for any other app id. */
 export const APP_ID_PATTERN = '^cli_[0-9a-fA-F]{16}$';
 
 /** Options of a `use: feishu` entry (core keys such as `allowFrom` are not part of them). */
 export const optionsSchema = Type.Object({
-  appId: Type.String({ minLength: 1, description: 'App ID from Credentials & Basic Info: cli_ followed by 16 hex characters' }),
-  appSecret: Type.String({ minLength: 1, description: 'App Secret from Credentials & Basic Info' }),
+  appId: credential('App ID from Credentials & Basic Info: cli_ followed by 16 hex characters'),
+  appSecret: credential('App Secret from Credentials & Basic Info'),
   encryptKey: Type.String({ default: '', description: 'Encrypt Key (webhook mode with encryption); empty when unused' }),
   verificationToken: Type.String({ default: '', description: 'Verification Token (webhook mode); empty when unused' }),
   domain: Type.String({

@@ -1,24 +1,5 @@
-import {
-  BoundedMap,
-  Context,
-  DeliveryError,
-  InstanceHttp,
-  Options,
-  SendProgress,
-  StartError,
-  inject,
-  injectable,
-  type ChannelAdapter,
-  type EditResult,
-  type MediaDownload,
-  type MediaRequest,
-  type OutboundEnvelope,
-  type PluginContext,
-  type ReactionRequest,
-  type SendInfo,
-  type SendResult,
-  type SentMessage,
-} from '../../core/plugin';
+import { BoundedMap, Context, DeliveryError, InstanceHttp, Options, SendProgress, StartError, inject, injectable } from '../../core/plugin';
+import type * as plugin from '../../core/plugin';
 import { SlackApi, SlackCallError, type BotIdentity } from './api';
 import { withButtons } from './blocks';
 import { SocketConnection, type Incoming, type SlackEvent } from './connection';
@@ -52,7 +33,7 @@ const NAME_WAIT_MS = 1500;
  * (`SendProgress`, in NATS), so a retry after a failure in the middle, on any replica, posts only the rest.
  */
 @injectable()
-export class SlackAdapter implements ChannelAdapter {
+export class SlackAdapter implements plugin.ChannelAdapter {
   private readonly http = new InstanceHttp();
   private readonly api: SlackApi;
   private readonly names: UserNames;
@@ -70,7 +51,7 @@ export class SlackAdapter implements ChannelAdapter {
   private readonly events: EventContext;
 
   constructor(
-    @inject(Context) private readonly ctx: PluginContext,
+    @inject(Context) private readonly ctx: plugin.PluginContext,
     @inject(Options) private readonly options: SlackOptions,
   ) {
     this.api = new SlackApi(options, ctx.logger, this.http.fetch);
@@ -109,7 +90,7 @@ export class SlackAdapter implements ChannelAdapter {
     this.http.close();
   }
 
-  async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
+  async send(env: plugin.OutboundEnvelope, info: plugin.SendInfo): Promise<plugin.SendResult> {
     const address = addressOf(env);
     const channel = address.channel ?? (await this.dmWith(address.user!));
     await this.indicator.clear(channel);
@@ -118,15 +99,15 @@ export class SlackAdapter implements ChannelAdapter {
     return { messageIds: await this.post(env, info, channel, thread) };
   }
 
-  edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
+  edit(env: plugin.OutboundEnvelope, target: plugin.SentMessage, info: plugin.SendInfo): Promise<plugin.EditResult> {
     return this.messages.edit(env, target, info);
   }
 
-  delete(target: SentMessage): Promise<void> {
+  delete(target: plugin.SentMessage): Promise<void> {
     return this.messages.delete(target);
   }
 
-  react(reaction: ReactionRequest): Promise<void> {
+  react(reaction: plugin.ReactionRequest): Promise<void> {
     return react(this.api, reaction);
   }
 
@@ -140,12 +121,17 @@ export class SlackAdapter implements ChannelAdapter {
     await this.indicator.show(channel, address.replyTs ? messageIdOf(channel, address.replyTs) : undefined);
   }
 
-  fetchMedia(request: MediaRequest, info: { signal: AbortSignal }): Promise<MediaDownload> {
+  fetchMedia(request: plugin.MediaRequest, info: { signal: AbortSignal }): Promise<plugin.MediaDownload> {
     return this.media.download(request, info.signal);
   }
 
   /** A stream in the thread of the message answered, to its author; no thread: a message edited in place. */
-  private async openStream(env: OutboundEnvelope, info: SendInfo, channel: string, address: Address): Promise<SendResult> {
+  private async openStream(
+    env: plugin.OutboundEnvelope,
+    info: plugin.SendInfo,
+    channel: string,
+    address: Address,
+  ): Promise<plugin.SendResult> {
     const place: StreamPlace = { channel };
     if (address.replyTs) {
       const origin = await this.threads.of(channel, address.replyTs);
@@ -160,7 +146,7 @@ export class SlackAdapter implements ChannelAdapter {
    * The text as one or more messages (buttons under the last), then the attachments in one message.
    * A short text without buttons goes with the files as their comment.
    */
-  private async post(env: OutboundEnvelope, info: SendInfo, channel: string, thread: string | undefined): Promise<string[]> {
+  private async post(env: plugin.OutboundEnvelope, info: plugin.SendInfo, channel: string, thread: string | undefined): Promise<string[]> {
     const files = info.attachments;
     const text = !files.length || env.native || (env.text ?? '').trim() ? renderPieces(env) : [];
     const comment = files.length && text.length === 1 && !info.actions.length && !env.native ? text[0]!.text : undefined;

@@ -1,4 +1,4 @@
-import { definePlugin } from '../../core/plugin';
+import { ALL_MESSAGE_FEATURES, definePlugin, everyMediaKind } from '../../core/plugin';
 import { SlackAdapter } from './adapter';
 import { MAX_FILE_BYTES } from './media';
 import { optionsSchema, tokenProblems } from './options';
@@ -16,16 +16,8 @@ export default definePlugin({
   secrets: ['appToken', 'botToken'],
   validate: tokenProblems,
   capabilities: {
-    streaming: 'native',
-    edit: true,
-    delete: true,
-    actions: { max: 10 },
-    reactions: true,
-    typing: true,
-    media: {
-      kinds: ['image', 'file', 'audio', 'video'],
-      maxBytes: { image: MAX_FILE_BYTES, file: MAX_FILE_BYTES, audio: MAX_FILE_BYTES, video: MAX_FILE_BYTES },
-    },
+    ...ALL_MESSAGE_FEATURES,
+    media: everyMediaKind(MAX_FILE_BYTES),
     events: ['action', 'command', 'reaction', 'member', 'recall'],
   },
 });

@@ -1,19 +1,12 @@
-import { Type, type OptionProblem, type OptionsOf } from '../../core/plugin';
+import { Type, credential, urlOption, type OptionProblem, type OptionsOf } from '../../core/plugin';
 
 export const DEFAULT_API_URL = 'https://slack.com/api/';
 
 /** Options of a `use: slack` entry (core keys such as `allowFrom` are not part of them). */
 export const optionsSchema = Type.Object({
-  appToken: Type.String({
-    minLength: 1,
-    description: 'App-Level Token from Basic Information > App-Level Tokens: xapp-..., with the connections:write scope',
-  }),
-  botToken: Type.String({ minLength: 1, description: 'Bot User OAuth Token from OAuth & Permissions: xoxb-...' }),
-  apiUrl: Type.String({
-    default: DEFAULT_API_URL,
-    pattern: '^https?://\\S+$',
-    description: 'base URL of the Slack Web API (https://slack.com/api/); Socket Mode connects through it too',
-  }),
+  appToken: credential('App-Level Token from Basic Information > App-Level Tokens: xapp-..., with the connections:write scope'),
+  botToken: credential('Bot User OAuth Token from OAuth & Permissions: xoxb-...'),
+  apiUrl: urlOption(DEFAULT_API_URL, 'base URL of the Slack Web API (https://slack.com/api/); Socket Mode connects through it too'),
   replyInThread: Type.Boolean({
     default: true,
     description:

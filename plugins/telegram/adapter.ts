@@ -1,27 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  Context,
-  DeliveryError,
-  Options,
-  Pacer,
-  SendProgress,
-  StartError,
-  backoff,
-  inject,
-  injectable,
-  sleep,
-  type ChannelAdapter,
-  type Draft,
-  type EditResult,
-  type MediaDownload,
-  type MediaRequest,
-  type OutboundEnvelope,
-  type PluginContext,
-  type ReactionRequest,
-  type SendInfo,
-  type SendResult,
-  type SentMessage,
-} from '../../core/plugin';
+import { Context, DeliveryError, Options, Pacer, SendProgress, StartError, backoff, inject, injectable, sleep } from '../../core/plugin';
+import type * as plugin from '../../core/plugin';
 import { BotApi, TelegramApiError, TelegramNetworkError } from './api';
 import { Edits, parseMessageId, type SentHandle } from './edits';
 import type { BotIdentity } from './entities';
@@ -66,7 +45,7 @@ const keyOf = (c: Call) => (c.file ? { ...c, file: { field: c.file.field, name: 
  * (edits.ts), reactions, typing, files as multipart uploads (media.ts).
  */
 @injectable()
-export class TelegramAdapter implements ChannelAdapter {
+export class TelegramAdapter implements plugin.ChannelAdapter {
   private readonly api: BotApi;
   private bot?: BotIdentity;
   private poller?: Poller;
@@ -79,7 +58,7 @@ export class TelegramAdapter implements ChannelAdapter {
   private readonly indicator: Typing;
 
   constructor(
-    @inject(Context) private readonly ctx: PluginContext,
+    @inject(Context) private readonly ctx: plugin.PluginContext,
     @inject(Options) private readonly options: TelegramOptions,
   ) {
     this.api = new BotApi(options.token, options.apiRoot, options.requestTimeoutMs);
@@ -160,7 +139,7 @@ export class TelegramAdapter implements ChannelAdapter {
     this.api.close();
   }
 
-  async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
+  async send(env: plugin.OutboundEnvelope, info: plugin.SendInfo): Promise<plugin.SendResult> {
     const chatId = targetOf(env).chatId;
     this.indicator.clear(chatId);
     if (env.stream) return this.streams.open(env, info);
@@ -173,21 +152,21 @@ export class TelegramAdapter implements ChannelAdapter {
     return { messageIds, ...(handle ? { handle } : {}) };
   }
 
-  async edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
+  async edit(env: plugin.OutboundEnvelope, target: plugin.SentMessage, info: plugin.SendInfo): Promise<plugin.EditResult> {
     if (target.streaming) return this.streams.frame(env, target, info);
     await this.edits.edit(env, target, info.actions, info.signal);
     return {};
   }
 
-  delete(target: SentMessage, info: SendInfo): Promise<void> {
+  delete(target: plugin.SentMessage, info: plugin.SendInfo): Promise<void> {
     return this.edits.delete(target, info.signal);
   }
 
-  react(reaction: ReactionRequest, info: SendInfo): Promise<void> {
+  react(reaction: plugin.ReactionRequest, info: plugin.SendInfo): Promise<void> {
     return react(this.api, reaction, info.signal);
   }
 
-  async typing(target: { conversation?: string; replyTo?: string }, info: SendInfo): Promise<void> {
+  async typing(target: { conversation?: string; replyTo?: string }, info: plugin.SendInfo): Promise<void> {
     const chatId = target.conversation ?? (target.replyTo ? parseMessageId(target.replyTo).chatId : undefined);
     if (!chatId) throw DeliveryError.permanent('typing needs conversation.id or replyTo', { code: 'E_SCHEMA' });
     await this.indicator.show(chatId, undefined, info.signal).catch((err: unknown) => {
@@ -195,7 +174,7 @@ export class TelegramAdapter implements ChannelAdapter {
     });
   }
 
-  fetchMedia(request: MediaRequest, info: { signal: AbortSignal }): Promise<MediaDownload> {
+  fetchMedia(request: plugin.MediaRequest, info: { signal: AbortSignal }): Promise<plugin.MediaDownload> {
     return download(this.api, request, info.signal);
   }
 
@@ -289,7 +268,7 @@ export class TelegramAdapter implements ChannelAdapter {
   }
 
   /** Publishes a command; 'ignored' when the instance does not publish commands (the message goes instead). */
-  private async publishCommand(command: Draft): Promise<string> {
+  private async publishCommand(command: plugin.Draft): Promise<string> {
     const result = await this.ctx.publish(command);
     return result.outcome === 'ignored' && /is not in events/.test(result.reason ?? '') ? 'ignored' : result.outcome;
   }

@@ -1,4 +1,4 @@
-import { definePlugin, type OptionProblem } from '../../core/plugin';
+import { ALL_MESSAGE_FEATURES, definePlugin, everyMediaKind, type OptionProblem } from '../../core/plugin';
 import { TelegramAdapter } from './adapter';
 import { UPLOAD_LIMITS } from './media';
 import { TOKEN_PATTERN, optionsSchema } from './options';
@@ -15,13 +15,8 @@ export default definePlugin({
   adapter: TelegramAdapter,
   secrets: ['token'],
   capabilities: {
-    streaming: 'native',
-    edit: true,
-    delete: true,
-    actions: { max: 10 },
-    reactions: true,
-    typing: true,
-    media: { kinds: ['image', 'file', 'audio', 'video'], maxBytes: UPLOAD_LIMITS },
+    ...ALL_MESSAGE_FEATURES,
+    media: everyMediaKind(UPLOAD_LIMITS),
     events: ['action', 'command', 'reaction', 'member'],
   },
   validate: (o) => {

@@ -1,4 +1,4 @@
-import { Type, type OptionsOf } from '../../core/plugin';
+import { Type, credential, type OptionsOf } from '../../core/plugin';
 
 /** A Bot API token as @BotFather issues it: the bot's numeric id, a colon, 35 characters. */
 export const TOKEN_PATTERN = /^\d{5,20}:[A-Za-z0-9_-]{35}$/;
@@ -9,7 +9,7 @@ export type UpdateType = (typeof UPDATE_TYPES)[number];
 
 /** Options of a `use: telegram` entry (core keys such as `allowFrom` are not part of them). */
 export const optionsSchema = Type.Object({
-  token: Type.String({ minLength: 1, description: 'bot token from @BotFather: <bot id>:<35 characters>' }),
+  token: credential('bot token from @BotFather: <bot id>:<35 characters>'),
   apiRoot: Type.String({
     default: 'https://api.telegram.org',
     pattern: '^https?://[^\\s/]+(/[^\\s]*)?$',

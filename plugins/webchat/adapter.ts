@@ -2,23 +2,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import {
-  Context,
-  DeliveryError,
-  Options,
-  inject,
-  injectable,
-  type ChannelAdapter,
-  type EditResult,
-  type MediaDownload,
-  type MediaRequest,
-  type OutboundEnvelope,
-  type PluginContext,
-  type ReactionRequest,
-  type SendInfo,
-  type SendResult,
-  type SentMessage,
-} from '../../core/plugin';
+import { Context, DeliveryError, Options, inject, injectable } from '../../core/plugin';
+import type * as plugin from '../../core/plugin';
 import { Files } from './files';
 import { Identities, type Visitor } from './identity';
 import { clickDraft, messageDraft, visitorOfMessage } from './inbound';
@@ -46,7 +31,7 @@ interface Handle {
  * for a visitor with no open tab is deferred: core keeps it until the page is back.
  */
 @injectable()
-export class WebchatAdapter implements ChannelAdapter {
+export class WebchatAdapter implements plugin.ChannelAdapter {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
   private readonly visitors = new Visitors();
   private readonly identities: Identities;
@@ -55,7 +40,7 @@ export class WebchatAdapter implements ChannelAdapter {
   private pagePath = '';
 
   constructor(
-    @inject(Context) private readonly ctx: PluginContext,
+    @inject(Context) private readonly ctx: plugin.PluginContext,
     @inject(Options) private readonly options: WebchatOptions,
   ) {
     this.identities = new Identities(ctx.store, options.identitySecret, `webchat:${ctx.account}`);
@@ -81,7 +66,7 @@ export class WebchatAdapter implements ChannelAdapter {
     this.visitors.closeAll();
   }
 
-  async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
+  async send(env: plugin.OutboundEnvelope, info: plugin.SendInfo): Promise<plugin.SendResult> {
     const visitor = env.conversation?.id ?? visitorOfMessage(env.replyTo);
     if (!visitor)
       throw DeliveryError.permanent(
@@ -99,7 +84,7 @@ export class WebchatAdapter implements ChannelAdapter {
   }
 
   /** A stream's next frame, or an edit; a frame the visitor misses is kept for the page's return, a final or an edit is deferred. */
-  async edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
+  async edit(env: plugin.OutboundEnvelope, target: plugin.SentMessage, info: plugin.SendInfo): Promise<plugin.EditResult> {
     const visitor = this.visitorOf(target);
     const content = bubble(env, info, this.files, this.pagePath, target.streaming && !env.done);
     if (content.actions.length) await this.ctx.store.put(ownerKey(bubbleId(target.envelope)), visitor);
@@ -114,7 +99,7 @@ export class WebchatAdapter implements ChannelAdapter {
     return {};
   }
 
-  async delete(target: SentMessage): Promise<void> {
+  async delete(target: plugin.SentMessage): Promise<void> {
     const visitor = this.visitorOf(target);
     this.visitors.remember(visitor, target.envelope, undefined);
     await this.deliver(visitor, { type: 'delete', id: target.envelope }, 'the delete');
@@ -126,7 +111,7 @@ export class WebchatAdapter implements ChannelAdapter {
   }
 
   /** The bot's reaction on a visitor's message (`<visitor>.<page id>`). */
-  async react(r: ReactionRequest): Promise<void> {
+  async react(r: plugin.ReactionRequest): Promise<void> {
     const visitor = visitorOfMessage(r.messageId);
     if (!visitor || r.messageId.startsWith('wc_'))
       throw DeliveryError.permanent(`the bot reacts only to visitors' messages (ids "<visitor>.<id>"); "${r.messageId}" is not one`, {
@@ -142,7 +127,7 @@ export class WebchatAdapter implements ChannelAdapter {
   }
 
   /** A visitor's upload, for `chat.media` requests (the part already names the object; this serves its `ref`). */
-  async fetchMedia(request: MediaRequest): Promise<MediaDownload> {
+  async fetchMedia(request: plugin.MediaRequest): Promise<plugin.MediaDownload> {
     const mine = `${this.ctx.channel}/${this.ctx.account}/up/`;
     const file = request.ref.startsWith(mine) ? await this.ctx.media.get(request.ref) : undefined;
     if (!file) throw DeliveryError.permanent(`no file "${request.ref}" was uploaded to this chat (or it expired)`, { code: 'E_SCHEMA' });
@@ -161,7 +146,7 @@ export class WebchatAdapter implements ChannelAdapter {
       throw DeliveryError.deferred(`visitor ${visitor} has no open chat page`, { retryAfterMs: OFFLINE_RETRY_MS });
   }
 
-  private visitorOf(target: SentMessage): string {
+  private visitorOf(target: plugin.SentMessage): string {
     const visitor = (target.handle as Handle | undefined)?.visitor ?? target.conversation ?? visitorOfMessage(target.replyTo);
     if (!visitor) throw DeliveryError.permanent(`message of envelope "${target.envelope}" has no visitor`, { code: 'E_SCHEMA' });
     return visitor;

@@ -1,4 +1,4 @@
-import { definePlugin } from '../../core/plugin';
+import { ALL_MESSAGE_FEATURES, definePlugin, everyMediaKind } from '../../core/plugin';
 import { WebchatAdapter } from './adapter';
 import { optionsSchema } from './options';
 
@@ -14,13 +14,8 @@ export default definePlugin({
   adapter: WebchatAdapter,
   secrets: ['token', 'identitySecret'],
   capabilities: {
-    streaming: 'native',
-    edit: true,
-    delete: true,
-    actions: { max: 10 },
-    reactions: true,
-    typing: true,
-    media: { kinds: ['image', 'file', 'audio', 'video'] },
+    ...ALL_MESSAGE_FEATURES,
+    media: everyMediaKind(),
     events: ['action'],
   },
 });

@@ -1,22 +1,6 @@
 import type { WSClient, WsFrame } from '@wecom/aibot-node-sdk';
-import {
-  Context,
-  DeliveryError,
-  InstanceHttp,
-  Options,
-  StartError,
-  inject,
-  injectable,
-  type ChannelAdapter,
-  type EditResult,
-  type MediaDownload,
-  type MediaRequest,
-  type OutboundEnvelope,
-  type PluginContext,
-  type SendInfo,
-  type SendResult,
-  type SentMessage,
-} from '../../core/plugin';
+import { Context, DeliveryError, InstanceHttp, Options, StartError, inject, injectable } from '../../core/plugin';
+import type * as plugin from '../../core/plugin';
 import { Answers } from './answers';
 import { Clicks } from './cards';
 import { Connection } from './connection';
@@ -41,7 +25,7 @@ const STANDBY_RETRY_MS = 2000;
  * again), which the agent's reply fills. Clicks on cards are actions; `enter_chat` is `member opened`.
  */
 @injectable()
-export class WeComAdapter implements ChannelAdapter {
+export class WeComAdapter implements plugin.ChannelAdapter {
   private readonly http = new InstanceHttp();
   private readonly connection: Connection;
   private readonly answers: Answers;
@@ -51,7 +35,7 @@ export class WeComAdapter implements ChannelAdapter {
   private holding = false;
 
   constructor(
-    @inject(Context) private readonly ctx: PluginContext,
+    @inject(Context) private readonly ctx: plugin.PluginContext,
     @inject(Options) private readonly options: WeComOptions,
   ) {
     this.connection = new Connection(options, ctx, ctx.logger);
@@ -92,7 +76,7 @@ export class WeComAdapter implements ChannelAdapter {
     this.http.close();
   }
 
-  async send(env: OutboundEnvelope, info: SendInfo): Promise<SendResult> {
+  async send(env: plugin.OutboundEnvelope, info: plugin.SendInfo): Promise<plugin.SendResult> {
     const client = this.client();
     const answer = env.replyTo && !env.native ? await this.answers.take(env.replyTo, env.id) : undefined;
     const chat = env.conversation?.id ?? answer?.chat ?? (env.replyTo ? (await this.answers.get(env.replyTo))?.chat : undefined);
@@ -111,7 +95,7 @@ export class WeComAdapter implements ChannelAdapter {
     return this.outbound.proactive(client, env, chat, info);
   }
 
-  async edit(env: OutboundEnvelope, target: SentMessage, info: SendInfo): Promise<EditResult> {
+  async edit(env: plugin.OutboundEnvelope, target: plugin.SentMessage, info: plugin.SendInfo): Promise<plugin.EditResult> {
     const client = this.client();
     const h = target.handle as Handle | undefined;
     if (target.streaming && h?.kind === 'stream') {
@@ -135,7 +119,7 @@ export class WeComAdapter implements ChannelAdapter {
     return { handle: h };
   }
 
-  fetchMedia(request: MediaRequest, info: { signal: AbortSignal }): Promise<MediaDownload> {
+  fetchMedia(request: plugin.MediaRequest, info: { signal: AbortSignal }): Promise<plugin.MediaDownload> {
     return this.media.download(request, info.signal);
   }
 

@@ -1,4 +1,4 @@
-import { definePlugin } from '../../core/plugin';
+import { definePlugin, everyMediaKind } from '../../core/plugin';
 import { WeComAdapter } from './adapter';
 import { MAX_BUTTONS } from './cards';
 import { LIMITS } from './media';
@@ -23,10 +23,7 @@ export default definePlugin({
     actions: { max: MAX_BUTTONS },
     reactions: false,
     typing: false,
-    media: {
-      kinds: ['image', 'file', 'audio', 'video'],
-      maxBytes: { image: LIMITS.image, file: LIMITS.file, audio: LIMITS.file, video: LIMITS.video },
-    },
+    media: everyMediaKind({ image: LIMITS.image, file: LIMITS.file, audio: LIMITS.file, video: LIMITS.video }),
     events: ['action', 'member'],
   },
 });

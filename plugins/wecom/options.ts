@@ -1,19 +1,16 @@
-import { Type, type OptionsOf } from '../../core/plugin';
+import { Type, credential, urlOption, type OptionsOf } from '../../core/plugin';
 
 export const DEFAULT_WS_URL = 'wss://openws.work.weixin.qq.com';
 
 /** Options of a `use: wecom` entry (core keys such as `allowFrom` are not part of them). */
 export const optionsSchema = Type.Object({
-  botId: Type.String({
-    minLength: 1,
-    description: 'the smart bot\'s Bot ID: admin console > Smart bots > the bot > API mode ("long connection") > Bot ID',
-  }),
-  secret: Type.String({ minLength: 1, description: 'the Secret shown next to the Bot ID in API mode (long connection)' }),
-  wsUrl: Type.String({
-    default: DEFAULT_WS_URL,
-    pattern: '^wss?://\\S+$',
-    description: `WebSocket URL of the long connection (${DEFAULT_WS_URL}; a private deployment shows its own in the admin console)`,
-  }),
+  botId: credential('the smart bot\'s Bot ID: admin console > Smart bots > the bot > API mode ("long connection") > Bot ID'),
+  secret: credential('the Secret shown next to the Bot ID in API mode (long connection)'),
+  wsUrl: urlOption(
+    DEFAULT_WS_URL,
+    `WebSocket URL of the long connection (${DEFAULT_WS_URL}; a private deployment shows its own in the admin console)`,
+    'ws',
+  ),
   heartbeatMs: Type.Integer({
     minimum: 1000,
     default: 30_000,

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { format, parseLine, type Line } from '../protocol';
+import { format, readServerLines, type Line } from '../protocol';
 
 /** A person on the linechat server, as tests drive one: says HELLO, sends messages, sees what arrives. */
 export class LineChatUser {
@@ -13,22 +13,15 @@ export class LineChatUser {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: '127.0.0.1', port });
       const user = new LineChatUser(socket);
-      let buffer = '';
-      socket.setEncoding('utf8');
       socket.once('error', reject);
       socket.once('connect', () => socket.write(format.hello(name, password)));
-      socket.on('data', (chunk: string) => {
-        buffer += chunk;
-        for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-          const line = parseLine(buffer.slice(0, nl), true);
-          buffer = buffer.slice(nl + 1);
-          if (line?.cmd === 'WELCOME') resolve(user);
-          else if (line?.cmd === 'OK') user.waiting.shift()?.resolve(line.id);
-          else if (line?.cmd === 'ERR') user.waiting.shift()?.reject(new Error(`${line.code} ${line.reason}`));
-          else if (line?.cmd === 'DELIVER') {
-            user.inbox.push(line);
-            socket.write(format.ack(line.id));
-          }
+      readServerLines(socket, (line) => {
+        if (line.cmd === 'WELCOME') resolve(user);
+        else if (line.cmd === 'OK') user.waiting.shift()?.resolve(line.id);
+        else if (line.cmd === 'ERR') user.waiting.shift()?.reject(new Error(`${line.code} ${line.reason}`));
+        else if (line.cmd === 'DELIVER') {
+          user.inbox.push(line);
+          socket.write(format.ack(line.id));
         }
       });
     });
