@@ -1,46 +1,42 @@
 import { runConformance, type FailureKind, type InjectedMessage, type PlatformDriver, type ReceivedMessage } from '../../core/testing';
 import dingtalk from '../../plugins/dingtalk';
 import type { AppInfo, DingTalkEmulator, Pushed, UserInfo } from '../emulators/dingtalk';
+import { EmulatorDriver } from '../support/conformance-driver';
 import { startEmulator } from '../support/dingtalk';
 
 /** DingTalk through its emulator: robot messages over Stream mode in, the robot OpenAPI and AI cards out. */
-class DingTalkDriver implements PlatformDriver {
+class DingTalkDriver extends EmulatorDriver<DingTalkEmulator, AppInfo> implements PlatformDriver {
   /** A direct conversation is the user's staff id; a group its openConversationId (`cid...`). */
   readonly ids = {
     conversation: (type: 'direct' | 'group', n: number) => (type === 'group' ? `cidconfgroup${n}==` : `confuser${n}`),
     sender: (n: number) => `confuser${n}`,
   };
-  readonly supports = { groups: true, failures: ['retryable', 'permanent'] as FailureKind[] };
-  private emu!: DingTalkEmulator;
-  private app!: AppInfo;
   private template = '';
   private readonly pushed = new Map<string, Pushed>();
 
-  async start(): Promise<void> {
-    this.emu = await startEmulator();
-    this.template = this.emu.addCardTemplate().id;
+  /** The emulator, with the AI card template every app uses. */
+  protected async startEmulator(): Promise<DingTalkEmulator> {
+    const emu = await startEmulator();
+    this.template = emu.addCardTemplate().id;
+    return emu;
   }
 
-  async stop(): Promise<void> {
-    await this.emu.stop();
-    if (this.emu.protocolErrors.length)
-      throw new Error(`protocol errors: ${this.emu.protocolErrors.map((e) => e.error.message).join('; ')}`);
+  protected newApp(): AppInfo {
+    return this.emu.addApp({ name: 'Conformance Bot' });
   }
 
-  /** A fresh app for every gateway, so a previous gateway's connection cannot take its frames. */
-  options(): Record<string, unknown> {
-    this.app = this.emu.addApp({ name: 'Conformance Bot' });
+  protected pluginOptions(app: AppInfo): Record<string, unknown> {
     return {
-      clientId: this.app.clientId,
-      clientSecret: this.app.clientSecret,
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
       apiUrl: this.emu.apiUrl,
       oapiUrl: this.emu.apiUrl,
       cardTemplateId: this.template,
     };
   }
 
-  async attached(): Promise<void> {
-    await this.emu.waitForConnections(this.app.clientId, 1);
+  protected connected(app: AppInfo): Promise<void> {
+    return this.emu.waitForConnections(app.clientId, 1);
   }
 
   private user(staffId: string): UserInfo {

@@ -1,6 +1,7 @@
 import { runConformance, type FailureKind, type InjectedMessage, type PlatformDriver, type ReceivedMessage } from '../../core/testing';
 import discord from '../../plugins/discord';
 import type { AppInfo, DiscordEmulator } from '../emulators/discord';
+import { EmulatorDriver } from '../support/conformance-driver';
 import { startEmulator } from '../support/discord';
 
 /** Snowflake-shaped ids: users 1..., DM channels 2..., guild channels 3..., 18 digits. */
@@ -9,33 +10,28 @@ const snowflake = (kind: number, n: number) => `${kind}${String(n).padStart(17, 
 const shown = (s: string) => s.replace(/\\([\\*_~`|>#.\-[\]()])/g, '$1');
 
 /** Discord through its emulator: the gateway in, the HTTP API out. */
-class DiscordDriver implements PlatformDriver {
+class DiscordDriver extends EmulatorDriver<DiscordEmulator, AppInfo> implements PlatformDriver {
   readonly ids = {
     conversation: (type: 'direct' | 'group', n: number) => snowflake(type === 'direct' ? 2 : 3, n),
     sender: (n: number) => snowflake(1, n),
   };
-  readonly supports = { groups: true, failures: ['retryable', 'permanent'] as FailureKind[] };
-  private emu!: DiscordEmulator;
-  private app!: AppInfo;
   /** The emulator's message id of each injected message, by the kit's id. */
   private readonly injected = new Map<string, { channel: string; id: string }>();
 
-  async start(): Promise<void> {
-    this.emu = await startEmulator();
+  protected startEmulator(): Promise<DiscordEmulator> {
+    return startEmulator();
   }
 
-  async stop(): Promise<void> {
-    await this.emu.stop();
+  protected newApp(): AppInfo {
+    return this.emu.addApp({ name: 'Conformance Bot' });
   }
 
-  /** A fresh app for every gateway, so a previous gateway's connection cannot take its dispatches. */
-  options(): Record<string, unknown> {
-    this.app = this.emu.addApp({ name: 'Conformance Bot' });
-    return { token: this.app.token, apiUrl: this.emu.apiUrl };
+  protected pluginOptions(app: AppInfo): Record<string, unknown> {
+    return { token: app.token, apiUrl: this.emu.apiUrl };
   }
 
-  async attached(): Promise<void> {
-    await this.emu.waitForConnections(this.app.appId, 1);
+  protected connected(app: AppInfo): Promise<void> {
+    return this.emu.waitForConnections(app.appId, 1);
   }
 
   /** Discord has no acknowledgement of dispatches: the kit's barriers prove what arrived. A redelivery is a replay of the dispatch. */

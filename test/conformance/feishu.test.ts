@@ -1,38 +1,34 @@
 import { runConformance, type FailureKind, type InjectedMessage, type PlatformDriver, type ReceivedMessage } from '../../core/testing';
 import feishu from '../../plugins/feishu';
 import type { FeishuEmulator, SchemaV2Event } from '../emulators/feishu';
-import { newApp, startEmulator } from '../support/feishu';
+import { EmulatorDriver } from '../support/conformance-driver';
+import { newApp, startEmulator, type FeishuApp } from '../support/feishu';
 
 /** Ids in Feishu's shapes: chats `oc_`, users `ou_`, messages `om_`, 32 hex digits after the prefix. */
 const hexId = (prefix: string, kind: number, n: number) => `${prefix}${kind.toString(16)}${n.toString(16).padStart(31, '0')}`;
 
 /** Feishu through its emulator: events over the long connection in, the message API out. */
-class FeishuDriver implements PlatformDriver {
+class FeishuDriver extends EmulatorDriver<FeishuEmulator, FeishuApp> implements PlatformDriver {
   readonly ids = {
     conversation: (type: 'direct' | 'group', n: number) => hexId('oc_', type === 'direct' ? 0xd : 0xa, n),
     sender: (n: number) => hexId('ou_', 0xe, n),
   };
-  readonly supports = { groups: true, failures: ['retryable', 'permanent'] as FailureKind[] };
-  private emu!: FeishuEmulator;
-  private app!: ReturnType<typeof newApp>;
   private readonly events = new Map<string, SchemaV2Event>();
 
-  async start(): Promise<void> {
-    this.emu = await startEmulator();
+  protected startEmulator(): Promise<FeishuEmulator> {
+    return startEmulator();
   }
 
-  async stop(): Promise<void> {
-    await this.emu.stop();
+  protected newApp(): FeishuApp {
+    return newApp(this.emu);
   }
 
-  /** A fresh app for every gateway, so a previous gateway's connection cannot take its events. */
-  options(): Record<string, unknown> {
-    this.app = newApp(this.emu);
-    return { appId: this.app.appId, appSecret: this.app.appSecret, domain: this.emu.url };
+  protected pluginOptions(app: FeishuApp): Record<string, unknown> {
+    return { appId: app.appId, appSecret: app.appSecret, domain: this.emu.url };
   }
 
-  async attached(): Promise<void> {
-    await this.emu.waitForConnections(this.app.appId, 1);
+  protected connected(app: FeishuApp): Promise<void> {
+    return this.emu.waitForConnections(app.appId, 1);
   }
 
   async inject(m: InjectedMessage): Promise<{ messageId: string }> {

@@ -1,39 +1,34 @@
 import { runConformance, type FailureKind, type InjectedMessage, type PlatformDriver, type ReceivedMessage } from '../../core/testing';
 import wecom from '../../plugins/wecom';
 import type { BotInfo, Shown, WeComEmulator } from '../emulators/wecom';
+import { EmulatorDriver } from '../support/conformance-driver';
 import { startEmulator } from '../support/wecom';
 
 /**
  * WeCom through its emulator: the long connection in and out. A single chat is the user's id, a group
  * its chatid. A reply and the card with its buttons are one message to the user (stream_with_template_card).
  */
-class WeComDriver implements PlatformDriver {
+class WeComDriver extends EmulatorDriver<WeComEmulator, BotInfo> implements PlatformDriver {
   readonly ids = {
     conversation: (type: 'direct' | 'group', n: number) => (type === 'direct' ? this.ids.sender(n) : `wrconf${n}`),
     sender: (n: number) => `confuser${n}`,
   };
-  readonly supports = { groups: true, failures: ['retryable', 'permanent'] as FailureKind[] };
-  private emu!: WeComEmulator;
-  private bot!: BotInfo;
   private readonly msgids = new Map<string, string>();
 
-  async start(): Promise<void> {
-    this.emu = await startEmulator();
+  protected startEmulator(): Promise<WeComEmulator> {
+    return startEmulator();
   }
 
-  async stop(): Promise<void> {
-    await this.emu.stop();
-    if (this.emu.protocolErrors.length) throw new Error(this.emu.protocolErrors.map((e) => e.error.message).join('; '));
+  protected newApp(): BotInfo {
+    return this.emu.addBot({ name: 'Conformance Bot' });
   }
 
-  /** A fresh bot for every gateway, so a previous gateway's connection cannot take its callbacks. */
-  options(): Record<string, unknown> {
-    this.bot = this.emu.addBot({ name: 'Conformance Bot' });
-    return { botId: this.bot.botId, secret: this.bot.secret, wsUrl: this.emu.wsUrl, heartbeatMs: 1000, streamPaceMs: 50 };
+  protected pluginOptions(bot: BotInfo): Record<string, unknown> {
+    return { botId: bot.botId, secret: bot.secret, wsUrl: this.emu.wsUrl, heartbeatMs: 1000, streamPaceMs: 50 };
   }
 
-  async attached(): Promise<void> {
-    await this.emu.waitForConnection(this.bot.botId);
+  protected connected(bot: BotInfo): Promise<void> {
+    return this.emu.waitForConnection(bot.botId);
   }
 
   async inject(m: InjectedMessage): Promise<{ messageId: string }> {
@@ -42,9 +37,9 @@ class WeComDriver implements PlatformDriver {
       await this.emu.repush(known);
       return { messageId: known };
     }
-    const group = m.conversation.type === 'group' ? this.emu.addGroup([this.bot.botId], m.conversation.id) : undefined;
+    const group = m.conversation.type === 'group' ? this.emu.addGroup([this.app.botId], m.conversation.id) : undefined;
     const out = await this.emu.say({
-      botId: this.bot.botId,
+      botId: this.app.botId,
       user: m.sender.id,
       ...(group ? { chat: group } : {}),
       text: m.text,
@@ -56,7 +51,7 @@ class WeComDriver implements PlatformDriver {
 
   /** What the bot showed, as it shows now; a reply stream and the card sent with it are one message. */
   async received(): Promise<ReceivedMessage[]> {
-    const shown = this.emu.shown().filter((s) => s.botId === this.bot.botId);
+    const shown = this.emu.shown().filter((s) => s.botId === this.app.botId);
     const cardOf = (s: Shown) =>
       shown.find((c) => c.kind === 'template_card' && c.answers && c.answers === s.answers && s.kind === 'stream');
     const out: ReceivedMessage[] = [];
@@ -77,7 +72,7 @@ class WeComDriver implements PlatformDriver {
   async click(platformId: string, label: string, sender: number): Promise<void> {
     const [chat, taskId] = platformId.split(':') as [string, string];
     const user = this.ids.sender(sender);
-    void this.emu.click({ botId: this.bot.botId, user, taskId, label, chat });
+    void this.emu.click({ botId: this.app.botId, user, taskId, label, chat });
   }
 
   failNext(kind: FailureKind): void {

@@ -2,12 +2,15 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { InboundEnvelope, Receipt } from '../../core/contract/schemas';
 import { inboundBarrier, outboundBarrier } from './barrier';
 import { Collector } from './collector';
+import { startEmulator as startDingTalk } from './dingtalk';
 import { startEmulator as startDiscord } from './discord';
+import { stopEmulator } from './emulators';
 import { startEmulator as startFeishu } from './feishu';
 import { client, startFromFile, writeConfig, type StartOptions, type Started } from './harness';
 import { startNats, type TestNats } from './nats-server';
 import { startEmulator as startSlack } from './slack';
 import { startEmulator as startTelegram } from './telegram';
+import { startEmulator as startWeCom } from './wecom';
 
 /** A status event as `<prefix>.status.<channel>.<account>` carries it. */
 export interface StatusEvent {
@@ -17,7 +20,14 @@ export interface StatusEvent {
   detail?: string;
 }
 
-const EMULATORS = { feishu: startFeishu, slack: () => startSlack(), telegram: startTelegram, discord: () => startDiscord() };
+const EMULATORS = {
+  feishu: startFeishu,
+  slack: () => startSlack(),
+  telegram: startTelegram,
+  discord: () => startDiscord(),
+  dingtalk: () => startDingTalk(),
+  wecom: () => startWeCom(),
+};
 type Emulators = { [K in keyof typeof EMULATORS]: Awaited<ReturnType<(typeof EMULATORS)[K]>> };
 export type EmulatorName = keyof Emulators;
 
@@ -147,11 +157,7 @@ export function useGatewayTest(options: FixtureOptions & { emulator?: EmulatorNa
     if (!options.emulator) return;
     const started = await EMULATORS[options.emulator]();
     emu = started;
-    into.push(async () => {
-      await started.stop();
-      const errors = 'protocolErrors' in started ? started.protocolErrors : [];
-      if (errors.length) throw new Error(`the emulator saw protocol errors: ${errors.map((e) => e.error.message).join('; ')}`);
-    });
+    into.push(() => stopEmulator(started));
   };
 
   hooks.beforeAll(async () => {

@@ -96,7 +96,10 @@ ${entries}`);
   return { file, url: `http://127.0.0.1:${port}`, log: join(mkdtempSync(join(tmpdir(), 'cg-log-')), 'gateway.log') };
 }
 
+/** The `delivery` section of replicas that retry quickly (from 50 ms to 1 s). */
+export const QUICK_RETRIES = 'delivery:\n  initialBackoff: 50ms\n  maxBackoff: 1s\n';
+
 /** A config for one Feishu app on the emulator, served on its own HTTP port. */
 export function processConfig(natsUrl: string, emuUrl: string, app: { appId: string; appSecret: string }, prefix: string) {
-  return processConfigFile(natsUrl, prefix, feishuEntry(emuUrl, app, ALLOW_ALL), 'delivery:\n  initialBackoff: 50ms\n  maxBackoff: 1s\n');
+  return processConfigFile(natsUrl, prefix, feishuEntry(emuUrl, app, ALLOW_ALL), QUICK_RETRIES);
 }

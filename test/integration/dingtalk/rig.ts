@@ -1,62 +1,36 @@
-import type { InboundAny, Receipt } from '../../../core/contract/schemas';
-import type { DingTalkEmulator, EmulatorOptions } from '../../emulators/dingtalk';
-import type { Collector } from '../../support/collector';
-import { dingtalkEntry, organisation, startEmulator } from '../../support/dingtalk';
-import { useGatewayTest, type Booted, type FixtureOptions } from '../../support/fixture';
-import { loopbackConfig } from '../../support/harness';
-import { uniquePrefix } from '../../support/nats-server';
+import type { InboundAny } from '../../../core/contract/schemas';
+import type { DingTalkEmulator } from '../../emulators/dingtalk';
+import { dingtalkEntry, organisation } from '../../support/dingtalk';
+import { useGatewayTest, type FixtureOptions } from '../../support/fixture';
+import { rigBoot, type RigOptions, type RigRun } from '../../support/rig';
+
+type Organisation = ReturnType<typeof organisation>;
 
 /** One test's DingTalk world: the emulator, its organisation, a gateway on it, and what reaches NATS. */
-export interface DingTalkRun {
-  emu: DingTalkEmulator;
-  org: ReturnType<typeof organisation>;
-  prefix: string;
-  gw: Booted;
-  inbox: Collector<InboundAny>;
-  receipts: Collector<Receipt>;
-  send(env: Record<string, unknown>): void;
-  receipt(id: string, timeoutMs?: number): Promise<Receipt>;
+export interface DingTalkRun extends RigRun<DingTalkEmulator> {
+  org: Organisation;
   /** Inbound envelopes, once `n` arrived. */
   inbound(n: number, timeoutMs?: number): Promise<InboundAny[]>;
 }
 
-export interface BootOptions {
-  /** YAML lines of the entry (indented 4), after its `allowFrom`. */
-  extra?: string;
-  top?: string;
-  emulator?: EmulatorOptions;
+export interface BootOptions extends RigOptions<DingTalkEmulator, Organisation> {
   /** No AI card template configured. */
   noCards?: boolean;
   scopes?: string[];
-  allowFrom?: (org: ReturnType<typeof organisation>) => string;
 }
 
-/** The DingTalk tests on the gateway fixture: `boot` starts an emulator, its organisation and a gateway on it. */
+/** The DingTalk tests on the gateway fixture: `boot` gives an organisation on the test's emulator and a gateway on it. */
 export function dingtalkRig(fixture: FixtureOptions = {}) {
-  const t = useGatewayTest(fixture);
-  const boot = async (o: BootOptions = {}): Promise<DingTalkRun> => {
-    const emu = await startEmulator(o.emulator);
-    t.defer(async () => {
-      await emu.stop();
-      if (emu.protocolErrors.length)
-        throw new Error(`the emulator saw protocol errors: ${emu.protocolErrors.map((e) => e.error.message).join('; ')}`);
-    });
-    const org = organisation(emu, o.scopes ? { scopes: o.scopes } : {});
-    const prefix = uniquePrefix();
-    const extra = `    allowFrom: ${o.allowFrom?.(org) ?? '["*"]'}\n${o.extra ?? ''}`;
-    const gw = await t.boot(loopbackConfig(t.nats.url, prefix, dingtalkEntry(emu, o.noCards ? { bot: org.bot } : org, extra), o.top ?? ''));
-    await emu.waitForConnections(org.bot.clientId, 1);
-    return {
-      emu,
+  const t = useGatewayTest({ emulator: 'dingtalk', ...fixture });
+  const boot: (o?: BootOptions) => Promise<DingTalkRun> = rigBoot(t, {
+    channel: 'dingtalk',
+    world: (emu, o: BootOptions) => organisation(emu, o.scopes ? { scopes: o.scopes } : {}),
+    entry: (emu, org, extra, o) => dingtalkEntry(emu, o.noCards ? { bot: org.bot } : org, extra),
+    connected: (emu, org) => emu.waitForConnections(org.bot.clientId, 1),
+    extend: (_emu, org, gw) => ({
       org,
-      prefix,
-      gw,
-      inbox: gw.inbox as Collector<InboundAny>,
-      receipts: gw.receipts,
-      send: (env) => gw.publish('dingtalk.default', env),
-      receipt: (id, timeoutMs = 15_000) => gw.receipts.waitForId(id, timeoutMs),
-      inbound: async (n, timeoutMs = 10_000) => (await gw.inbox.waitFor(n, timeoutMs)) as InboundAny[],
-    };
-  };
+      inbound: async (n: number, timeoutMs = 10_000) => (await gw.inbox.waitFor(n, timeoutMs)) as InboundAny[],
+    }),
+  });
   return { t, boot };
 }

@@ -1,26 +1,18 @@
-import type { InboundAction, InboundCommand } from '../../../core/contract/schemas';
+import type { InboundCommand } from '../../../core/contract/schemas';
 import { eventually } from '../../support';
+import { ASK, actionsIn } from '../../support/actions';
 import { discordRig, type DiscordRun } from './rig';
 
 const { t, boot } = discordRig();
 
-const ASK = {
-  id: 'ask-1',
-  text: 'Deploy?',
-  actions: [
-    { id: 'approve', label: 'Approve', style: 'primary', value: 'deploy:42' },
-    { id: 'reject', label: 'Reject', style: 'danger' },
-    { id: 'later', label: 'Later' },
-  ],
-};
+/** The question with a third button, of Discord's secondary style. */
+const ASK3 = { ...ASK, actions: [...ASK.actions, { id: 'later', label: 'Later' }] };
 
 async function asked(r: DiscordRun, where = r.ws.dm) {
-  r.send({ ...ASK, conversation: { id: where } });
+  r.send({ ...ASK3, conversation: { id: where } });
   await r.receipt('ask-1');
   return r.posts().at(-1)!;
 }
-
-const actions = (r: DiscordRun) => r.inbox.items.filter((e): e is InboundAction => e.kind === 'action');
 
 test('discord actions - buttons are components carrying the token; a click is answered (type 6) after it is stored', async () => {
   const r = await boot();
@@ -36,8 +28,8 @@ test('discord actions - buttons are components carrying the token; a click is an
 
   const outcome = await t.emu.click({ message: card.message.id, user: r.ws.tom.id, label: 'Approve' });
   expect(outcome).toEqual({ acked: true, type: 6 });
-  await eventually(() => actions(r).length === 1, 'the action envelope');
-  expect(actions(r)[0]).toMatchObject({
+  await eventually(() => actionsIn(r.inbox).length === 1, 'the action envelope');
+  expect(actionsIn(r.inbox)[0]).toMatchObject({
     conversation: { id: r.ws.dm, type: 'direct' },
     sender: { id: r.ws.tom.id, name: 'Tom', kind: 'user' },
     action: { id: 'approve', value: 'deploy:42', messageId: `${r.ws.dm}:${card.message.id}`, envelope: 'ask-1' },
@@ -55,9 +47,9 @@ test('discord actions - refused clicks: a sender outside allowFrom, a forged cus
   card.message.components[0]!.components[0]!.custom_id = 'forgedtoken0000000000000';
   expect(await t.emu.click({ message: card.message.id, user: r.ws.tom.id, label: 'Approve' })).toMatchObject({ acked: true });
   expect(await t.emu.click({ message: card.message.id, user: r.ws.tom.id, label: 'Reject' })).toMatchObject({ acked: true });
-  await eventually(() => actions(r).length === 1, 'the one allowed click');
+  await eventually(() => actionsIn(r.inbox).length === 1, 'the one allowed click');
   await r.gw.inboundBarrier((text) => t.emu.post({ channel: r.ws.dm, user: r.ws.tom.id, content: text }));
-  expect(actions(r).map((a) => a.action.id)).toEqual(['reject']);
+  expect(actionsIn(r.inbox).map((a) => a.action.id)).toEqual(['reject']);
 });
 
 const COMMANDS = '    commands:\n      - { name: deploy, description: Deploy a build, args: what to deploy }\n';

@@ -1,17 +1,9 @@
-import type { InboundAction, InboundCommand } from '../../../core/contract/schemas';
+import type { InboundCommand } from '../../../core/contract/schemas';
 import { eventually } from '../../support';
+import { ASK, REFUSED, actionsIn, refusals } from '../../support/actions';
 import { slackRig, type SlackRun } from './rig';
 
 const rig = slackRig({ nats: { own: true } });
-
-const ASK = {
-  id: 'ask-1',
-  text: 'Deploy?',
-  actions: [
-    { id: 'approve', label: 'Approve', style: 'primary', value: 'deploy:42' },
-    { id: 'reject', label: 'Reject', style: 'danger' },
-  ],
-};
 
 /** The bot asks in the DM, answering Tom's message; resolves the posted question. */
 async function asked(r: SlackRun, where = r.ws.dm) {
@@ -21,8 +13,6 @@ async function asked(r: SlackRun, where = r.ws.dm) {
   await r.receipt('ask-1');
   return r.posts().at(-1)!;
 }
-
-const actions = (r: SlackRun) => r.inbox.items.filter((e): e is InboundAction => e.kind === 'action');
 
 test('slack actions - buttons are Block Kit buttons carrying the token; a click is acked after it is stored; the agent edits the card', async () => {
   const r = await rig.boot();
@@ -40,8 +30,8 @@ test('slack actions - buttons are Block Kit buttons carrying the token; a click 
   const click = r.emu.click({ channel: card.channel, ts: card.ts, user: r.ws.tom.id, label: 'Approve' });
   expect(await click.outcome).toMatchObject({ acked: true, attempts: 1 });
   expect(r.emu.lateAcks).toEqual([]);
-  await eventually(() => actions(r).length === 1, 'the action envelope');
-  const [action] = actions(r);
+  await eventually(() => actionsIn(r.inbox).length === 1, 'the action envelope');
+  const [action] = actionsIn(r.inbox);
   expect(action).toMatchObject({
     id: `slack:default:${click.key}`,
     conversation: { id: r.ws.dm, type: 'direct' },
@@ -57,7 +47,7 @@ test('slack actions - buttons are Block Kit buttons carrying the token; a click 
   expect((await r.emu.redeliver(click.key)).acked).toBe(true);
   r.send({ id: 'barrier', conversation: { id: r.ws.dm }, text: 'barrier' });
   await r.receipt('barrier');
-  expect(actions(r)).toHaveLength(1);
+  expect(actionsIn(r.inbox)).toHaveLength(1);
 });
 
 test('slack actions - forged, stale, other-message and stranger clicks are acked but refused, never published', async () => {
@@ -65,7 +55,7 @@ test('slack actions - forged, stale, other-message and stranger clicks are acked
   const card = await asked(r);
   const first = r.emu.click({ channel: card.channel, ts: card.ts, user: r.ws.tom.id, label: 'Approve' });
   await first.outcome;
-  await eventually(() => actions(r).length === 1, 'the first click');
+  await eventually(() => actionsIn(r.inbox).length === 1, 'the first click');
   const base = first.payload as { actions: Array<Record<string, unknown>>; container: Record<string, unknown> };
   const replay = (key: string, over: Record<string, unknown>) =>
     r.emu.pushInteractive(r.ws.app.appId, { ...base, trigger_id: key, ...over });
@@ -95,14 +85,9 @@ test('slack actions - forged, stale, other-message and stranger clicks are acked
   // Barrier: a good click after them arrives; nothing else did.
   const good = r.emu.click({ channel: second.channel, ts: second.ts, user: r.ws.tom.id, label: 'Yes' });
   await good.outcome;
-  await eventually(() => actions(r).length === 2, 'the good click');
-  expect(actions(r).map((a) => a.action.id)).toEqual(['approve', 'yes']);
-  const refused = r.gw.logs.lines.filter((l) => String(l.msg).startsWith('button click refused')).map((l) => l.msg);
-  expect(refused).toEqual([
-    'button click refused: unknown or expired button (no such token was sent, or it is older than delivery.remember)',
-    'button click refused: the button belongs to another message',
-    'button click refused: the button is no longer on the message (an edit replaced it)',
-  ]);
+  await eventually(() => actionsIn(r.inbox).length === 2, 'the good click');
+  expect(actionsIn(r.inbox).map((a) => a.action.id)).toEqual(['approve', 'yes']);
+  expect(refusals(r.gw.logs)).toEqual([REFUSED.unknown, REFUSED.otherMessage, REFUSED.replaced]);
   expect(r.gw.logs.messages().some((m) => m.includes(`action from ${r.ws.ann.id} dropped: sender not in allowFrom`))).toBe(true);
 });
 
@@ -120,10 +105,10 @@ test('slack actions - while NATS is down a click is not acked; Slack sends it ag
   const outcome = await click.outcome;
   expect(outcome.acked).toBe(true);
   expect(outcome.attempts).toBeGreaterThan(1);
-  await eventually(() => actions(r).length === 1, 'the click after the outage', 20_000);
+  await eventually(() => actionsIn(r.inbox).length === 1, 'the click after the outage', 20_000);
   r.send({ id: 'barrier', conversation: { id: r.ws.dm }, text: 'barrier' });
   await r.receipt('barrier', 20_000);
-  expect(actions(r).map((a) => a.action.id)).toEqual(['reject']);
+  expect(actionsIn(r.inbox).map((a) => a.action.id)).toEqual(['reject']);
 }, 60_000);
 
 test('slack actions - a slash command becomes a command envelope: name without the slash, args', async () => {

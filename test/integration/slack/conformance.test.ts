@@ -1,37 +1,33 @@
 import { runConformance, type FailureKind, type InjectedMessage, type PlatformDriver, type ReceivedMessage } from '../../../core/testing';
 import slack from '../../../plugins/slack';
 import type { AppInfo, SlackEmulator } from '../../emulators/slack';
+import { EmulatorDriver } from '../../support/conformance-driver';
 import { startEmulator } from '../../support/slack';
 
 const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 /** Slack through its emulator: Socket Mode in, the Web API out. DMs are D..., channels C..., users U.... */
-class SlackDriver implements PlatformDriver {
+class SlackDriver extends EmulatorDriver<SlackEmulator, AppInfo> implements PlatformDriver {
   readonly ids = {
     conversation: (type: 'direct' | 'group', n: number) => `${type === 'direct' ? 'D' : 'C'}0CONF${String(n).padStart(4, '0')}`,
     sender: (n: number) => `U0CONF${String(n).padStart(4, '0')}`,
   };
-  readonly supports = { groups: true, failures: ['retryable', 'permanent'] as FailureKind[] };
-  private emu!: SlackEmulator;
-  private app!: AppInfo;
   private readonly events = new Map<string, { eventIds: string[]; messageId: string }>();
 
-  async start(): Promise<void> {
-    this.emu = await startEmulator();
+  protected startEmulator(): Promise<SlackEmulator> {
+    return startEmulator();
   }
 
-  async stop(): Promise<void> {
-    await this.emu.stop();
+  protected newApp(): AppInfo {
+    return this.emu.addApp({ name: 'Conformance Bot' });
   }
 
-  /** A fresh app for every gateway, so a previous gateway's connection cannot take its events. */
-  options(): Record<string, unknown> {
-    this.app = this.emu.addApp({ name: 'Conformance Bot' });
-    return { appToken: this.app.appToken, botToken: this.app.botToken, apiUrl: this.emu.apiUrl };
+  protected pluginOptions(app: AppInfo): Record<string, unknown> {
+    return { appToken: app.appToken, botToken: app.botToken, apiUrl: this.emu.apiUrl };
   }
 
-  async attached(): Promise<void> {
-    await this.emu.waitForConnections(this.app.appId, 1);
+  protected connected(app: AppInfo): Promise<void> {
+    return this.emu.waitForConnections(app.appId, 1);
   }
 
   async inject(m: InjectedMessage): Promise<{ messageId: string }> {

@@ -1,40 +1,22 @@
-import type { InboundAny, Receipt } from '../../../core/contract/schemas';
-import type { EmulatorOptions, SlackEmulator } from '../../emulators/slack';
-import { useGatewayTest, type Booted, type FixtureOptions } from '../../support/fixture';
-import type { Collector } from '../../support/collector';
-import { slackConfig, workspace } from '../../support/slack';
-import { uniquePrefix } from '../../support/nats-server';
+import type { SlackEmulator } from '../../emulators/slack';
+import { useGatewayTest, type FixtureOptions } from '../../support/fixture';
+import { rigBoot, type RigOptions, type RigRun } from '../../support/rig';
+import { slackEntry, workspace } from '../../support/slack';
+
+type Workspace = ReturnType<typeof workspace>;
 
 /** One test's Slack world: the emulator, its workspace, a gateway on it, and what reaches NATS. */
-export interface SlackRun {
-  emu: SlackEmulator;
-  ws: ReturnType<typeof workspace>;
-  prefix: string;
-  gw: Booted;
-  /** Every inbound envelope (messages and events). */
-  inbox: Collector<InboundAny>;
-  receipts: Collector<Receipt>;
-  /** Publishes an outbound envelope for the instance. */
-  send(env: Record<string, unknown>): void;
-  /** The receipt of envelope `id`, once it came. */
-  receipt(id: string, timeoutMs?: number): Promise<Receipt>;
+export interface SlackRun extends RigRun<SlackEmulator> {
+  ws: Workspace;
   /** What the bot posted (streams and file shares included). */
   posts(): SlackEmulator['posted'];
   /** The Web API methods the bot called, in order (only `methods`, when given). */
   calls(...methods: string[]): string[];
 }
 
-export interface BootOptions {
-  /** YAML lines of the entry (indented 4), after its `allowFrom`. */
-  extra?: string;
-  /** Top-level YAML sections of the gateway config (`media:` ...). */
-  top?: string;
-  /** Settings of the emulator for this test (limits, stream timeout, edit window...). */
-  emulator?: EmulatorOptions;
+export interface BootOptions extends RigOptions<SlackEmulator, Workspace> {
   scopes?: string[];
   assistant?: boolean;
-  /** The entry's allowFrom (YAML), from the workspace's people; default everyone. */
-  allowFrom?: (ws: ReturnType<typeof workspace>) => string;
 }
 
 /**
@@ -43,27 +25,17 @@ export interface BootOptions {
  */
 export function slackRig(fixture: FixtureOptions = {}) {
   const t = useGatewayTest({ emulator: 'slack', ...fixture });
-  const boot = async (o: BootOptions = {}): Promise<SlackRun> => {
-    const emu = t.emu;
-    if (o.emulator) emu.configure(o.emulator);
-    const ws = workspace(emu, o.scopes, o.assistant);
-    const prefix = uniquePrefix();
-    const extra = `    allowFrom: ${o.allowFrom?.(ws) ?? '["*"]'}\n${o.extra ?? ''}`;
-    const gw = await t.boot(slackConfig(t.nats.url, prefix, emu.apiUrl, ws.app, extra, 'default', o.top ?? ''));
-    await emu.waitForConnections(ws.app.appId, 1);
-    return {
-      emu,
+  const boot: (o?: BootOptions) => Promise<SlackRun> = rigBoot(t, {
+    channel: 'slack',
+    world: (emu, o: BootOptions) => workspace(emu, o.scopes, o.assistant),
+    entry: (emu, ws, extra) => slackEntry(emu.apiUrl, ws.app, extra),
+    connected: (emu, ws) => emu.waitForConnections(ws.app.appId, 1),
+    extend: (emu, ws) => ({
       ws,
-      prefix,
-      gw,
-      inbox: gw.inbox as Collector<InboundAny>,
-      receipts: gw.receipts,
-      send: (env) => gw.publish('slack.default', env),
-      receipt: (id, timeoutMs = 15_000) => gw.receipts.waitForId(id, timeoutMs),
       posts: () => emu.posted.filter((p) => p.appId === ws.app.appId),
-      calls: (...methods) =>
+      calls: (...methods: string[]) =>
         emu.requests.filter((r) => r.appId === ws.app.appId && (methods.length ? methods.includes(r.method) : true)).map((r) => r.method),
-    };
-  };
+    }),
+  });
   return { t, boot };
 }

@@ -1,19 +1,8 @@
-import type { InboundAction } from '../../../core/contract/schemas';
 import { eventually } from '../../support';
+import { ASK, REFUSED, actionsIn, refusals } from '../../support/actions';
 import { telegramRig, type TelegramRun } from './rig';
 
 const rig = telegramRig({ nats: { own: true } });
-
-const ASK = {
-  id: 'ask-1',
-  text: 'Deploy?',
-  actions: [
-    { id: 'approve', label: 'Approve', style: 'primary', value: 'deploy:42' },
-    { id: 'reject', label: 'Reject', style: 'danger' },
-  ],
-};
-
-const actions = (r: TelegramRun) => r.inbox.items.filter((e): e is InboundAction => e.kind === 'action');
 
 /** The bot asks Tom in the DM; resolves the question's message id. */
 async function asked(r: TelegramRun, env: Record<string, unknown> = ASK) {
@@ -34,8 +23,8 @@ test('telegram actions - buttons are an inline keyboard carrying the token; a cl
   const click = r.emu.users.click(r.bot, r.dm, id, { from: r.tom, label: 'Approve' });
   const answered = await r.emu.users.answered(click.id);
   expect(answered.lateAnswers).toBe(0);
-  await eventually(() => actions(r).length === 1, 'the action envelope');
-  const [action] = actions(r);
+  await eventually(() => actionsIn(r.inbox).length === 1, 'the action envelope');
+  const [action] = actionsIn(r.inbox);
   expect(action).toMatchObject({
     id: `telegram:default:${click.update!.update_id}`,
     conversation: { id: String(r.dm.id), type: 'direct' },
@@ -68,14 +57,9 @@ test('telegram actions - forged, other-message, stale and stranger clicks are an
   // Barrier: a good click after them arrives; nothing else did.
   const good = r.emu.users.click(r.bot, r.group, groupMessage, { from: r.tom, label: 'Yes' });
   await r.emu.users.answered(good.id);
-  await eventually(() => actions(r).length === 1, 'the good click');
-  expect(actions(r).map((a) => [a.action.id, a.conversation.id])).toEqual([['yes', String(r.group.id)]]);
-  const refused = r.gw.logs.lines.filter((l) => String(l.msg).startsWith('button click refused')).map((l) => l.msg);
-  expect(refused).toEqual([
-    'button click refused: unknown or expired button (no such token was sent, or it is older than delivery.remember)',
-    'button click refused: the button belongs to another message',
-    'button click refused: the button is no longer on the message (an edit replaced it)',
-  ]);
+  await eventually(() => actionsIn(r.inbox).length === 1, 'the good click');
+  expect(actionsIn(r.inbox).map((a) => [a.action.id, a.conversation.id])).toEqual([['yes', String(r.group.id)]]);
+  expect(refusals(r.gw.logs)).toEqual([REFUSED.unknown, REFUSED.otherMessage, REFUSED.replaced]);
   expect(r.gw.logs.messages().some((m) => m.includes(`action from ${r.ann.id} dropped: sender not in allowFrom`))).toBe(true);
 });
 
@@ -84,8 +68,8 @@ test("telegram actions - an answer after Telegram's deadline gets Telegram's err
   const id = await asked(r);
   const click = r.emu.users.click(r.bot, r.dm, id, { from: r.tom, label: 'Reject' });
   await eventually(() => click.record.lateAnswers === 1, 'the late answer');
-  await eventually(() => actions(r).length === 1, 'the action envelope');
-  expect(actions(r)[0]!.action).toMatchObject({ id: 'reject', envelope: 'ask-1' });
+  await eventually(() => actionsIn(r.inbox).length === 1, 'the action envelope');
+  expect(actionsIn(r.inbox)[0]!.action).toMatchObject({ id: 'reject', envelope: 'ask-1' });
   expect(r.gw.logs.messages().some((m) => m.includes('query is too old and response timeout expired or query ID is invalid'))).toBe(true);
 });
 
@@ -99,8 +83,8 @@ test('telegram actions - buttons under a streamed answer in a private chat arriv
   expect(r.emu.buttons(r.bot, r.dm, id).map((b) => b.text)).toEqual(['Go']);
   const click = r.emu.users.click(r.bot, r.dm, id, { from: r.tom, label: 'Go' });
   await r.emu.users.answered(click.id);
-  await eventually(() => actions(r).length === 1, 'the action envelope');
-  expect(actions(r)[0]!.action).toEqual({ id: 'go', value: 'v1', messageId: `${r.dm.id}:${id}`, envelope: 'st' });
+  await eventually(() => actionsIn(r.inbox).length === 1, 'the action envelope');
+  expect(actionsIn(r.inbox)[0]!.action).toEqual({ id: 'go', value: 'v1', messageId: `${r.dm.id}:${id}`, envelope: 'st' });
 });
 
 test('telegram actions - while NATS is down a click is not answered; once it is back the click is published once and answered', async () => {
@@ -117,8 +101,8 @@ test('telegram actions - while NATS is down a click is not answered; once it is 
   expect(click.record.answeredAt).toBeUndefined();
   await rig.t.nats.restart();
   await r.emu.users.answered(click.id, 20_000);
-  await eventually(() => actions(r).length === 1, 'the action envelope', 15_000);
+  await eventually(() => actionsIn(r.inbox).length === 1, 'the action envelope', 15_000);
   r.send({ id: 'barrier', conversation: { id: String(r.dm.id) }, text: 'barrier' });
   await r.receipt('barrier');
-  expect(actions(r)).toHaveLength(1);
+  expect(actionsIn(r.inbox)).toHaveLength(1);
 }, 60_000);

@@ -2,42 +2,39 @@ import { runConformance, type FailureKind, type InjectedMessage, type PlatformDr
 import telegram from '../../../plugins/telegram';
 import type { BotInfo, TelegramEmulator, Update, User } from '../../emulators/telegram';
 import { eventually } from '../../support';
+import { EmulatorDriver } from '../../support/conformance-driver';
 import { startEmulator } from '../../support/telegram';
 
 /** Telegram through its emulator: long polling in, the Bot API out. A private chat's id is its user's id; groups are negative. */
-class TelegramDriver implements PlatformDriver {
+class TelegramDriver extends EmulatorDriver<TelegramEmulator, BotInfo> implements PlatformDriver {
   readonly ids = {
     conversation: (type: 'direct' | 'group', n: number) => (type === 'direct' ? this.ids.sender(n) : String(-1_001_700_000_000 - n)),
     sender: (n: number) => String(700_000_000 + n),
   };
-  readonly supports = { groups: true, failures: ['retryable', 'permanent'] as FailureKind[] };
-  private emu!: TelegramEmulator;
-  private bot!: BotInfo;
   private readonly updates = new Map<string, { update: Update; messageId: string }>();
 
-  async start(): Promise<void> {
-    this.emu = await startEmulator();
+  protected startEmulator(): Promise<TelegramEmulator> {
+    return startEmulator();
   }
 
-  async stop(): Promise<void> {
-    await this.emu.stop();
-  }
-
-  /** A fresh bot for every gateway, so a previous gateway's poller cannot take its updates. */
-  options(): Record<string, unknown> {
-    this.bot = this.emu.addBot({ username: `conf_${this.emu.sent.length}_${Date.now() % 100000}_bot`, privacy: false });
+  /** A fresh bot; the updates of the previous one are forgotten. */
+  protected newApp(): BotInfo {
     this.updates.clear();
-    return { token: this.bot.token, apiRoot: this.emu.url };
+    return this.emu.addBot({ username: `conf_${this.emu.sent.length}_${Date.now() % 100000}_bot`, privacy: false });
   }
 
-  async attached(): Promise<void> {
-    await this.emu.waitForPoll(this.bot);
+  protected pluginOptions(bot: BotInfo): Record<string, unknown> {
+    return { token: bot.token, apiRoot: this.emu.url };
+  }
+
+  protected async connected(bot: BotInfo): Promise<void> {
+    await this.emu.waitForPoll(bot);
   }
 
   async inject(m: InjectedMessage): Promise<{ messageId: string }> {
     const known = this.updates.get(m.id);
-    const update = known ? this.emu.redeliver(this.bot, known.update)! : this.newMessage(m);
-    await eventually(() => !this.emu.pendingUpdates(this.bot).some((u) => u.update_id === update.update_id), 'the update confirmed');
+    const update = known ? this.emu.redeliver(this.app, known.update)! : this.newMessage(m);
+    await eventually(() => !this.emu.pendingUpdates(this.app).some((u) => u.update_id === update.update_id), 'the update confirmed');
     const messageId = known?.messageId ?? `${update.message!.chat.id}:${update.message!.message_id}`;
     if (!known) this.updates.set(m.id, { update, messageId });
     return { messageId };
@@ -46,14 +43,14 @@ class TelegramDriver implements PlatformDriver {
   /** What the bot sent, as the chats show it now: edited text, current buttons, deleted ones marked. */
   async received(): Promise<ReceivedMessage[]> {
     return this.emu.sent
-      .filter((s) => s.botId === this.bot.id)
+      .filter((s) => s.botId === this.app.id)
       .map((s) => {
-        const now = this.emu.message(this.bot, s.chatId, s.messageId);
+        const now = this.emu.message(this.app, s.chatId, s.messageId);
         return {
           conversationId: String(s.chatId),
           text: now?.text ?? now?.caption ?? s.text,
           platformId: `${s.chatId}:${s.messageId}`,
-          buttons: now ? this.emu.buttons(this.bot, s.chatId, s.messageId).map((b) => b.text) : [],
+          buttons: now ? this.emu.buttons(this.app, s.chatId, s.messageId).map((b) => b.text) : [],
           ...(now ? {} : { deleted: true }),
         };
       });
@@ -62,30 +59,30 @@ class TelegramDriver implements PlatformDriver {
   /** A click as Telegram reports it: a callback_query update; resolves once the plugin answered it. */
   async click(platformId: string, label: string, sender: number): Promise<void> {
     const [chat, message] = platformId.split(':').map(Number) as [number, number];
-    const { id } = this.emu.users.click(this.bot, chat, message, { from: this.user(sender), label });
+    const { id } = this.emu.users.click(this.app, chat, message, { from: this.user(sender), label });
     await this.emu.users.answered(id);
   }
 
   failNext(kind: FailureKind): void {
-    if (kind === 'retryable') this.emu.failNext({ method: 'sendMessage', errorCode: 429, retryAfter: 1, botId: this.bot.id });
+    if (kind === 'retryable') this.emu.failNext({ method: 'sendMessage', errorCode: 429, retryAfter: 1, botId: this.app.id });
     else
       this.emu.failNext({
         method: 'sendMessage',
         errorCode: 403,
         description: 'Forbidden: bot was blocked by the user',
-        botId: this.bot.id,
+        botId: this.app.id,
       });
   }
 
   private newMessage(m: InjectedMessage): Update {
     const from = this.user(Number(m.sender.id) - 700_000_000, m.sender.name);
     const chatId = Number(m.conversation.id);
-    if (!this.emu.hasChat(this.bot, chatId)) {
-      if (m.conversation.type === 'direct') this.emu.privateChat(this.bot, from);
-      else this.emu.group(this.bot, { id: chatId, type: 'supergroup', title: 'Conformance' });
+    if (!this.emu.hasChat(this.app, chatId)) {
+      if (m.conversation.type === 'direct') this.emu.privateChat(this.app, from);
+      else this.emu.group(this.app, { id: chatId, type: 'supergroup', title: 'Conformance' });
     }
-    const text = m.mentionsBot ? `@${this.bot.username} ${m.text}` : m.text;
-    const { update } = this.emu.userMessage(this.bot, { chat: chatId, from, text });
+    const text = m.mentionsBot ? `@${this.app.username} ${m.text}` : m.text;
+    const { update } = this.emu.userMessage(this.app, { chat: chatId, from, text });
     if (!update) throw new Error('the emulator did not deliver the message to the bot');
     return update;
   }
