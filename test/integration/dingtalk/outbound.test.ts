@@ -1,4 +1,5 @@
 import type { InboundEnvelope } from '../../../core/contract/schemas';
+import { expectFailedAtOnce } from '../../support/receipt-checks';
 import { dingtalkRig, type DingTalkRun } from './rig';
 
 const { boot } = dingtalkRig();
@@ -77,13 +78,11 @@ test('dingtalk outbound - the emulated QPS limit itself: a burst over 3/s is hel
 test('dingtalk outbound - a missing permission fails at once with its code, naming qyapi_robot_sendmsg', async () => {
   const r = await boot({ scopes: ['Card.Instance.Write', 'Card.Streaming.Write'] });
   r.send({ id: 'o6', conversation: { id: r.org.tom.staffId }, text: 'no permission' });
-  const denied = await r.receipt('o6');
-  expect(denied).toMatchObject({
-    ok: false,
-    attempts: 1,
-    error: { code: 'E_PLATFORM', platformCode: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', retryable: false },
-  });
-  expect(denied.error!.message).toContain('qyapi_robot_sendmsg');
+  expectFailedAtOnce(
+    await r.receipt('o6'),
+    { code: 'E_PLATFORM', platformCode: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', retryable: false },
+    'qyapi_robot_sendmsg',
+  );
 });
 
 test('dingtalk outbound - a user DingTalk does not know (invalidStaffIdList) and a group without the robot end in failed receipts', async () => {
@@ -91,9 +90,7 @@ test('dingtalk outbound - a user DingTalk does not know (invalidStaffIdList) and
   r.send({ id: 'o7', conversation: { id: 'nobody42' }, text: 'hi' });
   expect(await r.receipt('o7')).toMatchObject({ ok: false, error: { platformCode: 'invalidStaffId', retryable: false } });
   r.send({ id: 'o8', conversation: { id: 'cidNOTAGROUP==' }, text: 'hi' });
-  const r8 = await r.receipt('o8');
-  expect(r8).toMatchObject({ ok: false, attempts: 1, error: { platformCode: 'invalid.openConversationId', retryable: false } });
-  expect(r8.error!.message).toContain('add the robot to the group');
+  expectFailedAtOnce(await r.receipt('o8'), { platformCode: 'invalid.openConversationId', retryable: false }, 'add the robot to the group');
 });
 
 test('dingtalk outbound - a split message that fails part-way is resumed, not sent twice', async () => {

@@ -1,39 +1,32 @@
+import { hundredFrames, snapshot } from '../../support/streaming-cases';
 import { dingtalkRig } from './rig';
 
 const { boot } = dingtalkRig();
 
-const WORDS = Array.from({ length: 100 }, (_, i) => `word${i}`);
-const snapshot = (n: number) => WORDS.slice(0, n).join(' ');
-
-test('dingtalk streaming - 100 frames in a second become one AI card and a few full-content updates; the final text is exact', async () => {
-  const r = await boot();
-  r.send({ id: 's1', conversation: { id: r.org.group }, stream: true, text: '' });
-  const started = Date.now();
-  for (let i = 1; i <= 100; i++) {
-    r.send({ id: `s1.${i}`, edit: 's1', text: snapshot(i), format: 'markdown' });
-    await new Promise((res) => setTimeout(res, Math.max(0, started + i * 10 - Date.now())));
-  }
-  const final = `${snapshot(100)}: **done**.`;
-  r.send({ id: 's1.done', edit: 's1', done: true, text: final, format: 'markdown' });
-  const done = await r.receipt('s1.done');
-  expect(done).toMatchObject({ ok: true });
-  const open = await r.receipt('s1');
-  const receipts = r.receipts.items.filter((x) => x.id!.startsWith('s1.'));
-  expect(receipts).toHaveLength(101);
-  expect(receipts.every((x) => x.ok)).toBe(true);
-  expect(receipts.filter((x) => x.superseded).length).toBeGreaterThan(90);
-
-  const [card] = r.emu.cardsIn(r.org.group);
-  expect(r.emu.cards.size).toBe(1);
-  expect(open.messageIds).toEqual([card!.outTrackId]);
-  expect(done.messageIds).toEqual(open.messageIds);
-  expect(card).toMatchObject({ space: 'IM_GROUP', callbackType: 'STREAM', templateId: r.org.template.id, content: final, finalized: true });
-  const updates = r.emu.requests.filter((q) => q.path === '/v1.0/card/streaming');
-  process.stdout.write(`dingtalk streaming: 100 frames in 1 s + done -> ${updates.length} card/streaming calls\n`);
-  expect(updates.length).toBeLessThanOrEqual(6);
-  expect(card!.frames.at(-1)).toMatchObject({ content: final, isFinalize: true, isError: false });
-  expect(card!.frames.slice(0, -1).every((f) => !f.isFinalize)).toBe(true);
-  expect(r.emu.sent).toHaveLength(0);
+hundredFrames('dingtalk', 'one AI card and a few full-content updates', {
+  boot,
+  to: (r) => ({ conversation: { id: r.org.group } }),
+  superseded: 90,
+  calls: {
+    of: (r) => r.emu.requests.filter((q) => q.path === '/v1.0/card/streaming').map((q) => q.path),
+    are: 'card/streaming calls',
+    atMost: 6,
+  },
+  check: (r, { open, final }) => {
+    const [card] = r.emu.cardsIn(r.org.group);
+    expect(r.emu.cards.size).toBe(1);
+    expect(open.messageIds).toEqual([card!.outTrackId]);
+    expect(card).toMatchObject({
+      space: 'IM_GROUP',
+      callbackType: 'STREAM',
+      templateId: r.org.template.id,
+      content: final,
+      finalized: true,
+    });
+    expect(card!.frames.at(-1)).toMatchObject({ content: final, isFinalize: true, isError: false });
+    expect(card!.frames.slice(0, -1).every((f) => !f.isFinalize)).toBe(true);
+    expect(r.emu.sent).toHaveLength(0);
+  },
 });
 
 test('dingtalk streaming - a direct stream goes to IM_ROBOT of the user; buttons on the final frame are put on the card', async () => {

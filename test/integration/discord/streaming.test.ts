@@ -1,41 +1,27 @@
+import { hundredFrames } from '../../support/streaming-cases';
 import { discordRig } from './rig';
 
 const { t, boot } = discordRig();
 
-const WORDS = Array.from({ length: 100 }, (_, i) => `word${i}`);
-const snapshot = (n: number) => WORDS.slice(0, n).join(' ');
 const EDIT = 'PATCH /channels/:id/messages/:id';
 const POST = 'POST /channels/:id/messages';
 
-test('discord streaming - 100 frames in a second become one message edited a few times at the bucket pace; the final text is exact', async () => {
-  const r = await boot();
-  r.send({ id: 's1', conversation: { id: r.ws.channel }, stream: true, text: '' });
-  const started = Date.now();
-  for (let i = 1; i <= 100; i++) {
-    r.send({ id: `s1.${i}`, edit: 's1', text: snapshot(i), format: 'markdown' });
-    await new Promise((res) => setTimeout(res, Math.max(0, started + i * 10 - Date.now())));
-  }
-  const final = `${snapshot(100)}: **done**.`;
-  r.send({ id: 's1.done', edit: 's1', done: true, text: final, format: 'markdown' });
-  const done = await r.receipt('s1.done');
-  const open = await r.receipt('s1');
-  expect(done).toMatchObject({ ok: true, messageIds: open.messageIds });
-  const receipts = r.receipts.items.filter((x) => x.id!.startsWith('s1.'));
-  expect(receipts).toHaveLength(101);
-  expect(receipts.every((x) => x.ok)).toBe(true);
-  expect(receipts.filter((x) => x.superseded).length).toBeGreaterThan(90);
-
-  const calls = r.calls(POST, EDIT);
-  process.stdout.write(`discord streaming: 100 frames in 1 s + done -> ${calls.length} Discord calls (${calls.join(', ')})\n`);
-  expect(calls[0]).toBe(POST);
-  expect(calls.filter((c) => c === POST)).toHaveLength(1);
-  expect(calls.length).toBeLessThanOrEqual(6);
-  expect(t.emu.rest.limits.refusals).toEqual([]);
-  const [post] = r.posts();
-  expect(r.posts()).toHaveLength(1);
-  expect(open.messageIds).toEqual([`${r.ws.channel}:${post!.message.id}`]);
-  expect(post!.message.content).toBe(final);
-}, 30_000);
+hundredFrames('discord', 'one message edited a few times at the bucket pace', {
+  boot,
+  to: (r) => ({ conversation: { id: r.ws.channel } }),
+  superseded: 90,
+  calls: { of: (r) => r.calls(POST, EDIT), are: 'Discord calls', atMost: 6 },
+  check: (r, { open, final, calls }) => {
+    expect(calls[0]).toBe(POST);
+    expect(calls.filter((c) => c === POST)).toHaveLength(1);
+    expect(t.emu.rest.limits.refusals).toEqual([]);
+    const [post] = r.posts();
+    expect(r.posts()).toHaveLength(1);
+    expect(open.messageIds).toEqual([`${r.ws.channel}:${post!.message.id}`]);
+    expect(post!.message.content).toBe(final);
+  },
+  timeoutMs: 30_000,
+});
 
 test('discord streaming - edits faster than the bucket (5 per 5 s) wait for it by the rate-limit headers: no 429', async () => {
   const r = await boot({ extra: '    streamPaceMs: 200\n' });

@@ -1,28 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { Objm } from '@nats-io/obj';
-import type { InboundEnvelope, MediaReply } from '../../../core/contract/schemas';
-import { AgentClient } from '../../../core/agent';
+import { randomBytes } from 'node:crypto';
+import type { InboundEnvelope } from '../../../core/contract/schemas';
 import { IMAGE_LIMIT } from '../../emulators/feishu';
 import { eventually } from '../../support';
 import { CHAT, bootFeishu, feishuEntry, newApp, textEvent, type FeishuApp } from '../../support/feishu';
 import { useGatewayTest, type Booted } from '../../support/fixture';
 import { loopbackConfig } from '../../support/harness';
+import { digest, mediaOf } from '../../support/media-cases';
 import { uniquePrefix } from '../../support/nats-server';
 
 const t = useGatewayTest({ emulator: 'feishu' });
-let agent: AgentClient | undefined;
-afterEach(async () => {
-  await agent?.close();
-  agent = undefined;
-});
-
-/** The digest as NATS Object Store writes it: base64url with its padding. */
-const digest = (b: Buffer) => `SHA-256=${createHash('sha256').update(b).digest('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
-
-async function ask(gw: Booted, payload: Record<string, unknown>): Promise<MediaReply> {
-  const m = await t.nc.request(`${gw.prefix}.media.feishu.default`, JSON.stringify(payload), { timeout: 15_000 });
-  return m.json<MediaReply>();
-}
+const media = mediaOf(t, 'feishu.default');
 
 /** USER sends a message of `messageType` with `content`; resolves its stored envelope. */
 async function sent(gw: Booted, app: FeishuApp, messageType: string, content: Record<string, unknown>): Promise<InboundEnvelope> {
@@ -46,15 +33,13 @@ test('feishu media - an image and a voice note of a message are downloaded (type
   const voice = await sent(gw, app, 'audio', { file_key: fileKey, duration: 4000 });
   expect(image.message.parts).toEqual([{ type: 'image', ref: imageKey }]);
   expect(voice.message.parts).toEqual([{ type: 'audio', ref: fileKey, durationMs: 4000 }]);
-  const os = await new Objm(t.nc).open(`${gw.prefix}_media`);
   for (const [env, bytes, mime, type] of [
     [image, png, 'image/png', 'image'],
     [voice, opus, 'audio/opus', 'audio'],
   ] as const) {
-    const reply = await ask(gw, { messageId: env.message.id, ref: (env.message.parts[0] as { ref: string }).ref, type });
+    const reply = await media.ask(gw, { messageId: env.message.id, ref: (env.message.parts[0] as { ref: string }).ref, type });
     expect(reply).toMatchObject({ ok: true, size: bytes.length, mime, digest: digest(bytes) });
-    const blob = await os.getBlob((reply as { object: string }).object);
-    expect(Buffer.from(blob!).equals(bytes)).toBe(true);
+    expect((await media.stored(gw, reply)).equals(bytes)).toBe(true);
   }
   expect(downloads(app)).toEqual([
     ['image', 200, undefined],
@@ -67,10 +52,10 @@ test('feishu media - a sticker and a key that is not on the message: clear error
   const key = t.emu.userFile(app.appId, randomBytes(1000), { kind: 'image', mime: 'image/png' });
   const sticker = await sent(gw, app, 'sticker', { file_key: 'file_v3_sticker' });
   const plain = await sent(gw, app, 'text', { text: 'no image here' });
-  const s = await ask(gw, { messageId: sticker.message.id, ref: 'file_v3_sticker', type: 'sticker' });
+  const s = await media.ask(gw, { messageId: sticker.message.id, ref: 'file_v3_sticker', type: 'sticker' });
   expect(s).toMatchObject({ ok: false, error: { code: 'E_UNSUPPORTED' } });
   expect((s as { error: { message: string } }).error.message).toContain('stickers cannot be downloaded');
-  const elsewhere = await ask(gw, { messageId: plain.message.id, ref: key, type: 'image' });
+  const elsewhere = await media.ask(gw, { messageId: plain.message.id, ref: key, type: 'image' });
   expect(elsewhere).toMatchObject({ ok: false, error: { code: 'E_PLATFORM', platformCode: 234003 } });
   expect(downloads(app)).toEqual([['image', 400, 234003]]);
 });
@@ -84,14 +69,14 @@ test('feishu media - an inbound file over media.maxBytes is refused with the lim
   await t.emu.waitForConnections(app.appId, 1);
   const key = t.emu.userFile(app.appId, randomBytes(200_000), { kind: 'file', mime: 'application/pdf', name: 'big.pdf' });
   const env = await sent(gw, app, 'file', { file_key: key, file_name: 'big.pdf' });
-  const reply = await ask(gw, { messageId: env.message.id, ref: key, type: 'file' });
+  const reply = await media.ask(gw, { messageId: env.message.id, ref: key, type: 'file' });
   expect(reply).toMatchObject({ ok: false, error: { code: 'E_TOO_LARGE' } });
   expect((reply as { error: { message: string } }).error.message).toContain('100000');
 });
 
 test('feishu media - attachments are uploaded (images, files by mime) and sent as image, file, audio and media messages; bytes exact', async () => {
   const { app, gw } = await bootFeishu(t);
-  agent = await AgentClient.connect({ servers: t.nats.url, prefix: gw.prefix, receiptTimeoutMs: 15_000 });
+  const agent = await media.agent(gw);
   const png = randomBytes(300_000);
   const pdf = randomBytes(200_000);
   const opus = randomBytes(50_000);
@@ -124,7 +109,7 @@ test('feishu media - attachments are uploaded (images, files by mime) and sent a
 
 test('feishu media - an image over 10 MB is E_TOO_LARGE with the limit before any upload; the emulator refuses it with 234006', async () => {
   const { app, gw } = await bootFeishu(t);
-  agent = await AgentClient.connect({ servers: t.nats.url, prefix: gw.prefix, receiptTimeoutMs: 15_000 });
+  const agent = await media.agent(gw);
   const big = await agent.upload(randomBytes(IMAGE_LIMIT + 1), { name: 'huge.png', mime: 'image/png', kind: 'image' });
   gw.publish('feishu.default', { id: 'huge', conversation: { id: CHAT }, attachments: [big] });
   const [receipt] = await gw.receipts.waitFor(1);
@@ -151,7 +136,7 @@ test('feishu media - an image over 10 MB is E_TOO_LARGE with the limit before an
 
 test('feishu media - files without text but with buttons: the buttons go in a card of their own, then the file', async () => {
   const { app, gw } = await bootFeishu(t);
-  agent = await AgentClient.connect({ servers: t.nats.url, prefix: gw.prefix, receiptTimeoutMs: 15_000 });
+  const agent = await media.agent(gw);
   const csv = await agent.upload(Buffer.from('a,b\n1,2\n'), { name: 'r.csv', mime: 'text/csv' });
   gw.publish('feishu.default', { id: 'fb', conversation: { id: CHAT }, attachments: [csv], actions: [{ id: 'more', label: 'More rows' }] });
   const [receipt] = await gw.receipts.waitFor(1);

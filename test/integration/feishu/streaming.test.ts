@@ -1,53 +1,35 @@
 import { eventually } from '../../support';
 import { CHAT } from '../../support/feishu';
+import { hundredFrames } from '../../support/streaming-cases';
 import { CARD_APIS, feishuRig } from './rig';
 
 const { boot } = feishuRig();
 
-/** The words of an answer, and its snapshots as a model would write them. */
-const WORDS = Array.from({ length: 100 }, (_, i) => `word${i}`);
-const snapshot = (n: number) => WORDS.slice(0, n).join(' ');
-
-test('feishu streaming - 100 frames in a second become a handful of CardKit calls on one card; the final text is exact', async () => {
-  const r = await boot();
-  const asked = r.ask();
-  r.send({ id: 's1', conversation: { id: CHAT }, replyTo: asked, stream: true, text: '' });
-  const started = Date.now();
-  for (let i = 1; i <= 100; i++) {
-    r.send({ id: `s1.${i}`, edit: 's1', text: snapshot(i), format: 'markdown' });
-    await new Promise((res) => setTimeout(res, Math.max(0, started + i * 10 - Date.now())));
-  }
-  const final = `${snapshot(100)}: **done**.`;
-  r.send({ id: 's1.done', edit: 's1', done: true, text: final, format: 'markdown' });
-  const done = await r.receipt('s1.done');
-  expect(done).toMatchObject({ ok: true });
-  const open = await r.receipt('s1');
-  expect(done.messageIds).toEqual(open.messageIds);
-  const receipts = r.gw.receipts.items.filter((x) => x.id!.startsWith('s1.'));
-  expect(receipts).toHaveLength(101);
-  expect(receipts.every((x) => x.ok)).toBe(true);
-  expect(receipts.filter((x) => x.superseded).length).toBeGreaterThan(85);
-
-  const calls = r.calls(...CARD_APIS, 'create', 'reply');
-  process.stdout.write(`feishu streaming: 100 frames in 1 s + done -> ${calls.length} Feishu calls (${calls.join(', ')})\n`);
-  expect(calls.slice(0, 2)).toEqual(['cardCreate', 'reply']);
-  expect(calls.slice(-2)).toEqual(['cardContent', 'cardSettings']);
-  expect(calls.length).toBeLessThanOrEqual(12);
-  expect(r.emu.cards).toHaveLength(1);
-  expect(r.emu.sent).toHaveLength(1);
-  const [card] = r.emu.cards;
-  expect(r.emu.sent[0]).toMatchObject({
-    kind: 'reply',
-    replyTo: asked,
-    msgType: 'interactive',
-    content: { type: 'card', data: { card_id: card!.cardId } },
-  });
-  expect(open.messageIds).toEqual([r.emu.sent[0]!.messageId]);
-  expect(card).toMatchObject({ messageId: r.emu.sent[0]!.messageId, streaming: false, closedBy: 'settings' });
-  expect(r.emu.shownText(r.emu.sent[0]!.messageId)).toBe(final);
-  const sequences = card!.operations.flatMap((o) => (o.sequence === undefined ? [] : [o.sequence]));
-  expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
-}, 30_000);
+hundredFrames('feishu', 'a handful of CardKit calls on one card', {
+  boot,
+  to: (r) => ({ conversation: { id: CHAT }, replyTo: r.ask() }),
+  superseded: 85,
+  calls: { of: (r) => r.calls(...CARD_APIS, 'create', 'reply'), are: 'Feishu calls', atMost: 12 },
+  check: (r, { to, open, final, calls }) => {
+    expect(calls.slice(0, 2)).toEqual(['cardCreate', 'reply']);
+    expect(calls.slice(-2)).toEqual(['cardContent', 'cardSettings']);
+    expect(r.emu.cards).toHaveLength(1);
+    expect(r.emu.sent).toHaveLength(1);
+    const [card] = r.emu.cards;
+    expect(r.emu.sent[0]).toMatchObject({
+      kind: 'reply',
+      replyTo: to.replyTo,
+      msgType: 'interactive',
+      content: { type: 'card', data: { card_id: card!.cardId } },
+    });
+    expect(open.messageIds).toEqual([r.emu.sent[0]!.messageId]);
+    expect(card).toMatchObject({ messageId: r.emu.sent[0]!.messageId, streaming: false, closedBy: 'settings' });
+    expect(r.emu.shownText(r.emu.sent[0]!.messageId)).toBe(final);
+    const sequences = card!.operations.flatMap((o) => (o.sequence === undefined ? [] : [o.sequence]));
+    expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+  },
+  timeoutMs: 30_000,
+});
 
 test('feishu streaming - a stream keeps its place among the other messages of the conversation', async () => {
   const r = await boot();

@@ -1,30 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { Objm } from '@nats-io/obj';
-import type { InboundEnvelope, MediaReply } from '../../../core/contract/schemas';
-import { AgentClient } from '../../../core/agent';
-import { eventually } from '../../support';
+import { randomBytes } from 'node:crypto';
+import { csvAndChart, firstMessage, mediaOf } from '../../support/media-cases';
+import { expectFailedAtOnce } from '../../support/receipt-checks';
 import { slackRig, type SlackRun } from './rig';
 
 const rig = slackRig();
-let agent: AgentClient | undefined;
-afterEach(async () => {
-  await agent?.close();
-  agent = undefined;
-});
-
-/** The digest as NATS Object Store writes it: base64url with its padding. */
-const digest = (b: Buffer) => `SHA-256=${createHash('sha256').update(b).digest('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
-
-async function ask(r: SlackRun, payload: Record<string, unknown>): Promise<MediaReply> {
-  const m = await rig.t.nc.request(`${r.prefix}.media.slack.default`, JSON.stringify(payload), { timeout: 15_000 });
-  return m.json<MediaReply>();
-}
+const media = mediaOf(rig.t, 'slack.default');
 
 /** Tom sends files in the DM; resolves the stored envelope. */
 async function sent(r: SlackRun, files: Array<{ id: string; name: string; mimetype: string; bytes: Buffer }>) {
   r.emu.post({ channel: r.ws.dm, user: r.ws.tom.id, text: 'see attached', files });
-  await eventually(() => r.inbox.items.some((e) => e.kind === 'message'), 'the message with files');
-  return r.inbox.items.find((e): e is InboundEnvelope => e.kind === 'message')!;
+  return firstMessage(r.inbox, 'the message with files');
 }
 
 test('slack media - a file of a message is fetched from url_private with the bot token into the bucket; bytes and digest exact', async () => {
@@ -32,17 +17,11 @@ test('slack media - a file of a message is fetched from url_private with the bot
   const bytes = randomBytes(600 * 1024);
   const env = await sent(r, [{ id: 'F0CHART01', name: 'chart.png', mimetype: 'image/png', bytes }]);
   expect(env.message.parts).toContainEqual({ type: 'image', ref: 'F0CHART01', name: 'chart.png' });
-  const reply = await ask(r, { messageId: env.message.id, ref: 'F0CHART01', type: 'image' });
-  expect(reply).toEqual({
-    ok: true,
-    object: expect.stringMatching(/^slack\/default\/in\//),
-    size: bytes.length,
+  await media.expectFetched(r, { messageId: env.message.id, ref: 'F0CHART01', type: 'image' }, bytes, {
+    object: /^slack\/default\/in\//,
     mime: 'image/png',
-    digest: digest(bytes),
     name: 'chart.png',
   });
-  const os = await new Objm(rig.t.nc).open(`${r.prefix}_media`);
-  expect(Buffer.from((await os.getBlob((reply as { object: string }).object))!).equals(bytes)).toBe(true);
   expect(r.emu.fileRequests.filter((f) => f.method === 'GET')).toEqual([
     expect.objectContaining({ fileId: 'F0CHART01', auth: 'bot', status: 200 }),
   ]);
@@ -57,47 +36,41 @@ test('slack media - another message, an unknown file, a download broken halfway,
   ]);
   const other = r.emu.post({ channel: r.ws.dm, user: r.ws.tom.id, text: 'no files here' });
   await other.deliveries;
-  const elsewhere = await ask(r, { messageId: `${r.ws.dm}:${other.ts}`, ref: 'F0CUT0001', type: 'file' });
+  const elsewhere = await media.ask(r, { messageId: `${r.ws.dm}:${other.ts}`, ref: 'F0CUT0001', type: 'file' });
   expect(elsewhere).toMatchObject({ ok: false, error: { code: 'E_PLATFORM', platformCode: 'file_not_found' } });
   expect((elsewhere as { error: { message: string } }).error.message).toContain(`is not on message ${r.ws.dm}:${other.ts}`);
-  expect(await ask(r, { messageId: env.message.id, ref: 'F0NOSUCH01', type: 'file' })).toMatchObject({
+  expect(await media.ask(r, { messageId: env.message.id, ref: 'F0NOSUCH01', type: 'file' })).toMatchObject({
     ok: false,
     error: { code: 'E_PLATFORM', platformCode: 'file_not_found' },
   });
-  expect(await ask(r, { messageId: env.message.id, ref: 'F0BIG0001', type: 'file' })).toMatchObject({
+  expect(await media.ask(r, { messageId: env.message.id, ref: 'F0BIG0001', type: 'file' })).toMatchObject({
     ok: false,
     error: { code: 'E_TOO_LARGE', message: 'the file is larger than 100000 bytes (media.maxBytes)' },
   });
   r.emu.failDownload('F0CUT0001', 1000);
-  expect(await ask(r, { messageId: env.message.id, ref: 'F0CUT0001', type: 'file' })).toMatchObject({
+  expect(await media.ask(r, { messageId: env.message.id, ref: 'F0CUT0001', type: 'file' })).toMatchObject({
     ok: false,
     error: { code: 'E_PLATFORM' },
   });
-  const os = await new Objm(rig.t.nc).open(`${r.prefix}_media`);
-  const names: string[] = [];
-  for await (const info of await os.list()) names.push(info.name);
-  expect(names).toEqual([]);
+  expect(await media.objects(r)).toEqual([]);
   // The same file asked again once Slack serves it whole: stored.
-  expect(await ask(r, { messageId: env.message.id, ref: 'F0CUT0001', type: 'file' })).toMatchObject({ ok: true, size: 50_000 });
+  expect(await media.ask(r, { messageId: env.message.id, ref: 'F0CUT0001', type: 'file' })).toMatchObject({ ok: true, size: 50_000 });
 });
 
 test('slack media - without the files:read scope the error names it', async () => {
   const r = await rig.boot({ scopes: ['chat:write', 'im:history', 'users:read'] });
   const env = await sent(r, [{ id: 'F0IMG0001', name: 'a.png', mimetype: 'image/png', bytes: randomBytes(100) }]);
-  const reply = await ask(r, { messageId: env.message.id, ref: 'F0IMG0001', type: 'image' });
+  const reply = await media.ask(r, { messageId: env.message.id, ref: 'F0IMG0001', type: 'image' });
   expect(reply).toMatchObject({ ok: false, error: { code: 'E_PLATFORM', platformCode: 'missing_scope' } });
   expect((reply as { error: { message: string } }).error.message).toContain('files:read');
 });
 
 test('slack media - attachments go up with the external upload flow into the thread, with the text as their comment; bytes exact', async () => {
   const r = await rig.boot();
-  agent = await AgentClient.connect({ servers: rig.t.nats.url, prefix: r.prefix, receiptTimeoutMs: 15_000 });
+  const agent = await media.agent(r);
   const env = await sent(r, [{ id: 'F0IN00001', name: 'q3.csv', mimetype: 'text/csv', bytes: Buffer.from('a,b\n1,2\n') }]);
-  const csv = randomBytes(200_000);
-  const png = randomBytes(30_000);
-  const a = await agent.upload(csv, { name: 'result.csv', mime: 'text/csv' });
-  const b = await agent.upload(png, { name: 'chart.png', mime: 'image/png', kind: 'image' });
-  const receipt = await agent.reply(env, { text: 'here it is', attachments: [a, b] });
+  const { csv, png, attachments } = await csvAndChart(agent);
+  const receipt = await agent.reply(env, { text: 'here it is', attachments });
   expect(receipt.ok).toBe(true);
   const share = r.posts().find((p) => p.via === 'files.completeUploadExternal')!;
   const asked = env.message.id.split(':')[1]!;
@@ -117,7 +90,7 @@ test('slack media - attachments go up with the external upload flow into the thr
 
 test('slack media - text with buttons goes before the files; a file over the workspace limit is E_TOO_LARGE', async () => {
   const r = await rig.boot({ emulator: { maxUploadBytes: 10_000 } });
-  agent = await AgentClient.connect({ servers: rig.t.nats.url, prefix: r.prefix, receiptTimeoutMs: 15_000 });
+  const agent = await media.agent(r);
   const small = await agent.upload(randomBytes(5_000), { name: 'small.bin' });
   r.send({
     id: 'f1',
@@ -134,7 +107,9 @@ test('slack media - text with buttons goes before the files; a file over the wor
   ]);
   const big = await agent.upload(randomBytes(20_000), { name: 'big.bin' });
   r.send({ id: 'f2', conversation: { id: r.ws.channel }, attachments: [big], text: 'big' });
-  const refused = await r.receipt('f2');
-  expect(refused).toMatchObject({ ok: false, attempts: 1, error: { code: 'E_TOO_LARGE', platformCode: 'file_upload_size_restricted' } });
-  expect(refused.error!.message).toContain('larger than this workspace takes');
+  expectFailedAtOnce(
+    await r.receipt('f2'),
+    { code: 'E_TOO_LARGE', platformCode: 'file_upload_size_restricted' },
+    'larger than this workspace takes',
+  );
 });

@@ -1,5 +1,6 @@
 import { markdownToMrkdwn } from '../../../plugins/slack/mrkdwn';
-import { slackRig, type SlackRun } from './rig';
+import { hundredFrames, snapshot } from '../../support/streaming-cases';
+import { slackRig, type BootOptions, type SlackRun } from './rig';
 
 const { boot } = slackRig();
 
@@ -12,50 +13,41 @@ async function ask(r: SlackRun, text = 'how many customers?') {
   return sent.ts;
 }
 
-/** The words of an answer, and its snapshots as a model would write them. */
-const WORDS = Array.from({ length: 100 }, (_, i) => `word${i}`);
-const snapshot = (n: number) => WORDS.slice(0, n).join(' ');
-
-test('slack streaming - 100 frames in a second become a handful of stream calls in the thread; the final text is exact', async () => {
-  const r = await boot();
+/** Boots, and opens stream `id` with `text` in the thread of a person's question; resolves once its receipt came. */
+async function openInThread(id: string, text: string, options?: BootOptions): Promise<SlackRun> {
+  const r = await boot(options);
   const asked = await ask(r);
-  const replyTo = `${r.ws.channel}:${asked}`;
-  r.send({ id: 's1', conversation: { id: r.ws.channel }, replyTo, stream: true, text: '' });
-  const started = Date.now();
-  for (let i = 1; i <= 100; i++) {
-    r.send({ id: `s1.${i}`, edit: 's1', text: snapshot(i), format: 'markdown' });
-    await new Promise((res) => setTimeout(res, Math.max(0, started + i * 10 - Date.now())));
-  }
-  const final = `${snapshot(100)}: **done**.`;
-  r.send({ id: 's1.done', edit: 's1', done: true, text: final, format: 'markdown' });
-  const done = await r.receipt('s1.done');
-  expect(done).toMatchObject({ ok: true });
-  const open = await r.receipt('s1');
-  expect(done.messageIds).toEqual(open.messageIds);
-  const receipts = r.receipts.items.filter((x) => x.id!.startsWith('s1.'));
-  expect(receipts).toHaveLength(101);
-  expect(receipts.every((x) => x.ok)).toBe(true);
-  expect(receipts.filter((x) => x.superseded).length).toBeGreaterThan(90);
+  r.send({ id, replyTo: `${r.ws.channel}:${asked}`, stream: true, text });
+  await r.receipt(id);
+  return r;
+}
 
-  const calls = r.calls(...STREAM_CALLS);
-  process.stdout.write(`slack streaming: 100 frames in 1 s + done -> ${calls.length} Slack calls (${calls.join(', ')})\n`);
-  expect(calls[0]).toBe('chat.startStream');
-  expect(calls.at(-1)).toBe('chat.stopStream');
-  expect(calls.length).toBeLessThanOrEqual(6);
-  expect(r.posts()).toHaveLength(1);
-  const post = r.posts()[0]!;
-  expect(post).toMatchObject({ via: 'chat.startStream', channel: r.ws.channel, threadRoot: asked });
-  expect(post.args).toMatchObject({ recipient_user_id: r.ws.tom.id, recipient_team_id: r.ws.app.teamId });
-  expect(open.messageIds).toEqual([`${r.ws.channel}:${post.ts}`]);
-  const m = r.emu.message(r.ws.channel, post.ts)!;
-  expect(m.text).toBe(final);
-  expect(m.stream!.state).toBe('stopped');
-  // Each append carried only what was new: together they are exactly the final text.
-  const appended = r.emu.requests
-    .filter((q) => q.method.startsWith('chat.') && q.method.endsWith('Stream'))
-    .map((q) => String(q.args.markdown_text ?? ''));
-  expect(appended.join('')).toBe(final);
-}, 30_000);
+hundredFrames('slack', 'a handful of stream calls in the thread', {
+  boot,
+  to: async (r) => ({ conversation: { id: r.ws.channel }, replyTo: `${r.ws.channel}:${await ask(r)}` }),
+  superseded: 90,
+  calls: { of: (r) => r.calls(...STREAM_CALLS), are: 'Slack calls', atMost: 6 },
+  check: (r, { to, open, final, calls }) => {
+    expect(calls[0]).toBe('chat.startStream');
+    expect(calls.at(-1)).toBe('chat.stopStream');
+    expect(r.posts()).toHaveLength(1);
+    const post = r.posts()[0]!;
+    // The stream went in the thread of the question it answers.
+    expect(post).toMatchObject({ via: 'chat.startStream', channel: r.ws.channel });
+    expect(`${post.channel}:${post.threadRoot}`).toBe(to.replyTo);
+    expect(post.args).toMatchObject({ recipient_user_id: r.ws.tom.id, recipient_team_id: r.ws.app.teamId });
+    expect(open.messageIds).toEqual([`${r.ws.channel}:${post.ts}`]);
+    const m = r.emu.message(r.ws.channel, post.ts)!;
+    expect(m.text).toBe(final);
+    expect(m.stream!.state).toBe('stopped');
+    // Each append carried only what was new: together they are exactly the final text.
+    const appended = r.emu.requests
+      .filter((q) => q.method.startsWith('chat.') && q.method.endsWith('Stream'))
+      .map((q) => String(q.args.markdown_text ?? ''));
+    expect(appended.join('')).toBe(final);
+  },
+  timeoutMs: 30_000,
+});
 
 test('slack streaming - a stream keeps its place among the other messages of the conversation', async () => {
   const r = await boot();
@@ -88,10 +80,7 @@ test('slack streaming - with no message answered there is no thread to stream in
 });
 
 test('slack streaming - a frame that rewrites the text stops the stream; the message is edited from then on', async () => {
-  const r = await boot();
-  const asked = await ask(r);
-  r.send({ id: 'w1', replyTo: `${r.ws.channel}:${asked}`, stream: true, text: 'Thinking…' });
-  await r.receipt('w1');
+  const r = await openInThread('w1', 'Thinking…');
   r.send({ id: 'w1.1', edit: 'w1', text: 'The answer is' });
   await r.receipt('w1.1');
   r.send({ id: 'w1.2', edit: 'w1', done: true, text: 'The answer is **42**.', format: 'markdown' });
@@ -111,10 +100,7 @@ test('slack streaming - plain text streams with markdown characters escaped one 
 });
 
 test('slack streaming - done is never lost: Slack closed the stream, so the final text goes in with chat.update', async () => {
-  const r = await boot({ emulator: { streamTimeoutMs: 600 } });
-  const asked = await ask(r);
-  r.send({ id: 'c1', replyTo: `${r.ws.channel}:${asked}`, stream: true, text: 'Part one.' });
-  await r.receipt('c1');
+  const r = await openInThread('c1', 'Part one.', { emulator: { streamTimeoutMs: 600 } });
   await new Promise((res) => setTimeout(res, 700));
   r.send({ id: 'c1.1', edit: 'c1', done: true, text: 'Part one. Part two.' });
   expect(await r.receipt('c1.1')).toMatchObject({ ok: true, attempts: 1 });
@@ -124,10 +110,7 @@ test('slack streaming - done is never lost: Slack closed the stream, so the fina
 });
 
 test('slack streaming - done is never lost: a rate limit on chat.stopStream is waited out and retried', async () => {
-  const r = await boot();
-  const asked = await ask(r);
-  r.send({ id: 'l1', replyTo: `${r.ws.channel}:${asked}`, stream: true, text: 'Almost' });
-  await r.receipt('l1');
+  const r = await openInThread('l1', 'Almost');
   r.emu.failNext({ method: 'chat.stopStream', status: 429, retryAfter: 1 });
   r.send({ id: 'l1.1', edit: 'l1', done: true, text: 'Almost there: done' });
   expect(await r.receipt('l1.1')).toMatchObject({ ok: true, attempts: 2 });
@@ -135,10 +118,7 @@ test('slack streaming - done is never lost: a rate limit on chat.stopStream is w
 });
 
 test('slack streaming - an append Slack carried out but whose answer was lost is not appended again', async () => {
-  const r = await boot();
-  const asked = await ask(r);
-  r.send({ id: 'x1', replyTo: `${r.ws.channel}:${asked}`, stream: true, text: 'One' });
-  await r.receipt('x1');
+  const r = await openInThread('x1', 'One');
   r.emu.failNext({ method: 'chat.appendStream', lostAnswer: true });
   r.send({ id: 'x1.1', edit: 'x1', text: 'One two' });
   expect(await r.receipt('x1.1')).toMatchObject({ ok: true, attempts: 2 });

@@ -1,25 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Objm } from '@nats-io/obj';
-import type { InboundEnvelope, MediaReply } from '../../../core/contract/schemas';
-import { AgentClient } from '../../../core/agent';
-import { eventually } from '../../support';
+import { csvAndChart, digest, firstMessage, mediaOf } from '../../support/media-cases';
+import { expectFailedAtOnce } from '../../support/receipt-checks';
 import { telegramRig, type TelegramRun } from './rig';
 
 const rig = telegramRig();
-let agent: AgentClient | undefined;
-afterEach(async () => {
-  await agent?.close();
-  agent = undefined;
-});
+const media = mediaOf(rig.t, 'telegram.default');
 
-/** The digest as NATS Object Store writes it: base64url with its padding. */
-const digest = (b: Buffer) => `SHA-256=${createHash('sha256').update(b).digest('base64').replace(/\+/g, '-').replace(/\//g, '_')}`;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('base64url');
-
-async function ask(r: TelegramRun, payload: Record<string, unknown>): Promise<MediaReply> {
-  const m = await rig.t.nc.request(`${r.prefix}.media.telegram.default`, JSON.stringify(payload), { timeout: 15_000 });
-  return m.json<MediaReply>();
-}
 
 /** Tom sends a file in the DM; resolves the stored envelope. */
 async function sent(r: TelegramRun, media: 'photo' | 'document', data: Buffer, name?: string, mime?: string) {
@@ -33,8 +20,7 @@ async function sent(r: TelegramRun, media: 'photo' | 'document', data: Buffer, n
     caption: 'see attached',
     file: { data, ...(mime ? { mime } : {}), ...(name ? { name } : {}) },
   });
-  await eventually(() => r.inbox.items.some((e) => e.kind === 'message'), 'the message with a file');
-  return r.inbox.items.find((e): e is InboundEnvelope => e.kind === 'message')!;
+  return firstMessage(r.inbox, 'the message with a file');
 }
 
 test('telegram media - getFile and the file download bring a photo into the bucket; bytes and digest exact', async () => {
@@ -43,13 +29,15 @@ test('telegram media - getFile and the file download bring a photo into the buck
   const photo = await sent(r, 'photo', png, undefined, 'image/png');
   const part = photo.message.parts[0] as { type: string; ref: string };
   expect(part.type).toBe('image');
-  const reply = await ask(r, { messageId: photo.message.id, ref: part.ref, type: 'image' });
+  const reply = await media.ask(r, { messageId: photo.message.id, ref: part.ref, type: 'image' });
   expect(reply).toMatchObject({ ok: true, size: png.length, mime: 'image/png', digest: digest(png) });
-  const os = await new Objm(rig.t.nc).open(`${r.prefix}_media`);
-  expect(Buffer.from((await os.getBlob((reply as { object: string }).object))!).equals(png)).toBe(true);
+  expect((await media.stored(r, reply)).equals(png)).toBe(true);
   expect(r.calls('getfile', 'file')).toEqual(['getfile', 'file']);
   // Asked again: the object is there already.
-  expect(await ask(r, { messageId: photo.message.id, ref: part.ref, type: 'image' })).toMatchObject({ ok: true, digest: digest(png) });
+  expect(await media.ask(r, { messageId: photo.message.id, ref: part.ref, type: 'image' })).toMatchObject({
+    ok: true,
+    digest: digest(png),
+  });
   expect(r.calls('getfile', 'file')).toEqual(['getfile', 'file']);
 });
 
@@ -57,29 +45,23 @@ test('telegram media - a file over the 20 MB bot download limit is E_TOO_LARGE s
   const r = await rig.boot({ emulator: { downloadLimit: 100_000 } });
   const env = await sent(r, 'document', randomBytes(150_000), 'big.pdf', 'application/pdf');
   const ref = (env.message.parts[0] as { ref: string }).ref;
-  const big = await ask(r, { messageId: env.message.id, ref, type: 'file' });
+  const big = await media.ask(r, { messageId: env.message.id, ref, type: 'file' });
   expect(big).toMatchObject({ ok: false, error: { code: 'E_TOO_LARGE' } });
   expect((big as { error: { message: string } }).error.message).toContain(
     'Telegram lets bots download files of at most 20 MB (20971520 bytes); getFile answered "Bad Request: file is too big"',
   );
-  const unknown = await ask(r, { messageId: env.message.id, ref: 'BQACAgIAAxkBAAInosuch', type: 'file' });
+  const unknown = await media.ask(r, { messageId: env.message.id, ref: 'BQACAgIAAxkBAAInosuch', type: 'file' });
   expect(unknown).toMatchObject({ ok: false, error: { code: 'E_SCHEMA' } });
   expect((unknown as { error: { message: string } }).error.message).toContain('Bad Request: invalid file_id');
-  const os = await new Objm(rig.t.nc).open(`${r.prefix}_media`);
-  const names: string[] = [];
-  for await (const info of await os.list()) names.push(info.name);
-  expect(names).toEqual([]);
+  expect(await media.objects(r)).toEqual([]);
 });
 
 test('telegram media - attachments go up as multipart sendDocument and sendPhoto, the text as the first caption; bytes exact', async () => {
   const r = await rig.boot();
-  agent = await AgentClient.connect({ servers: rig.t.nats.url, prefix: r.prefix, receiptTimeoutMs: 15_000 });
+  const agent = await media.agent(r);
   const env = await sent(r, 'document', Buffer.from('a,b\n1,2\n'), 'q3.csv', 'text/csv');
-  const csv = randomBytes(200_000);
-  const png = randomBytes(30_000);
-  const a = await agent.upload(csv, { name: 'result.csv', mime: 'text/csv' });
-  const b = await agent.upload(png, { name: 'chart.png', mime: 'image/png', kind: 'image' });
-  const receipt = await agent.reply(env, { text: 'here it is **now**', format: 'markdown', attachments: [a, b] });
+  const { csv, png, attachments } = await csvAndChart(agent);
+  const receipt = await agent.reply(env, { text: 'here it is **now**', format: 'markdown', attachments });
   expect(receipt.ok).toBe(true);
   const out = r.emu.sent.filter((s) => s.botId === r.bot.id);
   expect(out.map((s) => [s.method, s.text, s.file?.name, s.file?.mime])).toEqual([
@@ -95,7 +77,7 @@ test('telegram media - attachments go up as multipart sendDocument and sendPhoto
 
 test('telegram media - a text too long for a caption goes first as a message; oversized uploads end in E_TOO_LARGE with the limit', async () => {
   const r = await rig.boot({ emulator: { photoLimit: 10_000, uploadLimit: 60_000 } });
-  agent = await AgentClient.connect({ servers: rig.t.nats.url, prefix: r.prefix, receiptTimeoutMs: 15_000 });
+  const agent = await media.agent(r);
   const doc = await agent.upload(randomBytes(2_000), { name: 'notes.txt', mime: 'text/plain' });
   const long = 'x'.repeat(1500);
   r.send({ id: 'l1', conversation: { id: String(r.dm.id) }, text: long, attachments: [doc] });
@@ -106,9 +88,9 @@ test('telegram media - a text too long for a caption goes first as a message; ov
   ]);
   const photo = await agent.upload(randomBytes(20_000), { name: 'big.png', mime: 'image/png', kind: 'image' });
   r.send({ id: 'p1', conversation: { id: String(r.dm.id) }, attachments: [photo] });
-  const refused = await r.receipt('p1');
-  expect(refused).toMatchObject({ ok: false, attempts: 1, error: { code: 'E_TOO_LARGE', retryable: false } });
-  expect(refused.error!.message).toContain(
+  expectFailedAtOnce(
+    await r.receipt('p1'),
+    { code: 'E_TOO_LARGE', retryable: false },
     'PHOTO_SAVE_FILE_INVALID (bots upload photos of at most 10 MB and other files of at most 50 MB)',
   );
   const file = await agent.upload(randomBytes(80_000), { name: 'big.bin' });

@@ -1,22 +1,8 @@
+import { snapshot, stream100 } from '../../support/streaming-cases';
 import { telegramRig, type TelegramRun } from './rig';
 
 const rig = telegramRig();
 const { boot } = rig;
-
-/** The words of an answer, and its snapshots as a model would write them. */
-const WORDS = Array.from({ length: 100 }, (_, i) => `word${i}`);
-const snapshot = (n: number) => WORDS.slice(0, n).join(' ');
-
-/** 100 frames of stream `id` over about a second, then `done` with `final`. */
-async function stream100(r: TelegramRun, id: string, final: string, format?: 'markdown') {
-  const started = Date.now();
-  for (let i = 1; i <= 100; i++) {
-    r.send({ id: `${id}.${i}`, edit: id, text: snapshot(i), ...(format ? { format } : {}) });
-    await new Promise((res) => setTimeout(res, Math.max(0, started + i * 10 - Date.now())));
-  }
-  r.send({ id: `${id}.done`, edit: id, done: true, text: final, ...(format ? { format } : {}) });
-  return r.receipt(`${id}.done`);
-}
 
 const sentIn = (r: TelegramRun, chatId: number) => r.emu.sent.filter((s) => s.botId === r.bot.id && s.chatId === chatId);
 

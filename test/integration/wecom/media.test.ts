@@ -1,33 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { Objm } from '@nats-io/obj';
-import type { InboundEnvelope, MediaReply } from '../../../core/contract/schemas';
-import { AgentClient } from '../../../core/agent';
-import { wecomRig, type WeComRun } from './rig';
+import type { InboundEnvelope } from '../../../core/contract/schemas';
+import { mediaOf } from '../../support/media-cases';
+import { wecomRig } from './rig';
 
 const rig = wecomRig();
-let agent: AgentClient | undefined;
-afterEach(async () => {
-  await agent?.close();
-  agent = undefined;
-});
+const media = mediaOf(rig.t, 'wecom.default');
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(700 * 1024)]);
-
-async function ask(r: WeComRun, payload: Record<string, unknown>): Promise<MediaReply> {
-  const m = await rig.t.nc.request(`${r.prefix}.media.wecom.default`, JSON.stringify(payload), { timeout: 15_000 });
-  return m.json<MediaReply>();
-}
 
 describe('wecom media', () => {
   test('wecom media - an inbound image is downloaded and decrypted (AES key of the message) into the bucket; bytes exact', async () => {
     const r = await rig.boot();
     await r.emu.say({ botId: r.bot.botId, user: 'zhangsan', image: PNG });
     const [env] = (await r.inbox.waitFor(1)) as InboundEnvelope[];
-    const reply = await ask(r, { messageId: env!.message.id, ref: 'image-0', type: 'image' });
+    const reply = await media.ask(r, { messageId: env!.message.id, ref: 'image-0', type: 'image' });
     expect(reply).toMatchObject({ ok: true, size: PNG.length, mime: 'image/png', name: 'image.png' });
-    const os = await new Objm(rig.t.nc).open(`${r.prefix}_media`);
-    expect(Buffer.from((await os.getBlob((reply as { object: string }).object))!).equals(PNG)).toBe(true);
-    const other = await ask(r, { messageId: env!.message.id, ref: 'file-3', type: 'file' });
+    expect((await media.stored(r, reply)).equals(PNG)).toBe(true);
+    const other = await media.ask(r, { messageId: env!.message.id, ref: 'file-3', type: 'file' });
     expect(other).toMatchObject({ ok: false, error: { code: 'E_PLATFORM' } });
   });
 
@@ -45,14 +34,14 @@ describe('wecom media', () => {
       mime: 'application/pdf',
     });
     await new Promise((res) => setTimeout(res, 400)); // the image's URL expires
-    const late = await ask(r, { messageId: img!.message.id, ref: 'image-0', type: 'image' });
+    const late = await media.ask(r, { messageId: img!.message.id, ref: 'image-0', type: 'image' });
     expect(late).toMatchObject({ ok: false, error: { code: 'E_PLATFORM' } });
     expect((late as { error: { message: string } }).error.message).toContain('expire 5 minutes');
   });
 
   test('wecom media - attachments are uploaded in 512 KB chunks and sent as media messages after the text; bytes exact', async () => {
     const r = await rig.boot();
-    agent = await AgentClient.connect({ servers: rig.t.nats.url, prefix: r.prefix, receiptTimeoutMs: 15_000 });
+    const agent = await media.agent(r);
     await r.emu.say({ botId: r.bot.botId, user: 'wangwu', text: 'the report please' });
     const [env] = (await r.inbox.waitFor(1)) as InboundEnvelope[];
     const csv = randomBytes(1300 * 1024);
@@ -74,7 +63,7 @@ describe('wecom media', () => {
 
   test("wecom media - an image over WeCom's 10 MB is E_TOO_LARGE naming the limit; nothing is uploaded", async () => {
     const r = await rig.boot();
-    agent = await AgentClient.connect({ servers: rig.t.nats.url, prefix: r.prefix, receiptTimeoutMs: 15_000 });
+    const agent = await media.agent(r);
     r.emu.users.add('zhaoliu');
     const big = await agent.upload(randomBytes(10 * 1024 * 1024 + 1), { name: 'huge.png', mime: 'image/png', kind: 'image' });
     r.send({ id: 'big1', conversation: { id: 'zhaoliu' }, text: 'huge', attachments: [big] });
