@@ -51,10 +51,11 @@ export { AckTimeoutError, type DeliveryRecord } from './event-delivery';
 export type { SchemaV2Event } from './events';
 export { buildWebhookRequest, encryptPayload, signature, type WebhookOptions, type WebhookResponse } from './webhook';
 export { decodeFrame, encodeFrame, type Frame } from './pbbp2';
-export { CardCodes, type CardEntity, type CardOperation } from './cardkit';
-export { EditCodes, MAX_EDITS, type MessageChange } from './message-edit-api';
+export { Codes } from './errors';
+export type { CardEntity, CardOperation } from './cardkit';
+export { MAX_EDITS, type MessageChange } from './message-edit-api';
 export { CallbackCodes, type CallbackOutcome, type CallbackRoute, type CardButton } from './callbacks';
-export { FILE_LIMIT, IMAGE_LIMIT, ResourceCodes, type Resource } from './resources';
+export { FILE_LIMIT, IMAGE_LIMIT, type Resource } from './resources';
 
 /** Feishu's own long-connection defaults (seconds). */
 const DEFAULT_CLIENT_CONFIG: ClientConfig = { ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30, PingInterval: 120 };
