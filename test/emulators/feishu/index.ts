@@ -3,7 +3,6 @@
  * `@larksuiteoapi/node-sdk` (pass `emu.url` as the SDK's `domain`). See README.md.
  */
 import { EventEmitter } from 'node:events';
-import type { Server } from 'node:http';
 import { AppRegistry } from './apps';
 import { CardStore, STREAMING_LIMIT_MS, type CardEntity } from './cardkit';
 import type { ApiDeps } from './deps';
@@ -44,7 +43,7 @@ import { botMemberEvent, p2pEnteredEvent, reactionEvent, recalledEvent } from '.
 import { registerResourceRoutes, ResourceStore, type Resource } from './resources';
 import { nextEvent, until } from './waiters';
 import { WsGateway } from './ws-gateway';
-import { closeServer, listenLocal } from '../shared/http';
+import { LocalServer } from '../shared/http';
 
 export * from './types';
 export { AckTimeoutError, type DeliveryRecord } from './event-delivery';
@@ -97,8 +96,7 @@ export class FeishuEmulator extends EventEmitter {
   private clientConfig: ClientConfig;
   private readonly gateway: WsGateway;
   private readonly delivery: EventDelivery;
-  private server?: Server;
-  private baseUrl = '';
+  private readonly http = new LocalServer('FeishuEmulator');
 
   /** @param options ClientConfig handed out, default ack timeout, card table limit, ticket lifetime. */
   constructor(private readonly options: EmulatorOptions = {}) {
@@ -127,7 +125,7 @@ export class FeishuEmulator extends EventEmitter {
       reactions: this.reactions,
       clientConfig: () => this.clientConfig,
       cardTableLimit: () => this.options.cardTableLimit ?? 5,
-      issueWsUrl: (appId) => this.gateway.issueUrl(appId, this.baseUrl.replace(/^http/, 'ws')),
+      issueWsUrl: (appId) => this.gateway.issueUrl(appId, this.http.url.replace(/^http/, 'ws')),
       connectionCount: (appId) => this.gateway.connections(appId).length,
       onSent: (m) => {
         this.sent.push(m);
@@ -146,23 +144,19 @@ export class FeishuEmulator extends EventEmitter {
       },
       (router) => registerResourceRoutes(router, deps, this.resources),
     );
-    this.baseUrl = await listenLocal(server);
-    this.server = server;
+    await this.http.start(server);
   }
 
   /** Base URL to give the SDK as `domain`, e.g. `http://127.0.0.1:41234`. */
   get url(): string {
-    if (!this.baseUrl) throw new Error('FeishuEmulator: call start() first');
-    return this.baseUrl;
+    return this.http.url;
   }
 
   /** Close every socket and the server. */
   async stop(): Promise<void> {
     this.delivery.close();
     this.gateway.closeAll();
-    const server = this.server;
-    this.server = undefined;
-    await closeServer(server);
+    await this.http.stop();
   }
 
   /** Register an app (several may coexist). */
