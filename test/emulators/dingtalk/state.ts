@@ -2,15 +2,20 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError, checkMessage } from './openapi';
 import { StreamHub } from './stream';
-import type { CardButton, CardState, EmulatorOptions, GroupInfo, InjectedFailure, RequestRecord, SentMessage, UserInfo } from './types';
+import type {
+  AppInfo,
+  CardButton,
+  CardState,
+  EmulatorOptions,
+  GroupInfo,
+  InjectedFailure,
+  RequestRecord,
+  SentMessage,
+  UserInfo,
+} from './types';
 
-export interface StoredApp {
-  clientId: string;
-  clientSecret: string;
-  robotCode: string;
-  chatbotUserId: string;
-  corpId: string;
-  name: string;
+/** An app as the emulator keeps it: what its tests see, and the permissions it was granted. */
+export interface StoredApp extends AppInfo {
   scopes: Set<string>;
 }
 

@@ -8,8 +8,9 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { DownFrame, PushOutcome, Pushed } from './types';
+import { refuseBadTicket, TicketedUpgrades } from '../shared/tickets';
 
 export interface Subscription {
   type: string;
@@ -26,7 +27,6 @@ export interface StreamConnection {
 interface Ticket {
   clientId: string;
   subscriptions: Subscription[];
-  expires: number;
 }
 
 interface Pending {
@@ -46,8 +46,7 @@ export interface HubOptions {
 
 /** Events: 'connection' / 'close' (StreamConnection), 'ack' ({messageId, data}), 'protocolError' ({clientId, error}). */
 export class StreamHub extends EventEmitter {
-  private readonly wss = new WebSocketServer({ noServer: true });
-  private readonly tickets = new Map<string, Ticket>();
+  private readonly upgrades = new TicketedUpgrades<Ticket>();
   private readonly conns = new Map<string, StreamConnection[]>();
   private readonly pending = new Map<string, Pending>();
   /** SYSTEM pings waiting for their echo, by messageId. */
@@ -63,9 +62,7 @@ export class StreamHub extends EventEmitter {
   }
 
   issueTicket(clientId: string, subscriptions: Subscription[]): string {
-    const ticket = randomUUID();
-    this.tickets.set(ticket, { clientId, subscriptions, expires: Date.now() + this.opts.ticketTtlMs });
-    return ticket;
+    return this.upgrades.issue({ clientId, subscriptions }, this.opts.ticketTtlMs);
   }
 
   connections(clientId: string): StreamConnection[] {
@@ -73,15 +70,9 @@ export class StreamHub extends EventEmitter {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const ticket = url.searchParams.get('ticket') ?? '';
-    const t = this.tickets.get(ticket);
-    this.tickets.delete(ticket);
-    if (url.pathname !== '/connect' || !t || t.expires < Date.now()) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ninvalid or expired ticket');
-      return;
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, t));
+    const { url, ticket } = this.upgrades.redeem(req);
+    if (url.pathname !== '/connect' || !ticket) return refuseBadTicket(socket);
+    this.upgrades.accept(req, socket, head, (ws) => this.accept(ws, ticket));
   }
 
   private accept(socket: WebSocket, t: Ticket): void {
@@ -248,6 +239,6 @@ export class StreamHub extends EventEmitter {
     this.pending.clear();
     for (const list of this.conns.values()) for (const c of list) c.socket.terminate();
     this.conns.clear();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await this.upgrades.close();
   }
 }

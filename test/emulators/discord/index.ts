@@ -183,27 +183,19 @@ export class DiscordEmulator {
 
   /** A person joins or leaves a guild (GUILD_MEMBER_ADD / _REMOVE, for bots with the Server Members intent). */
   join(guildId: string, userId: string): void {
-    const g = this.world.guilds.get(guildId)!;
-    g.members.add(userId);
-    for (const appId of g.apps)
-      this.gateway.dispatch(
-        appId,
-        'GUILD_MEMBER_ADD',
-        { guild_id: guildId, ...this.world.member(userId, true) },
-        { intent: Intents.GuildMembers },
-      );
+    this.world.guilds.get(guildId)!.members.add(userId);
+    this.memberEvent(guildId, 'GUILD_MEMBER_ADD', this.world.member(userId, true));
   }
 
   leave(guildId: string, userId: string): void {
-    const g = this.world.guilds.get(guildId)!;
-    g.members.delete(userId);
-    for (const appId of g.apps)
-      this.gateway.dispatch(
-        appId,
-        'GUILD_MEMBER_REMOVE',
-        { guild_id: guildId, user: this.world.user(userId) },
-        { intent: Intents.GuildMembers },
-      );
+    this.world.guilds.get(guildId)!.members.delete(userId);
+    this.memberEvent(guildId, 'GUILD_MEMBER_REMOVE', { user: this.world.user(userId) });
+  }
+
+  /** A member event to the guild's apps (sent to those with the Server Members intent). */
+  private memberEvent(guildId: string, event: string, member: Record<string, unknown>): void {
+    for (const appId of this.world.guilds.get(guildId)!.apps)
+      this.gateway.dispatch(appId, event, { guild_id: guildId, ...member }, { intent: Intents.GuildMembers });
   }
 
   /** The DM channel between an app's bot and a person. */
@@ -234,24 +226,15 @@ export class DiscordEmulator {
       files.set(a.id, f.bytes);
       return a;
     });
-    const r = this.world.addMessage(
-      {
-        channel_id: ch.id,
-        ...(ch.guildId ? { guild_id: ch.guildId } : {}),
-        author: this.world.user(o.user),
-        content: o.content,
-        mention_everyone: false,
-        mentions,
-        attachments,
-        components: [],
-        type: o.replyTo ? 19 : 0,
-        ...(o.replyTo
-          ? { message_reference: { type: 0, message_id: o.replyTo, channel_id: ch.id, ...(ch.guildId ? { guild_id: ch.guildId } : {}) } }
-          : {}),
-      },
-      undefined,
+    const r = this.world.createMessage({
+      channel: ch,
+      author: o.user,
+      content: o.content,
+      mentions,
+      attachments,
+      replyTo: o.replyTo,
       files,
-    );
+    });
     this.echo('MESSAGE_CREATE', r);
     return r.message;
   }

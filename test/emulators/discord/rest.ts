@@ -289,33 +289,17 @@ export class Rest {
       files.set(a.id, f.bytes);
       return a;
     });
-    const r = this.world.addMessage(
-      {
-        channel_id: ch.id,
-        ...(ch.guildId ? { guild_id: ch.guildId } : {}),
-        author: this.world.user(app.botUserId),
-        content,
-        mention_everyone: false,
-        mentions: [],
-        attachments,
-        components,
-        ...(nonce !== undefined ? { nonce: nonce as string } : {}),
-        type: ref?.message_id ? 19 : 0,
-        ...(ref?.message_id
-          ? {
-              message_reference: {
-                type: 0,
-                message_id: ref.message_id,
-                channel_id: ch.id,
-                ...(ch.guildId ? { guild_id: ch.guildId } : {}),
-              },
-            }
-          : {}),
-        application_id: app.id,
-      },
-      app.id,
+    const r = this.world.createMessage({
+      channel: ch,
+      author: app.botUserId,
+      content,
+      attachments,
+      components,
+      nonce: nonce as string | number | undefined,
+      replyTo: ref?.message_id,
+      appId: app.id,
       files,
-    );
+    });
     if (nonce !== undefined && enforce === true) this.world.nonces.set(key, { messageId: r.message.id, at: Date.now() });
     this.events.created(r);
     return { status: 200, body: this.world.view(r, app.id) };
@@ -396,24 +380,15 @@ export class Rest {
     if (type === 7) this.apply(this.world.messages.get(i.messageId!)!, data);
     if (type === 4 || type === 5) {
       const { content, components } = type === 4 ? this.checkContent(data) : { content: '', components: [] };
-      const ch = this.world.channels.get(i.channelId)!;
-      const r = this.world.addMessage(
-        {
-          channel_id: ch.id,
-          ...(ch.guildId ? { guild_id: ch.guildId } : {}),
-          author: this.world.user(app.botUserId),
-          content,
-          mention_everyone: false,
-          mentions: [],
-          attachments: [],
-          components,
-          type: 0,
-          // 128: LOADING, the "Bot is thinking..." of a deferred answer.
-          flags: type === 5 ? 128 : 0,
-          application_id: app.id,
-        },
-        app.id,
-      );
+      const r = this.world.createMessage({
+        channel: this.world.channels.get(i.channelId)!,
+        author: app.botUserId,
+        content,
+        components,
+        // 128: LOADING, the "Bot is thinking..." of a deferred answer.
+        flags: type === 5 ? 128 : 0,
+        appId: app.id,
+      });
       i.original = r.message.id;
       this.events.created(r);
     }

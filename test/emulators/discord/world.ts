@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import {
   snowflake,
+  type ApiActionRow,
   type ApiAttachment,
   type ApiMessage,
   type ApiUser,
@@ -24,6 +25,25 @@ export interface PendingInteraction {
   answered?: number;
   original?: string;
   resolve(outcome: { acked: boolean; type?: number; code?: number }): void;
+}
+
+/** What a new message is made of; `World.createMessage` gives it the rest. */
+export interface NewMessage {
+  channel: ChannelRecord;
+  /** The user id of who writes it (a person, or the app's bot). */
+  author: string;
+  content: string;
+  mentions?: ApiUser[];
+  attachments?: ApiAttachment[];
+  components?: ApiActionRow[];
+  /** The message it replies to. */
+  replyTo?: string;
+  nonce?: string | number;
+  flags?: number;
+  /** The app whose bot posts it; absent for a person's message. */
+  appId?: string;
+  /** The bytes of each attachment, by attachment id. */
+  files?: Map<string, Buffer>;
 }
 
 export class World {
@@ -145,7 +165,7 @@ export class World {
     };
   }
 
-  /** Stores a message and returns its record. */
+  /** Stores a message given as its API object (the fields every new message starts with filled in) and returns its record. */
   addMessage(
     m: Omit<ApiMessage, 'id' | 'timestamp' | 'edited_timestamp' | 'tts' | 'pinned' | 'embeds' | 'mention_roles' | 'flags'> & {
       flags?: number;
@@ -167,6 +187,34 @@ export class World {
     const record: MessageRecord = { message, ...(appId ? { appId } : {}), deleted: false, edits: 0, files, reactions: [] };
     this.messages.set(message.id, record);
     return record;
+  }
+
+  /**
+   * Stores a new message from what it is made of: a reply (type 19, with its `message_reference`) when
+   * it answers `replyTo`, the app's own (`application_id`) when `appId` posts it.
+   */
+  createMessage(m: NewMessage): MessageRecord {
+    const ch = m.channel;
+    const guild = ch.guildId ? { guild_id: ch.guildId } : {};
+    return this.addMessage(
+      {
+        channel_id: ch.id,
+        ...guild,
+        author: this.user(m.author),
+        content: m.content,
+        mention_everyone: false,
+        mentions: m.mentions ?? [],
+        attachments: m.attachments ?? [],
+        components: m.components ?? [],
+        ...(m.nonce !== undefined ? { nonce: m.nonce } : {}),
+        type: m.replyTo ? 19 : 0,
+        ...(m.flags !== undefined ? { flags: m.flags } : {}),
+        ...(m.replyTo ? { message_reference: { type: 0, message_id: m.replyTo, channel_id: ch.id, ...guild } } : {}),
+        ...(m.appId ? { application_id: m.appId } : {}),
+      },
+      m.appId,
+      m.files,
+    );
   }
 
   /** An attachment object with a signed CDN URL (`ex`/`is`/`hm`, as Discord's CDN links carry). */

@@ -1,4 +1,4 @@
-import { CardCodes, EditCodes, FeishuEmulator, MAX_EDITS } from './index';
+import { Codes, FeishuEmulator, MAX_EDITS } from './index';
 import { feishuErrorOf, makeClient, newCredentials } from './sdk-harness';
 
 const CHAT = 'oc_5ce6d5720a1b2c3d4e5f60718293a4b5';
@@ -53,8 +53,8 @@ test('feishu emulator - a card entity streams into its message: full text each t
   await stream(client, cardId, 'Once', 1);
   await stream(client, cardId, 'Once upon', 2);
   expect(emu.shownText(messageId)).toBe('Once upon');
-  expect(await codeOf(stream(client, cardId, 'Once upon a', 2))).toBe(CardCodes.sequence.code);
-  expect(await codeOf(stream(client, cardId, 'Once', 1))).toBe(CardCodes.sequence.code);
+  expect(await codeOf(stream(client, cardId, 'Once upon a', 2))).toBe(Codes.cardSequence.code);
+  expect(await codeOf(stream(client, cardId, 'Once', 1))).toBe(Codes.cardSequence.code);
   // The same uuid again is carried out once: success, no change.
   await stream(client, cardId, 'Once upon a time', 5, 'u-5');
   await stream(client, cardId, 'Once upon a time', 5, 'u-5');
@@ -63,7 +63,7 @@ test('feishu emulator - a card entity streams into its message: full text each t
     data: { settings: JSON.stringify({ config: { streaming_mode: false } }), sequence: 6 },
   });
   expect(emu.card(messageId)).toMatchObject({ cardId, streaming: false, closedBy: 'settings', sequence: 6 });
-  expect(await codeOf(stream(client, cardId, 'late', 7))).toBe(CardCodes.streamingClosed.code);
+  expect(await codeOf(stream(client, cardId, 'late', 7))).toBe(Codes.cardStreamingClosed.code);
   // A closed card is still replaced whole.
   await client.cardkit.v1.card.update({
     path: { card_id: cardId },
@@ -78,7 +78,7 @@ test('feishu emulator - streaming ends by itself after its time limit: 200850', 
   emu.setCardStreamingLimit(50);
   const { cardId } = await streamingCard(client);
   await new Promise((r) => setTimeout(r, 80));
-  expect(await codeOf(stream(client, cardId, 'too late', 1))).toBe(CardCodes.streamingTimeout.code);
+  expect(await codeOf(stream(client, cardId, 'too late', 1))).toBe(Codes.cardStreamingTimeout.code);
   expect(emu.card(cardId)).toMatchObject({ streaming: false, closedBy: 'timeout' });
 });
 
@@ -86,13 +86,13 @@ test('feishu emulator - only the creating app operates a card, which is sent onc
   const { client } = apiApp();
   const other = apiApp().client;
   const { cardId } = await streamingCard(client);
-  expect(await codeOf(stream(other, cardId, 'hijack', 1))).toBe(CardCodes.notOwner.code);
+  expect(await codeOf(stream(other, cardId, 'hijack', 1))).toBe(Codes.cardNotOwner.code);
   const again = other.im.message.create({
     params: { receive_id_type: 'chat_id' },
     data: { receive_id: CHAT, msg_type: 'interactive', content: JSON.stringify({ type: 'card', data: { card_id: cardId } }) },
   });
   expect(await codeOf(again)).toBe(230099);
-  expect(await codeOf(stream(client, '7000000000000000000', 'x', 1))).toBe(CardCodes.cardNotFound.code);
+  expect(await codeOf(stream(client, '7000000000000000000', 'x', 1))).toBe(Codes.cardNotFound.code);
   const codes: number[] = [];
   for (let i = 1; i <= 11; i++) codes.push((await codeOf(stream(client, cardId, `t${i}`, i))) as number);
   expect(codes.slice(0, 10)).toEqual(Array(10).fill(0));
@@ -102,7 +102,7 @@ test('feishu emulator - only the creating app operates a card, which is sent onc
 test('feishu emulator - cards are JSON 2.0 with unique element ids', async () => {
   const { client } = apiApp();
   const v1 = JSON.stringify({ elements: [{ tag: 'markdown', content: 'x' }] });
-  expect(await codeOf(client.cardkit.v1.card.create({ data: { type: 'card_json', data: v1 } }))).toBe(CardCodes.parseFailed.code);
+  expect(await codeOf(client.cardkit.v1.card.create({ data: { type: 'card_json', data: v1 } }))).toBe(Codes.cardParseFailed.code);
   const dup = JSON.stringify({
     schema: '2.0',
     body: {
@@ -112,7 +112,7 @@ test('feishu emulator - cards are JSON 2.0 with unique element ids', async () =>
       ],
     },
   });
-  expect(await codeOf(client.cardkit.v1.card.create({ data: { type: 'card_json', data: dup } }))).toBe(CardCodes.duplicateElementId.code);
+  expect(await codeOf(client.cardkit.v1.card.create({ data: { type: 'card_json', data: dup } }))).toBe(Codes.cardDuplicateElementId.code);
 });
 
 test('feishu emulator - text edits (PUT) stop at 20; cards are patched; messages are recalled', async () => {
@@ -133,9 +133,9 @@ test('feishu emulator - text edits (PUT) stop at 20; cards are patched; messages
     path: { message_id: messageId },
     data: { msg_type: 'text', content: JSON.stringify({ text: 'one more' }) },
   });
-  expect(await codeOf(over)).toBe(EditCodes.editLimit.code);
+  expect(await codeOf(over)).toBe(Codes.editLimit.code);
   const patchText = client.im.message.patch({ path: { message_id: messageId }, data: { content: card('x', false) } });
-  expect(await codeOf(patchText)).toBe(EditCodes.notCard.code);
+  expect(await codeOf(patchText)).toBe(Codes.invalidParam.code);
 
   const c = await client.im.message.create({
     params: { receive_id_type: 'chat_id' },
@@ -145,7 +145,7 @@ test('feishu emulator - text edits (PUT) stop at 20; cards are patched; messages
   await client.im.message.patch({ path: { message_id: cardMessage }, data: { content: card('patched', false) } });
   expect(emu.shownText(cardMessage)).toBe('patched');
   const putCard = client.im.message.update({ path: { message_id: cardMessage }, data: { msg_type: 'text', content: '{"text":"no"}' } });
-  expect(await codeOf(putCard)).toBe(EditCodes.notEditable.code);
+  expect(await codeOf(putCard)).toBe(Codes.notEditable.code);
 
   await client.im.message.delete({ path: { message_id: cardMessage } });
   expect(emu.recalled(cardMessage)).toBe(true);

@@ -24,18 +24,6 @@ export const STREAMING_LIMIT_MS = 10 * 60_000;
 const OPS_PER_SECOND = 10;
 const MAX_SEQUENCE = 2_147_483_647;
 
-/** CardKit's own codes (see README "Not faithful" for the ones no public source confirms). */
-export const CardCodes = {
-  parseFailed: { code: 200621, msg: 'ErrMsg: parse card json err, please check whether the card json is correct; ', httpStatus: 400 },
-  streamingTimeout: { code: 200850, msg: 'ErrMsg: card streaming timeout; ', httpStatus: 400 },
-  duplicateElementId: { code: 300301, msg: 'ErrMsg: Duplicate element_id in card component; ', httpStatus: 400 },
-  notOwner: { code: 300303, msg: 'ErrMsg: the app has no permission to operate this card; ', httpStatus: 400 },
-  streamingClosed: { code: 300309, msg: 'ErrMsg: streaming mode is closed; ', httpStatus: 400 },
-  cardNotFound: { code: 300310, msg: 'ErrMsg: card not found; ', httpStatus: 400 },
-  elementNotFound: { code: 300313, msg: 'ErrMsg: not find elementID', httpStatus: 400 },
-  sequence: { code: 300317, msg: 'ErrMsg: sequence number compare failed; ', httpStatus: 400 },
-} as const;
-
 type Json = Record<string, unknown>;
 
 /** One operation a card accepted. */
@@ -88,13 +76,13 @@ function parseCard(type: unknown, data: unknown): Json {
   try {
     card = JSON.parse(data);
   } catch {
-    fail(CardCodes.parseFailed);
+    fail(Codes.cardParseFailed);
   }
-  if (!isObj(card) || card.schema !== '2.0' || !isObj(card.body) || !Array.isArray(card.body.elements)) fail(CardCodes.parseFailed);
+  if (!isObj(card) || card.schema !== '2.0' || !isObj(card.body) || !Array.isArray(card.body.elements)) fail(Codes.cardParseFailed);
   const ids = elementsOf(card)
     .map((e) => e.element_id)
     .filter((id): id is string => typeof id === 'string');
-  if (new Set(ids).size !== ids.length) fail(CardCodes.duplicateElementId);
+  if (new Set(ids).size !== ids.length) fail(Codes.cardDuplicateElementId);
   return card;
 }
 
@@ -152,8 +140,8 @@ export class CardStore {
    */
   operate(app: AppState, cardId: string, body: Json, op: CardOperation['op'], apply: (c: CardEntity) => void, elementId?: string): void {
     const c = this.get(cardId);
-    if (!c) fail(CardCodes.cardNotFound);
-    if (c.appId !== app.appId) fail(CardCodes.notOwner);
+    if (!c) fail(Codes.cardNotFound);
+    if (c.appId !== app.appId) fail(Codes.cardNotOwner);
     const sequence = body.sequence;
     if (typeof sequence !== 'number' || !Number.isInteger(sequence) || sequence < 1 || sequence > MAX_SEQUENCE) {
       fail(fieldViolation('sequence', 'sequence is required, an integer from 1 to 2147483647', String(sequence)));
@@ -164,7 +152,7 @@ export class CardStore {
     }
     if (this.rate.hit(cardId, Date.now()) > 0) fail(Codes.frequencyLimit);
     if (typeof uuid === 'string' && c.uuids.has(uuid)) return;
-    if (sequence <= c.sequence) fail(CardCodes.sequence);
+    if (sequence <= c.sequence) fail(Codes.cardSequence);
     apply(c);
     c.sequence = sequence;
     if (typeof uuid === 'string') c.uuids.add(uuid);
@@ -174,7 +162,7 @@ export class CardStore {
   /** The error a text update gets on a card that does not stream (any more). */
   notStreaming(c: CardEntity): FeishuError | undefined {
     if (c.streaming) return undefined;
-    return c.closedBy === 'timeout' ? { ...CardCodes.streamingTimeout } : { ...CardCodes.streamingClosed };
+    return c.closedBy === 'timeout' ? { ...Codes.cardStreamingTimeout } : { ...Codes.cardStreamingClosed };
   }
 
   private expire(c: CardEntity): void {
@@ -221,7 +209,7 @@ async function streamContent(ctx: RequestContext, deps: ApiDeps): Promise<Reply>
       if (closed) fail(closed);
       const el = elementsOf(c.card).find((e) => e.element_id === elementId);
       if (!el || (el.tag !== 'markdown' && el.tag !== 'plain_text')) {
-        fail({ ...CardCodes.elementNotFound, msg: `${CardCodes.elementNotFound.msg} : ${elementId}; ` });
+        fail({ ...Codes.cardElementNotFound, msg: `${Codes.cardElementNotFound.msg} : ${elementId}; ` });
       }
       el.content = b.content;
     },
@@ -238,9 +226,9 @@ async function settings(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
   try {
     parsed = JSON.parse(b.settings);
   } catch {
-    fail(CardCodes.parseFailed);
+    fail(Codes.cardParseFailed);
   }
-  if (!isObj(parsed)) fail(CardCodes.parseFailed);
+  if (!isObj(parsed)) fail(Codes.cardParseFailed);
   deps.cards.operate(app, ctx.params.card_id, b, 'settings', (c) => {
     if (isObj(parsed.config)) {
       c.card.config = { ...(isObj(c.card.config) ? c.card.config : {}), ...parsed.config };

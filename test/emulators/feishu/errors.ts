@@ -23,7 +23,7 @@ export interface FeishuError {
   headers?: Record<string, string>;
 }
 
-/** Known codes with their canonical message and HTTP status. */
+/** Known codes with their canonical message and HTTP status (README "Not faithful" names the unconfirmed ones). */
 export const Codes = {
   invalidParam: { code: 230001, msg: 'Your request contains an invalid request parameter', httpStatus: 400 },
   botNotInChat: { code: 230002, msg: 'Bot/User can NOT be out of the chat.', httpStatus: 400 },
@@ -58,7 +58,25 @@ export const Codes = {
   wsCredentialEmpty: { code: 1000040344, msg: 'app_id or app_secret is empty', httpStatus: 200 },
   wsCredentialInvalid: { code: 1000040345, msg: 'app_id or app_secret is invalid', httpStatus: 200 },
   wsExceedConnLimit: { code: 1000040350, msg: 'exceed conn limit', httpStatus: 200 },
-} as const;
+  // Message edits (PATCH / PUT of a sent message).
+  notEditable: { code: 230071, msg: 'The message type does not support editing, only text and post can be edited.', httpStatus: 400 },
+  editLimit: { code: 230072, msg: 'The message has reached the number of times it can be edited.', httpStatus: 400 },
+  // Image and file uploads, and the resources of a message.
+  resourceInvalidParam: { code: 234001, msg: 'Invalid request param.', httpStatus: 400 },
+  resourceTooLarge: { code: 234006, msg: 'The file size exceed the max value.', httpStatus: 400 },
+  resourceEmpty: { code: 234010, msg: "File's size can't be 0.", httpStatus: 400 },
+  resourceNotInMessage: { code: 234003, msg: 'File not in msg.', httpStatus: 400 },
+  resourceUnsupported: { code: 234043, msg: 'Unsupported message type.', httpStatus: 400 },
+  // CardKit card entities; CardKit's messages start with `ErrMsg: `.
+  cardParseFailed: { code: 200621, msg: 'ErrMsg: parse card json err, please check whether the card json is correct; ', httpStatus: 400 },
+  cardStreamingTimeout: { code: 200850, msg: 'ErrMsg: card streaming timeout; ', httpStatus: 400 },
+  cardDuplicateElementId: { code: 300301, msg: 'ErrMsg: Duplicate element_id in card component; ', httpStatus: 400 },
+  cardNotOwner: { code: 300303, msg: 'ErrMsg: the app has no permission to operate this card; ', httpStatus: 400 },
+  cardStreamingClosed: { code: 300309, msg: 'ErrMsg: streaming mode is closed; ', httpStatus: 400 },
+  cardNotFound: { code: 300310, msg: 'ErrMsg: card not found; ', httpStatus: 400 },
+  cardElementNotFound: { code: 300313, msg: 'ErrMsg: not find elementID', httpStatus: 400 },
+  cardSequence: { code: 300317, msg: 'ErrMsg: sequence number compare failed; ', httpStatus: 400 },
+} as const satisfies Record<string, FeishuError>;
 
 /** Build a FeishuError from a catalogue entry, optionally with an `ext=` detail. */
 export function feishuError(entry: { code: number; msg: string; httpStatus: number }, ext?: string): FeishuError {

@@ -7,15 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, FeishuHttpError } from './errors';
 import { newLogId } from './ids';
 import type { RequestLogEntry } from './types';
-
-function readBytes(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+import { readBytes } from '../shared/http';
 
 /** What a handler sees. */
 export interface RequestContext {

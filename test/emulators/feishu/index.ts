@@ -3,7 +3,6 @@
  * `@larksuiteoapi/node-sdk` (pass `emu.url` as the SDK's `domain`). See README.md.
  */
 import { EventEmitter } from 'node:events';
-import type { Server } from 'node:http';
 import { AppRegistry } from './apps';
 import { CardStore, STREAMING_LIMIT_MS, type CardEntity } from './cardkit';
 import type { ApiDeps } from './deps';
@@ -44,17 +43,18 @@ import { botMemberEvent, p2pEnteredEvent, reactionEvent, recalledEvent } from '.
 import { registerResourceRoutes, ResourceStore, type Resource } from './resources';
 import { nextEvent, until } from './waiters';
 import { WsGateway } from './ws-gateway';
-import { closeServer, listenLocal } from '../shared/http';
+import { LocalServer } from '../shared/http';
 
 export * from './types';
 export { AckTimeoutError, type DeliveryRecord } from './event-delivery';
 export type { SchemaV2Event } from './events';
 export { buildWebhookRequest, encryptPayload, signature, type WebhookOptions, type WebhookResponse } from './webhook';
 export { decodeFrame, encodeFrame, type Frame } from './pbbp2';
-export { CardCodes, type CardEntity, type CardOperation } from './cardkit';
-export { EditCodes, MAX_EDITS, type MessageChange } from './message-edit-api';
+export { Codes } from './errors';
+export type { CardEntity, CardOperation } from './cardkit';
+export { MAX_EDITS, type MessageChange } from './message-edit-api';
 export { CallbackCodes, type CallbackOutcome, type CallbackRoute, type CardButton } from './callbacks';
-export { FILE_LIMIT, IMAGE_LIMIT, ResourceCodes, type Resource } from './resources';
+export { FILE_LIMIT, IMAGE_LIMIT, type Resource } from './resources';
 
 /** Feishu's own long-connection defaults (seconds). */
 const DEFAULT_CLIENT_CONFIG: ClientConfig = { ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30, PingInterval: 120 };
@@ -96,8 +96,7 @@ export class FeishuEmulator extends EventEmitter {
   private clientConfig: ClientConfig;
   private readonly gateway: WsGateway;
   private readonly delivery: EventDelivery;
-  private server?: Server;
-  private baseUrl = '';
+  private readonly http = new LocalServer('FeishuEmulator');
 
   /** @param options ClientConfig handed out, default ack timeout, card table limit, ticket lifetime. */
   constructor(private readonly options: EmulatorOptions = {}) {
@@ -126,7 +125,7 @@ export class FeishuEmulator extends EventEmitter {
       reactions: this.reactions,
       clientConfig: () => this.clientConfig,
       cardTableLimit: () => this.options.cardTableLimit ?? 5,
-      issueWsUrl: (appId) => this.gateway.issueUrl(appId, this.baseUrl.replace(/^http/, 'ws')),
+      issueWsUrl: (appId) => this.gateway.issueUrl(appId, this.http.url.replace(/^http/, 'ws')),
       connectionCount: (appId) => this.gateway.connections(appId).length,
       onSent: (m) => {
         this.sent.push(m);
@@ -145,23 +144,19 @@ export class FeishuEmulator extends EventEmitter {
       },
       (router) => registerResourceRoutes(router, deps, this.resources),
     );
-    this.baseUrl = await listenLocal(server);
-    this.server = server;
+    await this.http.start(server);
   }
 
   /** Base URL to give the SDK as `domain`, e.g. `http://127.0.0.1:41234`. */
   get url(): string {
-    if (!this.baseUrl) throw new Error('FeishuEmulator: call start() first');
-    return this.baseUrl;
+    return this.http.url;
   }
 
   /** Close every socket and the server. */
   async stop(): Promise<void> {
     this.delivery.close();
     this.gateway.closeAll();
-    const server = this.server;
-    this.server = undefined;
-    await closeServer(server);
+    await this.http.stop();
   }
 
   /** Register an app (several may coexist). */

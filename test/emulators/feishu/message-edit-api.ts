@@ -17,13 +17,6 @@ import { messageData, type StoredMessage } from './messages';
 /** Edits Feishu allows of one text or post message. */
 export const MAX_EDITS = 20;
 
-/** Codes of the edit APIs (see README "Not faithful" for the unconfirmed ones). */
-export const EditCodes = {
-  notEditable: { code: 230071, msg: 'The message type does not support editing, only text and post can be edited.', httpStatus: 400 },
-  editLimit: { code: 230072, msg: 'The message has reached the number of times it can be edited.', httpStatus: 400 },
-  notCard: { code: 230001, msg: 'Your request contains an invalid request parameter, ext=the message is not a card', httpStatus: 400 },
-} as const;
-
 /** One change the bot made to a message it sent. */
 export interface MessageChange {
   kind: 'patch' | 'update' | 'delete';
@@ -70,7 +63,7 @@ async function patchCard(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
   const m = ownMessage(ctx, deps, app);
   const b = (ctx.body ?? {}) as Record<string, unknown>;
   if (typeof b.content !== 'string' || !b.content) fail(fieldViolation('content', 'content is required'));
-  if (m.msgType !== 'interactive') fail(EditCodes.notCard);
+  if (m.msgType !== 'interactive') fail(invalidParam('the message is not a card'));
   const content = validateContent('interactive', b.content, deps.cardTableLimit());
   if ((content as { type?: unknown }).type === 'card')
     fail(invalidParam('invalid message content, ext=a card entity cannot be patched in'));
@@ -86,9 +79,9 @@ async function updateText(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
   const msgType = b.msg_type;
   if (typeof msgType !== 'string' || !msgType) fail(fieldViolation('msg_type', 'msg_type is required'));
   if (typeof b.content !== 'string' || !b.content) fail(fieldViolation('content', 'content is required'));
-  if ((m.msgType !== 'text' && m.msgType !== 'post') || (msgType !== 'text' && msgType !== 'post')) fail(EditCodes.notEditable);
+  if ((m.msgType !== 'text' && m.msgType !== 'post') || (msgType !== 'text' && msgType !== 'post')) fail(Codes.notEditable);
   const content = validateContent(msgType, b.content, deps.cardTableLimit());
-  if (deps.changes.count(m.messageId) >= MAX_EDITS) fail(EditCodes.editLimit);
+  if (deps.changes.count(m.messageId) >= MAX_EDITS) fail(Codes.editLimit);
   deps.changes.bump(m.messageId);
   m.msgType = msgType;
   m.rawContent = b.content;

@@ -157,6 +157,18 @@ function decodeHeader(buf: Uint8Array): FrameHeader {
   return { key, value };
 }
 
+/** How decodeFrame reads each field, by number; field 5, the repeated headers, it reads apart. */
+const FRAME_FIELDS: Record<number, (r: Reader) => Partial<Frame>> = {
+  1: (r) => ({ SeqID: r.varint() }),
+  2: (r) => ({ LogID: r.varint() }),
+  3: (r) => ({ service: varintToInt32(r.varint()) }),
+  4: (r) => ({ method: varintToInt32(r.varint()) }),
+  6: (r) => ({ payloadEncoding: utf8(r.lenDelimited()) }),
+  7: (r) => ({ payloadType: utf8(r.lenDelimited()) }),
+  8: (r) => ({ payload: Uint8Array.from(r.lenDelimited()) }),
+  9: (r) => ({ LogIDNew: utf8(r.lenDelimited()) }),
+};
+
 /** Decode bytes into a Frame; throws on malformed input or missing required fields. */
 export function decodeFrame(buf: Uint8Array): Frame {
   const r = new Reader(buf);
@@ -164,38 +176,10 @@ export function decodeFrame(buf: Uint8Array): Frame {
   while (!r.done) {
     const tag = Number(r.varint());
     const field = tag >>> 3;
-    const wire = tag & 7;
-    switch (field) {
-      case 1:
-        f.SeqID = r.varint();
-        break;
-      case 2:
-        f.LogID = r.varint();
-        break;
-      case 3:
-        f.service = varintToInt32(r.varint());
-        break;
-      case 4:
-        f.method = varintToInt32(r.varint());
-        break;
-      case 5:
-        f.headers.push(decodeHeader(r.lenDelimited()));
-        break;
-      case 6:
-        f.payloadEncoding = utf8(r.lenDelimited());
-        break;
-      case 7:
-        f.payloadType = utf8(r.lenDelimited());
-        break;
-      case 8:
-        f.payload = Uint8Array.from(r.lenDelimited());
-        break;
-      case 9:
-        f.LogIDNew = utf8(r.lenDelimited());
-        break;
-      default:
-        r.skip(wire);
-    }
+    const read = FRAME_FIELDS[field];
+    if (field === 5) f.headers.push(decodeHeader(r.lenDelimited()));
+    else if (read) Object.assign(f, read(r));
+    else r.skip(tag & 7);
   }
   for (const req of ['SeqID', 'LogID', 'service', 'method'] as const) {
     if (f[req] === undefined) throw new Error(`pbbp2: Frame missing required '${req}'`);

@@ -10,7 +10,7 @@
  * Upload refusals: 234001 invalid param, 234006 over the limit, 234010 empty (HTTP 400).
  */
 import { guard, type ApiDeps } from './deps';
-import { Codes, fail, invalidParam, type FeishuError } from './errors';
+import { Codes, fail, invalidParam } from './errors';
 import type { Reply, RequestContext, Router } from './http-server';
 import { hex } from './ids';
 import { messageData, type StoredMessage } from './messages';
@@ -18,14 +18,6 @@ import { messageData, type StoredMessage } from './messages';
 export const IMAGE_LIMIT = 10 * 1024 * 1024;
 export const FILE_LIMIT = 30 * 1024 * 1024;
 const FILE_TYPES = ['opus', 'mp4', 'pdf', 'doc', 'xls', 'ppt', 'stream'];
-
-export const ResourceCodes = {
-  invalidParam: { code: 234001, msg: 'Invalid request param.', httpStatus: 400 },
-  tooLarge: { code: 234006, msg: 'The file size exceed the max value.', httpStatus: 400 },
-  empty: { code: 234010, msg: "File's size can't be 0.", httpStatus: 400 },
-  notInMessage: { code: 234003, msg: 'File not in msg.', httpStatus: 400 },
-  unsupported: { code: 234043, msg: 'Unsupported message type.', httpStatus: 400 },
-} satisfies Record<string, FeishuError>;
 
 /** A stored image or file. */
 export interface Resource {
@@ -59,20 +51,20 @@ const ok = (data: Record<string, unknown>): Reply => ({ status: 200, body: { cod
 
 async function form(ctx: RequestContext): Promise<FormData> {
   const type = String(ctx.headers['content-type'] ?? '');
-  if (!type.startsWith('multipart/form-data')) fail(ResourceCodes.invalidParam);
+  if (!type.startsWith('multipart/form-data')) fail(Codes.resourceInvalidParam);
   try {
     return await new Request('http://emulator/', { method: 'POST', headers: { 'content-type': type }, body: ctx.rawBytes }).formData();
   } catch {
-    return fail(ResourceCodes.invalidParam);
+    return fail(Codes.resourceInvalidParam);
   }
 }
 
 async function fileField(f: FormData, name: string, limit: number): Promise<{ bytes: Buffer; mime: string; name: string }> {
   const v = f.get(name);
-  if (!v || typeof v === 'string') fail(ResourceCodes.invalidParam);
+  if (!v || typeof v === 'string') fail(Codes.resourceInvalidParam);
   const file = v as File;
-  if (file.size === 0) fail(ResourceCodes.empty);
-  if (file.size > limit) fail(ResourceCodes.tooLarge);
+  if (file.size === 0) fail(Codes.resourceEmpty);
+  if (file.size > limit) fail(Codes.resourceTooLarge);
   return { bytes: Buffer.from(await file.arrayBuffer()), mime: file.type || 'application/octet-stream', name: file.name };
 }
 
@@ -80,7 +72,7 @@ async function uploadImage(ctx: RequestContext, deps: ApiDeps, store: ResourceSt
   const app = await guard(ctx, deps, 'upload');
   const f = await form(ctx);
   const imageType = f.get('image_type');
-  if (imageType !== 'message' && imageType !== 'avatar') fail(ResourceCodes.invalidParam);
+  if (imageType !== 'message' && imageType !== 'avatar') fail(Codes.resourceInvalidParam);
   const file = await fileField(f, 'image', IMAGE_LIMIT);
   const r = store.add({ appId: app.appId, kind: 'image', bytes: file.bytes, mime: file.mime, uploaded: true });
   return ok({ image_key: r.key });
@@ -91,8 +83,8 @@ async function uploadFile(ctx: RequestContext, deps: ApiDeps, store: ResourceSto
   const f = await form(ctx);
   const fileType = f.get('file_type');
   const fileName = f.get('file_name');
-  if (typeof fileType !== 'string' || !FILE_TYPES.includes(fileType)) fail(ResourceCodes.invalidParam);
-  if (typeof fileName !== 'string' || !fileName) fail(ResourceCodes.invalidParam);
+  if (typeof fileType !== 'string' || !FILE_TYPES.includes(fileType)) fail(Codes.resourceInvalidParam);
+  if (typeof fileName !== 'string' || !fileName) fail(Codes.resourceInvalidParam);
   const file = await fileField(f, 'file', FILE_LIMIT);
   const r = store.add({ appId: app.appId, kind: 'file', bytes: file.bytes, mime: file.mime, name: fileName, fileType, uploaded: true });
   return ok({ file_key: r.key });
@@ -122,13 +114,13 @@ function keysOf(m: StoredMessage): string[] {
 async function download(ctx: RequestContext, deps: ApiDeps, store: ResourceStore): Promise<Reply> {
   const app = await guard(ctx, deps, 'resource');
   const type = ctx.query.type;
-  if (type !== 'image' && type !== 'file') fail(ResourceCodes.invalidParam);
+  if (type !== 'image' && type !== 'file') fail(Codes.resourceInvalidParam);
   const m = deps.store.get(ctx.params.message_id);
-  if (!m || m.appId !== app.appId) fail(ResourceCodes.notInMessage);
-  if (m.msgType === 'sticker' || m.msgType === 'interactive') fail(ResourceCodes.unsupported);
+  if (!m || m.appId !== app.appId) fail(Codes.resourceNotInMessage);
+  if (m.msgType === 'sticker' || m.msgType === 'interactive') fail(Codes.resourceUnsupported);
   const r = store.byKey.get(ctx.params.file_key);
-  if (!r || r.appId !== app.appId || !keysOf(m).includes(r.key)) fail(ResourceCodes.notInMessage);
-  if (r.kind !== type) fail(ResourceCodes.invalidParam);
+  if (!r || r.appId !== app.appId || !keysOf(m).includes(r.key)) fail(Codes.resourceNotInMessage);
+  if (r.kind !== type) fail(Codes.resourceInvalidParam);
   const headers: Record<string, string> = { 'Content-Type': r.mime, 'Content-Length': String(r.bytes.length) };
   if (r.name) headers['Content-Disposition'] = `attachment; filename="${encodeURIComponent(r.name)}"`;
   return { status: 200, body: r.bytes, headers };

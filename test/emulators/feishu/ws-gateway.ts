@@ -13,13 +13,13 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { randomUUID } from 'node:crypto';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import type { AppRegistry } from './apps';
 import { Codes } from './errors';
 import { digits, hex, randomU64 } from './ids';
 import { decodeFrame, encodeFrame, FrameMethod, headerValue, type Frame } from './pbbp2';
 import type { ClientConfig } from './types';
+import { TicketedUpgrades } from '../shared/tickets';
 
 /** One live long connection. */
 export interface Connection {
@@ -44,14 +44,12 @@ interface Ticket {
   appId: string;
   deviceId: string;
   serviceId: number;
-  expiresAt: number;
 }
 
 /** Events: 'connection' (Connection, on handshake), 'ready' (Connection, first ping), 'disconnect', 'ping',
  * 'ack' (Connection, Frame), 'protocolError' ({appId, error}). */
 export class WsGateway extends EventEmitter {
-  private readonly wss = new WebSocketServer({ noServer: true });
-  private readonly tickets = new Map<string, Ticket>();
+  private readonly upgrades = new TicketedUpgrades<Ticket>();
   /** Live connections by app, each list in connect order (a scale run holds 10,000 apps: no scans of all). */
   private readonly live = new Map<string, Connection[]>();
 
@@ -65,9 +63,8 @@ export class WsGateway extends EventEmitter {
 
   /** Issue a one-time connect URL for `appId` under `wsBase` (e.g. ws://127.0.0.1:1234). */
   issueUrl(appId: string, wsBase: string): string {
-    const ticket = randomUUID();
-    const t: Ticket = { appId, deviceId: digits(19), serviceId: Number(digits(8)), expiresAt: Date.now() + this.ticketTtlMs };
-    this.tickets.set(ticket, t);
+    const t: Ticket = { appId, deviceId: digits(19), serviceId: Number(digits(8)) };
+    const ticket = this.upgrades.issue(t, this.ticketTtlMs);
     return (
       `${wsBase}/ws/v2?fpid=493&aid=552564&device_id=${t.deviceId}&access_key=${hex(16)}` + `&service_id=${t.serviceId}&ticket=${ticket}`
     );
@@ -89,11 +86,8 @@ export class WsGateway extends EventEmitter {
 
   /** Handle an HTTP upgrade aimed at /ws/v2. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const ticketId = url.searchParams.get('ticket') ?? '';
-    const t = this.tickets.get(ticketId);
-    this.tickets.delete(ticketId);
-    if (url.pathname !== '/ws/v2' || !t || t.expiresAt < Date.now() || url.searchParams.get('device_id') !== t.deviceId) {
+    const { url, ticket: t } = this.upgrades.redeem(req);
+    if (url.pathname !== '/ws/v2' || !t || url.searchParams.get('device_id') !== t.deviceId) {
       return refuse(socket, 514, 'invalid ticket');
     }
     const app = this.apps.get(t.appId);
@@ -101,7 +95,7 @@ export class WsGateway extends EventEmitter {
     if (app.connectionLimitStage === 'handshake' && this.connections(app.appId).length >= app.connectionLimit) {
       return refuse(socket, 514, Codes.wsExceedConnLimit.msg, Codes.wsExceedConnLimit.code);
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, t));
+    this.upgrades.accept(req, socket, head, (ws) => this.accept(ws, t));
   }
 
   private accept(ws: WebSocket, t: Ticket): void {
@@ -186,7 +180,7 @@ export class WsGateway extends EventEmitter {
   /** Terminate everything (emulator stop). */
   closeAll(): void {
     for (const c of [...this.live.values()].flat()) c.ws.terminate();
-    this.wss.close();
+    void this.upgrades.close();
   }
 }
 

@@ -105,11 +105,36 @@ export function ownMessage(c: CallContext, notOwn: string): { conv: Conversation
   return { conv, m };
 }
 
-/** The parent of a thread reply to `threadTs` (`invalid_thread_ts` when it is not a message here). */
-export function threadRoot(c: CallContext, conv: Conversation, threadTs: string): string {
-  const parent = c.ws.message(conv.id, threadTs);
+/** The thread a post names: its `thread_ts` as given, and the root it replies under. */
+export interface Thread {
+  ts?: string;
+  root?: string;
+}
+
+/** The call's `thread_ts` (`invalid_thread_ts` when it is not a message here); none when it names none. */
+export function threadOf(c: CallContext, conv: Conversation): Thread {
+  const ts = str(c.args.thread_ts);
+  if (!ts) return {};
+  const parent = c.ws.message(conv.id, ts);
   if (!parent) throw new ApiError('invalid_thread_ts');
-  return parent.threadTs ?? parent.ts;
+  return { ts, root: parent.threadTs ?? parent.ts };
+}
+
+/** What a post of the bot carries, besides who posts it, where and in which thread. */
+export type BotPost = Pick<StoredMessage, 'text'> & Partial<Pick<StoredMessage, 'blocks' | 'files' | 'subtype' | 'stream'>>;
+
+/** Stores a post of the app's bot in `conv` (a reply when `thread` has a root) and reports it (`onPosted`). */
+export function postAsBot(c: CallContext, conv: Conversation, thread: Thread, via: PostedVia, post: BotPost): StoredMessage {
+  const m = c.ws.store({
+    channel: conv.id,
+    user: c.app.botUserId,
+    botId: c.app.botId,
+    appId: c.app.appId,
+    ...post,
+    ...(thread.root ? { threadTs: thread.root } : {}),
+  });
+  c.onPosted(c.app, m, c.args, thread.ts, via);
+  return m;
 }
 
 const BLOCK_TYPES = new Set([

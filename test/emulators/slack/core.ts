@@ -4,8 +4,8 @@
  * workspace and what people do in it.
  */
 import { EventEmitter } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import { closeServer, listenLocal } from '../shared/http';
+import { createServer } from 'node:http';
+import { LocalServer } from '../shared/http';
 import type { Hooks, Limits } from './api-common';
 import { EventDelivery, type Outgoing } from './delivery';
 import { filesHandler, type DownloadFault, type FileRecord } from './files-http';
@@ -30,8 +30,7 @@ export abstract class EmulatorCore extends EventEmitter {
   protected readonly delivery: EventDelivery;
   /** What was delivered, by key, so `redeliver` can send it again. */
   protected readonly outgoing = new Map<string, { appId: string; out: Outgoing; attempts: number }>();
-  private server?: Server;
-  private base = '';
+  private readonly http = new LocalServer('SlackEmulator');
   /** The workspace's limits and rate limits, as the options say (`configure` changes them). */
   private readonly limits: Limits = { streamTimeoutMs: 0, maxUploadBytes: 0, uploadUrlTtlMs: 0 };
   private readonly rateLimits = new RateLimiter({});
@@ -86,8 +85,8 @@ export abstract class EmulatorCore extends EventEmitter {
       faults: this.faults,
       context: {
         ...this.hooks(),
-        issueTicket: (appId) => this.hub.issueUrl(appId, this.base.replace(/^http/, 'ws')),
-        uploadUrl: (fileId) => `${this.base}/upload/v1/${fileId}`,
+        issueTicket: (appId) => this.hub.issueUrl(appId, this.http.url.replace(/^http/, 'ws')),
+        uploadUrl: (fileId) => `${this.http.url}/upload/v1/${fileId}`,
       },
       limits: this.limits,
       rateLimits: this.rateLimits,
@@ -107,24 +106,20 @@ export abstract class EmulatorCore extends EventEmitter {
       else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     });
     server.on('upgrade', (req, socket, head) => this.hub.handleUpgrade(req, socket, head));
-    this.base = await listenLocal(server);
-    this.server = server;
-    this.ws.fileBase = this.base;
+    await this.http.start(server);
+    this.ws.fileBase = this.http.url;
   }
 
   /** The Web API base URL, e.g. `http://127.0.0.1:41234/api/` (`slackApiUrl` of the SDK, `apiUrl` of the plugin). */
   get apiUrl(): string {
-    if (!this.base) throw new Error('SlackEmulator: call start() first');
-    return `${this.base}/api/`;
+    return `${this.http.url}/api/`;
   }
 
   async stop(): Promise<void> {
     this.delivery.close();
     this.hub.closeAll();
     this.faults.clear();
-    const server = this.server;
-    this.server = undefined;
-    await closeServer(server);
+    await this.http.stop();
   }
 
   // Faults ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { visible } from './methods-files';
 import type { Workspace } from './workspace';
+import { readBytes } from '../shared/http';
 
 /** A download that breaks: the socket is destroyed after `afterBytes` bytes of the body. */
 export interface DownloadFault {
@@ -23,15 +24,6 @@ export interface FileRecord {
 }
 
 const SIGN_IN = '<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to your workspace</body></html>';
-
-function readBuffer(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** The file part of a multipart/form-data body (the first part with a filename, else the first part). */
 function multipartFile(body: Buffer, contentType: string): Buffer | undefined {
@@ -65,7 +57,7 @@ export function filesHandler(ws: Workspace, faults: Map<string, DownloadFault>, 
   };
 
   async function acceptUpload(fileId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBuffer(req);
+    const body = await readBytes(req);
     const f = ws.files.get(fileId);
     const done = (status: number, text: string, bytes = 0) => {
       record({ method: 'POST', fileId, status, bytes });

@@ -162,7 +162,6 @@ export class SlackEmulator extends EmulatorCore {
       ...(input.threadTs ? { threadTs: input.threadTs } : {}),
       ...(subtype ? { subtype } : {}),
     });
-    for (const f of files ?? []) f.shares.set(conv.id, [{ ts: m.ts, ...(m.threadTs ? { threadTs: m.threadTs } : {}) }]);
     return { ts: m.ts, ...this.fanOut(m, true) };
   }
 

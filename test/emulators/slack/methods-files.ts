@@ -3,7 +3,7 @@
  * bytes go to that URL, files.completeUploadExternal shares the files in one message) and files.info.
  * A file is visible to an app that uploaded it or whose bot is in a conversation it is shared in.
  */
-import { ApiError, invalidArgument, jsonArg, str, threadRoot, type CallContext, type MethodSpec } from './api-common';
+import { ApiError, invalidArgument, jsonArg, postAsBot, str, threadOf, type CallContext, type MethodSpec } from './api-common';
 import type { ApiMethod } from './types';
 import { fileUrl, slackId, type App, type StoredFile, type Workspace } from './workspace';
 
@@ -46,20 +46,11 @@ function complete(c: CallContext) {
   const conv = c.ws.conversations.get(channel);
   if (!conv) throw new ApiError('invalid_channel');
   if (!conv.members.has(c.app.botUserId) || conv.archived) throw new ApiError('posting_to_channel_denied');
-  const threadTs = str(c.args.thread_ts);
-  const root = threadTs ? threadRoot(c, conv, threadTs) : undefined;
-  const m = c.ws.store({
-    channel: conv.id,
-    user: c.app.botUserId,
+  postAsBot(c, conv, threadOf(c, conv), 'files.completeUploadExternal', {
     text: typeof c.args.initial_comment === 'string' ? c.args.initial_comment : '',
-    botId: c.app.botId,
-    appId: c.app.appId,
     subtype: 'file_share',
     files: files.map(({ f }) => f.id),
-    ...(root ? { threadTs: root } : {}),
   });
-  for (const { f } of files) f.shares.set(conv.id, [...(f.shares.get(conv.id) ?? []), { ts: m.ts, ...(root ? { threadTs: root } : {}) }]);
-  c.onPosted(c.app, m, c.args, threadTs, 'files.completeUploadExternal');
   // As Slack answers: the files, without their shares (they show in files.info).
   return { files: files.map(({ f }) => ({ id: f.id, title: f.title })) };
 }

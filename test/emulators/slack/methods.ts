@@ -3,21 +3,10 @@
  * of an `ok: true` answer or throws `ApiError` (an `ok: false` answer). The methods of messages
  * (post, update, delete, streams), reactions and files live in their own files.
  */
-import {
-  accessible,
-  ApiError,
-  botMessage,
-  invalidArgument,
-  parseBlocks,
-  str,
-  threadRoot,
-  type CallContext,
-  type MethodSpec,
-} from './api-common';
+import { accessible, ApiError, invalidArgument, str, type CallContext, type MethodSpec } from './api-common';
 import { filesMethods } from './methods-files';
 import { messageMethods } from './methods-messages';
 import { reactionMethods } from './methods-reactions';
-import { streamMethods } from './methods-stream';
 import type { ApiMethod } from './types';
 import type { Conversation, StoredMessage, Workspace } from './workspace';
 
@@ -27,7 +16,6 @@ export { ApiError, flag, type CallContext } from './api-common';
 export const METHODS: Record<ApiMethod, MethodSpec> = {
   'auth.test': { token: 'bot', scopes: () => [], handler: authTest },
   'apps.connections.open': { token: 'app', scopes: () => ['connections:write'], handler: connectionsOpen },
-  'chat.postMessage': { token: 'bot', scopes: () => ['chat:write'], handler: postMessage },
   'conversations.open': {
     token: 'bot',
     scopes: (c) => (String(c.args.users ?? '').split(',').length > 1 ? ['mpim:write'] : ['im:write']),
@@ -36,7 +24,6 @@ export const METHODS: Record<ApiMethod, MethodSpec> = {
   'conversations.replies': { token: 'bot', scopes: historyScopes, handler: conversationsReplies },
   'users.info': { token: 'bot', scopes: () => ['users:read'], handler: usersInfo },
   ...messageMethods,
-  ...streamMethods,
   ...reactionMethods,
   ...filesMethods,
 };
@@ -68,28 +55,6 @@ function authTest({ ws, app }: CallContext) {
 
 function connectionsOpen({ app, issueTicket }: CallContext) {
   return { url: issueTicket(app.appId) };
-}
-
-function postMessage(c: CallContext) {
-  const conv = accessible(c, str(c.args.channel));
-  if (conv.archived) throw new ApiError('is_archived');
-  const text = typeof c.args.text === 'string' ? c.args.text : '';
-  const blocks = parseBlocks(c.args.blocks);
-  if (!text && !blocks && !str(c.args.attachments)) throw new ApiError('no_text');
-  if (text.length > 40_000) throw new ApiError('msg_too_long');
-  const threadTs = str(c.args.thread_ts);
-  const root = threadTs ? threadRoot(c, conv, threadTs) : undefined;
-  const m = c.ws.store({
-    channel: conv.id,
-    user: c.app.botUserId,
-    text,
-    botId: c.app.botId,
-    appId: c.app.appId,
-    ...(blocks ? { blocks } : {}),
-    ...(root ? { threadTs: root } : {}),
-  });
-  c.onPosted(c.app, m, c.args, threadTs, 'chat.postMessage');
-  return { channel: conv.id, ts: m.ts, message: botMessage(c, m) };
 }
 
 function conversationsOpen(c: CallContext) {

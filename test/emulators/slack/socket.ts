@@ -6,8 +6,9 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { refuseBadTicket, TicketedUpgrades } from '../shared/tickets';
 
 export interface Connection {
   id: string;
@@ -16,11 +17,6 @@ export interface Connection {
   connectedAt: number;
   /** Closed by a `disconnect` the server sent, or by the client. */
   closing: boolean;
-}
-
-interface Ticket {
-  appId: string;
-  expires: number;
 }
 
 export interface SocketOptions {
@@ -32,8 +28,8 @@ export interface SocketOptions {
 
 /** Events: 'connection' (Connection), 'close' (Connection), 'message' ({conn, data}), 'protocolError' ({appId, error}). */
 export class SocketHub extends EventEmitter {
-  private readonly wss = new WebSocketServer({ noServer: true });
-  private readonly tickets = new Map<string, Ticket>();
+  /** Tickets stand for the app they were issued to. */
+  private readonly upgrades = new TicketedUpgrades<string>();
   private readonly conns = new Map<string, Connection[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Every accepted socket, refused ones included, so stopping can close them all. */
@@ -46,21 +42,14 @@ export class SocketHub extends EventEmitter {
 
   /** A Socket Mode URL for the app, good for one connection within the ticket lifetime. */
   issueUrl(appId: string, wsBase: string): string {
-    const ticket = randomUUID();
-    this.tickets.set(ticket, { appId, expires: Date.now() + this.opts.ticketTtlMs });
+    const ticket = this.upgrades.issue(appId, this.opts.ticketTtlMs);
     return `${wsBase}/link/?ticket=${ticket}&app_id=${appId}`;
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const ticket = url.searchParams.get('ticket') ?? '';
-    const t = this.tickets.get(ticket);
-    this.tickets.delete(ticket);
-    if (url.pathname.replace(/\/$/, '') !== '/link' || !t || t.expires < Date.now()) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ninvalid or expired ticket');
-      return;
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(t.appId, ws));
+    const { url, ticket: appId } = this.upgrades.redeem(req);
+    if (url.pathname.replace(/\/$/, '') !== '/link' || !appId) return refuseBadTicket(socket);
+    this.upgrades.accept(req, socket, head, (ws) => this.accept(appId, ws));
   }
 
   private accept(appId: string, socket: WebSocket): void {
@@ -145,6 +134,6 @@ export class SocketHub extends EventEmitter {
     for (const socket of this.sockets) socket.terminate();
     this.sockets.clear();
     this.conns.clear();
-    this.wss.close();
+    void this.upgrades.close();
   }
 }

@@ -205,10 +205,15 @@ export class Workspace {
     return `${Math.floor(this.lastTs / 1e6)}.${String(this.lastTs % 1e6).padStart(6, '0')}`;
   }
 
+  /** Stores a new message: a reply joins its thread, and the files it carries are shared in its conversation. */
   store(m: Omit<StoredMessage, 'ts' | 'replies' | 'postedAt' | 'reactions'>): StoredMessage {
     const msg: StoredMessage = { ...m, ts: this.nextTs(), replies: [], postedAt: Date.now(), reactions: new Map() };
     this.messages.set(`${m.channel}/${msg.ts}`, msg);
     if (m.threadTs) this.message(m.channel, m.threadTs)?.replies.push(msg.ts);
+    for (const id of m.files ?? []) {
+      const f = this.files.get(id)!;
+      f.shares.set(m.channel, [...(f.shares.get(m.channel) ?? []), { ts: msg.ts, ...(m.threadTs ? { threadTs: m.threadTs } : {}) }]);
+    }
     return msg;
   }
 

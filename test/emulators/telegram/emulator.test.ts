@@ -1,16 +1,13 @@
-import { TelegramEmulator, type BotInfo } from '.';
+import type { BotInfo, TelegramEmulator } from '.';
+import { startWithBot } from './fixture';
 
 let emu: TelegramEmulator;
 let bot: BotInfo;
 
 beforeEach(async () => {
-  emu = new TelegramEmulator();
-  await emu.start();
-  bot = emu.addBot({ username: 'data_bot', privacy: false });
+  ({ emu, bot } = await startWithBot());
 });
-afterEach(async () => {
-  await emu.stop();
-});
+afterEach(() => emu.stop());
 
 const call = (method: string, params: Record<string, unknown> = {}, signal?: AbortSignal) => emu.call(bot.token, method, params, signal);
 

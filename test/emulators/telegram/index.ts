@@ -3,7 +3,6 @@
  * tests. Give a client `emu.url` as its API root. See README.md for what is and is not faithful.
  */
 import { EventEmitter } from 'node:events';
-import type { Server } from 'node:http';
 import { randomInt } from 'node:crypto';
 import { Faults } from './faults';
 import { DOWNLOAD_LIMIT, FileStore, PHOTO_LIMIT } from './files';
@@ -14,7 +13,7 @@ import { UPLOAD_LIMIT, createServer, type RequestRecord } from './server';
 import type { Chat, EmulatorConfig, FaultRule, Message, PollRecord, Records, SentRecord, Update, User } from './types';
 import type { UpdateType } from './updates';
 import { World, newUserId, type BotState } from './world';
-import { closeServer, listenLocal } from '../shared/http';
+import { LocalServer } from '../shared/http';
 
 export * from './types';
 export type { Media, UserMessageInput } from './messages';
@@ -74,8 +73,7 @@ export class TelegramEmulator extends EventEmitter {
   configure(config: Partial<EmulatorConfig>): void {
     Object.assign(this.config, config);
   }
-  private server?: Server;
-  private baseUrl = '';
+  private readonly http = new LocalServer('TelegramEmulator');
 
   async start(): Promise<void> {
     const handlers = methods({
@@ -86,7 +84,7 @@ export class TelegramEmulator extends EventEmitter {
       onPoll: (r) => (this.polls.push(r), this.emit('poll', r)),
       onSent: (r) => (this.sent.push(r), this.emit('sent', r)),
     });
-    this.server = createServer({
+    const server = createServer({
       world: this.world,
       faults: this.faults,
       files: this.files,
@@ -94,19 +92,16 @@ export class TelegramEmulator extends EventEmitter {
       onRequest: (r) => (this.requests.push(r), this.emit('request', r)),
       uploadLimit: () => this.config.uploadLimit,
     });
-    this.baseUrl = await listenLocal(this.server);
+    await this.http.start(server);
   }
 
   /** The API root to give a client, e.g. `http://127.0.0.1:41234` (methods at `/bot<token>/<method>`). */
   get url(): string {
-    if (!this.baseUrl) throw new Error('TelegramEmulator: call start() first');
-    return this.baseUrl;
+    return this.http.url;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await closeServer(server);
+    await this.http.stop();
   }
 
   /** Registers a bot; privacy mode is on by default, as for a new bot. */

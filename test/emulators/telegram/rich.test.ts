@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { TelegramEmulator, type BotInfo, type Chat, type User } from '.';
+import type { BotInfo, Chat, TelegramEmulator, User } from '.';
+import { startWithBot } from './fixture';
 
 let emu: TelegramEmulator;
 let bot: BotInfo;
@@ -8,16 +9,12 @@ let dm: Chat;
 let group: Chat;
 
 beforeEach(async () => {
-  emu = new TelegramEmulator();
-  await emu.start();
-  bot = emu.addBot({ username: 'data_bot', privacy: false });
+  ({ emu, bot } = await startWithBot());
   tom = emu.user({ firstName: 'Tom' });
   dm = emu.privateChat(bot, tom);
   group = emu.group(bot, { type: 'supergroup' });
 });
-afterEach(async () => {
-  await emu.stop();
-});
+afterEach(() => emu.stop());
 
 const call = (method: string, params: Record<string, unknown> = {}) => emu.call(bot.token, method, params);
 const fail = (description: string, error_code = 400) => ({ ok: false, error_code, description });
