@@ -111,6 +111,9 @@ export function outConsumerName(channel: string, account: string): string {
   return `out_${channel}_${account}`;
 }
 
+/** JetStream's "consumer already exists" (with another config): NATS 2.10 and later. */
+const CONSUMER_EXISTS = 10148;
+
 /** Creates the account's durable pull consumer if missing (shared by every replica). */
 export async function ensureOutConsumer(
   jsm: JetStreamManager,
@@ -129,12 +132,13 @@ export async function ensureOutConsumer(
     max_ack_pending: opts.maxAckPending,
     max_deliver: -1,
   };
+  // One request for the usual cases (a new consumer, or one as configured). A server before 2.10 updates
+  // a durable with another config on create; a newer one refuses (10148): then only what may change is updated.
   try {
-    await jsm.consumers.info(s.outStream, name);
-    await jsm.consumers.update(s.outStream, name, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
-  } catch (err) {
-    if (!(err instanceof JetStreamApiError && err.code === 10014)) throw err;
     await jsm.consumers.add(s.outStream, config);
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError && err.code === CONSUMER_EXISTS)) throw err;
+    await jsm.consumers.update(s.outStream, name, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
   }
   return name;
 }

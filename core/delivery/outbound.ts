@@ -187,8 +187,8 @@ export class OutboundWorker {
       const pendingNow = async () => (await jsm.consumers.info(subjects.outStream, this.consumerName!)).num_ack_pending;
       this.takeover = new Takeover(info.delivered.stream_seq, TAKEOVER_WAIT_MS, pendingNow, (ms) => this.endTakeover(ms));
     }
-    const consumer = await js.consumers.get(subjects.outStream, this.consumerName!);
-    if (this.stopping.signal.aborted) return;
+    // From the info just read: no second request per account (10,000 accounts start at once).
+    const consumer = js.consumers.getConsumerFromInfo(info);
     // Pulls expire after PULL_EXPIRES_MS: when the stream's leader is lost (a NATS node down) the pulls it
     // held are gone too, and two missed heartbeats (one per half expiry) start new ones on the next leader.
     const messages = await consumer.consume({ max_messages: Math.min(delivery.concurrency * 2, maxInFlight), expires: PULL_EXPIRES_MS });
