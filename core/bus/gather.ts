@@ -23,11 +23,12 @@ export async function gatherAnswers<T>(
   const timers = new Set<NodeJS.Timeout>();
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
-  let onAnswer: ((answer: T) => void) | undefined;
+  // No answer can come before the request is out, when `start` gives the real handler.
+  let onAnswer: (answer: T) => void = () => undefined;
   const sub = nc.subscribe(inbox, {
     callback: (err, msg) => {
       if (err || msg.data.length === 0) return;
-      onAnswer?.(msg.json<T>());
+      onAnswer(msg.json<T>());
     },
   });
   await nc.flush();
