@@ -1,6 +1,7 @@
-import { createInbox, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Subjects } from '../contract/subjects';
+import { gatherAnswers } from './gather';
 
 /** One instance as the replica running it sees it. */
 export interface RunningInstance {
@@ -57,27 +58,16 @@ export async function requestStatus(
   opts: { quietMs?: number; maxMs?: number } = {},
 ): Promise<ReplicaStatus[]> {
   const { quietMs = 300, maxMs = 3000 } = opts;
-  const inbox = createInbox();
   const answers: ReplicaStatus[] = [];
-  let done!: () => void;
-  const finished = new Promise<void>((r) => (done = r));
-  let quiet: NodeJS.Timeout | undefined;
-  const sub = nc.subscribe(inbox, {
-    callback: (err, msg) => {
-      if (err || msg.data.length === 0) return;
-      answers.push(msg.json<ReplicaStatus>());
+  await gatherAnswers<ReplicaStatus>(nc, s.control('status'), '', ({ finish, after }) => {
+    // The first answer may take a round trip or two on a remote server: wait for it longer than for the rest.
+    let quiet = after(Math.min(maxMs, 1000), finish);
+    after(maxMs, finish);
+    return (status) => {
+      answers.push(status);
       clearTimeout(quiet);
-      quiet = setTimeout(done, quietMs);
-    },
+      quiet = after(quietMs, finish);
+    };
   });
-  await nc.flush();
-  nc.publish(s.control('status'), '', { reply: inbox });
-  // The first answer may take a round trip or two on a remote server: wait for it longer than for the rest.
-  quiet = setTimeout(done, Math.min(maxMs, 1000));
-  const cap = setTimeout(done, maxMs);
-  await finished;
-  clearTimeout(quiet);
-  clearTimeout(cap);
-  sub.unsubscribe();
   return answers;
 }

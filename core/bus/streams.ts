@@ -24,40 +24,50 @@ export interface StreamSettings {
   replicas?: number;
 }
 
-/** The inbound stream: stores `<prefix>.ingest.>` once per envelope id and republishes it on `<prefix>.in.>`. */
-export function inStreamConfig(s: Subjects, settings: StreamSettings): Partial<StreamConfig> & { name: string } {
+/** A stream as `ensureStream` creates or updates it. */
+type StreamDefinition = Partial<StreamConfig> & { name: string };
+
+/** What both streams share: on disk, the oldest dropped first, on `nats.replicas` servers. */
+function fileStream(
+  settings: StreamSettings,
+  stream: { name: string; subject: string; retention: RetentionPolicy; maxAgeMs: number },
+): StreamDefinition {
   return {
-    name: s.inStream,
-    subjects: [`${s.prefix}.ingest.>`],
-    retention: RetentionPolicy.Limits,
+    name: stream.name,
+    subjects: [stream.subject],
+    retention: stream.retention,
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
-    duplicate_window: nanos(settings.dedupWindowMs),
-    max_age: nanos(settings.inboundMaxAgeMs),
+    max_age: nanos(stream.maxAgeMs),
     num_replicas: settings.replicas ?? 1,
+  };
+}
+
+/** The inbound stream: stores `<prefix>.ingest.>` once per envelope id and republishes it on `<prefix>.in.>`. */
+export function inStreamConfig(s: Subjects, settings: StreamSettings): StreamDefinition {
+  return {
+    ...fileStream(settings, {
+      name: s.inStream,
+      subject: `${s.prefix}.ingest.>`,
+      retention: RetentionPolicy.Limits,
+      maxAgeMs: settings.inboundMaxAgeMs,
+    }),
+    duplicate_window: nanos(settings.dedupWindowMs),
     republish: { src: `${s.prefix}.ingest.>`, dest: `${s.prefix}.in.>` },
   };
 }
 
 /** The outbound stream: a work queue of what agents publish on `<prefix>.out.>`. */
-export function outStreamConfig(s: Subjects, settings: StreamSettings): Partial<StreamConfig> & { name: string } {
-  return {
+export function outStreamConfig(s: Subjects, settings: StreamSettings): StreamDefinition {
+  return fileStream(settings, {
     name: s.outStream,
-    subjects: [`${s.prefix}.out.>`],
+    subject: `${s.prefix}.out.>`,
     retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    discard: DiscardPolicy.Old,
-    max_age: nanos(settings.outboundMaxAgeMs),
-    num_replicas: settings.replicas ?? 1,
-  };
+    maxAgeMs: settings.outboundMaxAgeMs,
+  });
 }
 
-async function ensureStream(
-  jsm: JetStreamManager,
-  nc: NatsConnection,
-  cfg: Partial<StreamConfig> & { name: string },
-  log: Logger,
-): Promise<void> {
+async function ensureStream(jsm: JetStreamManager, nc: NatsConnection, cfg: StreamDefinition, log: Logger): Promise<void> {
   const replicas = cfg.num_replicas ?? 1;
   try {
     const info = await jsm.streams.info(cfg.name);

@@ -19,6 +19,9 @@ export { SendProgress } from './progress';
 // The toolkit: what every plugin needs once (docs/plugins.md, "Toolkit").
 export { BoundedMap } from './bounded-map';
 export { Pacer } from './pacer';
+export { RepeatingIndicator } from './repeating-indicator';
+export { appendText } from './parts';
+export { extensionOf, fileNameOf } from './file-name';
 export { TimeoutError, deadline, settledWithin, sleep } from './timing';
 export { backoff, type BackoffPolicy } from './backoff';
 export { sdkLogger, type SdkLogger } from './sdk-logger';

@@ -1,5 +1,6 @@
-import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { gatherAnswers } from '../bus/gather';
 import type { Subjects } from '../contract/subjects';
 import type { ReloadSummary } from './reload-plan';
 
@@ -51,37 +52,27 @@ export async function requestReload(
   opts: { acceptMs?: number; doneMs?: number } = {},
 ): Promise<ReloadAnswer[]> {
   const { acceptMs = 1000, doneMs = 120_000 } = opts;
-  const inbox = createInbox();
   const accepted = new Set<string>();
   const done = new Map<string, ReloadAnswer>();
-  let acceptClosed = false;
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-  const check = () => {
-    if (acceptClosed && done.size >= accepted.size) finish();
-  };
-  const sub = nc.subscribe(inbox, {
-    callback: (err, msg) => {
-      if (err || msg.data.length === 0) return;
-      const reply = msg.json<Reply>();
+  await gatherAnswers<Reply>(nc, s.control('reload'), JSON.stringify({ from: 'chat-gateway reload' }), ({ finish, after }) => {
+    let acceptClosed = false;
+    const check = () => {
+      if (acceptClosed && done.size >= accepted.size) finish();
+    };
+    after(acceptMs, () => {
+      acceptClosed = true;
+      check();
+    });
+    after(acceptMs + doneMs, finish);
+    return (reply) => {
       accepted.add(reply.replica);
       if (reply.phase === 'done') {
         const { phase: _phase, ...answer } = reply;
         done.set(reply.replica, answer);
       }
       check();
-    },
+    };
   });
-  nc.publish(s.control('reload'), JSON.stringify({ from: 'chat-gateway reload' }), { reply: inbox });
-  const acceptTimer = setTimeout(() => {
-    acceptClosed = true;
-    check();
-  }, acceptMs);
-  const doneTimer = setTimeout(finish, acceptMs + doneMs);
-  await finished;
-  clearTimeout(acceptTimer);
-  clearTimeout(doneTimer);
-  sub.unsubscribe();
   for (const replica of accepted) {
     if (!done.has(replica))
       done.set(replica, {

@@ -3,7 +3,7 @@ import { apiVersionMismatch } from '../plugin/version';
 import { activeResources, ensure, eventually, leftOpen, same } from './checks';
 import { textOf, type Kit } from './kit';
 import { STOP_TIMEOUT_MS, type Session } from './session';
-import type { TestHooks } from './types';
+import type { FailureKind, TestHooks } from './types';
 
 /** What every section gets: the kit, the framework's hooks, and `test`/`skip` with the kit's timeout. */
 export interface Section {
@@ -105,18 +105,14 @@ export function relay({ kit, hooks, testMs, test, skip }: Section): void {
     const retryable = 'outbound - a retryable failure is retried into one ok receipt';
     if (kit.fails('retryable')) {
       test(retryable, async () => {
-        await kit.roundTrip(s, kit.message('direct', 4, 'answer me despite a hiccup'));
-        const id = kit.outId();
-        kit.driver.failNext!('retryable', kit.conversation('direct', 4));
-        s.publish({ v: 1, id, conversation: { id: kit.conversation('direct', 4) }, text: answer(id) });
-        const receipt = await kit.receipt(s, id);
+        const { id, conversation, receipt } = await failedAnswer(s, 'retryable', 4, 'answer me despite a hiccup');
         s.require(receipt.ok, `the retried delivery did not succeed: ${JSON.stringify(receipt.error)}`);
         const deferred = s.logs.lines.some((l) => l.id === id && String(l.msg).includes('kept for later'));
         ensure(
           receipt.attempts >= 2 || deferred,
           `the delivery was not retried (attempts ${receipt.attempts}): did failNext("retryable") make the next send fail?`,
         );
-        await kit.outboundBarrier(s, kit.conversation('direct', 4));
+        await kit.outboundBarrier(s, conversation);
         same(s.receipts.where((r) => r.id === id).length, 1, 'receipts for one envelope');
         same((await delivered(s, answer(id))).length, 1, 'copies delivered to the platform');
       });
@@ -125,11 +121,7 @@ export function relay({ kit, hooks, testMs, test, skip }: Section): void {
     const permanent = 'outbound - a permanent failure ends in one failed receipt with retryable false';
     if (kit.fails('permanent')) {
       test(permanent, async () => {
-        await kit.roundTrip(s, kit.message('direct', 5, 'answer me though it fails'));
-        const id = kit.outId();
-        kit.driver.failNext!('permanent', kit.conversation('direct', 5));
-        s.publish({ v: 1, id, conversation: { id: kit.conversation('direct', 5) }, text: answer(id) });
-        const receipt = await kit.receipt(s, id);
+        const { id, conversation, receipt } = await failedAnswer(s, 'permanent', 5, 'answer me though it fails');
         ensure(
           receipt.attempts === 1 || !receipt.ok,
           `the permanent failure was retried (${receipt.attempts} attempts): send() must throw DeliveryError.permanent(...) when no retry can help`,
@@ -140,12 +132,25 @@ export function relay({ kit, hooks, testMs, test, skip }: Section): void {
         );
         same(receipt.error?.retryable, false, 'error.retryable of the failed receipt');
         same(receipt.attempts, 1, 'attempts of a permanent failure');
-        await kit.outboundBarrier(s, kit.conversation('direct', 5));
+        await kit.outboundBarrier(s, conversation);
         same(s.receipts.where((r) => r.id === id).length, 1, 'receipts for one envelope');
         same((await kit.driver.received()).filter((r) => r.text.includes(answer(id))).length, 0, 'copies delivered to the platform');
       });
     } else skip(permanent, 'the driver cannot make a send fail permanently');
   });
+
+  /**
+   * User `user` writes `text` in a direct chat, then an answer goes out that the driver makes fail
+   * (`failNext(kind)`): the answer's envelope id, its conversation and its receipt.
+   */
+  async function failedAnswer(s: Session, kind: FailureKind, user: number, text: string) {
+    await kit.roundTrip(s, kit.message('direct', user, text));
+    const id = kit.outId();
+    const conversation = kit.conversation('direct', user);
+    kit.driver.failNext!(kind, conversation);
+    s.publish({ v: 1, id, conversation: { id: conversation }, text: answer(id) });
+    return { id, conversation, receipt: await kit.receipt(s, id) };
+  }
 
   /** What the platform received with `text` in it, once it arrived. */
   function delivered(s: Session, text: string) {

@@ -1,21 +1,17 @@
-import { DeliveryError, classifyFailure, type MediaDownload, type MediaFile, type MediaRequest } from '../../core/plugin';
+import {
+  DeliveryError,
+  classifyFailure,
+  extensionOf,
+  fileNameOf,
+  type MediaDownload,
+  type MediaFile,
+  type MediaRequest,
+} from '../../core/plugin';
 import type { DingTalkApi } from './api';
 import type { RobotPiece } from './outbound';
 
 /** DingTalk's media upload takes images, videos and files up to 20 MB (voice 2 MB). */
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-
-const EXTENSIONS: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/gif': 'gif',
-  'application/pdf': 'pdf',
-  'text/plain': 'txt',
-  'text/csv': 'csv',
-  'application/zip': 'zip',
-  'audio/mpeg': 'mp3',
-  'video/mp4': 'mp4',
-};
 
 /**
  * Files both ways. In: `robot/messageFiles/download` turns a message's downloadCode into a short-lived
@@ -55,19 +51,15 @@ export class Media {
 
   /** Uploads a file and gives the robot message that shows it. */
   async piece(file: MediaFile, signal: AbortSignal): Promise<RobotPiece> {
+    const name = fileNameOf(file);
     if (file.size > MAX_UPLOAD_BYTES)
-      throw DeliveryError.permanent(`${nameOf(file)} is ${file.size} bytes; DingTalk takes files up to ${MAX_UPLOAD_BYTES} bytes (20 MB)`, {
+      throw DeliveryError.permanent(`${name} is ${file.size} bytes; DingTalk takes files up to ${MAX_UPLOAD_BYTES} bytes (20 MB)`, {
         code: 'E_TOO_LARGE',
       });
-    const name = nameOf(file);
     const image = file.kind === 'image';
     const mediaId = await this.api.upload(image ? 'image' : 'file', await file.read(), name, file.mime, signal);
     if (image) return { msgKey: 'sampleImageMsg', msgParam: { photoURL: mediaId } };
-    const ext = /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1] ?? EXTENSIONS[file.mime] ?? 'bin';
+    const ext = /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1] ?? extensionOf(file.mime);
     return { msgKey: 'sampleFile', msgParam: { mediaId, fileName: name, fileType: ext.toLowerCase() } };
   }
-}
-
-function nameOf(f: MediaFile): string {
-  return f.name ?? `${f.kind}.${EXTENSIONS[f.mime] ?? 'bin'}`;
 }

@@ -1,22 +1,18 @@
 import type { RawFile } from '@discordjs/rest';
-import { DeliveryError, classifyFailure, type FetchLike, type MediaDownload, type MediaFile, type MediaRequest } from '../../core/plugin';
+import {
+  DeliveryError,
+  classifyFailure,
+  fileNameOf,
+  type FetchLike,
+  type MediaDownload,
+  type MediaFile,
+  type MediaRequest,
+} from '../../core/plugin';
 import type { DiscordApi } from './api';
 import { parseMessageId } from './ids';
 
 /** Discord's upload limit without boosts: 10 MiB per message (all files together). */
 export const DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024;
-
-const EXTENSIONS: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-  'audio/mpeg': 'mp3',
-  'audio/ogg': 'ogg',
-  'video/mp4': 'mp4',
-  'application/pdf': 'pdf',
-  'text/plain': 'txt',
-};
 
 /** Files both ways: uploads as `files[n]` of a multipart message, downloads from the attachment's CDN URL. */
 export class Media {
@@ -36,7 +32,7 @@ export class Media {
       );
     return Promise.all(
       attachments.map(async (f) => ({
-        name: f.name ?? `${f.kind}.${EXTENSIONS[f.mime] ?? 'bin'}`,
+        name: fileNameOf(f),
         data: await f.read(),
         contentType: f.mime,
       })),

@@ -1,4 +1,4 @@
-import type { Part } from '../../core/plugin';
+import { appendText, type Part } from '../../core/plugin';
 
 /** Slack's three escaped characters; everything else in `text` is literal. */
 export function unescapeSlack(s: string): string {
@@ -24,45 +24,39 @@ const SPECIAL: Record<string, string> = { here: 'here', channel: 'channel', ever
  */
 export function parseSlackText(text: string, botUserId: string, names: ReadonlyMap<string, string>): Part[] {
   const parts: Part[] = [];
-  const addText = (t: string) => {
-    if (!t) return;
-    const last = parts[parts.length - 1];
-    if (last?.type === 'text') last.text += t;
-    else parts.push({ type: 'text', text: t });
-  };
   let last = 0;
   for (const m of text.matchAll(/```([\s\S]*?)```/g)) {
-    inline(text.slice(last, m.index), addText, parts, botUserId, names);
+    inline(text.slice(last, m.index), parts, botUserId, names);
     parts.push({ type: 'code', text: unescapeSlack(m[1]!.replace(/^\n/, '').replace(/\n$/, '')) });
     last = m.index! + m[0].length;
   }
-  inline(text.slice(last), addText, parts, botUserId, names);
+  inline(text.slice(last), parts, botUserId, names);
   return parts;
 }
 
-function inline(text: string, addText: (t: string) => void, parts: Part[], botUserId: string, names: ReadonlyMap<string, string>): void {
+function inline(text: string, parts: Part[], botUserId: string, names: ReadonlyMap<string, string>): void {
   let last = 0;
   for (const m of text.matchAll(/<([^<>\n]+)>/g)) {
-    addText(unescapeSlack(text.slice(last, m.index)));
+    appendText(parts, unescapeSlack(text.slice(last, m.index)));
     last = m.index! + m[0].length;
     const [target, label] = splitLabel(m[1]!);
     if (target.startsWith('@')) {
       const id = target.slice(1);
       parts.push({ type: 'mention', id, name: names.get(id) ?? label ?? id, self: id === botUserId });
     } else if (target.startsWith('#')) {
-      addText(`#${label ?? target.slice(1)}`);
+      appendText(parts, `#${label ?? target.slice(1)}`);
     } else if (target.startsWith('!')) {
       const word = target.slice(1).split('^')[0]!;
       if (SPECIAL[word]) parts.push({ type: 'mention', id: 'all', name: SPECIAL[word]!, self: false });
-      else addText(label ?? word);
+      else appendText(parts, label ?? word);
     } else if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
       const url = unescapeSlack(target);
       parts.push(label !== undefined && label !== url ? { type: 'link', url, text: label } : { type: 'link', url });
     } else {
-      addText(unescapeSlack(m[0]));
+      appendText(parts, unescapeSlack(m[0]));
     }
   }
-  addText(unescapeSlack(text.slice(last)));
+  appendText(parts, unescapeSlack(text.slice(last)));
 }
 
 function splitLabel(inner: string): [string, string | undefined] {

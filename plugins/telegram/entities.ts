@@ -1,4 +1,4 @@
-import type { Part } from '../../core/plugin';
+import { appendText, type Part } from '../../core/plugin';
 import type { MessageEntity } from './types';
 
 /** The bot, as `getMe` describes it: whose mentions and commands are `self`. */
@@ -52,12 +52,6 @@ function entityParts(e: MessageEntity, text: string, bot: BotIdentity): Part[] |
  */
 export function textParts(text: string, entities: MessageEntity[] | undefined, bot: BotIdentity): Part[] {
   const parts: Part[] = [];
-  const pushText = (t: string) => {
-    if (!t) return;
-    const last = parts[parts.length - 1];
-    if (last?.type === 'text') last.text += t;
-    else parts.push({ type: 'text', text: t });
-  };
   let pos = 0;
   const sorted = (entities ?? []).filter((e) => STRUCTURAL.has(e.type)).sort((a, b) => a.offset - b.offset || b.length - a.length);
   for (const e of sorted) {
@@ -65,14 +59,14 @@ export function textParts(text: string, entities: MessageEntity[] | undefined, b
     const inner = text.slice(e.offset, e.offset + e.length);
     const ps = entityParts(e, inner, bot);
     if (!ps) continue;
-    pushText(text.slice(pos, e.offset));
+    appendText(parts, text.slice(pos, e.offset));
     for (const p of ps) {
-      if (p.type === 'text') pushText(p.text);
+      if (p.type === 'text') appendText(parts, p.text);
       else parts.push(p);
     }
     pos = e.offset + e.length;
   }
-  pushText(text.slice(pos));
+  appendText(parts, text.slice(pos));
   return parts;
 }
 

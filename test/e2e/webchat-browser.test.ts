@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { AgentClient } from '../../core/agent';
 import { startEchoAgent } from '../../examples/echo-agent';
 import { loopbackConfig } from '../support';
@@ -41,16 +41,13 @@ beforeAll(async () => {
 }, 60_000);
 
 test('webchat browser - a visitor sends a message, sees the echo answer, and keeps the conversation after a reload', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const page = await newPage();
   const problems: string[] = [];
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
   page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(pageUrl);
-  await expectText(page, '#status', 'online');
-  await page.fill('#input', 'how many new customers this week?');
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('[data-testid=agent-message]:has-text("echo: how many new customers this week?")', { timeout: 10_000 });
+  await goOnline(page, pageUrl);
+  await send(page, 'how many new customers this week?');
+  await answered(page, 'echo: how many new customers this week?');
   await page.reload();
   await expectText(page, '#status', 'online');
   const mine = await page.locator('[data-testid=visitor-message]').allTextContents();
@@ -58,17 +55,12 @@ test('webchat browser - a visitor sends a message, sees the echo answer, and kee
   expect(mine).toEqual(['how many new customers this week?']);
   expect(answers).toEqual(['echo: how many new customers this week?']);
   expect(problems).toEqual([]);
-  await context.close();
 }, 60_000);
 
 test('webchat browser - markdown with a <script> renders as text and runs nothing', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(pageUrl);
-  await expectText(page, '#status', 'online');
+  const page = await openChat();
   const attack = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> **bold** [x](javascript:alert(1))';
-  await page.fill('#input', attack);
-  await page.keyboard.press('Enter');
+  await send(page, attack);
   const answer = page.locator('[data-testid=agent-message]').last();
   await answer.waitFor({ timeout: 10_000 });
   expect(await answer.textContent()).toBe(
@@ -77,32 +69,23 @@ test('webchat browser - markdown with a <script> renders as text and runs nothin
   expect(await answer.locator('strong').textContent()).toBe('bold');
   expect(await answer.locator('script, img, a').count()).toBe(0);
   expect(await page.evaluate('window.__pwned')).toBeUndefined();
-  await context.close();
 }, 60_000);
 
 test('webchat browser - an empty page shows a welcome; each message shows its time; agent bubbles end without extra space', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  await page.goto(pageUrl);
-  await expectText(page, '#status', 'online');
+  const page = await openChat(pageUrl, { viewport: { width: 390, height: 844 } });
   expect(await page.locator('#welcome').isVisible()).toBe(true);
   expect(await page.locator('#input').getAttribute('placeholder')).toBe('Type a message…');
-  await page.fill('#input', 'first question');
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('[data-testid=agent-message]:has-text("echo: first question")', { timeout: 10_000 });
+  await send(page, 'first question');
+  await answered(page, 'echo: first question');
   expect(await page.locator('#welcome').isVisible()).toBe(false);
   const times = await page.locator('.msg .meta').allTextContents();
   expect(times).toEqual([expect.stringMatching(/^\d\d:\d\d$/), expect.stringMatching(/^\d\d:\d\d$/)]);
   const lastMargin = await page.evaluate("getComputedStyle(document.querySelector('.msg.agent .text').lastElementChild).marginBottom");
   expect(lastMargin).toBe('0px');
-  await context.close();
 }, 60_000);
 
 test('webchat browser - the length limit shows while typing, and a message over it is not sent', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${baseUrl}/webchat/short/`);
-  await expectText(page, '#status', 'online');
+  const page = await openChat(`${baseUrl}/webchat/short/`);
   await page.fill('#input', 'twelve chars');
   await expectText(page, '#count', '12 / 20');
   await page.fill('#input', 'x'.repeat(25));
@@ -113,24 +96,21 @@ test('webchat browser - the length limit shows while typing, and a message over 
   await page.fill('#input', 'short one');
   expect(await page.locator('#send').isDisabled()).toBe(false);
   await page.keyboard.press('Enter');
-  await page.waitForSelector('[data-testid=agent-message]:has-text("echo: short one")', { timeout: 10_000 });
+  await answered(page, 'echo: short one');
   expect(await page.locator('[data-testid=visitor-message]').allTextContents()).toEqual(['short one']);
-  await context.close();
 }, 60_000);
 
 test('webchat browser - a message the gateway refuses shows why, stops looking pending, and is not sent again on reconnect', async () => {
-  const context = await browser.newContext();
   // A message kept from when the limit was higher (the page was open across a config reload), still pending.
   const stale = { role: 'me', id: 'toolong-0001', text: 'x'.repeat(30), pending: true, time: new Date().toISOString() };
   // Records every frame the page sends; seeds the history once (not again on reload).
-  await context.addInitScript(`
+  const page = await newPage(`
     window.__sent = [];
     const send = WebSocket.prototype.send;
     WebSocket.prototype.send = function (data) { window.__sent.push(data); return send.call(this, data); };
     if (!localStorage.getItem('cg-webchat:/webchat/short:history'))
       localStorage.setItem('cg-webchat:/webchat/short:history', ${JSON.stringify(JSON.stringify([stale]))});
   `);
-  const page = await context.newPage();
   const sentIds = async () =>
     ((await page.evaluate('window.__sent')) as string[]).map((f) => (JSON.parse(f) as { id: string }).id).filter((id) => id === stale.id);
   await page.goto(`${baseUrl}/webchat/short/`);
@@ -143,22 +123,16 @@ test('webchat browser - a message the gateway refuses shows why, stops looking p
   await page.reload();
   await expectText(page, '#status', 'online');
   // Barrier: a new message sent after the reconnect is answered; the refused one was not sent before it.
-  await page.fill('#input', 'after reload');
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('[data-testid=agent-message]:has-text("echo: after reload")', { timeout: 10_000 });
+  await send(page, 'after reload');
+  await answered(page, 'echo: after reload');
   expect(await sentIds()).toEqual([]);
   expect(await page.locator('#m-me-toolong-0001 .meta').textContent()).toBe('Not sent: message is longer than 20 characters');
-  await context.close();
 }, 60_000);
 
 test('webchat browser - a streamed answer fills in live, survives a reload mid-stream, and ends with the final text', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(pageUrl);
-  await expectText(page, '#status', 'online');
+  const page = await openChat();
   const words = Array.from({ length: 60 }, (_, i) => `word${i + 1}`);
-  await page.fill('#input', `/stream ${words.join(' ')}`);
-  await page.keyboard.press('Enter');
+  await send(page, `/stream ${words.join(' ')}`);
   const bubble = page.locator('.msg.agent').last();
   // Live: the bubble shows a few words while it is still streaming, then more.
   await expectText(page, '.msg.agent.streaming', 'word3', 'includes');
@@ -173,16 +147,11 @@ test('webchat browser - a streamed answer fills in live, survives a reload mid-s
   await expectText(page, '.msg.agent:last-child .text', `echo: ${words.join(' ')}`, 'is', 20_000);
   expect(await again.getAttribute('class')).toBe('msg agent');
   expect(await page.locator('.msg.agent').count()).toBe(1);
-  await context.close();
 }, 60_000);
 
 test('webchat browser - buttons under a bubble: a click reaches the agent, which edits the bubble', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(pageUrl);
-  await expectText(page, '#status', 'online');
-  const agent = await AgentClient.connect({ servers: t.nats.url, prefix });
-  t.defer(() => agent.close());
+  const page = await openChat();
+  const agent = await agentClient();
   const clicks = await agent.onAction(
     async (action) => void (await agent.edit(action, `${action.action.value} approved by ${action.sender.name}`)),
   );
@@ -200,16 +169,12 @@ test('webchat browser - buttons under a bubble: a click reaches the agent, which
   expect(await page.locator('[data-testid=action]').allTextContents()).toEqual(['Approve', 'Reject']);
   await page.screenshot({ path: join(SHOTS, 'webchat-buttons.png') });
   await page.click('[data-testid=action]:has-text("Approve")');
-  await page.waitForSelector('[data-testid=agent-message]:has-text("v42 approved by Visitor")', { timeout: 10_000 });
+  await answered(page, 'v42 approved by Visitor');
   expect(await page.locator('[data-testid=action]').count()).toBe(0);
-  await context.close();
 }, 60_000);
 
 test('webchat browser - a visitor attaches an image and the agent reads it; an agent image shows inline; a file link downloads', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(pageUrl);
-  await expectText(page, '#status', 'online');
+  const page = await openChat();
   expect(await page.locator('#limit').textContent()).toBe('Files up to 10 MB');
   const chart = png(240, 120);
   await page.setInputFiles('#file', { name: 'chart.png', mimeType: 'image/png', buffer: chart });
@@ -218,8 +183,7 @@ test('webchat browser - a visitor attaches an image and the agent reads it; an a
   });
   expect(await page.locator('.msg.me .file').allTextContents()).toEqual([`chart.png (${chart.length} bytes)`]);
 
-  const agent = await AgentClient.connect({ servers: t.nats.url, prefix });
-  t.defer(() => agent.close());
+  const agent = await agentClient();
   const image = await agent.upload(chart, { name: 'sales.png', mime: 'image/png', kind: 'image' });
   expect(
     (await agent.send('webchat', 'default', { conversation: { id: await visitorOf(page) }, text: 'Sales this week', attachments: [image] }))
@@ -239,27 +203,60 @@ test('webchat browser - a visitor attaches an image and the agent reads it; an a
   expect(await img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBe(240);
   await page.screenshot({ path: join(SHOTS, 'webchat-media.png') });
 
-  await page.fill('#input', '/file');
-  await page.keyboard.press('Enter');
+  await send(page, '/file');
   const link = page.locator('[data-testid=agent-file]');
   await link.waitFor({ timeout: 10_000 });
   expect(await link.textContent()).toMatch(/^squares\.csv \(\d+ bytes\)$/);
   const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
   expect(download.suggestedFilename()).toBe('squares.csv');
-  await context.close();
 }, 60_000);
 
 test('webchat browser - a file over the limit is not sent and the page says why', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${baseUrl}/webchat/short/`);
-  await expectText(page, '#status', 'online');
+  const page = await openChat(`${baseUrl}/webchat/short/`);
   expect(await page.locator('#limit').textContent()).toBe('Files up to 1000 bytes');
   await page.setInputFiles('#file', { name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(2048) });
   await expectText(page, '#notice', 'big.bin is 2 KB: this chat takes files up to 1000 bytes.');
   expect(await page.locator('.msg').count()).toBe(0);
-  await context.close();
 }, 60_000);
+
+/** A page in a fresh browser context (closed after the test), with `init` run in every document before its own scripts. */
+async function newPage(init?: string, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext(options);
+  t.defer(() => context.close());
+  if (init) await context.addInitScript(init);
+  return context.newPage();
+}
+
+/** Opens the chat at `url` and waits until it is online. */
+async function goOnline(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await expectText(page, '#status', 'online');
+}
+
+/** A fresh page with the chat at `url` open and online. */
+async function openChat(url = pageUrl, options: BrowserContextOptions = {}): Promise<Page> {
+  const page = await newPage(undefined, options);
+  await goOnline(page, url);
+  return page;
+}
+
+/** The visitor types `text` and presses Enter. */
+async function send(page: Page, text: string): Promise<void> {
+  await page.fill('#input', text);
+  await page.keyboard.press('Enter');
+}
+
+/** Waits until an agent bubble shows `text`. */
+async function answered(page: Page, text: string): Promise<void> {
+  await page.waitForSelector(`[data-testid=agent-message]:has-text(${JSON.stringify(text)})`, { timeout: 10_000 });
+}
+
+/** An agent on the gateway's NATS and prefix, closed after the test. */
+async function agentClient(): Promise<AgentClient> {
+  const agent = await AgentClient.connect({ servers: t.nats.url, prefix });
+  t.defer(() => agent.close());
+  return agent;
+}
 
 /** The visitor id the gateway issued to this page (the `sub` of the identity it keeps). */
 async function visitorOf(page: Page): Promise<string> {

@@ -59,6 +59,25 @@ ${feishuEntry(t.emu.url, app, ALLOW_ALL)}`);
   return gw;
 }
 
+/**
+ * A Feishu app and a gateway replica on each of `nodes`, started and connected to the app, and an
+ * agent's connection to node `client`.
+ */
+async function startGateways(nodes: string[], client: string) {
+  const app = newApp(t.emu);
+  const prefix = uniquePrefix();
+  const gateways: Array<GatewayProcess & { log: string }> = [];
+  for (const node of nodes) {
+    const gw = await gatewayOn(node, app, prefix);
+    await gw.start(60_000);
+    gateways.push(gw);
+  }
+  await t.emu.waitForConnections(app.appId, nodes.length);
+  const nc = await cluster.client(client);
+  t.defer(() => nc.close());
+  return { app, prefix, s: subjects(prefix), gateways, nc };
+}
+
 async function readyz(gw: GatewayProcess): Promise<{ status: number; body: { ready: boolean; storage?: string; nats?: string } }> {
   const res = await fetch(`${gw.httpUrl}/readyz`);
   return { status: res.status, body: (await res.json()) as { ready: boolean; storage?: string } };
@@ -223,14 +242,8 @@ const STREAMS = { CHAT_OUT: (s: Subjects) => s.outStream, CHAT_IN: (s: Subjects)
 
 for (const which of ['CHAT_OUT', 'CHAT_IN'] as const) {
   test(`faults - cluster at replicas 3: the leader of ${which} is killed mid-traffic; every event and envelope arrives once, in order, receipts complete`, async () => {
-    const app = newApp(t.emu);
-    const prefix = uniquePrefix();
-    const s = subjects(prefix);
-    const gw = await gatewayOn('n1', app, prefix);
-    await gw.start(60_000);
-    await t.emu.waitForConnections(app.appId, 1);
-    const nc = await cluster.client('n1');
-    t.defer(() => nc.close());
+    const { app, prefix, s, gateways, nc } = await startGateways(['n1'], 'n1');
+    const [gw] = gateways;
     const leader = await leaderNotOn(nc, STREAMS[which](s), 'n1');
     const receiptsSeen = await t.collect<Receipt>(`${prefix}.receipt.>`, nc);
     const { run, deliverUntilAcked } = platform(app);
@@ -252,14 +265,8 @@ for (const which of ['CHAT_OUT', 'CHAT_IN'] as const) {
 }
 
 test('faults - cluster at replicas 3: two of three nodes lost: not ready ("cannot store"), nothing acknowledged that was not stored; one back: ready, redeliveries stored once', async () => {
-  const app = newApp(t.emu);
-  const prefix = uniquePrefix();
-  const s = subjects(prefix);
-  const gw = await gatewayOn('n1', app, prefix);
-  await gw.start(60_000);
-  await t.emu.waitForConnections(app.appId, 1);
-  const nc = await cluster.client('n1');
-  t.defer(() => nc.close());
+  const { app, s, gateways, nc } = await startGateways(['n1'], 'n1');
+  const [gw] = gateways;
   const { acks, deliverUntilAcked, redeliverUntilAcked } = platform(app);
   for (let c = 0; c < CONVERSATIONS; c++) await deliverUntilAcked(`${c}:0`, c);
 
@@ -322,15 +329,8 @@ test('faults - cluster at replicas 3: two of three nodes lost: not ready ("canno
 }, 150_000);
 
 test('faults - cluster at replicas 3: two gateway replicas on different nodes, the node of one is lost mid-traffic; the survivors carry on', async () => {
-  const app = newApp(t.emu);
-  const prefix = uniquePrefix();
-  const gwA = await gatewayOn('n1', app, prefix);
-  const gwB = await gatewayOn('n2', app, prefix);
-  await gwA.start(60_000);
-  await gwB.start(60_000);
-  await t.emu.waitForConnections(app.appId, 2);
-  const nc = await cluster.client('n3');
-  t.defer(() => nc.close());
+  const { app, prefix, gateways, nc } = await startGateways(['n1', 'n2'], 'n3');
+  const [gwA, gwB] = gateways;
   const receiptsSeen = await t.collect<Receipt>(`${prefix}.receipt.>`, nc);
   const { run, deliverUntilAcked } = platform(app);
 

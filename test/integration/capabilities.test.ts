@@ -21,6 +21,15 @@ async function boot(entry: string) {
 
 const byId = (receipts: Receipt[], id: string) => receipts.filter((r) => r.id === id);
 
+/** A question with two buttons: one styled and with a value, one with neither. */
+const DEPLOY = {
+  text: 'Deploy?',
+  actions: [
+    { id: 'yes', label: 'Approve', style: 'primary', value: 'deploy:42' },
+    { id: 'no', label: 'Reject' },
+  ],
+};
+
 test('streaming - 100 frames published at once reach the platform as a handful of edits; the final content is exact; one receipt each', async () => {
   const { receipts, out } = await boot(`  - use: ${RICH}\n    editDelayMs: 40\n`);
   const send = out('default', 'rich');
@@ -85,15 +94,7 @@ test('degradation - a channel without edits shows only the final frame, as one m
 test('degradation - edits, deletes, reactions and typing a channel lacks end in E_UNSUPPORTED; buttons become a numbered list', async () => {
   const { receipts, out } = await boot(`  - use: ${LOOPBACK_PATH}\n`);
   const send = out('default', 'loopback');
-  send({
-    id: 'm1',
-    conversation: { id: 'c1' },
-    text: 'Deploy?',
-    actions: [
-      { id: 'yes', label: 'Approve' },
-      { id: 'no', label: 'Reject', style: 'danger' },
-    ],
-  });
+  send({ id: 'm1', conversation: { id: 'c1' }, ...DEPLOY });
   send({ id: 'e1', edit: 'm1', text: 'changed' });
   send({ id: 'x1', delete: 'm1' });
   send({ id: 'r1', react: { messageId: 'lb_1', emoji: 'thumbsup' } });
@@ -149,15 +150,7 @@ test('envelopes - what goes together is checked: one operation per envelope, don
 test('actions - a click comes back with the button id, value and envelope; forged, moved and replaced buttons are refused', async () => {
   const { gw, receipts, inbox, out } = await boot(`  - use: ${RICH}\n    allowFrom: ["u1"]\n`);
   const send = out('default', 'rich');
-  send({
-    id: 'ask',
-    conversation: { id: 'c1' },
-    text: 'Deploy?',
-    actions: [
-      { id: 'yes', label: 'Approve', style: 'primary', value: 'deploy:42' },
-      { id: 'no', label: 'Reject' },
-    ],
-  });
+  send({ id: 'ask', conversation: { id: 'c1' }, ...DEPLOY });
   await receipts.waitFor(1);
   const m = [...world.messages.values()][0]!;
   expect(m.buttons.map((b) => [b.id, b.label, b.style])).toEqual([

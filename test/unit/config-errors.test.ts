@@ -1,62 +1,88 @@
-import { formatIssue } from '../../core/config/issues';
+import { formatIssue, type ConfigIssue } from '../../core/config/issues';
 import { LOOPBACK_PATH, writeConfig } from '../support/harness';
 import { configError, load } from '../support/config-files';
 
-test('config - a misspelt top-level key is reported at the key with a did-you-mean hint', () => {
-  const file = writeConfig(`nats:
+// Each case: a file with exactly one problem, and that problem as `validate` prints it.
+test.each([
+  {
+    name: 'a misspelt top-level key is reported at the key with a did-you-mean hint',
+    yaml: `nats:
   prefix: chat
 natz:
   servers: nats://127.0.0.1:4222
-`);
-  const [issue, ...rest] = configError(file).issues;
-  expect(rest).toEqual([]);
-  expect(formatIssue(issue!)).toBe(`${file}:3:1: natz: unknown key "natz"\n    hint: did you mean "nats"?`);
-});
-
-test('config - a misspelt nested key is reported with the keys it could be', () => {
-  const file = writeConfig(`delivery:
-  maxAtempts: 3
-  retryForever: true
-`);
-  expect(configError(file).issues).toEqual([
-    expect.objectContaining({
-      line: 2,
-      col: 3,
-      path: 'delivery.maxAtempts',
-      message: 'unknown key "maxAtempts"',
-      hint: 'did you mean "maxAttempts"?',
-    }),
-    expect.objectContaining({
-      line: 3,
-      col: 3,
-      path: 'delivery.retryForever',
-      hint: expect.stringMatching(/^known keys here: maxAttempts, initialBackoff, maxBackoff, concurrency, /),
-    }),
-  ]);
-});
-
-test("config - a misspelt plugin key is checked against the plugin's schema", () => {
-  const file = writeConfig(`plugins:
+`,
+    printed: (file: string) => `${file}:3:1: natz: unknown key "natz"\n    hint: did you mean "nats"?`,
+  },
+  {
+    name: "a misspelt plugin key is checked against the plugin's schema",
+    yaml: `plugins:
   - use: ${LOOPBACK_PATH}
     account: main
     sendDelayMS: 10
-`);
-  const err = configError(file);
-  expect(err.issues).toHaveLength(1);
-  expect(formatIssue(err.issues[0]!)).toBe(
-    `${file}:4:5: plugins[0].sendDelayMS: unknown key "sendDelayMS"\n    hint: did you mean "sendDelayMs"?`,
-  );
+`,
+    printed: (file: string) => `${file}:4:5: plugins[0].sendDelayMS: unknown key "sendDelayMS"\n    hint: did you mean "sendDelayMs"?`,
+  },
+])('config - $name', ({ yaml, printed }) => {
+  const file = writeConfig(yaml);
+  expect(configError(file).issues.map(formatIssue)).toEqual([printed(file)]);
 });
 
-test('config - a misspelt core key of a plugin entry is caught, even in a disabled entry', () => {
-  const file = writeConfig(`plugins:
+// Each case: a file and every problem it has, each matched on the fields it names.
+test.each<{ name: string; yaml: string; issues: Array<Partial<Record<keyof ConfigIssue, unknown>>> }>([
+  {
+    name: 'a misspelt nested key is reported with the keys it could be',
+    yaml: `delivery:
+  maxAtempts: 3
+  retryForever: true
+`,
+    issues: [
+      { line: 2, col: 3, path: 'delivery.maxAtempts', message: 'unknown key "maxAtempts"', hint: 'did you mean "maxAttempts"?' },
+      {
+        line: 3,
+        col: 3,
+        path: 'delivery.retryForever',
+        hint: expect.stringMatching(/^known keys here: maxAttempts, initialBackoff, maxBackoff, concurrency, /),
+      },
+    ],
+  },
+  {
+    name: 'a misspelt core key of a plugin entry is caught, even in a disabled entry',
+    yaml: `plugins:
   - use: ${LOOPBACK_PATH}
     enabled: false
     alowFrom: ["*"]
-`);
-  expect(configError(file).issues).toEqual([
-    expect.objectContaining({ line: 4, col: 5, message: 'unknown key "alowFrom"', hint: 'did you mean "allowFrom"?' }),
-  ]);
+`,
+    issues: [{ line: 4, col: 5, message: 'unknown key "alowFrom"', hint: 'did you mean "allowFrom"?' }],
+  },
+  {
+    name: 'a repeated key is reported at the repeat, naming the key and the first one',
+    yaml: 'nats:\n  prefix: a\n  prefix: b\n',
+    issues: [{ line: 3, col: 3, path: 'nats.prefix', message: 'key "prefix" is written twice in this block (first on line 2)' }],
+  },
+  {
+    name: 'a file that is not a mapping is refused',
+    yaml: '- nats\n- plugins\n',
+    issues: [{ line: 1, col: 1, message: 'the file must be a YAML mapping (nats:, http:, plugins: ...)' }],
+  },
+  {
+    name: 'two enabled entries with the same channel and account are refused at the second',
+    yaml: `plugins:
+  - use: ${LOOPBACK_PATH}
+  - use: ${LOOPBACK_PATH}
+    account: default
+`,
+    issues: [
+      {
+        line: 4,
+        col: 14,
+        path: 'plugins[1].account',
+        message: 'a second enabled "loopback" instance with account "default" (the first is plugins[0])',
+        hint: 'give each instance of a channel its own account name',
+      },
+    ],
+  },
+])('config - $name', ({ yaml, issues }) => {
+  expect(configError(writeConfig(yaml)).issues).toEqual(issues.map((issue) => expect.objectContaining(issue)));
 });
 
 test('config - wrong values are reported with what is expected', () => {
@@ -106,42 +132,6 @@ plugins:
     message: '"account" is not lined up with the list entry above it',
     hint: expect.stringMatching(/^YAML reads structure from indentation: /),
   });
-});
-
-test('config - a repeated key is reported at the repeat, naming the key and the first one', () => {
-  const file = writeConfig('nats:\n  prefix: a\n  prefix: b\n');
-  expect(configError(file).issues).toEqual([
-    expect.objectContaining({
-      line: 3,
-      col: 3,
-      path: 'nats.prefix',
-      message: 'key "prefix" is written twice in this block (first on line 2)',
-    }),
-  ]);
-});
-
-test('config - a file that is not a mapping is refused', () => {
-  const file = writeConfig('- nats\n- plugins\n');
-  expect(configError(file).issues).toEqual([
-    expect.objectContaining({ line: 1, col: 1, message: 'the file must be a YAML mapping (nats:, http:, plugins: ...)' }),
-  ]);
-});
-
-test('config - two enabled entries with the same channel and account are refused at the second', () => {
-  const file = writeConfig(`plugins:
-  - use: ${LOOPBACK_PATH}
-  - use: ${LOOPBACK_PATH}
-    account: default
-`);
-  expect(configError(file).issues).toEqual([
-    expect.objectContaining({
-      line: 4,
-      col: 14,
-      path: 'plugins[1].account',
-      message: 'a second enabled "loopback" instance with account "default" (the first is plugins[0])',
-      hint: 'give each instance of a channel its own account name',
-    }),
-  ]);
 });
 
 test('config - the same account twice is fine when one entry is disabled', () => {

@@ -96,45 +96,53 @@ plugins:
   ]);
 });
 
-test('validate - a wrong type shows the value found and what the key takes', () => {
-  expect(issuesOf('delivery:\n  maxAttempts: 6.5\n  concurrency: many\nplugins:\n  - use: webchat\n    enabled: yes please\n')).toEqual([
-    {
-      at: '2:16',
-      path: 'delivery.maxAttempts',
-      message: 'must be a whole number, got 6.5',
-      hint: 'a whole number from 1 to 100 (default 6)',
-    },
-    {
-      at: '3:16',
-      path: 'delivery.concurrency',
-      message: 'must be a whole number, got "many"',
-      hint: 'a whole number from 1 to 1000 (default 32)',
-    },
-    { at: '6:14', path: 'plugins[0].enabled', message: 'must be true or false, got "yes please"', hint: 'true or false (default true)' },
-  ]);
-});
-
-test('validate - a value out of range or empty says the limit and the value', () => {
-  expect(issuesOf('lifecycle:\n  startTimeout: -5\nplugins:\n  - use: webchat\n    maxMessageLength: 0\n  - use: ""\n')).toEqual([
-    {
-      at: '2:17',
-      path: 'lifecycle.startTimeout',
-      message: '-5 is not a valid value here',
-      hint: 'milliseconds, or a string such as 500ms, 30s, 8h, 7d',
-    },
-    {
-      at: '5:23',
-      path: 'plugins[0].maxMessageLength',
-      message: 'must be at least 1, got 0',
-      hint: 'longest visitor message in characters',
-    },
-    {
-      at: '6:10',
-      path: 'plugins[1].use',
-      message: 'must not be empty, got ""',
-      hint: 'built-in name, package name, or path relative to the config file',
-    },
-  ]);
+// Each case: a file with values of the wrong type or out of range, and every issue it gets.
+test.each([
+  {
+    name: 'a wrong type shows the value found and what the key takes',
+    yaml: 'delivery:\n  maxAttempts: 6.5\n  concurrency: many\nplugins:\n  - use: webchat\n    enabled: yes please\n',
+    issues: [
+      {
+        at: '2:16',
+        path: 'delivery.maxAttempts',
+        message: 'must be a whole number, got 6.5',
+        hint: 'a whole number from 1 to 100 (default 6)',
+      },
+      {
+        at: '3:16',
+        path: 'delivery.concurrency',
+        message: 'must be a whole number, got "many"',
+        hint: 'a whole number from 1 to 1000 (default 32)',
+      },
+      { at: '6:14', path: 'plugins[0].enabled', message: 'must be true or false, got "yes please"', hint: 'true or false (default true)' },
+    ],
+  },
+  {
+    name: 'a value out of range or empty says the limit and the value',
+    yaml: 'lifecycle:\n  startTimeout: -5\nplugins:\n  - use: webchat\n    maxMessageLength: 0\n  - use: ""\n',
+    issues: [
+      {
+        at: '2:17',
+        path: 'lifecycle.startTimeout',
+        message: '-5 is not a valid value here',
+        hint: 'milliseconds, or a string such as 500ms, 30s, 8h, 7d',
+      },
+      {
+        at: '5:23',
+        path: 'plugins[0].maxMessageLength',
+        message: 'must be at least 1, got 0',
+        hint: 'longest visitor message in characters',
+      },
+      {
+        at: '6:10',
+        path: 'plugins[1].use',
+        message: 'must not be empty, got ""',
+        hint: 'built-in name, package name, or path relative to the config file',
+      },
+    ],
+  },
+])('validate - $name', ({ yaml, issues }) => {
+  expect(issuesOf(yaml)).toEqual(issues);
 });
 
 test('validate - the value of a secret key is never shown in a message', () => {

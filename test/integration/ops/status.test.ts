@@ -56,30 +56,12 @@ test('status - prints a table of every instance with state, since, detail and la
   expect(banner).toMatch(/^1 gateway replica running \(\S+:\d+:[0-9a-f]{8}\)$/);
   expect(blank).toBe('');
   expect(header).toMatch(/^CHANNEL +ACCOUNT +STATE +SINCE +REPLICAS +SENDING +LAST IN +LAST OUT +DETAIL$/);
-  const cells = (line: string) => line.split(/ {2,}/);
-  expect(cells(rows[0]!)).toEqual([
-    'loopback',
-    'ok',
-    'connected',
-    expect.stringMatching(/^\ds ago$/),
-    '1',
-    expect.stringMatching(/:\d+:/),
-    expect.stringMatching(/^\ds ago$/),
-    expect.stringMatching(/^\ds ago$/),
-    'loopback ready',
+  const ago = expect.stringMatching(/^\ds ago$/);
+  expect(rows.slice(0, 3).map((line) => line.split(/ {2,}/))).toEqual([
+    ['loopback', 'ok', 'connected', ago, '1', expect.stringMatching(/:\d+:/), ago, ago, 'loopback ready'],
+    ['loopback', 'broken', 'failed', ago, '1', '-', '-', '-', 'bad credentials'],
+    ['loopback', 'off', 'disabled', '-', '0', '-', '-', '-', 'enabled: false'],
   ]);
-  expect(cells(rows[1]!)).toEqual([
-    'loopback',
-    'broken',
-    'failed',
-    expect.stringMatching(/^\ds ago$/),
-    '1',
-    '-',
-    '-',
-    '-',
-    'bad credentials',
-  ]);
-  expect(cells(rows[2]!)).toEqual(['loopback', 'off', 'disabled', '-', '0', '-', '-', '-', 'enabled: false']);
   expect(r.out).toContain("\nnot every instance is connected: see the detail column and the gateway's log\n");
 });
 

@@ -21,6 +21,11 @@ async function ask(gw: Awaited<ReturnType<typeof bootWebchat>>['gw'], page: Awai
   return reply.actions as Button[];
 }
 
+/** The page gets the error frame that refuses click `id` for good, saying `message`. */
+async function expectRefused(page: Awaited<ReturnType<typeof tab>>, id: string, message: unknown) {
+  expect(await page.next('error', (f) => f.id === id)).toEqual({ type: 'error', id, message, retry: false });
+}
+
 test('webchat actions - buttons show under the bubble; a click is acked and becomes an action envelope with the button and its message', async () => {
   const { gw, ws } = await bootWebchat(t);
   const page = await tab(t, ws, ADA);
@@ -64,29 +69,15 @@ test('webchat actions - unknown tokens, clicks on another visitor bubble, and bu
   const buttons = await ask(gw, ada, 'q-3');
   // Bob learned the message id and token of Ada's button.
   bob.click('click-0003', 'wc_q-3', buttons[0]!.token);
-  expect(await bob.next('error')).toEqual({
-    type: 'error',
-    id: 'click-0003',
-    message: 'this button cannot be used: it is not on a message of this conversation',
-    retry: false,
-  });
+  await expectRefused(bob, 'click-0003', 'this button cannot be used: it is not on a message of this conversation');
   ada.click('click-0004', 'wc_q-3', 'AAAAAAAAAAAAAAAAAAAAAA');
-  expect(await ada.next('error', (f) => f.id === 'click-0004')).toEqual({
-    type: 'error',
-    id: 'click-0004',
-    message: expect.stringMatching(/^this button cannot be used: unknown or expired button/),
-    retry: false,
-  });
+  await expectRefused(ada, 'click-0004', expect.stringMatching(/^this button cannot be used: unknown or expired button/));
   ada.click('click-0005', 'wc_nope', buttons[0]!.token);
-  expect(await ada.next('error', (f) => f.id === 'click-0005')).toMatchObject({
-    message: 'this button cannot be used: it is not on a message of this conversation',
-  });
+  await expectRefused(ada, 'click-0005', 'this button cannot be used: it is not on a message of this conversation');
   gw.publish('webchat.default', { id: 'q-3.e', edit: 'q-3', text: 'Deploy? (closed)' });
   await ada.next('update');
   ada.click('click-0006', 'wc_q-3', buttons[0]!.token);
-  expect(await ada.next('error', (f) => f.id === 'click-0006')).toMatchObject({
-    message: 'this button cannot be used: the button is no longer on the message (an edit replaced it)',
-  });
+  await expectRefused(ada, 'click-0006', 'this button cannot be used: the button is no longer on the message (an edit replaced it)');
   await gw.inboundBarrier((text) => ada.send(text, text));
   expect(gw.inbox.items).toEqual([]);
   expect(gw.logs.lines.filter((l) => l.msg === 'web chat click refused').map((l) => l.visitor)).toEqual(['bob', ADA, ADA, ADA]);
@@ -97,12 +88,7 @@ test('webchat actions - a click from a visitor outside allowFrom is refused and 
   const bob = await tab(t, ws, 'bob');
   const buttons = await ask(gw, bob, 'q-4', 'bob');
   bob.click('click-0007', 'wc_q-4', buttons[0]!.token);
-  expect(await bob.next('error')).toEqual({
-    type: 'error',
-    id: 'click-0007',
-    message: 'this button cannot be used: not-in-allowFrom',
-    retry: false,
-  });
+  await expectRefused(bob, 'click-0007', 'this button cannot be used: not-in-allowFrom');
   const ada = await tab(t, ws, ADA);
   await gw.inboundBarrier((text) => ada.send(text, text));
   expect(gw.inbox.items).toEqual([]);
