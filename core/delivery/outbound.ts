@@ -38,6 +38,8 @@ export interface OutboundDeps {
   leases: KV;
   /** This process's name in the leases. */
   owner: string;
+  /** How long one pull request waits (`pullExpiresMs`). */
+  pullExpiresMs: number;
   /** The media bucket, for attachments (absent when the gateway runs without one). */
   media?: MediaStore;
   /** Samples the depth and age of the queues this replica consumes. */
@@ -69,8 +71,15 @@ const TAKEOVER_WAIT_MS = 2 * ACK_WAIT_MS + 1000;
  */
 const HAND_BACK_DELAY_MS = 2500;
 
-/** How long one pull request waits: a lost stream leader stalls outbound for about this long (nats.js's default is 30 s). */
-const PULL_EXPIRES_MS = 10_000;
+/**
+ * How long one pull request waits, by `nats.replicas`. On a cluster a lost stream leader stalls outbound
+ * for about this long, so pulls are short there. A single copy has no leader to lose (a server restart is
+ * a reconnect, after which nats.js pulls again), so pulls last nats.js's default: at 10,000 accounts
+ * that is 330 pulls and 670 heartbeats a second instead of 1,000 and 2,000.
+ */
+export function pullExpiresMs(replicas: number): number {
+  return replicas > 1 ? 10_000 : 30_000;
+}
 
 /**
  * Consumes one account's outbound queue and hands each envelope to the adapter: validated, in order
@@ -189,9 +198,12 @@ export class OutboundWorker {
     }
     // From the info just read: no second request per account (10,000 accounts start at once).
     const consumer = js.consumers.getConsumerFromInfo(info);
-    // Pulls expire after PULL_EXPIRES_MS: when the stream's leader is lost (a NATS node down) the pulls it
+    // Pulls expire after pullExpiresMs: when the stream's leader is lost (a NATS node down) the pulls it
     // held are gone too, and two missed heartbeats (one per half expiry) start new ones on the next leader.
-    const messages = await consumer.consume({ max_messages: Math.min(delivery.concurrency * 2, maxInFlight), expires: PULL_EXPIRES_MS });
+    const messages = await consumer.consume({
+      max_messages: Math.min(delivery.concurrency * 2, maxInFlight),
+      expires: this.deps.pullExpiresMs,
+    });
     if (this.stopping.signal.aborted) {
       await messages.close();
       return;

@@ -15,6 +15,7 @@ import { StatusReporter } from '../bus/status';
 import { StorageHealth } from '../bus/storage-health';
 import { InboundPublisher } from '../delivery/inbound';
 import { ReceiptPublisher } from '../delivery/receipts';
+import { pullExpiresMs } from '../delivery/outbound';
 import { UnroutedHandler } from '../delivery/unrouted';
 import { HttpServer } from '../http/server';
 import { StatusPage } from '../http/status-page';
@@ -188,7 +189,20 @@ export class Gateway {
       activity,
       store: buckets.store,
       mediaFetchTimeout: config.media.fetchTimeout,
-      outbound: { js, jsm, subjects: s, receipts, metrics, outbox: buckets.outbox, leases: buckets.leases, owner, media, queues, tracer },
+      outbound: {
+        js,
+        jsm,
+        subjects: s,
+        receipts,
+        metrics,
+        outbox: buckets.outbox,
+        leases: buckets.leases,
+        owner,
+        pullExpiresMs: pullExpiresMs(config.nats.replicas),
+        media,
+        queues,
+        tracer,
+      },
       pairing: { directory, limits: { ...DEFAULT_PAIRING_LIMITS, ...opts.pairing } },
     };
     return new Gateway(config, log, nats, metrics, unrouted, status, shared, opts.read ?? readConfigFile, routable);

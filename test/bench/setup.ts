@@ -31,9 +31,9 @@ export async function startGateway(
   natsUrl: string,
   emuUrl: string,
   apps: App[],
-  opts: { nodeArgs?: string[]; timeoutMs?: number; sections?: string } = {},
+  opts: { nodeArgs?: string[]; timeoutMs?: number; sections?: string; prefix?: string } = {},
 ): Promise<BenchGateway> {
-  const prefix = uniquePrefix();
+  const prefix = opts.prefix ?? uniquePrefix();
   const entries = apps.map((a) => feishuEntry(emuUrl, a, ALLOW_ALL, a.account)).join('');
   const { file, url, log } = await processConfigFile(natsUrl, prefix, entries, opts.sections);
   const gw = new GatewayProcess(file, url, log, {}, opts.nodeArgs ?? []);
