@@ -46,7 +46,8 @@ import { limited } from '../util/limited';
 /**
  * Bots started at once (at start and on reload): each still starts as soon as a slot is free. 10,000
  * Feishu bots against the emulator on 2 cores: all at once never got ready; 64 at a time 91.6 s,
- * 128: 72.1 s, 256: 68.2 s (CPU-bound there; against real platforms, starts wait on the network).
+ * 128: 72.1 s, 256: 68.2 s (CPU-bound there, the NATS server creating consumers most of all; against
+ * real platforms, starts wait on the network). Since then a start costs less: 256 take 46-60 s.
  */
 const START_CONCURRENCY = 256;
 
