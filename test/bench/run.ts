@@ -32,6 +32,12 @@ const OUT_N = 2000;
 const OUT_CONCURRENCY = 64;
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
+function logRound(what: string, r: Round): void {
+  log(
+    `  ${what}: ${r.rate.toFixed(0)}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms cpu ${(r.cpuPer1k ?? NaN).toFixed(0)} ms/1k${r.lost ? ` lost ${r.lost}` : ''}`,
+  );
+}
+
 /** A warm-up round, then ROUNDS rounds. */
 async function rounds(what: string, round: () => Promise<Round>, gapMs = 0): Promise<Round[]> {
   await round();
@@ -39,11 +45,30 @@ async function rounds(what: string, round: () => Promise<Round>, gapMs = 0): Pro
   for (let i = 0; i < ROUNDS; i++) {
     await pause(gapMs);
     const r = await round();
-    log(
-      `  ${what}: ${r.rate.toFixed(0)}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms cpu ${(r.cpuPer1k ?? NaN).toFixed(0)} ms/1k${r.lost ? ` lost ${r.lost}` : ''}`,
-    );
+    logRound(what, r);
     out.push(r);
   }
+  return out;
+}
+
+/**
+ * Two systems measured round by round in turn (after a warm-up of each), so a change in the shared
+ * machine's speed during the run weighs on both alike instead of on whichever ran second.
+ */
+async function interleaved(
+  a: { what: string; round: () => Promise<Round>; gapMs?: number },
+  b: { what: string; round: () => Promise<Round>; gapMs?: number },
+): Promise<[Round[], Round[]]> {
+  await a.round();
+  await b.round();
+  const out: [Round[], Round[]] = [[], []];
+  for (let i = 0; i < ROUNDS; i++)
+    for (const [k, s] of [a, b].entries()) {
+      await pause(s.gapMs ?? 0);
+      const r = await s.round();
+      logRound(s.what, r);
+      out[k]!.push(r);
+    }
   return out;
 }
 
@@ -136,27 +161,33 @@ async function outbound(emu: FeishuEmulator, nc: NatsConnection, natsUrl: string
   const g = await startGateway(natsUrl, emu.url, apps, { nodeArgs, timeoutMs: 60_000 });
   const accounts = apps.map((a) => a.account);
   const chats = OUT_N / OUT_ACCOUNTS / 2;
-  let b: Row | undefined;
-  if (!PROFILE) {
+  const gateway = {
+    what: 'gateway core',
+    round: () => withCpu(g.gw.pid, OUT_N, () => gatewayOutRound(emu, nc, g.prefix, accounts, OUT_N, chats)),
+    gapMs: 1300,
+  };
+  const gatewayNote = `core path, pacing not binding: ${OUT_N} envelopes published at once over ${OUT_ACCOUNTS} accounts × ${chats} chats (≤ 50/app, 2/chat per round); latency includes queueing behind the burst, the baseline’s is per call; rounds alternate with the baseline’s`;
+  if (PROFILE)
+    rows.push(
+      summarise(`outbound ${OUT_N}, ${OUT_ACCOUNTS} apps`, 'gateway', await rounds(gateway.what, gateway.round, 1300), gatewayNote),
+    );
+  else {
     const base = await Baseline.start({ domain: emu.url, apps: addApps(emu, OUT_ACCOUNTS, 'obase') });
-    b = summarise(
+    const baseline = {
+      what: 'baseline core',
+      round: () => withCpu(base.pid, OUT_N, () => baselineOutRound(emu, base, OUT_N, chats, OUT_CONCURRENCY)),
+      gapMs: 1300,
+    };
+    const [bs, gs] = await interleaved(baseline, gateway);
+    await base.stop();
+    const b = summarise(
       `outbound ${OUT_N}, ${OUT_ACCOUNTS} apps`,
       'baseline',
-      await rounds('baseline core', () => withCpu(base.pid, OUT_N, () => baselineOutRound(emu, base, OUT_N, chats, OUT_CONCURRENCY))),
+      bs,
       `lark.Client create (keep-alive), ${OUT_CONCURRENCY} calls in flight, same apps/chats spread`,
     );
-    rows.push(b);
-    await base.stop();
+    rows.push(b, summarise(`outbound ${OUT_N}, ${OUT_ACCOUNTS} apps`, 'gateway', gs, gatewayNote, b));
   }
-  rows.push(
-    summarise(
-      `outbound ${OUT_N}, ${OUT_ACCOUNTS} apps`,
-      'gateway',
-      await rounds('gateway core', () => withCpu(g.gw.pid, OUT_N, () => gatewayOutRound(emu, nc, g.prefix, accounts, OUT_N, chats)), 1300),
-      `core path, pacing not binding: ${OUT_N} envelopes published at once over ${OUT_ACCOUNTS} accounts × ${chats} chats (≤ 50/app, 2/chat per round); latency includes queueing behind the burst, the baseline’s is per call`,
-      b,
-    ),
-  );
   await g.gw.kill('SIGTERM');
   return rows;
 }
