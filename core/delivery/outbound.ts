@@ -251,6 +251,20 @@ export class OutboundWorker {
     for (const m of [...previous, ...newer]) this.accept(m);
   }
 
+  /**
+   * After this replica's NATS connection came back: envelopes the server handed over while it was
+   * breaking never arrived and come back only after the ack wait. Pulling starts afresh as after a
+   * takeover, so they go out before the conversation's newer envelopes.
+   */
+  resync(): void {
+    if (!this.lease?.held || !this.messages || this.stopping.signal.aborted) return;
+    this.taking = (async () => {
+      await this.taking;
+      await this.pause();
+      if (this.lease?.held) await this.consumeWhileHeld();
+    })();
+  }
+
   /** Stops pulling (the lease went to another replica); envelopes already taken still finish. */
   private async pause(): Promise<void> {
     if (this.takeover) {

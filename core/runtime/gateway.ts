@@ -439,6 +439,7 @@ export class Gateway {
           this.natsUp = true;
           this.log.info({ server: s.server }, 'NATS connection restored');
           this.status.refresh();
+          for (const i of this.instances) i.natsReconnected();
         }
       }
     })().catch(() => undefined);

@@ -111,6 +111,11 @@ export class Instance {
     return this.worker?.sending ?? false;
   }
 
+  /** This replica's NATS connection came back: outbound pulls start afresh (see `OutboundWorker.resync`). */
+  natsReconnected(): void {
+    this.worker?.resync();
+  }
+
   /** Starts the adapter and its outbound worker. Never throws: failures become status `failed` and a retry. */
   async start(): Promise<void> {
     await this.attempt(1);
