@@ -10,7 +10,7 @@ import type { InboundKind } from '../contract/schemas';
 import { isMessageDraft, type Draft, type InboundDraft } from '../plugin/drafts';
 import type { PublishResult } from '../plugin/types';
 import type { PairingGate } from '../pairing/gate';
-import { TRACEPARENT, formatTraceparent, parseTraceparent, withTrace } from '../trace/context';
+import { TRACEPARENT, formatTraceparent, parseTraceparent, tracedLogger, withTrace } from '../trace/context';
 import type { Span, Tracer } from '../trace/tracer';
 import { decideAccess } from './access';
 import { buildEnvelope, buildEvent, isMentioned } from './envelope';
@@ -102,7 +102,7 @@ export class InboundPublisher {
         return { outcome: 'denied', id, reason: 'awaiting pairing approval' };
       }
       if (access.reason === 'not-in-allowFrom') {
-        log.info(
+        tracedLogger(log, span.context).info(
           { senderId: draft.sender.id, senderName: draft.sender.name, conversation: draft.conversation.id },
           `${message ? 'message' : kind} from ${draft.sender.id} dropped: sender not in allowFrom; to allow it, add "${draft.sender.id}" to allowFrom of ${channel}/${account}${pairing ? ' (or the sender asks for a pairing code in a direct message)' : ''}`,
         );
@@ -114,7 +114,7 @@ export class InboundPublisher {
     let envelope;
     if (message) envelope = buildEnvelope(channel, account, entry, target.eager ? await target.eager(draft) : draft);
     else {
-      const action = draft.kind === 'action' ? await this.resolveAction(target, draft, id) : undefined;
+      const action = draft.kind === 'action' ? await this.resolveAction(target, draft, id, span) : undefined;
       if (action && 'refused' in action) {
         this.metrics.inbound.inc({ ...labels, outcome: 'denied' });
         return { outcome: 'denied', id, reason: action.refused };
@@ -124,7 +124,7 @@ export class InboundPublisher {
     const checked = checkInbound(envelope);
     if (!checked.ok) {
       this.metrics.inbound.inc({ ...labels, outcome: 'ignored' });
-      log.error(
+      tracedLogger(log, span.context).error(
         { id, problem: checked.message },
         'plugin produced an invalid inbound envelope; message dropped (a plugin bug: please report it)',
       );
@@ -134,12 +134,12 @@ export class InboundPublisher {
   }
 
   /** A click's button, or why the click is refused (logged: forged and stale clicks are worth seeing). */
-  private async resolveAction(target: InboundTarget, draft: Extract<Draft, { kind: 'action' }>, id: string) {
+  private async resolveAction(target: InboundTarget, draft: Extract<Draft, { kind: 'action' }>, id: string, span: Span) {
     if (draft.menu !== undefined) return { action: { id: draft.menu } };
     if (!target.actions) return { refused: 'this gateway keeps no buttons' };
     const resolved = await target.actions.resolve(draft);
     if ('refused' in resolved) {
-      target.log.warn(
+      tracedLogger(target.log, span.context).warn(
         { id, sender: draft.sender.id, conversation: draft.conversation.id, messageId: draft.messageId },
         `button click refused: ${resolved.refused}`,
       );

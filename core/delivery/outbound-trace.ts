@@ -1,6 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Receipt } from '../contract/schemas';
-import { TRACEPARENT, parseTraceparent, withTrace, type TraceContext } from '../trace/context';
+import type { Logger } from 'pino';
+import { TRACEPARENT, parseTraceparent, tracedLogger, withTrace, type TraceContext } from '../trace/context';
 import type { Span, Tracer } from '../trace/tracer';
 
 /** One platform call of a delivery: a child span of the envelope's. */
@@ -36,6 +37,11 @@ export class OutboundTrace {
   /** Runs `fn` in this trace, so log lines written meanwhile carry its ids. */
   run<T>(fn: () => T): T {
     return withTrace(this.span.context, fn);
+  }
+
+  /** `log` with this envelope's trace ids on its lines: for lines at `info` and above (see {@link tracedLogger}). */
+  logger(log: Logger): Logger {
+    return tracedLogger(log, this.span.context);
   }
 
   identify(id: string): void {

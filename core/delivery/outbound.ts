@@ -431,10 +431,11 @@ export class OutboundWorker {
     const { receipts, delivery, metrics } = this.deps;
     const prior = await retryNatsTrouble(() => this.outbox.get(env.id), {
       signal: this.abort.signal,
-      onTrouble: (cause) => this.log.warn({ id: env.id, cause }, `outbox not readable: NATS trouble (${cause}); waiting for it`),
+      onTrouble: (cause) =>
+        trace.logger(this.log).warn({ id: env.id, cause }, `outbox not readable: NATS trouble (${cause}); waiting for it`),
     }).catch(() => undefined);
     if (prior) {
-      this.log.info({ id: env.id }, 'outbound envelope already delivered: not sent again, receipt repeated');
+      trace.logger(this.log).info({ id: env.id }, 'outbound envelope already delivered: not sent again, receipt repeated');
       this.finish(m, started, { ...prior.receipt, time: new Date().toISOString() }, trace);
       return;
     }
@@ -456,9 +457,12 @@ export class OutboundWorker {
           // for. Its write goes on the connection now and reads of it are answered from memory until it
           // is stored, so the next envelope of the conversation does not wait; the ack waits for it.
           const committed = retryNatsTrouble(() => done.commit(receipt), {
-            onTrouble: (cause) => this.log.warn({ id: env.id, cause }, `outbox not written yet: NATS trouble (${cause}); retrying`),
+            onTrouble: (cause) =>
+              trace.logger(this.log).warn({ id: env.id, cause }, `outbox not written yet: NATS trouble (${cause}); retrying`),
           }).catch((err: Error) =>
-            this.log.warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'),
+            trace
+              .logger(this.log)
+              .warn({ id: env.id, err: err.message }, 'outbox not written: a redelivery of this envelope could be sent again'),
           );
           this.finish(m, started, receipt, trace, committed);
           return;
@@ -486,19 +490,23 @@ export class OutboundWorker {
               : err.retryable
                 ? `${err.message} (gave up after ${attempt} attempts)`
                 : err.message;
-            this.log.warn(
-              { id: env.id, code: err.code, platformCode: err.platformCode, attempts: attempt },
-              `outbound delivery failed: ${final}`,
-            );
+            trace
+              .logger(this.log)
+              .warn(
+                { id: env.id, code: err.code, platformCode: err.platformCode, attempts: attempt },
+                `outbound delivery failed: ${final}`,
+              );
             this.finish(m, started, receipts.failed(this.channel, this.account, env.id, { ...detail, message: final }, attempt), trace);
             return;
           }
           const wait = backoff(attempt, { initialMs: delivery.initialBackoff, maxMs: delivery.maxBackoff }, err.retryAfterMs);
           metrics.retries.inc({ ...this.labels, code: err.code });
-          this.log.info(
-            { id: env.id, attempt, waitMs: Math.round(wait), code: err.code, platformCode: err.platformCode },
-            `delivery attempt failed, retrying: ${err.message}`,
-          );
+          trace
+            .logger(this.log)
+            .info(
+              { id: env.id, attempt, waitMs: Math.round(wait), code: err.code, platformCode: err.platformCode },
+              `delivery attempt failed, retrying: ${err.message}`,
+            );
           try {
             await sleep(wait, signal);
           } catch {

@@ -2,7 +2,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { parseSubject, type Subjects } from '../contract/subjects';
-import { TRACEPARENT, parseTraceparent, withTrace } from '../trace/context';
+import { TRACEPARENT, parseTraceparent, tracedLogger } from '../trace/context';
 import type { ReceiptPublisher } from './receipts';
 
 /**
@@ -48,9 +48,7 @@ export class UnroutedHandler {
           : `subject ${msg.subject} is not ${prefix}.out.<channel>.<account>`;
         // The refusal stays in the agent's trace: its log line and its receipt carry the envelope's trace.
         const trace = parseTraceparent(msg.headers?.get(TRACEPARENT));
-        const warn = () => this.log.warn({ subject: msg.subject, id }, `outbound envelope refused: ${message}`);
-        if (trace) withTrace(trace, warn);
-        else warn();
+        (trace ? tracedLogger(this.log, trace) : this.log).warn({ subject: msg.subject, id }, `outbound envelope refused: ${message}`);
         const receipt = this.receipts.failed(channel, account, id, { code: 'E_UNKNOWN_ACCOUNT', message, retryable: false }, 0);
         this.receipts.publish(receipt, msg.subject.replace(`${prefix}.out.`, `${prefix}.receipt.`), trace);
         this.jsm.streams

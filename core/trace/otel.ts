@@ -21,6 +21,7 @@ const clean = (a: Record<string, unknown> = {}) =>
  * gateway's own, not registered globally: several gateways in one process keep their spans apart.
  */
 export class OtelTracer implements Tracer {
+  readonly exporting = true;
   private readonly provider: NodeTracerProvider;
   private readonly tracer: ApiTracer;
 

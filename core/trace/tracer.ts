@@ -25,6 +25,8 @@ export interface Span {
 
 /** Starts spans. The gateway has one; without an OpenTelemetry endpoint it only makes ids. */
 export interface Tracer {
+  /** Spans are recorded and sent somewhere (not only ids made). */
+  readonly exporting: boolean;
   start(name: string, options?: SpanOptions): Span;
   /** Sends the spans still buffered, then stops. */
   shutdown(): Promise<void>;
@@ -32,6 +34,8 @@ export interface Tracer {
 
 /** Ids only: the trace context travels and logs carry it, but nothing is recorded or sent. */
 export class IdTracer implements Tracer {
+  readonly exporting = false;
+
   start(_name: string, options: SpanOptions = {}): Span {
     const { parent } = options;
     const context = { traceId: parent?.traceId ?? newTraceId(), spanId: newSpanId(), flags: parent?.flags ?? 1 };

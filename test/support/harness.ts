@@ -49,20 +49,23 @@ export interface StartOptions extends Omit<GatewayOptions, 'logger' | 'read'> {
   env?: NodeJS.ProcessEnv;
   /** Runs with the loaded config before the gateway starts (to subscribe to its subjects first). */
   beforeStart?: (config: GatewayConfig) => Promise<void>;
+  /** The level lines are captured at: `debug` unless a test needs the config's own (`'config'`). */
+  logLevel?: 'debug' | 'config';
 }
 
 /**
  * Starts a gateway from a config file the way `chat-gateway start` does (reloads read the same file
- * with the same environment), with its log lines captured at level debug.
+ * with the same environment), with its log lines captured (at level debug unless `logLevel` says).
  */
 export async function startFromFile(file: string, opts: StartOptions = {}): Promise<Started> {
-  const { env: extra, beforeStart, ...options } = opts;
+  const { env: extra, beforeStart, logLevel = 'debug', ...options } = opts;
   const env = { ...process.env, ...extra };
   const read = (f: string, text?: string) => loadConfig(f, { env, ...(text === undefined ? {} : { text }) });
   const config = read(file);
   await beforeStart?.(config);
   const logs = new LogCapture();
-  const logger = createLogger('debug', configSecrets(config), logs as unknown as pino.DestinationStream);
+  const level = logLevel === 'config' ? config.log.level : 'debug';
+  const logger = createLogger(level, configSecrets(config), logs as unknown as pino.DestinationStream);
   const gateway = await Gateway.start(config, { ...options, logger, read });
   return { gateway, logs, file };
 }

@@ -1,7 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { currentTrace, formatTraceparent, parseTraceparent, traceLogFields, withTrace } from '../../core/trace/context';
+import pino from 'pino';
+import {
+  currentTrace,
+  formatTraceparent,
+  parseTraceparent,
+  scopeTraces,
+  traceLogFields,
+  tracedLogger,
+  withTrace,
+} from '../../core/trace/context';
 import { IdTracer, otlpConfigured } from '../../core/trace/tracer';
 
 const ROOT = resolve(__dirname, '../..');
@@ -27,15 +36,41 @@ test.each([
   expect(parseTraceparent(value)).toBeUndefined();
 });
 
-test('trace context - log fields come from the trace the code runs in, across awaits', async () => {
-  expect(traceLogFields()).toEqual({});
-  const ctx = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), flags: 1 };
-  await withTrace(ctx, async () => {
+test('trace context - with the scope on, log fields come from the trace the code runs in, across awaits', async () => {
+  scopeTraces(true);
+  try {
+    expect(traceLogFields()).toEqual({});
+    const ctx = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), flags: 1 };
+    await withTrace(ctx, async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      expect(currentTrace()).toBe(ctx);
+      expect(traceLogFields()).toEqual({ trace_id: ctx.traceId, span_id: ctx.spanId });
+    });
+    expect(traceLogFields()).toEqual({});
+    // The scope gives the ids: a traced logger is the logger itself.
+    const log = pino({ level: 'info' });
+    expect(tracedLogger(log, ctx)).toBe(log);
+  } finally {
+    scopeTraces(false);
+  }
+});
+
+test('trace context - with the scope off, nothing follows the work, and a traced logger puts the ids on its lines', async () => {
+  const ctx = { traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), flags: 1 };
+  const ran = await withTrace(ctx, async () => {
     await new Promise((r) => setTimeout(r, 1));
-    expect(currentTrace()).toBe(ctx);
-    expect(traceLogFields()).toEqual({ trace_id: ctx.traceId, span_id: ctx.spanId });
+    return { current: currentTrace(), fields: traceLogFields() };
   });
-  expect(traceLogFields()).toEqual({});
+  expect(ran).toEqual({ current: undefined, fields: {} });
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  tracedLogger(log, ctx).warn({ id: 'e1' }, 'delivery attempt failed, retrying');
+  log.warn('outside any message');
+  expect(lines).toMatchObject([
+    { trace_id: ctx.traceId, span_id: ctx.spanId, id: 'e1', msg: 'delivery attempt failed, retrying' },
+    { msg: 'outside any message' },
+  ]);
+  expect(lines[1]).not.toHaveProperty('trace_id');
 });
 
 test('trace context - without an OTLP endpoint spans continue the parent trace with new span ids', () => {

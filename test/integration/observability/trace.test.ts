@@ -4,7 +4,17 @@ import { headers } from '@nats-io/transport-node';
 import { AgentClient } from '../../../core/agent';
 import type { InboundEnvelope } from '../../../core/contract/schemas';
 import type { FeishuEmulator } from '../../emulators/feishu';
-import { LOOPBACK_PATH, client, eventually, loopback, loopbackConfig, startGateway, type Started } from '../../support';
+import {
+  LOOPBACK_PATH,
+  client,
+  eventually,
+  loopback,
+  loopbackConfig,
+  startFromFile,
+  startGateway,
+  writeConfig,
+  type Started,
+} from '../../support';
 import { feishuConfig, newApp, startEmulator } from '../../support/feishu';
 import { GatewayProcess, processConfig } from '../../support/gateway-process';
 import { startNats, uniquePrefix, type TestNats } from '../../support/nats-server';
@@ -104,6 +114,35 @@ test('trace - one traceparent goes from a Feishu event through the agent to the 
   expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['inbound message stored', 'outbound envelope delivered']));
   expect(lines.find((l) => l.msg === 'outbound envelope delivered')).toMatchObject({ id: outbound!.body.id, attempts: 1 });
   expect(run!.logs.lines.filter((l) => l.msg === 'inbound message stored' && l.trace_id !== traceId)).toEqual([]);
+});
+
+test('trace - at log level info (no trace scope) core still puts the trace id on its lines about the message', async () => {
+  emu = await startEmulator();
+  const app = newApp(emu);
+  const prefix = uniquePrefix();
+  const config = feishuConfig(nats.url, prefix, emu.url, app, '    allowFrom: ["*"]\n').replace('  level: debug', '  level: info');
+  run = await startFromFile(writeConfig(config), { logLevel: 'config' });
+  await emu.waitForConnections(app.appId, 1);
+  const seen = { in: watch(`${prefix}.in.>`), receipts: watch(`${prefix}.receipt.>`) };
+  await nc.flush();
+  agent = await AgentClient.connect({ servers: nats.url, prefix });
+  await agent.onMessage(async (msg) => {
+    await agent!.reply(msg, 'answer');
+  });
+  // The first reply is refused with a retryable error: the retry line is written at info.
+  emu.failNext({ api: 'reply', code: 99991400 });
+  expect((await emu.pushEvent(app.appId, directMessage(app.appId, 'hi'))).code).toBe(200);
+  const [inbound] = await seen.in.waitFor(1);
+  const [receipt] = await seen.receipts.waitFor(1);
+  expect(receipt!.body).toMatchObject({ ok: true, attempts: 2 });
+  const traceId = traceIdOf(inbound!.traceparent)!;
+  expect(traceIdOf(receipt!.traceparent)).toBe(traceId);
+  const retry = run.logs.lines.find((l) => String(l.msg).startsWith('delivery attempt failed, retrying'));
+  expect(retry).toMatchObject({ trace_id: traceId, attempt: 1, platformCode: 99991400 });
+  expect(retry!.span_id).toMatch(/^[0-9a-f]{16}$/);
+  // Nothing at debug was written, and no line outside the message's handling got its id.
+  expect(run.logs.lines.filter((l) => (l.level as number) < 30)).toEqual([]);
+  expect(run.logs.lines.filter((l) => l.trace_id === traceId).map((l) => l.msg)).toEqual([retry!.msg]);
 });
 
 test('trace - with OTEL_EXPORTER_OTLP_ENDPOINT a gateway process exports the spans of that way, parent by parent', async () => {
