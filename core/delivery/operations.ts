@@ -12,6 +12,8 @@ export interface Attempt {
   attempt: number;
   signal: AbortSignal;
   sequence: number;
+  /** The worker's term of sending (`SendInfo.term`). */
+  term: number;
 }
 
 /** What an envelope did at the platform, and what to remember of it once its receipt is known. */

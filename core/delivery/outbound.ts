@@ -47,6 +47,9 @@ export interface OutboundDeps {
   tracer: Tracer;
 }
 
+/** Terms of sending, numbered across the process: a restarted instance's worker never repeats one. */
+let terms = 0;
+
 /** Conversation queues of recent envelopes by id, so an edit or delete queues behind the message it names. */
 const REMEMBERED_KEYS = 10_000;
 
@@ -116,6 +119,8 @@ export class OutboundWorker {
   private supersededWaiting = 0;
   /** Envelopes whose queue is being looked up in the outbox: later ones wait, so accept order is kept. */
   private resolving?: Promise<void>;
+  /** The adapter's `SendInfo.term`: new each time this worker takes the lease. */
+  private term = 0;
 
   constructor(
     private readonly deps: OutboundDeps,
@@ -151,7 +156,10 @@ export class OutboundWorker {
       this.deps.owner,
       LEASE_TTL_MS,
       this.log,
-      () => (this.taking = this.consumeWhileHeld()),
+      () => {
+        this.term = ++terms;
+        return (this.taking = this.consumeWhileHeld());
+      },
       () => this.pause(),
     );
     this.lease.start();
@@ -445,7 +453,11 @@ export class OutboundWorker {
         const call = trace.attempt(attempt);
         try {
           const done = await call.run(() =>
-            withTimeout(this.ops.perform(env, key, { attempt, signal, sequence: m.seq }), delivery.sendTimeout, 'platform send'),
+            withTimeout(
+              this.ops.perform(env, key, { attempt, signal, sequence: m.seq, term: this.term }),
+              delivery.sendTimeout,
+              'platform send',
+            ),
           );
           call.end();
           this.accepted(m, env, attempt, done.messageIds);

@@ -146,6 +146,14 @@ export interface SendInfo {
    * strictly increasing sequence (CardKit) can be taken from it, so a repeated frame is recognised.
    */
   sequence: number;
+  /**
+   * This process's term of sending for the account: it changes whenever the process starts sending for
+   * it (it took the account's outbound lease, at start or from another replica). Within one term no other
+   * replica sends for the account, so what the adapter learnt in memory about its own sends (a typing
+   * indicator it set or cleared) still holds. Absent when core sends outside the outbound queue (a
+   * pairing code) and on gateways older than this field: then trust nothing kept across calls.
+   */
+  term?: number;
   /** The buttons to put under the message (1.2), each with the `token` the platform must carry back on a click. */
   actions: ActionButton[];
   /** The envelope's attachments, from the media bucket (1.2). */

@@ -109,7 +109,10 @@ export class FeishuAdapter implements plugin.ChannelAdapter {
     const files = info.attachments;
     const target = targetOf(env);
     const chatKey = env.conversation?.id ?? env.replyTo!;
-    await this.indicator.clear([env.replyTo, env.conversation?.id, env.replyTo ? this.known.get(env.replyTo)?.chatId : undefined]);
+    await this.indicator.clear(
+      [env.replyTo, env.conversation?.id, env.replyTo ? this.known.get(env.replyTo)?.chatId : undefined],
+      info.term,
+    );
     const messageIds: string[] = [];
     let handle: SentHandle | Awaited<ReturnType<Streams['open']>> | undefined;
     if (env.stream) {
@@ -156,8 +159,8 @@ export class FeishuAdapter implements plugin.ChannelAdapter {
     return this.reacts.react(reaction);
   }
 
-  typing(target: { conversation?: string; replyTo?: string }): Promise<void> {
-    return this.indicator.show(target);
+  typing(target: { conversation?: string; replyTo?: string }, info: plugin.SendInfo): Promise<void> {
+    return this.indicator.show(target, info.term);
   }
 
   fetchMedia(request: plugin.MediaRequest, info: { signal: AbortSignal }): Promise<plugin.MediaDownload> {

@@ -195,6 +195,29 @@ test('runtime - a failing instance is reported and retried while a healthy one s
   expect((await loopback.get('ok').receive(dm('h1'))).outcome).toBe('stored');
 });
 
+test('runtime - a replica that loses the outbound lease and takes it again sends in a new term (SendInfo.term)', async () => {
+  const gw = await boot(`  - use: ${LOOPBACK_PATH}\n`);
+  gw.publish('loopback.default', { id: 'before', conversation: { id: 'c1' }, text: 'one' });
+  await gw.receipts.waitForId('before');
+  // Another owner writes the lease: this replica sees it lost at its next renewal and stops sending.
+  const leases = await new Kvm(t.nc).open(`${gw.prefix}_leases`);
+  await leases.put('loopback.default', 'someone-else');
+  await eventually(() => gw.logs.lines.some((l) => String(l.msg).startsWith('outbound lease lost')), 'lease lost');
+  // The other owner is gone: the replica takes the lease again.
+  await leases.delete('loopback.default');
+  await eventually(
+    () => gw.logs.lines.filter((l) => String(l.msg).startsWith('outbound lease acquired')).length === 2,
+    'lease taken again',
+    20_000,
+  );
+  gw.publish('loopback.default', { id: 'after', conversation: { id: 'c1' }, text: 'two' });
+  await gw.receipts.waitForId('after');
+  const [first, second] = loopback.get().sent;
+  expect(first!.term).toEqual(expect.any(Number));
+  expect(second!.term).toEqual(expect.any(Number));
+  expect(second!.term).not.toBe(first!.term);
+}, 40_000);
+
 test('runtime - health, metrics and the status KV reflect the instances', async () => {
   const gw = await boot(`  - use: ${LOOPBACK_PATH}\n`, undefined, 'metrics:\n  perAccount: true\n');
   const base = gw.gateway.http.url;

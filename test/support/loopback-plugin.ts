@@ -16,6 +16,8 @@ export interface LoopbackOptions {
 export interface SentRecord {
   envelope: OutboundEnvelope;
   attempt: number;
+  /** `SendInfo.term`: which term of sending the envelope went out in. */
+  term?: number;
   at: number;
 }
 
@@ -49,7 +51,7 @@ export class LoopbackAdapter implements ChannelAdapter {
       if (--fault.times <= 0) this.faults.shift();
       throw fault.error;
     }
-    this.sent.push({ envelope, attempt: info.attempt, at: Date.now() });
+    this.sent.push({ envelope, attempt: info.attempt, term: info.term, at: Date.now() });
     return { messageIds: [`lb_${++this.counter}`] };
   }
 
