@@ -32,8 +32,7 @@ import { Metrics } from '../http/metrics';
 import { watchNatsMetrics } from '../http/nats-metrics';
 import { QueueSampler } from '../http/queue-sampler';
 import { addLogSecrets, createLogger } from '../log';
-import { createTracer } from '../trace/tracer';
-import { scopeTraces } from '../trace/context';
+import { createTracer, scopeTracesFor } from '../trace/tracer';
 import { PairingDirectory } from '../pairing/directory';
 import { DEFAULT_PAIRING_LIMITS, type PairingLimits } from '../pairing/gate';
 import { openPairingBucket } from '../pairing/records';
@@ -173,7 +172,7 @@ export class Gateway {
     const metrics = new Metrics({ perAccount: config.metrics.perAccount, topAccounts: config.metrics.topAccounts });
     const queues = new QueueSampler(jsm, s.outStream, metrics, config.metrics.sampleInterval, log);
     const tracer = createTracer();
-    scopeTraces(tracer.exporting || log.isLevelEnabled('debug'));
+    scopeTracesFor(tracer, log);
     const status = new StatusReporter(nc, buckets.status, s, log);
     const receipts = new ReceiptPublisher(nc, s, metrics);
     const inbound = new InboundPublisher(js, s, metrics, tracer);
@@ -342,7 +341,7 @@ export class Gateway {
     addLogSecrets(this.log, configSecrets(next));
     if (next.log.level !== this.current.log.level) {
       this.log.level = next.log.level;
-      scopeTraces(this.shared.outbound.tracer.exporting || this.log.isLevelEnabled('debug'));
+      scopeTracesFor(this.shared.outbound.tracer, this.log);
     }
     for (const i of plan.added) this.routable.add(instanceKey(i));
     const leaving = new Set([...plan.removed, ...plan.restarted.map(instanceKey)]);

@@ -1,4 +1,5 @@
-import { newSpanId, newTraceId, type TraceContext } from './context';
+import type { Logger } from 'pino';
+import { newSpanId, newTraceId, scopeTraces, type TraceContext } from './context';
 
 /** What the span stands for, in OpenTelemetry's terms. */
 export type SpanKind = 'producer' | 'consumer' | 'client' | 'internal';
@@ -60,4 +61,9 @@ export function createTracer(env: NodeJS.ProcessEnv = process.env): Tracer {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { OtelTracer } = require('./otel') as typeof import('./otel');
   return new OtelTracer();
+}
+
+/** The trace scope follows the work when spans are exported or `debug` lines are written (see `scopeTraces`). */
+export function scopeTracesFor(tracer: Tracer, log: Logger): void {
+  scopeTraces(tracer.exporting || log.isLevelEnabled('debug'));
 }
