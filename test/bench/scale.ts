@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects } from '../../core/contract/subjects';
 import type { FeishuEmulator } from '../emulators/feishu';
 import { gatewayText, inboundRound } from './inbound';
-import { addApps, pause, startGateway, type App } from './setup';
+import { addApps, startGateway, within, type App } from './setup';
 import { rssMb, summarise, withCpu, type Round, type Row } from './stats';
 
 export async function scaleRows(
@@ -37,7 +37,7 @@ export async function scaleRows(
       continue;
     }
     const readyMs = Date.now() - t0;
-    await Promise.race([connections.all, pause(Math.max(0, 180_000 - readyMs))]);
+    await within(connections.all, Math.max(0, 180_000 - readyMs));
     connections.stop();
     const connected = connections.count();
     const connectedMs = (connections.allAt ?? Date.now()) - t0;
@@ -85,7 +85,7 @@ async function restartTime(emu: FeishuEmulator, natsUrl: string, apps: App[], pr
     connections.stop();
     return { connectedMs: NaN };
   }
-  await Promise.race([connections.all, pause(180_000)]);
+  await within(connections.all, 180_000);
   connections.stop();
   const connectedMs = (connections.allAt ?? NaN) - t0;
   await g.gw.kill('SIGTERM');

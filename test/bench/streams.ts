@@ -6,7 +6,7 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FeishuEmulator, RequestLogEntry } from '../emulators/feishu';
-import { pause, type Baseline } from './setup';
+import { pause, within, type Baseline } from './setup';
 import { now, percentile } from './stats';
 import { FRAMES, FRAME_MS, STREAMS, finalText, frameText } from './stream-texts';
 
@@ -51,7 +51,7 @@ function collect(emu: FeishuEmulator, appId: string, tag: string) {
   emu.on('request', onRequest);
   return {
     async finish(timeoutMs: number): Promise<StreamRound> {
-      await Promise.race([all, pause(timeoutMs)]);
+      await within(all, timeoutMs);
       // The calls that close the cards come right after the final texts show.
       await pause(500);
       emu.off('request', onRequest);
