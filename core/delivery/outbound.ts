@@ -1,8 +1,14 @@
-import type { ConsumerMessages, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import {
+  JetStreamApiError,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { Subjects } from '../contract/subjects';
-import { LEASE_TTL_MS, ensureOutConsumer } from '../bus/streams';
+import { CONSUMER_NOT_FOUND, LEASE_TTL_MS, ensureOutConsumer } from '../bus/streams';
 import { natsTrouble } from '../bus/replicas';
 import type { QueueSampler } from '../http/queue-sampler';
 import type { ResolvedCapabilities } from '../plugin/capabilities';
@@ -86,11 +92,7 @@ export class OutboundWorker {
    * replica holds the lease (at once when it is alone).
    */
   async start(): Promise<void> {
-    const { jsm, subjects, delivery } = this.deps;
-    this.consumerName = await ensureOutConsumer(jsm, subjects, this.channel, this.account, {
-      ackWaitMs: ACK_WAIT_MS,
-      maxAckPending: delivery.concurrency * 8,
-    });
+    await this.prepareConsumer();
     this.lease = new Lease(
       this.deps.leases,
       `${this.channel}.${this.account}`,
@@ -104,6 +106,30 @@ export class OutboundWorker {
       () => this.pause(),
     );
     this.lease.start();
+  }
+
+  private async prepareConsumer(): Promise<void> {
+    const { jsm, subjects, delivery } = this.deps;
+    this.consumerName = await ensureOutConsumer(jsm, subjects, this.channel, this.account, {
+      ackWaitMs: ACK_WAIT_MS,
+      maxAckPending: delivery.concurrency * 8,
+    });
+  }
+
+  /** The consumer's info; a consumer the server forgot (it keeps them in memory, see `ensureOutConsumer`) is made anew. */
+  private async consumerInfo(): Promise<ConsumerInfo> {
+    const { jsm, subjects } = this.deps;
+    try {
+      return await jsm.consumers.info(subjects.outStream, this.consumerName!);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === CONSUMER_NOT_FOUND)) throw err;
+      this.log.info(
+        { consumer: this.consumerName },
+        'outbound consumer gone (a NATS restart forgets it): made again; what was not acknowledged comes again',
+      );
+      await this.prepareConsumer();
+      return jsm.consumers.info(subjects.outStream, this.consumerName!);
+    }
   }
 
   /**
@@ -138,7 +164,7 @@ export class OutboundWorker {
     // (at once when it handed them back on a clean stop, after the ack wait when it died). They are
     // gathered and accepted in stream order before anything newer, so a conversation's next envelope
     // cannot overtake one the previous replica was sending.
-    const info = await jsm.consumers.info(subjects.outStream, this.consumerName!);
+    const info = await this.consumerInfo();
     if (this.stopping.signal.aborted) return;
     if (info.num_ack_pending > 0) {
       this.log.info({ pending: info.num_ack_pending }, 'taking over outbound from another replica: the envelopes it had taken go first');
@@ -149,9 +175,12 @@ export class OutboundWorker {
     const consumer = js.consumers.getConsumerFromInfo(info);
     // Pulls expire after pullExpiresMs: when the stream's leader is lost (a NATS node down) the pulls it
     // held are gone too, and two missed heartbeats (one per half expiry) start new ones on the next leader.
+    // A consumer or stream that went away ends the pulls with an error: pulling starts again (resync),
+    // making the consumer anew, instead of waiting for one that will not come back.
     const messages = await consumer.consume({
       max_messages: Math.min(delivery.concurrency * 2, maxInFlight),
       expires: this.deps.pullExpiresMs,
+      abort_on_missing_resource: true,
     });
     if (this.stopping.signal.aborted) {
       await messages.close();
@@ -172,12 +201,14 @@ export class OutboundWorker {
         while (this.deliveries.waiting >= maxInFlight) await sleep(5);
         this.deliveries.accept(m);
       }
-    })().catch((err: Error) =>
+    })().catch((err: Error) => {
+      const trouble = natsTrouble(err);
       this.log.error(
-        { err: err.message, ...(natsTrouble(err) ? { cause: natsTrouble(err) } : {}) },
-        natsTrouble(err) ? `outbound consumer stopped: NATS trouble (${natsTrouble(err)})` : 'outbound consumer stopped unexpectedly',
-      ),
-    );
+        { err: err.message, ...(trouble ? { cause: trouble } : {}) },
+        `${trouble ? `outbound consumer stopped: NATS trouble (${trouble})` : 'outbound consumer stopped unexpectedly'}; pulling again`,
+      );
+      if (this.messages === messages) this.resync();
+    });
   }
 
   /** Accepts what the takeover gathered: the previous holder's envelopes in stream order, then the newer ones. */
@@ -199,7 +230,8 @@ export class OutboundWorker {
   /**
    * After this replica's NATS connection came back: envelopes the server handed over while it was
    * breaking never arrived and come back only after the ack wait. Pulling starts afresh as after a
-   * takeover, so they go out before the conversation's newer envelopes.
+   * takeover, so they go out before the conversation's newer envelopes. Also when the pulls ended with
+   * an error (the consumer gone): pulling starts again, making it anew.
    */
   resync(): void {
     if (!this.lease?.held || !this.messages || this.stopping.signal.aborted) return;
