@@ -1,21 +1,11 @@
 import 'reflect-metadata';
 import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { container as globalContainer } from 'tsyringe';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { GatewayConfig, InstanceConfig } from '../config/load';
-import { subjects as makeSubjects } from '../contract/subjects';
-import { ActivityRecorder, openActivityBucket } from '../bus/activity';
 import { connectNats, type NatsHandle } from '../bus/connect';
-import { ensureStreams, openBuckets } from '../bus/streams';
 import { StatusReporter } from '../bus/status';
 import { StorageHealth } from '../bus/storage-health';
-import { InboundPublisher } from '../delivery/inbound';
-import { ReceiptPublisher } from '../delivery/receipts';
-import { pullExpiresMs } from '../delivery/outbound';
 import { UnroutedHandler } from '../delivery/unrouted';
 import { HttpServer } from '../http/server';
 import { StatusPage } from '../http/status-page';
@@ -27,42 +17,29 @@ import { Provisioner } from '../accounts/provisioner';
 import { AccountsWatcher } from '../accounts/watcher';
 import { loadPlugin } from '../plugin/loader';
 import { serveMedia } from '../media/responder';
-import { MediaStore } from '../media/store';
 import { Metrics } from '../http/metrics';
 import { watchNatsMetrics } from '../http/nats-metrics';
-import { QueueSampler } from '../http/queue-sampler';
 import { addLogSecrets, createLogger } from '../log';
-import { createTracer, scopeTracesFor } from '../trace/tracer';
-import { PairingDirectory } from '../pairing/directory';
-import { DEFAULT_PAIRING_LIMITS, type PairingLimits } from '../pairing/gate';
-import { openPairingBucket } from '../pairing/records';
+import { scopeTracesFor } from '../trace/tracer';
+import type { PairingLimits } from '../pairing/gate';
 import { ConfigWatcher } from './config-watch';
 import { serveControl, type ReloadOutcome } from './control';
 import { Instance, type InstanceDeps } from './instance';
 import { instanceKey, planReload, type ReloadSummary } from './reload-plan';
 import { readConfigFile, readForReload, type ConfigReader } from './reload-file';
 import { limited } from '../util/limited';
+import { configSecrets, secretsOf } from './secrets';
+import { prepareShared, type Shared } from './shared';
+
+export { configSecrets } from './secrets';
 
 /**
  * Bots started at once (at start and on reload): each still starts as soon as a slot is free. 10,000
  * Feishu bots against the emulator on 2 cores: all at once never got ready; 64 at a time 91.6 s,
  * 128: 72.1 s, 256: 68.2 s (CPU-bound there, the NATS server creating consumers most of all; against
- * real platforms, starts wait on the network). Since then a start costs less: 256 take 46-60 s.
+ * real platforms, starts wait on the network). Since then a start costs less: 256 take 44-56 s.
  */
 const START_CONCURRENCY = 256;
-
-/** Every secret value in a config, so the logger can scrub it from any line. */
-export function configSecrets(config: GatewayConfig): string[] {
-  const out: string[] = [];
-  for (const v of [config.nats.pass, config.nats.token]) if (v) out.push(v);
-  for (const inst of config.instances) out.push(...secretsOf(inst));
-  return out;
-}
-
-/** The secret values of one instance: each plugin names its own secrets in its manifest; core knows none. */
-function secretsOf(inst: InstanceConfig): string[] {
-  return (inst.manifest.secrets ?? []).map((n) => inst.options[n]).filter((v): v is string => typeof v === 'string' && v !== '');
-}
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -73,9 +50,6 @@ export interface GatewayOptions {
   /** Pairing code limits; defaults: valid 1 hour, 3 pending per instance, sent again at most once a minute. */
   pairing?: Partial<PairingLimits>;
 }
-
-/** What every instance shares; the delivery and lifecycle settings come from the config it starts with. */
-type Shared = Omit<InstanceDeps, 'outbound' | 'lifecycle' | 'http'> & { outbound: Omit<InstanceDeps['outbound'], 'delivery'> };
 
 /**
  * The running gateway: one NATS connection, the streams and buckets, the HTTP server, and one
@@ -145,68 +119,7 @@ export class Gateway {
 
   /** Streams, buckets and the services every instance shares; nothing listens or consumes yet. */
   private static async prepare(config: GatewayConfig, opts: GatewayOptions, log: Logger, nats: NatsHandle): Promise<Gateway> {
-    const s = makeSubjects(config.nats.prefix);
-    const { nc } = nats;
-    const jsm = await jetstreamManager(nc);
-    const js = jetstream(nc);
-    const replication = { replicas: config.nats.replicas, log };
-    await ensureStreams(
-      jsm,
-      nc,
-      s,
-      {
-        dedupWindowMs: config.nats.dedupWindow,
-        inboundMaxAgeMs: config.nats.inboundMaxAge,
-        outboundMaxAgeMs: config.nats.outboundMaxAge,
-        replicas: config.nats.replicas,
-      },
-      log,
-    );
-    const buckets = await openBuckets(nc, s, config.delivery.remember, replication);
-    const media = await MediaStore.open(
-      nc,
-      s.mediaBucket,
-      { ttlMs: config.media.ttl, maxBytes: config.media.maxBytes, replicas: config.nats.replicas },
-      log,
-    );
-    const metrics = new Metrics({ perAccount: config.metrics.perAccount, topAccounts: config.metrics.topAccounts });
-    const queues = new QueueSampler(jsm, s.outStream, metrics, config.metrics.sampleInterval, log);
-    const tracer = createTracer();
-    scopeTracesFor(tracer, log);
-    const status = new StatusReporter(nc, buckets.status, s, log);
-    const receipts = new ReceiptPublisher(nc, s, metrics);
-    const inbound = new InboundPublisher(js, s, metrics, tracer);
-    const activity = new ActivityRecorder(await openActivityBucket(nc, s, replication), log);
-    const pairingBucket = await openPairingBucket(nc, s, replication);
-    const routable = new Set<string>();
-    const unrouted = new UnroutedHandler(nc, jsm, s, receipts, () => routable, log);
-    // Last: the directory runs a timer that only `stop()` ends.
-    const directory = await PairingDirectory.open(pairingBucket, log);
-    const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    const shared: Shared = {
-      container: globalContainer.createChildContainer(),
-      inbound,
-      status,
-      metrics,
-      activity,
-      store: buckets.store,
-      mediaFetchTimeout: config.media.fetchTimeout,
-      outbound: {
-        js,
-        jsm,
-        subjects: s,
-        receipts,
-        metrics,
-        outbox: buckets.outbox,
-        leases: buckets.leases,
-        owner,
-        pullExpiresMs: pullExpiresMs(config.nats.replicas),
-        media,
-        queues,
-        tracer,
-      },
-      pairing: { directory, limits: { ...DEFAULT_PAIRING_LIMITS, ...opts.pairing } },
-    };
+    const { shared, metrics, unrouted, status, routable } = await prepareShared(config, opts.pairing, log, nats);
     return new Gateway(config, log, nats, metrics, unrouted, status, shared, opts.read ?? readConfigFile, routable);
   }
 
