@@ -31,44 +31,20 @@ import { subscribeDurable } from './durable-subscription';
 import { HandlerRunner } from './handler-runner';
 import { ReceiptWaiter } from './receipt-waiter';
 import { traceOf } from './trace';
+import { NAME, checkName, defaultServers, type AgentClientOptions } from './options';
+import { refOf, type MessageRef } from './refs';
 import type { AgentSubscription, ErrorListener, MessageHandler, OnMessageOptions, OutboundDraft, ReplyBody, SendOptions } from './types';
 
 /** The message a handler is running for, how many replies it sent so far, and its trace. */
 const replyScope = new AsyncLocalStorage<{ inboundId: string; count: number; traceparent?: string }>();
 
-/** How `AgentClient.connect` reaches NATS and the gateway. */
-export interface AgentClientOptions {
-  /** NATS server URL(s). Default: `NATS_URL` (comma-separated list allowed), else `nats://127.0.0.1:4222`. */
-  servers?: string | string[];
-  /** The gateway's `nats.prefix`. Default `chat`. */
-  prefix?: string;
-  /** Connection name shown by the NATS server. Default `chat-gateway-agent`. */
-  name?: string;
-  user?: string;
-  pass?: string;
-  token?: string;
-  /** How long `reply()` and `send()` wait for the receipt. Default 60000. */
-  receiptTimeoutMs?: number;
-  /** Handler errors, invalid inbound envelopes and consumer problems. Default: a line on stderr. */
-  onError?: ErrorListener;
-}
-
-const NAME = new RegExp(NamePattern);
-
-function defaultServers(): string[] {
-  const env = process.env.NATS_URL?.trim();
-  return env
-    ? env
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : ['nats://127.0.0.1:4222'];
-}
-
 /**
  * A small client for agent backends: receive inbound envelopes, reply, and get each delivery's
  * receipt as the outcome of a promise. Everything it does is plain NATS on the documented subjects.
  */
+export type { AgentClientOptions } from './options';
+export type { MessageRef } from './refs';
+
 export class AgentClient {
   private readonly subscriptions = new Set<AgentSubscription>();
   private closing?: Promise<void>;
@@ -403,27 +379,4 @@ export class AgentClient {
       if (!this.nc.isClosed()) await this.nc.drain();
     })());
   }
-}
-
-function checkName(what: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !NAME.test(value)) throw new Error(`${what} ${JSON.stringify(value)} is not a valid name (${NamePattern})`);
-  return value;
-}
-
-/** A message an agent sent: the receipt of its envelope, a click's action (its `envelope`), or the ids by hand. */
-export type MessageRef = Receipt | InboundAction | { channel: string; account: string; envelope: string };
-
-function refOf(ref: MessageRef): { channel: string; account: string; envelope: string } {
-  if ('kind' in ref && ref.kind === 'action') {
-    if (!ref.action.envelope)
-      throw new AgentError('E_SCHEMA', `action "${ref.action.id}" is not on a message this agent sent (a bot-menu item?)`, {
-        retryable: false,
-      });
-    return { channel: ref.channel, account: ref.account, envelope: ref.action.envelope };
-  }
-  if ('kind' in ref && ref.kind === 'receipt') {
-    if (!ref.id) throw new AgentError('E_SCHEMA', 'the receipt names no envelope', { retryable: false });
-    return { channel: ref.channel, account: ref.account, envelope: ref.id };
-  }
-  return ref as { channel: string; account: string; envelope: string };
 }
