@@ -6,7 +6,7 @@ import { startEmulator as startDingTalk } from './dingtalk';
 import { startEmulator as startDiscord } from './discord';
 import { stopEmulator } from './emulators';
 import { startEmulator as startFeishu } from './feishu';
-import { client, startFromFile, writeConfig, type StartOptions, type Started } from './harness';
+import { client, eventually, startFromFile, writeConfig, type StartOptions, type Started } from './harness';
 import { startNats, type TestNats } from './nats-server';
 import { startEmulator as startSlack } from './slack';
 import { startEmulator as startTelegram } from './telegram';
@@ -161,8 +161,25 @@ export function useGatewayTest(options: FixtureOptions & { emulator?: EmulatorNa
   };
 
   hooks.beforeAll(async () => {
-    nats = await startNats(options.nats ?? {});
-    nc = await client(nats.url);
+    const started = await startNats(options.nats ?? {});
+    const conn = await client(started.url);
+    // A restart resolves once this client is connected again (its subscriptions sent again): a
+    // collector then sees what is published from then on, rather than missing what comes first.
+    const launch = started.restart;
+    started.restart = async () => {
+      await launch();
+      await eventually(
+        () =>
+          conn.flush().then(
+            () => true,
+            () => false,
+          ),
+        'the test connection back after the NATS restart',
+        20_000,
+      );
+    };
+    nats = started;
+    nc = conn;
     if (options.scope === 'file') await startEmulator(fileScope);
   });
   hooks.beforeEach(async () => {
