@@ -111,13 +111,21 @@ export class EventDelivery extends EventEmitter {
     if (attempt > 1) this.emit('redelivery', record);
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs();
     const promise = new Promise<AckResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // Not a millisecond early: a timer may fire before the clock shows its delay has passed.
+      const deadline = record.sentAt + timeoutMs;
+      const expire = () => {
+        const left = deadline - Date.now();
+        if (left > 0) {
+          entry.timer = setTimeout(expire, left);
+          return;
+        }
         this.pending.delete(frameMessageId);
         record.timedOut = true;
         this.emit('timeout', record);
         reject(new AckTimeoutError(frameMessageId, timeoutMs));
-      }, timeoutMs);
-      this.pending.set(frameMessageId, { record, connectionIndex: index, resolve, reject, timer });
+      };
+      const entry = { record, connectionIndex: index, resolve, reject, timer: setTimeout(expire, timeoutMs) };
+      this.pending.set(frameMessageId, entry);
     });
     this.lastConnection.set(promise, conn.id);
     const size = Math.ceil(payload.length / sum);
