@@ -134,6 +134,7 @@ export class Deliveries {
     // Delivered envelopes whose outbox write and ack are still on their way: acked before the lease goes.
     await settledWithin(Promise.all(this.acking), deadlineMs);
     clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
   }
 
   /** Takes `m` on: validated, queued behind its conversation, sent, receipted and acked. */

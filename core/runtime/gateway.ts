@@ -31,8 +31,6 @@ import { limited } from '../util/limited';
 import { configSecrets, secretsOf } from './secrets';
 import { prepareShared, type Shared } from './shared';
 
-export { configSecrets } from './secrets';
-
 /**
  * Bots started at once (at start and on reload): each still starts as soon as a slot is free. 10,000
  * Feishu bots against the emulator on 2 cores: all at once never got ready; 64 at a time 91.6 s,

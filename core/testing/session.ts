@@ -10,7 +10,8 @@ import type { InboundAny, OutboundEnvelope, Receipt, StatusEvent } from '../cont
 import { subjects, type Subjects } from '../contract/subjects';
 import { createLogger } from '../log';
 import type { PluginManifest } from '../plugin/types';
-import { Gateway, configSecrets } from '../runtime/gateway';
+import { Gateway } from '../runtime/gateway';
+import { configSecrets } from '../runtime/secrets';
 import { eventually } from './checks';
 import { uniquePrefix } from './nats-server';
 

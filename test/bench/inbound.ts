@@ -5,7 +5,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FeishuEmulator } from '../emulators/feishu';
 import { now, roundOf, type Round } from './stats';
-import { pause, within } from './setup';
+import { settledWithin } from '../../core/plugin/timing';
+import { pause } from './setup';
 
 export type Load = { kind: 'burst'; n: number; inFlight: number } | { kind: 'rate'; perSecond: number; seconds: number };
 
@@ -83,7 +84,7 @@ export async function inboundRound(
     }
     await Promise.all(pending);
   }
-  await within(all, 30_000);
+  await settledWithin(all, 30_000);
   sub.unsubscribe();
   return { ...roundOf(latencies, total, first, last), ...(failed ? { failed } : {}) };
 }

@@ -5,7 +5,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FeishuEmulator } from '../emulators/feishu';
 import type { Baseline } from './setup';
-import { within } from './setup';
+import { settledWithin } from '../../core/plugin/timing';
 import { now, roundOf, type Round } from './stats';
 
 let roundNo = 0;
@@ -26,7 +26,7 @@ function collect(emu: FeishuEmulator, tag: string, total: number) {
   emu.on('sent', onSent);
   return {
     async finish(first: number, timeoutMs: number): Promise<Round> {
-      await within(all, timeoutMs);
+      await settledWithin(all, timeoutMs);
       emu.off('sent', onSent);
       return roundOf(latencies, total, first, last);
     },

@@ -4,7 +4,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects } from '../../core/contract/subjects';
 import type { FeishuEmulator } from '../emulators/feishu';
 import { gatewayText, inboundRound } from './inbound';
-import { addApps, startGateway, within, type App } from './setup';
+import { settledWithin } from '../../core/plugin/timing';
+import { addApps, startGateway, type App } from './setup';
 import { rssMb, summarise, withCpu, type Round, type Row } from './stats';
 
 export async function scaleRows(
@@ -37,7 +38,7 @@ export async function scaleRows(
       continue;
     }
     const readyMs = Date.now() - t0;
-    await within(connections.all, Math.max(0, 180_000 - readyMs));
+    await settledWithin(connections.all, Math.max(0, 180_000 - readyMs));
     connections.stop();
     const connected = connections.count();
     const connectedMs = (connections.allAt ?? Date.now()) - t0;
@@ -85,7 +86,7 @@ async function restartTime(emu: FeishuEmulator, natsUrl: string, apps: App[], pr
     connections.stop();
     return { connectedMs: NaN };
   }
-  await within(connections.all, 180_000);
+  await settledWithin(connections.all, 180_000);
   connections.stop();
   const connectedMs = (connections.allAt ?? NaN) - t0;
   await g.gw.kill('SIGTERM');

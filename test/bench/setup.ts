@@ -82,13 +82,3 @@ export class Baseline {
 }
 
 export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits for `p`, at most `ms`; the timer goes with it, so a finished bench exits at once. */
-export async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -6,7 +6,8 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FeishuEmulator, RequestLogEntry } from '../emulators/feishu';
-import { pause, within, type Baseline } from './setup';
+import { settledWithin } from '../../core/plugin/timing';
+import { pause, type Baseline } from './setup';
 import { now, percentile } from './stats';
 import { FRAMES, FRAME_MS, STREAMS, finalText, frameText } from './stream-texts';
 
@@ -51,7 +52,7 @@ function collect(emu: FeishuEmulator, appId: string, tag: string) {
   emu.on('request', onRequest);
   return {
     async finish(timeoutMs: number): Promise<StreamRound> {
-      await within(all, timeoutMs);
+      await settledWithin(all, timeoutMs);
       // The calls that close the cards come right after the final texts show.
       await pause(500);
       emu.off('request', onRequest);

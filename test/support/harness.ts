@@ -6,7 +6,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import { loadConfig, type GatewayConfig } from '../../core/config/load';
 import { createLogger } from '../../core/log';
-import { Gateway, configSecrets, type GatewayOptions } from '../../core/runtime/gateway';
+import { Gateway, type GatewayOptions } from '../../core/runtime/gateway';
+import { configSecrets } from '../../core/runtime/secrets';
 
 export const LOOPBACK_PATH = resolve(__dirname, 'loopback-plugin.ts');
 
